@@ -1,0 +1,29 @@
+/* The lrp_model object behind the public handle: the graph, its static
+ * shapes, its residual split points, and a forward workspace reused while
+ * the input shape stays the same. */
+#ifndef LRP_API_MODEL_H
+#define LRP_API_MODEL_H
+
+#include "explain/forward.h"
+#include "passes/passes.h"
+
+#define LRP_DEFAULT_MAX_BYTES ((size_t)16 << 30)
+#define LRP_MAX_OP_TYPES 64 /* more than the registry holds */
+
+struct lrp_model {
+    char *path;
+    lrp_graph graph;
+    lrp_shapes shapes; /* at the declared input shape */
+    lrp_residual *residuals;
+    int n_residuals;
+    const lrp_op *op_types[LRP_MAX_OP_TYPES]; /* distinct ops, first appearance order */
+    int op_counts[LRP_MAX_OP_TYPES];
+    int n_op_types;
+    size_t max_bytes; /* limit for one workspace */
+    lrp_forward fwd;  /* cached workspace; fwd.g == NULL until first use */
+};
+
+/* Makes m->fwd fit an input of 'dims', rebuilding it when the shape changed. */
+lrp_status lrp_model_prepare(lrp_model *m, int rank, const int64_t *dims, lrp_error *err);
+
+#endif

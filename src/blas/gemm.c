@@ -1,0 +1,33 @@
+/* lrp_sgemm through OpenBLAS's cblas, and its plain-C reference. */
+#include "blas/gemm.h"
+
+#include <cblas.h>
+
+void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+               const float *a, int lda, const float *b, int ldb, float beta,
+               float *c, int ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b,
+                ldb, beta, c, ldc);
+}
+
+void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                   const float *a, int lda, const float *b, int ldb, float beta,
+                   float *c, int ldc)
+{
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            double acc = 0.0;
+            for (int p = 0; p < k; p++) {
+                float av = trans_a ? a[(long)p * lda + i] : a[(long)i * lda + p];
+                float bv = trans_b ? b[(long)j * ldb + p] : b[(long)p * ldb + j];
+                acc += (double)av * bv;
+            }
+            float *cij = &c[(long)i * ldc + j];
+            *cij = (float)(alpha * acc + (beta == 0.0f ? 0.0 : (double)beta * *cij));
+        }
+    }
+}

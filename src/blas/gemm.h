@@ -1,0 +1,17 @@
+/* The one seam for heavy maths: row-major single-precision GEMM,
+ * C(m,n) = alpha * op(A)(m,k) * op(B)(k,n) + beta * C. lrp_sgemm goes to
+ * cblas_sgemm; lrp_sgemm_ref is the plain-C reference the tests compare. */
+#ifndef LRP_BLAS_GEMM_H
+#define LRP_BLAS_GEMM_H
+
+#include <stdbool.h>
+
+void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+               const float *a, int lda, const float *b, int ldb, float beta,
+               float *c, int ldc);
+
+void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                   const float *a, int lda, const float *b, int ldb, float beta,
+                   float *c, int ldc);
+
+#endif

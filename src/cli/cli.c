@@ -1,0 +1,80 @@
+/* Helpers shared by the subcommands. */
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "io/npy.h"
+#include "util/error.h"
+
+int cli_fail(const lrp_error *err)
+{
+    fprintf(stderr, "onnx-lrp: error: %s\n", err->message);
+    return CLI_BAD_INPUT;
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "onnx-lrp %s: ", command);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'onnx-lrp %s --help'.\n", command);
+    va_end(ap);
+    return CLI_BAD_INPUT;
+}
+
+bool cli_is(const char *arg, const char *name)
+{
+    return strcmp(arg, name) == 0;
+}
+
+bool cli_value(cli_args *a, const char *name, const char **value, int *status)
+{
+    const char *arg = a->argv[a->i];
+    size_t len = strlen(name);
+    if (strncmp(arg, name, len) != 0)
+        return false;
+    if (arg[len] == '=') {
+        *value = arg + len + 1;
+        return true;
+    }
+    if (arg[len] != '\0')
+        return false;
+    if (a->i + 1 >= a->argc) {
+        fprintf(stderr, "onnx-lrp: option %s needs a value\n", name);
+        *status = CLI_BAD_INPUT;
+        return true;
+    }
+    *value = a->argv[++a->i];
+    return true;
+}
+
+double cli_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err)
+{
+    lrp_npy npy;
+    memset(out, 0, sizeof *out);
+    lrp_status st = lrp_npy_read(path, &npy, err);
+    if (st)
+        return st;
+    if (npy.dtype != LRP_NPY_FLOAT32 || npy.rank != 4) {
+        lrp_npy_free(&npy);
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             "%s: need a float32 array of rank 4 (N,C,H,W), got %s of rank %d",
+                             path, npy.dtype == LRP_NPY_FLOAT32 ? "float32" : "int64",
+                             npy.rank);
+    }
+    out->rank = npy.rank;
+    memcpy(out->dims, npy.dims, sizeof out->dims);
+    out->data = npy.data; /* ownership moves to the array */
+    return LRP_OK;
+}

@@ -1,0 +1,41 @@
+/* What the onnx-lrp subcommands share: exit codes, error printing, option
+ * parsing, timing and loading an input tensor. */
+#ifndef LRP_CLI_CLI_H
+#define LRP_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "lrp.h"
+
+enum {
+    CLI_OK = 0,
+    CLI_FAILED = 1,       /* some work failed (e.g. one image of many) */
+    CLI_BAD_INPUT = 2,    /* usage error, bad file, unsupported model */
+    CLI_NOT_CONSERVED = 3 /* --check-conservation found a leak */
+};
+
+/* Prints "onnx-lrp: error: <message>" on stderr; returns CLI_BAD_INPUT. */
+int cli_fail(const lrp_error *err);
+int cli_usage_error(const char *command, const char *fmt, ...);
+
+/* Option parsing over argv[1..]: options and positionals in any order. */
+typedef struct cli_args {
+    int argc;
+    char **argv;
+    int i;
+} cli_args;
+
+bool cli_is(const char *arg, const char *name);
+/* For "--name VALUE" or "--name=VALUE": stores VALUE, advances. */
+bool cli_value(cli_args *a, const char *name, const char **value, int *status);
+
+double cli_now_ms(void);
+
+/* Reads a float32 .npy of rank 4 (N,C,H,W) into an lrp_array. */
+lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err);
+
+int cmd_inspect(int argc, char **argv);
+int cmd_forward(int argc, char **argv);
+
+#endif

@@ -1,0 +1,163 @@
+/* onnx-lrp forward: run a model on an (N,C,H,W) tensor, write the output,
+ * print the top-5 classes of each image. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "io/json.h"
+#include "io/npy.h"
+
+static const char help[] =
+    "usage: onnx-lrp forward MODEL.onnx --input-tensor X.npy [--output-tensor Y.npy] [--json]\n"
+    "\n"
+    "Runs the model on X, a float32 .npy of shape (N,C,H,W) that is already\n"
+    "preprocessed, and prints the top-5 classes of each of the N images with\n"
+    "their logit and softmax probability.\n"
+    "\n"
+    "  --input-tensor X.npy    the input batch (required)\n"
+    "  --output-tensor Y.npy   write the first graph output as float32 .npy\n"
+    "  --json                  print one JSON object (load_ms, forward_ms,\n"
+    "                          output_shape, images[].top5) instead of text\n";
+
+typedef struct ranked {
+    int cls;
+    float logit;
+    double prob;
+} ranked;
+
+/* The top k of one row of logits, with softmax probabilities. */
+static int top_k(const float *row, int classes, int k, ranked *out)
+{
+    double max = -INFINITY, sum = 0.0;
+    for (int c = 0; c < classes; c++)
+        max = row[c] > max ? row[c] : max;
+    for (int c = 0; c < classes; c++)
+        sum += exp(row[c] - max);
+    int n = 0;
+    for (int c = 0; c < classes; c++) {
+        int pos = n < k ? n++ : k;
+        while (pos > 0 && row[c] > out[pos - 1].logit) {
+            if (pos < k)
+                out[pos] = out[pos - 1];
+            pos--;
+        }
+        if (pos < k)
+            out[pos] = (ranked){c, row[c], exp(row[c] - max) / sum};
+    }
+    return n;
+}
+
+static void print_results(const lrp_array *y, bool json, double load_ms, double forward_ms)
+{
+    int64_t images = y->rank > 0 ? y->dims[0] : 1;
+    int classes = (int)(lrp_array_count(y) / (size_t)(images ? images : 1));
+    lrp_json j;
+    lrp_json_init(&j, stdout, 1);
+    if (json) {
+        lrp_json_begin_object(&j);
+        lrp_json_key(&j, "load_ms");
+        lrp_json_double(&j, load_ms);
+        lrp_json_key(&j, "forward_ms");
+        lrp_json_double(&j, forward_ms);
+        lrp_json_key(&j, "output_shape");
+        lrp_json_begin_array(&j);
+        for (int i = 0; i < y->rank; i++)
+            lrp_json_int(&j, y->dims[i]);
+        lrp_json_end_array(&j);
+        lrp_json_key(&j, "images");
+        lrp_json_begin_array(&j);
+    }
+    for (int64_t i = 0; i < images; i++) {
+        ranked top[5];
+        int n = top_k(y->data + i * classes, classes, 5, top);
+        if (!json) {
+            printf("image %lld:", (long long)i);
+            for (int r = 0; r < n; r++)
+                printf("  class %d %.4f (logit %.4g)", top[r].cls, top[r].prob, top[r].logit);
+            printf("\n");
+            continue;
+        }
+        lrp_json_begin_object(&j);
+        lrp_json_key(&j, "top5");
+        lrp_json_begin_array(&j);
+        for (int r = 0; r < n; r++) {
+            lrp_json_begin_object(&j);
+            lrp_json_key(&j, "class");
+            lrp_json_int(&j, top[r].cls);
+            lrp_json_key(&j, "logit");
+            lrp_json_float(&j, top[r].logit);
+            lrp_json_key(&j, "probability");
+            lrp_json_double(&j, top[r].prob);
+            lrp_json_end_object(&j);
+        }
+        lrp_json_end_array(&j);
+        lrp_json_end_object(&j);
+    }
+    if (json) {
+        lrp_json_end_array(&j);
+        lrp_json_end_object(&j);
+        fputc('\n', stdout);
+    } else {
+        fprintf(stderr, "load %.1f ms, forward %.1f ms\n", load_ms, forward_ms);
+    }
+}
+
+typedef struct forward_opts {
+    const char *model, *input, *output;
+    bool json;
+} forward_opts;
+
+static int parse(int argc, char **argv, forward_opts *o)
+{
+    cli_args a = {argc, argv, 1};
+    int status = CLI_OK;
+    for (; a.i < argc && status == CLI_OK; a.i++) {
+        const char *arg = argv[a.i];
+        if (cli_is(arg, "--help") || cli_is(arg, "-h")) {
+            fputs(help, stdout);
+            return -1;
+        } else if (cli_is(arg, "--json")) {
+            o->json = true;
+        } else if (cli_value(&a, "--input-tensor", &o->input, &status) ||
+                   cli_value(&a, "--output-tensor", &o->output, &status)) {
+        } else if (arg[0] == '-' && arg[1]) {
+            return cli_usage_error("forward", "unknown option '%s'", arg);
+        } else if (o->model) {
+            return cli_usage_error("forward", "one model at a time ('%s' and '%s')", o->model, arg);
+        } else {
+            o->model = arg;
+        }
+    }
+    if (status == CLI_OK && (!o->model || !o->input))
+        return cli_usage_error("forward", "need MODEL.onnx and --input-tensor X.npy");
+    return status;
+}
+
+int cmd_forward(int argc, char **argv)
+{
+    forward_opts o = {0};
+    int status = parse(argc, argv, &o);
+    if (status)
+        return status < 0 ? CLI_OK : status;
+    lrp_error err = {0};
+    lrp_model *m = NULL;
+    lrp_array x = {0}, y = {0};
+    double t0 = cli_now_ms();
+    if (lrp_model_load(o.model, &m, &err))
+        return cli_fail(&err);
+    double t1 = cli_now_ms();
+    if (cli_read_input(o.input, &x, &err) || lrp_model_forward(m, &x, &y, &err)) {
+        status = cli_fail(&err);
+    } else {
+        double t2 = cli_now_ms();
+        if (o.output && lrp_npy_write(o.output, LRP_NPY_FLOAT32, y.rank, y.dims, y.data, &err))
+            status = cli_fail(&err);
+        else
+            print_results(&y, o.json, t1 - t0, t2 - t1);
+    }
+    lrp_array_free(&x);
+    lrp_array_free(&y);
+    lrp_model_free(m);
+    return status;
+}

@@ -1,0 +1,44 @@
+/* onnx-lrp: the command-line front end. Dispatches to one subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+    "usage: onnx-lrp <command> [options]\n"
+    "\n"
+    "Layer-wise Relevance Propagation for ResNets exported to ONNX.\n"
+    "\n"
+    "commands:\n"
+    "  inspect MODEL.onnx        inputs, outputs, ops, parameters, FLOPs and the\n"
+    "                            residual Adds where relevance is split\n"
+    "  forward MODEL.onnx        run the model on an (N,C,H,W) float32 .npy\n"
+    "\n"
+    "  onnx-lrp <command> --help   options of one command\n"
+    "  onnx-lrp --version          print the version\n"
+    "\n"
+    "exit codes: 0 ok, 1 some work failed, 2 bad input or usage,\n"
+    "            3 relevance not conserved (--check-conservation)\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return CLI_BAD_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("onnx-lrp %s\n", LRP_VERSION);
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "inspect") == 0)
+        return cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "forward") == 0)
+        return cmd_forward(argc - 1, argv + 1);
+    fprintf(stderr, "onnx-lrp: unknown command '%s'\n\n%s", cmd, usage);
+    return CLI_BAD_INPUT;
+}

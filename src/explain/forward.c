@@ -1,0 +1,125 @@
+/* Forward executor over the topological order. */
+#include "explain/forward.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void lrp_forward_free(lrp_forward *f)
+{
+    if (!f)
+        return;
+    lrp_shapes_free(&f->shapes);
+    free(f->arena);
+    free(f->scratch.data);
+    memset(f, 0, sizeof *f);
+}
+
+/* Activations: float values not constant nor folded, the input included. */
+static bool needs_buffer(const lrp_forward *f, int v)
+{
+    const lrp_tensor *t = &f->shapes.t[v];
+    return t->dtype == LRP_FLOAT && !t->data;
+}
+
+static size_t scratch_floats(const lrp_forward *f)
+{
+    size_t most = 0;
+    for (int i = 0; i < f->g->n_nodes; i++) {
+        const lrp_node *n = &f->g->nodes[i];
+        if (!n->op->scratch_floats || f->shapes.folded[i])
+            continue;
+        const lrp_tensor *in[16] = {0}, *out[8] = {0};
+        for (int k = 0; k < n->n_inputs; k++)
+            in[k] = n->inputs[k] >= 0 ? &f->shapes.t[n->inputs[k]] : NULL;
+        for (int k = 0; k < n->n_outputs; k++)
+            out[k] = &f->shapes.t[n->outputs[k]];
+        size_t s = n->op->scratch_floats(n, in, out);
+        most = s > most ? s : most;
+    }
+    return most;
+}
+
+static lrp_status allocate(lrp_forward *f, size_t max_bytes, lrp_error *err)
+{
+    size_t total = 0, scratch = scratch_floats(f);
+    for (int v = 0; v < f->g->n_values; v++)
+        if (needs_buffer(f, v))
+            total += lrp_tensor_count(&f->shapes.t[v]); /* each <= 2^40: no overflow */
+    size_t bytes = (total + scratch) * sizeof(float);
+    if (bytes > max_bytes)
+        return lrp_error_set(err, LRP_ERR_LIMIT,
+                             "activations need %.1f MiB, more than the limit of %.1f MiB",
+                             (double)bytes / (1 << 20), (double)max_bytes / (1 << 20));
+    f->arena = malloc(total ? total * sizeof(float) : 1);
+    f->scratch.data = malloc(scratch ? scratch * sizeof(float) : 1);
+    f->scratch.floats = scratch;
+    f->arena_floats = total;
+    if (!f->arena || !f->scratch.data)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of activations",
+                             (double)bytes / (1 << 20));
+    size_t offset = 0;
+    for (int v = 0; v < f->g->n_values; v++)
+        if (needs_buffer(f, v)) {
+            f->shapes.t[v].data = f->arena + offset;
+            offset += lrp_tensor_count(&f->shapes.t[v]);
+        }
+    return LRP_OK;
+}
+
+/* With every dim known, shape-valued (int64) results must have folded and
+ * every remaining node must have a kernel. */
+static lrp_status check_runnable(const lrp_forward *f, lrp_error *err)
+{
+    for (int i = 0; i < f->g->n_nodes; i++) {
+        const lrp_node *n = &f->g->nodes[i];
+        if (f->shapes.folded[i])
+            continue;
+        bool int_out = false;
+        for (int k = 0; k < n->n_outputs; k++)
+            int_out = int_out || f->shapes.t[n->outputs[k]].dtype != LRP_FLOAT;
+        if (!n->op->forward || int_out)
+            return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                                 LRP_NODE_FMT "its output cannot be computed (an int64 "
+                                 "tensor that depends on float data?)",
+                                 LRP_NODE_ARGS(n));
+    }
+    return LRP_OK;
+}
+
+lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const int64_t *dims,
+                            size_t max_bytes, lrp_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->g = g;
+    lrp_tensor input;
+    lrp_status st = lrp_shapes_bind_input(g, rank, dims, &input, err);
+    if (st == LRP_OK)
+        st = lrp_shapes_infer(g, &input, &f->shapes, err);
+    if (st == LRP_OK)
+        st = check_runnable(f, err);
+    if (st == LRP_OK)
+        st = allocate(f, max_bytes, err);
+    if (st)
+        lrp_forward_free(f);
+    return st;
+}
+
+void lrp_forward_run(lrp_forward *f, const float *input)
+{
+    const lrp_graph *g = f->g;
+    lrp_tensor *x = &f->shapes.t[g->inputs[0]];
+    memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));
+    for (int i = 0; i < g->n_nodes; i++) {
+        int idx = g->order[i];
+        const lrp_node *n = &g->nodes[idx];
+        if (f->shapes.folded[idx] || !n->op->forward)
+            continue;
+        const lrp_tensor *in[16] = {0};
+        lrp_tensor *out[8] = {0};
+        for (int k = 0; k < n->n_inputs; k++)
+            in[k] = n->inputs[k] >= 0 ? &f->shapes.t[n->inputs[k]] : NULL;
+        for (int k = 0; k < n->n_outputs; k++)
+            out[k] = &f->shapes.t[n->outputs[k]];
+        n->op->forward(n, in, out, &f->scratch);
+    }
+}

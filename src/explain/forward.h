@@ -1,0 +1,33 @@
+/* The forward executor: shapes bound to one input, one arena holding every
+ * activation (the relevance rules read them afterwards), one scratch. */
+#ifndef LRP_EXPLAIN_FORWARD_H
+#define LRP_EXPLAIN_FORWARD_H
+
+#include "graph/shapes.h"
+#include "ops/op.h"
+
+typedef struct lrp_forward {
+    const lrp_graph *g;
+    lrp_shapes shapes; /* concrete; t[v].data points into the arena for activations */
+    float *arena;
+    size_t arena_floats;
+    lrp_scratch scratch;
+} lrp_forward;
+
+/* Infers shapes for an input of 'dims' and allocates activations and
+ * scratch, refusing (LRP_ERR_LIMIT) when they would exceed max_bytes. */
+lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const int64_t *dims,
+                            size_t max_bytes, lrp_error *err);
+
+/* Runs every node that inference did not fold; input has the bound shape. */
+void lrp_forward_run(lrp_forward *f, const float *input);
+
+/* The activation of value v after a run. */
+static inline const lrp_tensor *lrp_forward_value(const lrp_forward *f, int v)
+{
+    return &f->shapes.t[v];
+}
+
+void lrp_forward_free(lrp_forward *f); /* NULL-safe */
+
+#endif

@@ -1,0 +1,30 @@
+/* 2-D convolution kernels (im2col + the GEMM seam), shared by the Conv op
+ * and by the relevance rules, which run the same convolution with modified
+ * weights and its transpose. */
+#ifndef LRP_OPS_CONV_H
+#define LRP_OPS_CONV_H
+
+#include "ops/window.h"
+
+typedef struct lrp_conv_shape {
+    int64_t n, c_in, c_out, group;
+    lrp_geom g;
+} lrp_conv_shape;
+
+/* The shape of node n's convolution for inputs X (N,C,H,W), W (M,C/g,kH,kW). */
+lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x,
+                             const lrp_tensor *w, lrp_conv_shape *s, lrp_error *err);
+
+/* Floats of scratch the two kernels below need. */
+size_t lrp_conv_scratch_floats(const lrp_conv_shape *s);
+
+/* y (N,M,OH,OW) = conv(x (N,C,H,W), w (M,C/g,kH,kW)) + b (M) ; b may be NULL. */
+void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
+                      const float *b, float *y, float *scratch);
+
+/* dx (N,C,H,W) += conv_transpose(dy (N,M,OH,OW), w): the gradient of the
+ * convolution with respect to its input, zero padding included. */
+void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w,
+                           float *dx, float *scratch);
+
+#endif

@@ -1,0 +1,44 @@
+/* MaxPool (2-D, pads, strides, dilations, ceil_mode); padding never wins.
+ * Only the first output (Y) is supported. */
+#include <float.h>
+
+#include "ops/op.h"
+#include "ops/pool.h"
+
+static void maxpool_forward(const lrp_node *n, const lrp_tensor *const *in,
+                            lrp_tensor *const *out, lrp_scratch *scratch)
+{
+    (void)scratch;
+    lrp_geom g;
+    lrp_pool_geom(n, in[0], &g, NULL);
+    const int64_t planes = in[0]->dims[0] * in[0]->dims[1];
+    for (int64_t p = 0; p < planes; p++) {
+        const float *x = (const float *)in[0]->data + p * g.in_h * g.in_w;
+        float *y = (float *)out[0]->data + p * g.out_h * g.out_w;
+        for (int64_t oh = 0; oh < g.out_h; oh++)
+            for (int64_t ow = 0; ow < g.out_w; ow++) {
+                float best = -FLT_MAX;
+                for (int64_t i = 0; i < g.kh; i++) {
+                    int64_t h = oh * g.sh - g.pad_t + i * g.dh;
+                    if (h < 0 || h >= g.in_h)
+                        continue;
+                    for (int64_t j = 0; j < g.kw; j++) {
+                        int64_t w = ow * g.sw - g.pad_l + j * g.dw;
+                        if (w >= 0 && w < g.in_w && x[h * g.in_w + w] > best)
+                            best = x[h * g.in_w + w];
+                    }
+                }
+                y[oh * g.out_w + ow] = best;
+            }
+    }
+}
+
+const lrp_op lrp_op_maxpool = {
+    .name = "MaxPool",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .n_outputs = 1,
+    .parse = lrp_pool_parse,
+    .infer = lrp_pool_infer,
+    .forward = maxpool_forward,
+};

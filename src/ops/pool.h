@@ -1,0 +1,19 @@
+/* What MaxPool and AveragePool share: window attributes and shape. */
+#ifndef LRP_OPS_POOL_H
+#define LRP_OPS_POOL_H
+
+#include "ops/window.h"
+
+typedef struct lrp_pool_params {
+    lrp_window win;
+    bool count_include_pad; /* AveragePool */
+} lrp_pool_params;
+
+lrp_status lrp_pool_parse(lrp_node *n, lrp_error *err);
+/* g for X (N,C,H,W); fails on rank != 4 or a window larger than the input. */
+lrp_status lrp_pool_geom(const lrp_node *n, const lrp_tensor *x, lrp_geom *g,
+                         lrp_error *err);
+lrp_status lrp_pool_infer(const lrp_node *n, lrp_tensor *const *in,
+                          lrp_tensor *const *out, lrp_error *err);
+
+#endif

@@ -1,0 +1,90 @@
+/* Softmax, float32, numerically stable (the max is subtracted first).
+ * Opset >= 13: along one axis (default -1). Opset < 13: X is flattened to
+ * 2-D at axis (default 1) and each row of the trailing dims is normalized. */
+#include <math.h>
+
+#include "ops/registry.h"
+#include "ops/shape_util.h"
+
+typedef struct softmax_params {
+    int64_t axis;
+    bool legacy; /* opset < 13: "flatten to 2-D" semantics */
+} softmax_params;
+
+/* The opset is not a field of lrp_node: the importer adds an LRP_ATTR_INT
+ * attribute "_opset" (the model's default-domain opset) to every node.
+ * Without it the current semantics (opset 13) apply. */
+static lrp_status softmax_parse(lrp_node *n, lrp_error *err)
+{
+    softmax_params p;
+    int64_t opset;
+    lrp_status st = lrp_attr_int(n, "_opset", 13, &opset, err);
+    p.legacy = opset < 13;
+    if (st || (st = lrp_attr_int(n, "axis", p.legacy ? 1 : -1, &p.axis, err)))
+        return st;
+    return lrp_op_set_params(n, &p, sizeof p, err);
+}
+
+static lrp_status softmax_infer(const lrp_node *n, lrp_tensor *const *in,
+                                lrp_tensor *const *out, lrp_error *err)
+{
+    const softmax_params *p = n->params;
+    int axis = 0;
+    lrp_status st;
+    if ((st = lrp_shape_expect(n, in[0], "input", LRP_FLOAT, err)) ||
+        (st = lrp_shape_axis(n, p->axis, in[0]->rank, in[0], &axis, err)))
+        return st;
+    *out[0] = *in[0];
+    out[0]->data = NULL;
+    return LRP_OK;
+}
+
+/* Softmax of len values spaced 'stride' apart; y may equal x. */
+static void softmax_span(const float *x, float *y, size_t len, size_t stride)
+{
+    float max = x[0], sum = 0.0f;
+    for (size_t k = 1; k < len; k++)
+        max = x[k * stride] > max ? x[k * stride] : max;
+    for (size_t k = 0; k < len; k++) {
+        y[k * stride] = expf(x[k * stride] - max);
+        sum += y[k * stride];
+    }
+    for (size_t k = 0; k < len; k++)
+        y[k * stride] /= sum;
+}
+
+static size_t dims_product(const lrp_tensor *t, int from, int to)
+{
+    size_t p = 1;
+    for (int i = from; i < to; i++)
+        p *= (size_t)t->dims[i];
+    return p;
+}
+
+/* X viewed as (outer, len, inner): softmax along len for each outer, inner. */
+static void softmax_forward(const lrp_node *n, const lrp_tensor *const *in,
+                            lrp_tensor *const *out, lrp_scratch *scratch)
+{
+    (void)scratch;
+    const softmax_params *p = n->params;
+    const lrp_tensor *x = in[0];
+    int axis = (int)(p->axis < 0 ? p->axis + x->rank : p->axis);
+    size_t outer = dims_product(x, 0, axis);
+    size_t len = p->legacy ? dims_product(x, axis, x->rank) : (size_t)x->dims[axis];
+    size_t inner = p->legacy ? 1 : dims_product(x, axis + 1, x->rank);
+    const float *xd = x->data;
+    float *yd = out[0]->data;
+    for (size_t o = 0; o < outer && len > 0; o++)
+        for (size_t i = 0; i < inner; i++)
+            softmax_span(xd + o * len * inner + i, yd + o * len * inner + i, len, inner);
+}
+
+const lrp_op lrp_op_softmax = {
+    .name = "Softmax",
+    .min_inputs = 1,
+    .max_inputs = 1,
+    .n_outputs = 1,
+    .parse = softmax_parse,
+    .infer = softmax_infer,
+    .forward = softmax_forward,
+};

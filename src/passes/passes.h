@@ -1,0 +1,40 @@
+/* Graph passes run once at load, in this order: resolve_identity before
+ * linking, bind_ops after it, residual after shape inference. */
+#ifndef LRP_PASSES_PASSES_H
+#define LRP_PASSES_PASSES_H
+
+#include "graph/graph.h"
+
+/* Identity nodes that read an initializer (PyTorch's way of sharing a
+ * weight) are removed and their readers pointed at the initializer. */
+void lrp_pass_resolve_identity(lrp_graph *g);
+
+/* Checks every node's input and output counts against its op and parses
+ * its attributes into typed params. */
+lrp_status lrp_pass_bind_ops(lrp_graph *g, lrp_error *err);
+
+
+
+/* ---- residual split points ---- */
+
+typedef enum lrp_shortcut_kind {
+    LRP_SHORTCUT_IDENTITY,   /* S is the block input B itself */
+    LRP_SHORTCUT_PROJECTION, /* S = Conv(B), possibly followed by BatchNormalization */
+} lrp_shortcut_kind;
+
+typedef struct lrp_residual {
+    int node;          /* the Add */
+    int mainstream;    /* value M: the residual branch, which leads back to B */
+    int shortcut;      /* value S */
+    int block_input;   /* value B */
+    int shortcut_conv; /* node of the projection Conv, -1 for identity */
+    lrp_shortcut_kind kind;
+} lrp_residual;
+
+/* Finds every Add where a skip connection meets a residual branch (method
+ * §8): the shortcut operand is B, a value with two or more consumers, or a
+ * Conv(+BN) reading such a B; the other operand leads back to B. Operand
+ * order is never relied on. *out is malloc'd (caller frees). */
+lrp_status lrp_pass_residual(const lrp_graph *g, lrp_residual **out, int *count,
+                             lrp_error *err);
+#endif

@@ -1,0 +1,71 @@
+# Shared helpers for the parity scripts: fixture manifests, subprocess runs, summary/exit codes.
+import json
+import os
+import subprocess
+import sys
+
+SKIP = 77  # meson's "test skipped" exit code
+
+
+def skip(why):
+    print("SKIP: " + why)
+    sys.exit(SKIP)
+
+
+def load_fixtures(fixtures_dir, large_dir=None):
+    """(directory, manifest entry) pairs; --large-dir adds only entries marked large."""
+    out, seen = [], set()
+    for d, only_large in ((fixtures_dir, False), (large_dir, True)):
+        if d is None:
+            continue
+        path = os.path.join(d, "manifest.json")
+        if not os.path.isfile(path):
+            sys.exit("error: no manifest.json in %s (run tests/fixtures/gen_fixtures.py)" % d)
+        with open(path) as f:
+            for e in json.load(f)["fixtures"]:
+                if (only_large and not e.get("large")) or e["name"] in seen:
+                    continue
+                seen.add(e["name"])
+                out.append((d, e))
+    return out
+
+
+def run(cmd, timeout=900):
+    """Run cmd; return (ok, stdout, short error text)."""
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return False, "", str(e)
+    err = (p.stderr.strip().splitlines() or ["(no stderr)"])[0]
+    return p.returncode == 0, p.stdout, "exit %d: %s" % (p.returncode, err)
+
+
+def finish(passed, failed):
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+def compare(ours_path, ref, rtol, label="reference"):
+    """Verdict line for max|ours - ref| <= rtol * max|ref| (ref: array or .npy path)."""
+    import numpy as np
+    try:
+        a = np.load(ours_path)
+        b = np.load(ref) if isinstance(ref, str) else ref
+    except (OSError, ValueError) as e:
+        return "FAIL (unreadable .npy: %s)" % e
+    if a.shape != b.shape:
+        return "FAIL (shape %s, %s %s)" % (a.shape, label, b.shape)
+    diff = float(np.max(np.abs(a.astype(np.float64) - b))) if a.size else 0.0
+    scale = float(np.max(np.abs(b))) if b.size else 0.0
+    rel = diff / scale if scale > 0 else diff
+    good = diff <= rtol * scale  # False when diff is NaN
+    return "max_abs_diff %.3e  rel %.3e  %s" % (diff, rel, "PASS" if good else "FAIL")
+
+
+def run_status(cmd, timeout=900):
+    """Run cmd; return (exit code, or None when it could not run, stdout, stderr)."""
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, "", str(e)
+    return p.returncode, p.stdout, p.stderr

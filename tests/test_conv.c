@@ -1,0 +1,265 @@
+/* Conv, the GEMM seam and the pools against plain-C references: direct
+ * 7-loop convolution, the adjoint identity <conv(x), d> = <x, convT(d)>,
+ * lrp_sgemm vs lrp_sgemm_ref, and hand-computed pooling windows. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas/gemm.h"
+#include "ops/conv.h"
+#include "ops/op.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                 \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                              \
+            fprintf(stderr, __VA_ARGS__);                                                \
+            fprintf(stderr, "\n");                                                       \
+            failures++;                                                                  \
+        }                                                                                \
+    } while (0)
+
+static unsigned rng_state = 12345u;
+static float rnd(void)
+{
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return (float)((rng_state >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static float *random_buf(size_t n)
+{
+    float *p = malloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = rnd();
+    return p;
+}
+
+/* A node with int-list attributes set from (name, count, values...) triples. */
+typedef struct attr_spec {
+    const char *name;
+    int n;
+    int64_t v[4];
+} attr_spec;
+
+static lrp_node make_node(const char *op_type, const attr_spec *specs, int n_specs,
+                          int64_t group)
+{
+    lrp_node n = {.name = "test", .op_type = (char *)op_type, .op = lrp_op_find(op_type)};
+    n.attrs = calloc((size_t)n_specs + 1, sizeof *n.attrs);
+    for (int i = 0; i < n_specs; i++) {
+        n.attrs[i] = (lrp_attr){.name = (char *)specs[i].name, .type = LRP_ATTR_INTS,
+                                .n = specs[i].n, .ints = (int64_t *)specs[i].v};
+    }
+    n.n_attrs = n_specs;
+    if (group > 1)
+        n.attrs[n.n_attrs++] = (lrp_attr){.name = "group", .type = LRP_ATTR_INT, .i = group};
+    return n;
+}
+
+static void free_node(lrp_node *n)
+{
+    free(n->attrs);
+    free(n->params);
+}
+
+/* Direct convolution: y[n][m][oh][ow] = b[m] + sum x * w, zero padding. */
+static void conv_direct(const lrp_conv_shape *s, const float *x, const float *w, const float *b,
+                        float *y)
+{
+    const lrp_geom *g = &s->g;
+    int64_t cg = s->c_in / s->group, mg = s->c_out / s->group;
+    for (int64_t n = 0; n < s->n; n++)
+        for (int64_t m = 0; m < s->c_out; m++)
+            for (int64_t oh = 0; oh < g->out_h; oh++)
+                for (int64_t ow = 0; ow < g->out_w; ow++) {
+                    double acc = b ? b[m] : 0.0;
+                    int64_t grp = m / mg;
+                    for (int64_t c = 0; c < cg; c++)
+                        for (int64_t i = 0; i < g->kh; i++)
+                            for (int64_t j = 0; j < g->kw; j++) {
+                                int64_t h = oh * g->sh - g->pad_t + i * g->dh;
+                                int64_t ww = ow * g->sw - g->pad_l + j * g->dw;
+                                if (h < 0 || h >= g->in_h || ww < 0 || ww >= g->in_w)
+                                    continue;
+                                acc += (double)x[((n * s->c_in + grp * cg + c) * g->in_h + h) *
+                                                     g->in_w + ww] *
+                                       w[((m * cg + c) * g->kh + i) * g->kw + j];
+                            }
+                    y[((n * s->c_out + m) * g->out_h + oh) * g->out_w + ow] = (float)acc;
+                }
+}
+
+static double dot(const float *a, const float *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)a[i] * b[i];
+    return s;
+}
+
+typedef struct conv_case {
+    const char *what;
+    int64_t n, c, h, w, m, k, stride, pad, dilation, group;
+} conv_case;
+
+static void check_conv(const conv_case *cc)
+{
+    attr_spec specs[] = {
+        {"strides", 2, {cc->stride, cc->stride}},
+        {"pads", 4, {cc->pad, cc->pad, cc->pad, cc->pad}},
+        {"dilations", 2, {cc->dilation, cc->dilation}},
+    };
+    lrp_node node = make_node("Conv", specs, 3, cc->group);
+    lrp_error err = {0};
+    CHECK(node.op->parse(&node, &err) == LRP_OK, "%s: parse: %s", cc->what, err.message);
+    lrp_tensor x = {LRP_FLOAT, 4, {cc->n, cc->c, cc->h, cc->w}, NULL};
+    lrp_tensor w = {LRP_FLOAT, 4, {cc->m, cc->c / cc->group, cc->k, cc->k}, NULL};
+    lrp_conv_shape s;
+    CHECK(lrp_conv_shape_of(&node, &x, &w, &s, &err) == LRP_OK, "%s: %s", cc->what, err.message);
+    size_t nx = lrp_tensor_count(&x), nw = lrp_tensor_count(&w);
+    size_t ny = (size_t)(s.n * s.c_out * s.g.out_h * s.g.out_w);
+    float *xd = random_buf(nx), *wd = random_buf(nw), *bd = random_buf((size_t)cc->m);
+    float *y = calloc(ny, sizeof *y), *yref = calloc(ny, sizeof *y);
+    float *scratch = malloc((lrp_conv_scratch_floats(&s) + 1) * sizeof(float));
+    lrp_conv_forward(&s, xd, wd, bd, y, scratch);
+    conv_direct(&s, xd, wd, bd, yref);
+    double max_err = 0.0;
+    for (size_t i = 0; i < ny; i++)
+        max_err = fmax(max_err, fabs((double)y[i] - yref[i]));
+    CHECK(max_err < 1e-4, "%s: conv differs from the direct loop by %g", cc->what, max_err);
+
+    /* adjoint: <conv(x) without bias, d> == <x, convT(d)> */
+    float *d = random_buf(ny), *dx = calloc(nx, sizeof *dx);
+    lrp_conv_forward(&s, xd, wd, NULL, y, scratch);
+    lrp_conv_backward_add(&s, d, wd, dx, scratch);
+    double lhs = dot(y, d, ny), rhs = dot(xd, dx, nx);
+    CHECK(fabs(lhs - rhs) <= 1e-4 * fmax(1.0, fabs(lhs)), "%s: adjoint %g vs %g", cc->what,
+          lhs, rhs);
+    free(xd), free(wd), free(bd), free(y), free(yref), free(scratch), free(d), free(dx);
+    free_node(&node);
+}
+
+static void check_sgemm(void)
+{
+    for (int t = 0; t < 4; t++) {
+        bool ta = t & 1, tb = t & 2;
+        int m = 7, n = 5, k = 9;
+        float *a = random_buf(64), *b = random_buf(64), *c = random_buf(35);
+        float *cref = malloc(35 * sizeof *cref);
+        memcpy(cref, c, 35 * sizeof *c);
+        lrp_sgemm(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 2.0f, c, n);
+        lrp_sgemm_ref(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 2.0f, cref, n);
+        for (int i = 0; i < 35; i++)
+            CHECK(fabsf(c[i] - cref[i]) < 1e-5f, "sgemm trans %d: %g vs %g", t, c[i], cref[i]);
+        free(a), free(b), free(c), free(cref);
+    }
+}
+
+/* Runs a pool node on one 1x1xHxW plane and compares with 'want'. */
+static void check_pool(const char *op, const attr_spec *specs, int n_specs, int64_t include_pad,
+                       int h, int w, const float *x, int oh, int ow, const float *want)
+{
+    lrp_node node = make_node(op, specs, n_specs, 1);
+    if (include_pad)
+        node.attrs[node.n_attrs++] =
+            (lrp_attr){.name = "count_include_pad", .type = LRP_ATTR_INT, .i = 1};
+    lrp_error err = {0};
+    CHECK(node.op->parse(&node, &err) == LRP_OK, "%s parse: %s", op, err.message);
+    lrp_tensor in = {LRP_FLOAT, 4, {1, 1, h, w}, (void *)x}, out = {0};
+    lrp_tensor *ins[1] = {&in}, *outs[1] = {&out};
+    CHECK(node.op->infer(&node, ins, outs, &err) == LRP_OK, "%s infer: %s", op, err.message);
+    CHECK(out.dims[2] == oh && out.dims[3] == ow, "%s: output %lldx%lld, want %dx%d", op,
+          (long long)out.dims[2], (long long)out.dims[3], oh, ow);
+    float y[64] = {0};
+    out.data = y;
+    lrp_scratch scratch = {0};
+    node.op->forward(&node, (const lrp_tensor *const *)ins, outs, &scratch);
+    for (int i = 0; i < oh * ow; i++)
+        CHECK(fabsf(y[i] - want[i]) < 1e-6f, "%s: y[%d] = %g, want %g", op, i, y[i], want[i]);
+    free_node(&node);
+}
+
+static void check_pools(void)
+{
+    /* 4x4 ramp 0..15 */
+    float x[16];
+    for (int i = 0; i < 16; i++)
+        x[i] = (float)i;
+    attr_spec k3s2p1[] = {{"kernel_shape", 2, {3, 3}}, {"strides", 2, {2, 2}},
+                          {"pads", 4, {1, 1, 1, 1}}};
+    const float max_want[4] = {5, 7, 13, 15};
+    check_pool("MaxPool", k3s2p1, 3, 0, 4, 4, x, 2, 2, max_want);
+    /* in-bounds windows: {0,1,4,5}, {1,2,3,5,6,7}, {4,5,8,9,12,13}, {5..7,9..11,13..15} */
+    const float avg_want[4] = {10.0f / 4, 24.0f / 6, 51.0f / 6, 90.0f / 9};
+    check_pool("AveragePool", k3s2p1, 3, 0, 4, 4, x, 2, 2, avg_want);
+    /* count_include_pad: every window lies inside the padded 6x6, divisor 9 */
+    const float avg_pad_want[4] = {10.0f / 9, 24.0f / 9, 51.0f / 9, 90.0f / 9};
+    check_pool("AveragePool", k3s2p1, 3, 1, 4, 4, x, 2, 2, avg_pad_want);
+    /* ceil_mode: 5x5 input, kernel 2 stride 2 -> 3x3; last window holds one column */
+    float x5[25];
+    for (int i = 0; i < 25; i++)
+        x5[i] = (float)i;
+    attr_spec k2s2[] = {{"kernel_shape", 2, {2, 2}}, {"strides", 2, {2, 2}}};
+    lrp_node ceil_node = make_node("MaxPool", k2s2, 2, 1);
+    ceil_node.attrs[ceil_node.n_attrs++] =
+        (lrp_attr){.name = "ceil_mode", .type = LRP_ATTR_INT, .i = 1};
+    lrp_error err = {0};
+    CHECK(ceil_node.op->parse(&ceil_node, &err) == LRP_OK, "ceil parse");
+    lrp_tensor in = {LRP_FLOAT, 4, {1, 1, 5, 5}, x5}, out = {0};
+    lrp_tensor *ins[1] = {&in}, *outs[1] = {&out};
+    CHECK(ceil_node.op->infer(&ceil_node, ins, outs, &err) == LRP_OK, "ceil infer");
+    CHECK(out.dims[2] == 3 && out.dims[3] == 3, "ceil_mode: %lldx%lld, want 3x3",
+          (long long)out.dims[2], (long long)out.dims[3]);
+    float y[9];
+    out.data = y;
+    lrp_scratch scratch = {0};
+    ceil_node.op->forward(&ceil_node, (const lrp_tensor *const *)ins, outs, &scratch);
+    CHECK(y[2] == 9.0f && y[8] == 24.0f, "ceil_mode values %g %g", y[2], y[8]);
+    free_node(&ceil_node);
+}
+
+static void check_conv_errors(void)
+{
+    attr_spec none[] = {{"strides", 2, {1, 1}}};
+    lrp_node node = make_node("Conv", none, 1, 3);
+    lrp_error err = {0};
+    node.op->parse(&node, &err);
+    lrp_tensor x = {LRP_FLOAT, 4, {1, 4, 8, 8}, NULL}, w = {LRP_FLOAT, 4, {6, 2, 3, 3}, NULL};
+    lrp_conv_shape s;
+    CHECK(lrp_conv_shape_of(&node, &x, &w, &s, &err) == LRP_ERR_SHAPE,
+          "group 3 not dividing 4 channels must fail");
+    CHECK(strstr(err.message, "test") && strstr(err.message, "(1, 4, 8, 8)"),
+          "message names node and shape: %s", err.message);
+    lrp_tensor big = {LRP_FLOAT, 4, {3, 2, 9, 9}, NULL};
+    lrp_node n1 = make_node("Conv", none, 1, 1);
+    n1.op->parse(&n1, &err);
+    lrp_tensor x2 = {LRP_FLOAT, 4, {1, 2, 8, 8}, NULL};
+    CHECK(lrp_conv_shape_of(&n1, &x2, &big, &s, &err) == LRP_ERR_SHAPE,
+          "kernel larger than the input must fail");
+    free_node(&node);
+    free_node(&n1);
+}
+
+int main(void)
+{
+    const conv_case cases[] = {
+        {"3x3 pad 1", 2, 3, 9, 7, 4, 3, 1, 1, 1, 1},
+        {"7x7 stride 2 pad 3", 1, 3, 16, 16, 8, 7, 2, 3, 1, 1},
+        {"1x1 pointwise", 2, 8, 5, 5, 6, 1, 1, 0, 1, 1},
+        {"1x1 stride 2 (projection)", 1, 8, 6, 6, 4, 1, 2, 0, 1, 1},
+        {"grouped 3x3", 2, 8, 6, 6, 8, 3, 1, 1, 1, 4},
+        {"depthwise 3x3 stride 2", 1, 4, 7, 7, 4, 3, 2, 1, 1, 4},
+        {"dilated 3x3", 1, 2, 9, 9, 3, 3, 1, 2, 2, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        check_conv(&cases[i]);
+    check_sgemm();
+    check_pools();
+    check_conv_errors();
+    if (failures)
+        fprintf(stderr, "%d check(s) failed\n", failures);
+    return failures ? 1 : 0;
+}
