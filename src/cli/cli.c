@@ -4,14 +4,26 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "io/npy.h"
 #include "util/error.h"
 
+void cli_put_escaped(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x20 || ch == 0x7f)
+            fprintf(f, "\\x%02x", ch);
+        else
+            fputc(ch, f);
+    }
+}
+
 int cli_fail(const lrp_error *err)
 {
-    fprintf(stderr, "onnx-lrp: error: %s\n", err->message);
+    fputs("onnx-lrp: error: ", stderr);
+    cli_put_escaped(stderr, err->message);
+    fputc('\n', stderr);
     return CLI_BAD_INPUT;
 }
 
@@ -52,13 +64,6 @@ bool cli_value(cli_args *a, const char *name, const char **value, int *status)
     return true;
 }
 
-double cli_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err)
 {
     lrp_npy npy;
@@ -67,11 +72,11 @@ lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err)
     if (st)
         return st;
     if (npy.dtype != LRP_NPY_FLOAT32 || npy.rank != 4) {
+        lrp_error_set(err, LRP_ERR_SHAPE,
+                      "%s: need a float32 array of rank 4 (N,C,H,W), got %s of rank %d", path,
+                      npy.dtype == LRP_NPY_FLOAT32 ? "float32" : "int64", npy.rank);
         lrp_npy_free(&npy);
-        return lrp_error_set(err, LRP_ERR_SHAPE,
-                             "%s: need a float32 array of rank 4 (N,C,H,W), got %s of rank %d",
-                             path, npy.dtype == LRP_NPY_FLOAT32 ? "float32" : "int64",
-                             npy.rank);
+        return LRP_ERR_SHAPE;
     }
     out->rank = npy.rank;
     memcpy(out->dims, npy.dims, sizeof out->dims);

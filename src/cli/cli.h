@@ -15,6 +15,9 @@ enum {
     CLI_NOT_CONSERVED = 3 /* --check-conservation found a leak */
 };
 
+/* Writes s with control characters as \xNN: names come from untrusted files. */
+void cli_put_escaped(FILE *f, const char *s);
+
 /* Prints "onnx-lrp: error: <message>" on stderr; returns CLI_BAD_INPUT. */
 int cli_fail(const lrp_error *err);
 int cli_usage_error(const char *command, const char *fmt, ...);
@@ -30,12 +33,11 @@ bool cli_is(const char *arg, const char *name);
 /* For "--name VALUE" or "--name=VALUE": stores VALUE, advances. */
 bool cli_value(cli_args *a, const char *name, const char **value, int *status);
 
-double cli_now_ms(void);
-
 /* Reads a float32 .npy of rank 4 (N,C,H,W) into an lrp_array. */
 lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err);
 
 int cmd_inspect(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 #endif

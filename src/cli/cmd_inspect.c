@@ -94,10 +94,15 @@ static void print_json(const lrp_model *m, const lrp_model_info *info)
 
 static void print_text(const char *path, const lrp_model *m, const lrp_model_info *info)
 {
-    printf("model   %s (opset %lld, %d nodes)\n", path, (long long)info->opset, info->n_nodes);
-    printf("input   %s ", info->input_name);
+    printf("model   ");
+    cli_put_escaped(stdout, path);
+    printf(" (opset %lld, %d nodes)\ninput   ", (long long)info->opset, info->n_nodes);
+    cli_put_escaped(stdout, info->input_name);
+    putchar(' ');
     print_dims(info->input_dims, info->input_rank);
-    printf("\noutput  %s ", info->output_name);
+    printf("\noutput  ");
+    cli_put_escaped(stdout, info->output_name);
+    putchar(' ');
     print_dims(info->output_dims, info->output_rank);
     printf("\nparams  %lld\nflops   %.3f G multiply-accumulates at input ",
            (long long)info->params, info->flops / 1e9);
@@ -115,8 +120,13 @@ static void print_text(const char *path, const lrp_model *m, const lrp_model_inf
            info->n_residual_adds - projections, projections);
     for (int i = 0; i < info->n_residual_adds; i++) {
         lrp_residual_add r = lrp_model_residual_add(m, i);
-        printf("  %-32s %-10s M=%s S=%s B=%s\n", r.node, r.kind, r.mainstream, r.shortcut,
-               r.block_input);
+        const char *fields[] = {r.node, r.kind, r.mainstream, r.shortcut, r.block_input};
+        const char *labels[] = {"  ", " ", " M=", " S=", " B="};
+        for (int f = 0; f < 5; f++) {
+            fputs(labels[f], stdout);
+            cli_put_escaped(stdout, fields[f]);
+        }
+        putchar('\n');
     }
 }
 
