@@ -100,6 +100,117 @@ typedef struct lrp_residual_add {
 /* 0 <= i < info.n_residual_adds, in topological order. */
 lrp_residual_add lrp_model_residual_add(const lrp_model *model, int i);
 
+/* ---- explainer ---------------------------------------------------------- */
+
+/* How relevance is split at a residual Add (method §4). */
+typedef enum lrp_split {
+    LRP_SPLIT_DEFAULT = -1, /* the preset's own */
+    LRP_SPLIT_PROPORTIONAL, /* zennit: M·R/stab(M+S), S·R/stab(M+S) */
+    LRP_SPLIT_RATIO,        /* Otsuki et al.: |M|/(|M|+|S|) */
+    LRP_SPLIT_SYMMETRIC,    /* R/2 each */
+    LRP_SPLIT_RATIO_PROJECTION_ONLY,
+    LRP_SPLIT_SYMMETRIC_PROJECTION_ONLY,
+} lrp_split;
+
+/* The relevance seeded at the target output. */
+typedef enum lrp_init {
+    LRP_INIT_DEFAULT = -1, /* the preset's own */
+    LRP_INIT_ONE,          /* 1 (zennit's one-hot) */
+    LRP_INIT_LOGIT,        /* the target's logit */
+    LRP_INIT_SOFTMAX,      /* the target's softmax probability (the paper) */
+} lrp_init;
+
+#define LRP_MAX_CHANNELS 16
+
+/* What to explain and how. lrp_config_init fills "use the preset's own"
+ * for every field; set only what you want to override. */
+typedef struct lrp_config {
+    const char *preset; /* epsilon-plus-flat (default), epsilon-plus,
+                           epsilon-alpha2-beta1, epsilon-gamma-box, otsuki2024 */
+    lrp_split split;
+    lrp_init init;
+    double epsilon;     /* < 0: the preset's (1e-6; otsuki2024: 1e-5 unsigned) */
+    double gamma;       /* < 0: 0.25 */
+    double alpha, beta; /* < 0: 2 and 1; alpha - beta must be 1 */
+    int zero_bias;      /* 1: every rule uses b = 0 */
+    int target;         /* < 0: each image's top-1 class */
+    /* zbox bounds of the first layer per input channel; n_bounds = 0: from
+       ImageNet's mean/std, low = (0 - mean)/std, high = (1 - mean)/std */
+    int n_bounds;
+    float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS];
+} lrp_config;
+
+void lrp_config_init(lrp_config *config);
+/* Names <-> enums, for command lines; -1 / NULL when unknown. */
+int lrp_split_from_name(const char *name);
+const char *lrp_split_name(lrp_split split);
+int lrp_init_from_name(const char *name);
+const char *lrp_init_name(lrp_init init);
+
+typedef struct lrp_explainer lrp_explainer;
+
+/* Builds the rule table of 'model' for 'config': which rule runs at which
+ * node, with precomputed modified weights. Fails naming the node when an op
+ * on the relevance path has no rule. 'model' must outlive the explainer
+ * (which also uses its forward workspace: one explainer per model at a time). */
+lrp_status lrp_explainer_new(lrp_model *model, const lrp_config *config,
+                             lrp_explainer **out, lrp_error *err);
+void lrp_explainer_free(lrp_explainer *explainer);
+
+/* The preset and split in force, after defaults. */
+const char *lrp_explainer_preset(const lrp_explainer *explainer);
+lrp_split lrp_explainer_split(const lrp_explainer *explainer);
+
+typedef struct lrp_report lrp_report;
+
+/* Explains 'input' (N,C,H,W): *relevance gets the input relevance
+ * (N,C,H,W), *report what happened per image (caller frees both). */
+lrp_status lrp_explain(lrp_explainer *explainer, const lrp_array *input,
+                       lrp_array *relevance, lrp_report **report, lrp_error *err);
+
+void lrp_report_free(lrp_report *report);
+
+typedef struct lrp_image_report {
+    int target;
+    int n_classes;
+    const float *logits;        /* n_classes values, owned by the report */
+    double output_relevance;    /* the seeded value */
+    double input_relevance_sum;
+    double conservation_error;  /* (sum R_in - R_out) / R_out */
+} lrp_image_report;
+
+int lrp_report_images(const lrp_report *report);
+lrp_image_report lrp_report_image(const lrp_report *report, int image);
+double lrp_report_forward_ms(const lrp_report *report);
+double lrp_report_explain_ms(const lrp_report *report);
+
+/* Relevance through each node on the relevance path, in the order it flows
+ * (reverse topological): what arrived at its output and what it passed on. */
+typedef struct lrp_node_flow {
+    const char *node, *op, *rule;
+    double relevance_in, relevance_out;
+    double leak; /* (relevance_out - relevance_in) / output_relevance */
+    /* what the stabilizer kept, relative to output_relevance: a rule that
+       divides by stab(z) passes on R z/stab(z), all of R lost where z = 0;
+       leak + absorbed is then what biases (and nothing else) account for */
+    double absorbed;
+} lrp_node_flow;
+
+int lrp_report_steps(const lrp_report *report);
+lrp_node_flow lrp_report_step(const lrp_report *report, int image, int step);
+
+/* Relevance at each residual Add, in the order of lrp_model_residual_add. */
+typedef struct lrp_residual_flow {
+    const char *node, *kind;
+    double relevance;  /* arriving at the Add's output */
+    double mainstream; /* sent to M */
+    double shortcut;   /* sent to S */
+    double mainstream_share;
+} lrp_residual_flow;
+
+int lrp_report_residuals(const lrp_report *report);
+lrp_residual_flow lrp_report_residual(const lrp_report *report, int image, int k);
+
 #ifdef __cplusplus
 }
 #endif

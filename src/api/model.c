@@ -98,6 +98,7 @@ lrp_status lrp_model_prepare(lrp_model *m, int rank, const int64_t *dims, lrp_er
         lrp_forward_free(&m->fwd);
     }
     lrp_status st = lrp_forward_init(&m->fwd, &m->graph, rank, dims, m->max_bytes, err);
+    m->fwd_generation++;
     if (st)
         lrp_error_prefix(err, "%s", m->path);
     return st;

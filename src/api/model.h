@@ -21,6 +21,7 @@ struct lrp_model {
     int n_op_types;
     size_t max_bytes; /* limit for one workspace */
     lrp_forward fwd;  /* cached workspace; fwd.g == NULL until first use */
+    unsigned fwd_generation; /* bumped whenever fwd is rebuilt */
 };
 
 /* Makes m->fwd fit an input of 'dims', rebuilding it when the shape changed. */

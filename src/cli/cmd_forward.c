@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "io/json.h"
 #include "io/npy.h"
+#include "util/clock.h"
 
 static const char help[] =
     "usage: onnx-lrp forward MODEL.onnx --input-tensor X.npy [--output-tensor Y.npy] [--json]\n"
@@ -143,14 +144,14 @@ int cmd_forward(int argc, char **argv)
     lrp_error err = {0};
     lrp_model *m = NULL;
     lrp_array x = {0}, y = {0};
-    double t0 = cli_now_ms();
+    double t0 = lrp_now_ms();
     if (lrp_model_load(o.model, &m, &err))
         return cli_fail(&err);
-    double t1 = cli_now_ms();
+    double t1 = lrp_now_ms();
     if (cli_read_input(o.input, &x, &err) || lrp_model_forward(m, &x, &y, &err)) {
         status = cli_fail(&err);
     } else {
-        double t2 = cli_now_ms();
+        double t2 = lrp_now_ms();
         if (o.output && lrp_npy_write(o.output, LRP_NPY_FLOAT32, y.rank, y.dims, y.data, &err))
             status = cli_fail(&err);
         else

@@ -13,6 +13,8 @@ static const char usage[] =
     "  inspect MODEL.onnx        inputs, outputs, ops, parameters, FLOPs and the\n"
     "                            residual Adds where relevance is split\n"
     "  forward MODEL.onnx        run the model on an (N,C,H,W) float32 .npy\n"
+    "  explain MODEL.onnx        LRP relevance of the input, with a per-node\n"
+    "                            conservation report\n"
     "\n"
     "  onnx-lrp <command> --help   options of one command\n"
     "  onnx-lrp --version          print the version\n"
@@ -39,6 +41,8 @@ int main(int argc, char **argv)
         return cmd_inspect(argc - 1, argv + 1);
     if (strcmp(cmd, "forward") == 0)
         return cmd_forward(argc - 1, argv + 1);
+    if (strcmp(cmd, "explain") == 0)
+        return cmd_explain(argc - 1, argv + 1);
     fprintf(stderr, "onnx-lrp: unknown command '%s'\n\n%s", cmd, usage);
     return CLI_BAD_INPUT;
 }

@@ -3,15 +3,13 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "ops/batchnorm.h"
 #include "ops/op.h"
 
-typedef struct bn_params {
-    float epsilon;
-} bn_params;
 
 static lrp_status bn_parse(lrp_node *n, lrp_error *err)
 {
-    bn_params *p = calloc(1, sizeof *p);
+    lrp_bn_params *p = calloc(1, sizeof *p);
     if (!p)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     n->params = p;
@@ -56,7 +54,7 @@ static void bn_forward(const lrp_node *n, const lrp_tensor *const *in,
                        lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)scratch;
-    const bn_params *p = n->params;
+    const lrp_bn_params *p = n->params;
     const lrp_tensor *x = in[0];
     const float *scale = in[1]->data, *bias = in[2]->data;
     const float *mean = in[3]->data, *var = in[4]->data;

@@ -3,16 +3,13 @@
 #include <stdlib.h>
 
 #include "blas/gemm.h"
+#include "ops/gemm.h"
 #include "ops/op.h"
 
-typedef struct gemm_params {
-    float alpha, beta;
-    int64_t trans_a, trans_b;
-} gemm_params;
 
 static lrp_status gemm_parse(lrp_node *n, lrp_error *err)
 {
-    gemm_params *p = calloc(1, sizeof *p);
+    lrp_gemm_params *p = calloc(1, sizeof *p);
     if (!p)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     n->params = p;
@@ -41,7 +38,7 @@ static bool bias_fits(const lrp_tensor *c, int64_t m, int64_t n)
 static lrp_status gemm_infer(const lrp_node *n, lrp_tensor *const *in,
                              lrp_tensor *const *out, lrp_error *err)
 {
-    const gemm_params *p = n->params;
+    const lrp_gemm_params *p = n->params;
     const lrp_tensor *a = in[0], *b = in[1], *c = in[2];
     char as[96], bs[96], cs[96] = "none";
     if (a->dtype != LRP_FLOAT || b->dtype != LRP_FLOAT || (c && c->dtype != LRP_FLOAT))
@@ -72,7 +69,7 @@ static void gemm_forward(const lrp_node *n, const lrp_tensor *const *in,
                          lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)scratch;
-    const gemm_params *p = n->params;
+    const lrp_gemm_params *p = n->params;
     const lrp_tensor *a = in[0], *b = in[1], *c = in[2];
     float *y = out[0]->data;
     int m = (int)out[0]->dims[0], nn = (int)out[0]->dims[1];
@@ -94,7 +91,7 @@ static void gemm_forward(const lrp_node *n, const lrp_tensor *const *in,
 static double gemm_flops(const lrp_node *n, const lrp_tensor *const *in,
                          const lrp_tensor *const *out)
 {
-    const gemm_params *p = n->params;
+    const lrp_gemm_params *p = n->params;
     return (double)lrp_tensor_count(out[0]) * (double)in[0]->dims[p->trans_a ? 0 : 1];
 }
 

@@ -1,0 +1,248 @@
+/* Public explainer API: config defaults, the rule table, and lrp_explain
+ * (forward, seed, reverse pass, report). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/model.h"
+#include "api/report.h"
+#include "explain/relevance.h"
+#include "rules/presets.h"
+
+struct lrp_explainer {
+    lrp_model *model;
+    const lrp_preset *preset;
+    lrp_config config; /* resolved */
+    float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS];
+    int seed_value;
+    lrp_rule *rules; /* per node */
+    lrp_relevance rel;
+    unsigned rel_generation; /* the model's fwd_generation rel was sized for */
+};
+
+static const char *const split_names[] = {"proportional", "ratio", "symmetric",
+                                          "ratio-projection-only",
+                                          "symmetric-projection-only"};
+static const char *const init_names[] = {"one", "logit", "softmax"};
+
+int lrp_split_from_name(const char *name)
+{
+    for (int i = 0; i < 5; i++)
+        if (strcmp(name, split_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *lrp_split_name(lrp_split split)
+{
+    return split >= 0 && split < 5 ? split_names[split] : NULL;
+}
+
+int lrp_init_from_name(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, init_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *lrp_init_name(lrp_init init)
+{
+    return init >= 0 && init < 3 ? init_names[init] : NULL;
+}
+
+void lrp_config_init(lrp_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->preset = "epsilon-plus-flat";
+    c->split = LRP_SPLIT_DEFAULT;
+    c->init = LRP_INIT_DEFAULT;
+    c->epsilon = c->gamma = c->alpha = c->beta = -1.0;
+    c->target = -1;
+}
+
+/* ImageNet's normalization, the default preprocessing. */
+static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f};
+static const float imagenet_std[3] = {0.229f, 0.224f, 0.225f};
+
+static lrp_status resolve(lrp_explainer *e, const lrp_config *in, lrp_error *err)
+{
+    lrp_config *c = &e->config;
+    *c = *in;
+    if (!c->preset)
+        c->preset = "epsilon-plus-flat";
+    if (!(e->preset = lrp_preset_find(c->preset)))
+        return lrp_error_set(err, LRP_ERR_ARG, "unknown preset '%s' (known: %s)", c->preset,
+                             lrp_preset_names());
+    c->preset = e->preset->name;
+    if (c->split == LRP_SPLIT_DEFAULT)
+        c->split = e->preset->split;
+    if (c->init == LRP_INIT_DEFAULT)
+        c->init = e->preset->init;
+    if (!lrp_split_name(c->split) || !lrp_init_name(c->init))
+        return lrp_error_set(err, LRP_ERR_ARG, "unknown split or init value");
+    c->epsilon = c->epsilon < 0 ? e->preset->stab.eps : c->epsilon;
+    c->gamma = c->gamma < 0 ? 0.25 : c->gamma;
+    c->alpha = c->alpha < 0 ? (c->beta < 0 ? 2.0 : c->beta + 1.0) : c->alpha;
+    c->beta = c->beta < 0 ? c->alpha - 1.0 : c->beta;
+    if (fabs(c->alpha - c->beta - 1.0) > 1e-9)
+        return lrp_error_set(err, LRP_ERR_ARG, "alpha - beta must be 1 (alpha %g, beta %g)",
+                             c->alpha, c->beta);
+    if (c->n_bounds < 0 || c->n_bounds > LRP_MAX_CHANNELS)
+        return lrp_error_set(err, LRP_ERR_ARG, "zbox bounds for %d channels", c->n_bounds);
+    for (int i = 0; i < 3 && c->n_bounds == 0; i++) {
+        e->low[i] = (0.0f - imagenet_mean[i]) / imagenet_std[i];
+        e->high[i] = (1.0f - imagenet_mean[i]) / imagenet_std[i];
+    }
+    memcpy(e->low, c->n_bounds ? c->low : e->low, sizeof e->low);
+    memcpy(e->high, c->n_bounds ? c->high : e->high, sizeof e->high);
+    if (c->n_bounds == 0)
+        c->n_bounds = 3;
+    return LRP_OK;
+}
+
+/* Relevance starts at the logits: the first output, or the input of a
+ * Softmax that produces it. */
+static int seed_value(const lrp_graph *g)
+{
+    int v = g->outputs[0], p = g->values[v].producer;
+    if (p >= 0 && strcmp(g->nodes[p].op_type, "Softmax") == 0)
+        return g->nodes[p].inputs[0];
+    return v;
+}
+
+static lrp_status check_bounds(const lrp_explainer *e, lrp_error *err)
+{
+    const lrp_tensor *x = &e->model->graph.values[e->model->graph.inputs[0]].tensor;
+    bool zbox = e->preset->first == LRP_ID_ZBOX;
+    if (zbox && x->rank >= 2 && x->dims[1] != e->config.n_bounds)
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "the zbox bounds cover %d channels, the model input has %lld",
+                             e->config.n_bounds, (long long)x->dims[1]);
+    return LRP_OK;
+}
+
+lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explainer **out,
+                             lrp_error *err)
+{
+    *out = NULL;
+    lrp_explainer *e = calloc(1, sizeof *e);
+    if (!e)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    e->model = m;
+    e->seed_value = seed_value(&m->graph);
+    e->rules = calloc((size_t)m->graph.n_nodes + 1, sizeof *e->rules);
+    lrp_status st = e->rules ? resolve(e, config, err)
+                             : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    if (st == LRP_OK)
+        st = check_bounds(e, err);
+    if (st == LRP_OK) {
+        lrp_rule_inputs ri = {.g = &m->graph, .shapes = &m->shapes, .residuals = m->residuals,
+                              .n_residuals = m->n_residuals, .preset = e->preset,
+                              .config = &e->config, .low = e->low, .high = e->high,
+                              .n_bounds = e->config.n_bounds, .seed_value = e->seed_value};
+        st = lrp_rules_build(&ri, e->rules, err);
+    }
+    if (st) {
+        lrp_error_prefix(err, "%s", m->path);
+        lrp_explainer_free(e);
+        return st;
+    }
+    *out = e;
+    return LRP_OK;
+}
+
+void lrp_explainer_free(lrp_explainer *e)
+{
+    if (!e)
+        return;
+    lrp_relevance_free(&e->rel);
+    lrp_rules_free(e->rules, e->model->graph.n_nodes);
+    free(e);
+}
+
+const char *lrp_explainer_preset(const lrp_explainer *e)
+{
+    return e->preset->name;
+}
+
+lrp_split lrp_explainer_split(const lrp_explainer *e)
+{
+    return e->config.split;
+}
+
+/* Targets and seeds from the logits (n images x classes). */
+static lrp_status choose_targets(const lrp_explainer *e, lrp_report *rep, lrp_error *err)
+{
+    for (int i = 0; i < rep->n_images; i++) {
+        const float *row = rep->logits + (size_t)i * rep->n_classes;
+        int t = e->config.target;
+        if (t >= rep->n_classes)
+            return lrp_error_set(err, LRP_ERR_ARG, "%s: target %d is out of range: the model "
+                                 "has %d classes", e->model->path, t, rep->n_classes);
+        if (t < 0)
+            for (int k = t = 0; k < rep->n_classes; k++)
+                t = row[k] > row[t] ? k : t;
+        double max = row[0], sum = 0.0;
+        for (int k = 0; k < rep->n_classes; k++)
+            max = row[k] > max ? row[k] : max;
+        for (int k = 0; k < rep->n_classes; k++)
+            sum += exp(row[k] - max);
+        rep->target[i] = t;
+        rep->seed[i] = e->config.init == LRP_INIT_ONE     ? 1.0
+                       : e->config.init == LRP_INIT_LOGIT ? row[t]
+                                                          : exp(row[t] - max) / sum;
+    }
+    return LRP_OK;
+}
+
+static lrp_status prepare(lrp_explainer *e, const lrp_array *input, lrp_error *err)
+{
+    lrp_model *m = e->model;
+    lrp_status st = lrp_model_prepare(m, input->rank, input->dims, err);
+    if (st)
+        return st;
+    if (e->rel.g && e->rel_generation == m->fwd_generation)
+        return LRP_OK;
+    lrp_relevance_free(&e->rel);
+    st = lrp_relevance_init(&e->rel, &m->graph, e->rules, &m->fwd, m->max_bytes, err);
+    e->rel_generation = m->fwd_generation;
+    if (st)
+        lrp_error_prefix(err, "%s", m->path);
+    return st;
+}
+
+lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *relevance,
+                       lrp_report **report, lrp_error *err)
+{
+    memset(relevance, 0, sizeof *relevance);
+    *report = NULL;
+    if (input->rank != 4 || !input->data)
+        return lrp_error_set(err, LRP_ERR_ARG, "the input must be an (N,C,H,W) array");
+    double t0 = lrp_now_ms();
+    lrp_status st = prepare(e, input, err);
+    if (st)
+        return st;
+    lrp_model *m = e->model;
+    lrp_forward_run(&m->fwd, input->data);
+    double t1 = lrp_now_ms();
+    lrp_report *rep = lrp_report_new(m, lrp_forward_value(&m->fwd, e->seed_value),
+                                     (int)input->dims[0]);
+    if (!rep)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the report");
+    if ((st = choose_targets(e, rep, err))) {
+        lrp_report_free(rep);
+        return st;
+    }
+    lrp_relevance_run(&e->rel, &m->fwd, e->seed_value, rep->target, rep->seed);
+    const lrp_tensor *x = lrp_forward_value(&m->fwd, m->graph.inputs[0]);
+    st = lrp_report_finish(rep, &e->rel, e->rules, x, relevance, err);
+    rep->forward_ms = t1 - t0;
+    rep->explain_ms = lrp_now_ms() - t1;
+    if (st) {
+        lrp_report_free(rep);
+        return st;
+    }
+    *report = rep;
+    return LRP_OK;
+}

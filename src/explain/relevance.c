@@ -1,0 +1,185 @@
+/* Reverse-topological relevance propagation over the rule table. */
+#include "explain/relevance.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void lrp_relevance_free(lrp_relevance *r)
+{
+    if (!r)
+        return;
+    free(r->steps);
+    free(r->arena);
+    free(r->of);
+    free(r->scratch);
+    free(r->step_in);
+    free(r->step_out);
+    free(r->slot_out);
+    free(r->sums);
+    free(r->absorbed);
+    memset(r, 0, sizeof *r);
+}
+
+static void gather_io(const lrp_node *n, const lrp_forward *f, const lrp_tensor **in)
+{
+    for (int k = 0; k < n->n_inputs; k++)
+        in[k] = n->inputs[k] >= 0 ? lrp_forward_value(f, n->inputs[k]) : NULL;
+}
+
+/* Steps, and the activations that need a relevance buffer. */
+static lrp_status plan(lrp_relevance *r, const lrp_forward *f, bool *needs, size_t *floats,
+                       size_t *scratch)
+{
+    const lrp_graph *g = r->g;
+    for (int i = g->n_nodes - 1; i >= 0; i--) {
+        int idx = g->order[i];
+        const lrp_node *n = &g->nodes[idx];
+        const lrp_rule *rule = &r->rules[idx];
+        if (rule->kind == LRP_RULE_NONE)
+            continue;
+        r->steps[r->n_steps++] = idx;
+        needs[n->outputs[0]] = true;
+        const lrp_tensor *in[16] = {0};
+        gather_io(n, f, in);
+        for (int k = 0; k < n->n_inputs; k++)
+            if (in[k] && in[k]->dtype == LRP_FLOAT && !g->values[n->inputs[k]].tensor.data &&
+                !f->shapes.owned[n->inputs[k]])
+                needs[n->inputs[k]] = true;
+        size_t s = lrp_rule_scratch_floats(rule, n, in, lrp_forward_value(f, n->outputs[0]));
+        *scratch = s > *scratch ? s : *scratch;
+    }
+    for (int v = 0; v < g->n_values; v++)
+        if (needs[v])
+            *floats += lrp_tensor_count(lrp_forward_value(f, v));
+    return LRP_OK;
+}
+
+static lrp_status allocate(lrp_relevance *r, const lrp_forward *f, const bool *needs,
+                           size_t floats, size_t scratch, size_t max_bytes, lrp_error *err)
+{
+    const lrp_graph *g = r->g;
+    size_t bytes = (floats + scratch) * sizeof(float);
+    if (bytes > max_bytes)
+        return lrp_error_set(err, LRP_ERR_LIMIT,
+                             "relevance buffers need %.1f MiB, more than the limit of %.1f MiB",
+                             (double)bytes / (1 << 20), (double)max_bytes / (1 << 20));
+    size_t per_step = (size_t)r->n_steps * (size_t)r->n_images;
+    r->arena = malloc(floats ? floats * sizeof(float) : 1);
+    r->scratch = malloc(scratch ? scratch * sizeof(float) : 1);
+    r->step_in = calloc(per_step + 1, sizeof(double));
+    r->step_out = calloc(per_step + 1, sizeof(double));
+    r->slot_out = calloc(2 * per_step + 1, sizeof(double));
+    r->sums = calloc(17 * (size_t)r->n_images, sizeof(double));
+    r->absorbed = calloc(per_step + 1, sizeof(double));
+    if (!r->arena || !r->scratch || !r->step_in || !r->step_out || !r->slot_out || !r->sums ||
+        !r->absorbed)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of relevance",
+                             (double)bytes / (1 << 20));
+    size_t offset = 0;
+    for (int v = 0; v < g->n_values; v++)
+        if (needs[v]) {
+            r->of[v] = r->arena + offset;
+            offset += lrp_tensor_count(lrp_forward_value(f, v));
+        }
+    return LRP_OK;
+}
+
+lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_rule *rules,
+                              const lrp_forward *f, size_t max_bytes, lrp_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->g = g;
+    r->rules = rules;
+    r->n_images = (int)lrp_forward_value(f, g->inputs[0])->dims[0];
+    r->steps = malloc(sizeof *r->steps * ((size_t)g->n_nodes + 1));
+    r->of = calloc((size_t)g->n_values + 1, sizeof *r->of);
+    bool *needs = calloc((size_t)g->n_values + 1, sizeof *needs);
+    size_t floats = 0, scratch = 0;
+    lrp_status st = LRP_OK;
+    if (!r->steps || !r->of || !needs)
+        st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
+    if (st == LRP_OK)
+        st = plan(r, f, needs, &floats, &scratch);
+    if (st == LRP_OK)
+        st = allocate(r, f, needs, floats, scratch, max_bytes, err);
+    free(needs);
+    if (st)
+        lrp_relevance_free(r);
+    return st;
+}
+
+/* sums[i] = the sum of image i's slice of buf (count floats, n images). */
+static void image_sums(const float *buf, size_t count, int n, double *sums)
+{
+    size_t chunk = count / (size_t)n;
+    for (int i = 0; i < n; i++) {
+        double s = 0.0;
+        for (size_t k = 0; k < chunk; k++)
+            s += buf[(size_t)i * chunk + k];
+        sums[i] = s;
+    }
+}
+
+/* Runs one node's kernel and records relevance in and passed on. */
+static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
+{
+    const lrp_graph *g = r->g;
+    int idx = r->steps[step];
+    const lrp_node *n = &g->nodes[idx];
+    const lrp_tensor *in[16] = {0};
+    float *r_in[16] = {0};
+    gather_io(n, f, in);
+    int n_img = r->n_images;
+    double *after = r->sums, *before = r->sums + n_img; /* before[k * n_img + i] */
+    bool counted[16] = {0};
+    for (int k = 0; k < n->n_inputs && k < 16; k++) {
+        r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
+        /* a value read twice is counted once */
+        counted[k] = r_in[k] != NULL;
+        for (int j = 0; j < k; j++)
+            counted[k] = counted[k] && n->inputs[j] != n->inputs[k];
+        if (counted[k])
+            image_sums(r_in[k], lrp_tensor_count(in[k]), n_img, before + k * n_img);
+    }
+    const lrp_tensor *out = lrp_forward_value(f, n->outputs[0]);
+    const float *r_out = r->of[n->outputs[0]];
+    lrp_rule_ctx ctx = {.node = n, .rule = &r->rules[idx], .in = in, .out = out,
+                        .r_out = r_out, .r_in = r_in, .scratch = r->scratch,
+                        .n_images = n_img, .absorbed = r->absorbed + (size_t)step * n_img};
+    lrp_rule_kernel(r->rules[idx].kind)(&ctx);
+    double *step_in = r->step_in + (size_t)step * n_img;
+    double *step_out = r->step_out + (size_t)step * n_img;
+    image_sums(r_out, lrp_tensor_count(out), n_img, step_in);
+    for (int k = 0; k < n->n_inputs && k < 16; k++) {
+        if (!counted[k])
+            continue;
+        image_sums(r_in[k], lrp_tensor_count(in[k]), n_img, after);
+        for (int i = 0; i < n_img; i++) {
+            double delta = after[i] - before[k * n_img + i];
+            step_out[i] += delta;
+            if (k < 2)
+                r->slot_out[((size_t)step * n_img + i) * 2 + k] = delta;
+        }
+    }
+}
+
+void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, int seed_value,
+                       const int *target, const double *seed)
+{
+    const lrp_graph *g = r->g;
+    size_t total = 0;
+    for (int v = 0; v < g->n_values; v++)
+        if (r->of[v])
+            total += lrp_tensor_count(lrp_forward_value(f, v));
+    memset(r->arena, 0, total * sizeof(float));
+    size_t per_step = (size_t)r->n_steps * (size_t)r->n_images;
+    memset(r->step_out, 0, per_step * sizeof(double));
+    memset(r->slot_out, 0, 2 * per_step * sizeof(double));
+    memset(r->absorbed, 0, per_step * sizeof(double));
+    float *logits_r = r->of[seed_value];
+    size_t classes = lrp_tensor_count(lrp_forward_value(f, seed_value)) / (size_t)r->n_images;
+    for (int i = 0; i < r->n_images; i++)
+        logits_r[(size_t)i * classes + (size_t)target[i]] = (float)seed[i];
+    for (int s = 0; s < r->n_steps; s++)
+        run_step(r, f, s);
+}

@@ -1,0 +1,37 @@
+/* The reverse executor: relevance buffers zeroed once per run, the seed at
+ * the target logits, then each on-path node's rule kernel in reverse
+ * topological order, adding into its inputs' relevance (fan-out sums
+ * itself). Records, per image, what every node received and passed on. */
+#ifndef LRP_EXPLAIN_RELEVANCE_H
+#define LRP_EXPLAIN_RELEVANCE_H
+
+#include "explain/forward.h"
+#include "rules/rules.h"
+
+typedef struct lrp_relevance {
+    const lrp_graph *g;
+    const lrp_rule *rules;
+    int *steps; /* on-path nodes, reverse topological order */
+    int n_steps;
+    int n_images;
+    float *arena;   /* relevance of every on-path activation */
+    float **of;     /* per value: its relevance buffer, or NULL */
+    float *scratch;
+    /* per step, per image: relevance at the output, and passed on */
+    double *step_in, *step_out; /* n_steps * n_images */
+    double *slot_out;           /* n_steps * n_images * 2: per input slot 0/1 */
+    double *sums;               /* 17 * n_images: per-slot sums around one step */
+    double *absorbed;           /* n_steps * n_images: lrp_rule_ctx.absorbed */
+} lrp_relevance;
+
+/* Sizes buffers for the shapes of f (one input shape). */
+lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_rule *rules,
+                              const lrp_forward *f, size_t max_bytes, lrp_error *err);
+
+/* seed[i] at class target[i] of image i in the seed value, then the rules. */
+void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, int seed_value,
+                       const int *target, const double *seed);
+
+void lrp_relevance_free(lrp_relevance *r); /* NULL-safe */
+
+#endif

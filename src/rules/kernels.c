@@ -1,0 +1,32 @@
+/* Rule kind -> kernel, scratch sizing, and the pass rule. */
+#include "rules/kernels.h"
+
+lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
+{
+    static const lrp_rule_fn kernels[] = {
+        [LRP_RULE_NONE] = NULL,
+        [LRP_RULE_PASS] = lrp_pass_apply,
+        [LRP_RULE_Z] = lrp_z_apply,
+        [LRP_RULE_NORM] = lrp_norm_apply,
+        [LRP_RULE_SUM] = lrp_sum_apply,
+        [LRP_RULE_SPLIT] = lrp_split_apply,
+        [LRP_RULE_WTA] = lrp_wta_apply,
+        [LRP_RULE_AVG2X2] = lrp_avg2x2_apply,
+    };
+    return kernels[kind];
+}
+
+size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
+                               const lrp_tensor *const *in, const lrp_tensor *out)
+{
+    return r->kind == LRP_RULE_Z ? lrp_z_scratch_floats(r, n, in, out) : 0;
+}
+
+/* R_in = R, element for element (shapes may differ: Flatten, Reshape). */
+void lrp_pass_apply(const lrp_rule_ctx *c)
+{
+    float *r_in = c->r_in[c->rule->activation];
+    size_t n = lrp_tensor_count(c->out);
+    for (size_t i = 0; i < n; i++)
+        r_in[i] += c->r_out[i];
+}

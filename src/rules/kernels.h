@@ -1,0 +1,17 @@
+/* The rule kernels, one per rule kind (dispatched by lrp_rule_kernel). */
+#ifndef LRP_RULES_KERNELS_H
+#define LRP_RULES_KERNELS_H
+
+#include "rules/rules.h"
+
+void lrp_z_apply(const lrp_rule_ctx *c);
+size_t lrp_z_scratch_floats(const lrp_rule *r, const lrp_node *n, const lrp_tensor *const *in,
+                            const lrp_tensor *out);
+void lrp_pass_apply(const lrp_rule_ctx *c);
+void lrp_norm_apply(const lrp_rule_ctx *c);
+void lrp_wta_apply(const lrp_rule_ctx *c);
+void lrp_avg2x2_apply(const lrp_rule_ctx *c);
+void lrp_sum_apply(const lrp_rule_ctx *c);
+void lrp_split_apply(const lrp_rule_ctx *c);
+
+#endif

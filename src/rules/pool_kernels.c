@@ -1,0 +1,115 @@
+/* Relevance through pooling: Norm for average pools, winner-takes-all for
+ * MaxPool, and the paper's 2x2 average rule that replaces MaxPool. */
+#include <string.h>
+
+#include "ops/pool.h"
+#include "rules/kernels.h"
+
+/* AveragePool / GlobalAveragePool: each input gets x_i / (count * stab y)
+ * of every window it is in; count as the forward pass divided. */
+void lrp_norm_apply(const lrp_rule_ctx *c)
+{
+    const lrp_tensor *x = c->in[0];
+    const float *xd = x->data, *y = c->out->data;
+    float *r_in = c->r_in[0];
+    lrp_stab stab = c->rule->stab;
+    if (strcmp(c->node->op_type, "GlobalAveragePool") == 0) {
+        size_t planes = lrp_tensor_count(c->out), inner = lrp_tensor_count(x) / planes;
+        for (size_t p = 0; p < planes; p++) {
+            float s = c->r_out[p] / ((float)inner * lrp_stabilize(stab, y[p]));
+            lrp_absorb(c, p, planes / (size_t)c->n_images, c->r_out[p], y[p], 1.0f);
+            for (size_t k = 0; k < inner; k++)
+                r_in[p * inner + k] += xd[p * inner + k] * s;
+        }
+        return;
+    }
+    const lrp_pool_params *pp = c->node->params;
+    lrp_geom g;
+    lrp_pool_geom(c->node, x, &g, NULL);
+    int64_t planes = x->dims[0] * x->dims[1];
+    size_t per_image = lrp_tensor_count(c->out) / (size_t)c->n_images;
+    for (int64_t p = 0; p < planes; p++) {
+        const float *xp = xd + p * g.in_h * g.in_w;
+        float *rp = r_in + p * g.in_h * g.in_w;
+        for (int64_t oh = 0; oh < g.out_h; oh++)
+            for (int64_t ow = 0; ow < g.out_w; ow++) {
+                int64_t o = (p * g.out_h + oh) * g.out_w + ow;
+                int64_t h0 = oh * g.sh - g.pad_t, w0 = ow * g.sw - g.pad_l, inside = 0;
+                for (int64_t i = 0; i < g.kh; i++)
+                    for (int64_t j = 0; j < g.kw; j++) {
+                        int64_t h = h0 + i * g.dh, w = w0 + j * g.dw;
+                        inside += h >= 0 && h < g.in_h && w >= 0 && w < g.in_w;
+                    }
+                int64_t count = inside;
+                if (pp->count_include_pad) {
+                    int64_t h1 = h0 + (g.kh - 1) * g.dh + 1, w1 = w0 + (g.kw - 1) * g.dw + 1;
+                    h1 = h1 < g.in_h + g.pad_b ? h1 : g.in_h + g.pad_b;
+                    w1 = w1 < g.in_w + g.pad_r ? w1 : g.in_w + g.pad_r;
+                    count = ((h1 - h0 + g.dh - 1) / g.dh) * ((w1 - w0 + g.dw - 1) / g.dw);
+                }
+                float s = c->r_out[o] / ((float)(count > 0 ? count : 1) * lrp_stabilize(stab, y[o]));
+                lrp_absorb(c, (size_t)o, per_image, c->r_out[o], y[o], 1.0f);
+                for (int64_t i = 0; i < g.kh; i++)
+                    for (int64_t j = 0; j < g.kw; j++) {
+                        int64_t h = h0 + i * g.dh, w = w0 + j * g.dw;
+                        if (h >= 0 && h < g.in_h && w >= 0 && w < g.in_w)
+                            rp[h * g.in_w + w] += xp[h * g.in_w + w] * s;
+                    }
+            }
+    }
+}
+
+/* Each window's relevance to its first maximum in row-major order. */
+void lrp_wta_apply(const lrp_rule_ctx *c)
+{
+    const lrp_tensor *x = c->in[0];
+    lrp_geom g;
+    lrp_pool_geom(c->node, x, &g, NULL);
+    int64_t planes = x->dims[0] * x->dims[1];
+    for (int64_t p = 0; p < planes; p++) {
+        const float *xp = (const float *)x->data + p * g.in_h * g.in_w;
+        float *rp = c->r_in[0] + p * g.in_h * g.in_w;
+        for (int64_t oh = 0; oh < g.out_h; oh++)
+            for (int64_t ow = 0; ow < g.out_w; ow++) {
+                int64_t best = -1;
+                for (int64_t i = 0; i < g.kh; i++)
+                    for (int64_t j = 0; j < g.kw; j++) {
+                        int64_t h = oh * g.sh - g.pad_t + i * g.dh;
+                        int64_t w = ow * g.sw - g.pad_l + j * g.dw;
+                        if (h < 0 || h >= g.in_h || w < 0 || w >= g.in_w)
+                            continue;
+                        if (best < 0 || xp[h * g.in_w + w] > xp[best])
+                            best = h * g.in_w + w;
+                    }
+                if (best >= 0)
+                    rp[best] += c->r_out[(p * g.out_h + oh) * g.out_w + ow];
+            }
+    }
+}
+
+/* The authors' code replaces MaxPool by a 2x2 stride-2 average z-rule:
+ * R_in[h,w] = a[h,w] R[h/2,w/2] / (4 (mean of the 2x2 window + eps)). */
+void lrp_avg2x2_apply(const lrp_rule_ctx *c)
+{
+    const lrp_tensor *x = c->in[0];
+    int64_t planes = x->dims[0] * x->dims[1], in_h = x->dims[2], in_w = x->dims[3];
+    int64_t out_h = c->out->dims[2], out_w = c->out->dims[3];
+    size_t per_image = lrp_tensor_count(c->out) / (size_t)c->n_images;
+    for (int64_t p = 0; p < planes; p++) {
+        const float *a = (const float *)x->data + p * in_h * in_w;
+        float *rp = c->r_in[0] + p * in_h * in_w;
+        for (int64_t oh = 0; oh < out_h && 2 * oh < in_h; oh++)
+            for (int64_t ow = 0; ow < out_w && 2 * ow < in_w; ow++) {
+                float sum = 0.0f;
+                for (int64_t h = 2 * oh; h < 2 * oh + 2 && h < in_h; h++)
+                    for (int64_t w = 2 * ow; w < 2 * ow + 2 && w < in_w; w++)
+                        sum += a[h * in_w + w];
+                size_t o = (size_t)((p * out_h + oh) * out_w + ow);
+                float s = c->r_out[o] / (4.0f * lrp_stabilize(c->rule->stab, sum / 4.0f));
+                lrp_absorb(c, o, per_image, c->r_out[o], sum / 4.0f, 1.0f);
+                for (int64_t h = 2 * oh; h < 2 * oh + 2 && h < in_h; h++)
+                    for (int64_t w = 2 * ow; w < 2 * ow + 2 && w < in_w; w++)
+                        rp[h * in_w + w] += a[h * in_w + w] * s;
+            }
+    }
+}

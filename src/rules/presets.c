@@ -1,0 +1,253 @@
+/* The presets as a table, and the node -> rule assignment. */
+#include "rules/presets.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ZENNIT_STAB {false, 1e-6f}
+
+static const lrp_preset presets[] = {
+    {"epsilon-plus-flat", LRP_ID_FLAT, LRP_ID_ZPLUS, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL,
+     LRP_INIT_ONE, true, false, ZENNIT_STAB},
+    {"epsilon-plus", LRP_ID_ZPLUS, LRP_ID_ZPLUS, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL,
+     LRP_INIT_ONE, true, false, ZENNIT_STAB},
+    {"epsilon-alpha2-beta1", LRP_ID_ALPHA_BETA, LRP_ID_ALPHA_BETA, LRP_ID_EPSILON,
+     LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
+    {"epsilon-gamma-box", LRP_ID_ZBOX, LRP_ID_GAMMA, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL,
+     LRP_INIT_ONE, true, false, ZENNIT_STAB},
+    {"otsuki2024", LRP_ID_PAPER_FIRST, LRP_ID_PAPER, LRP_ID_PAPER, LRP_SPLIT_RATIO,
+     LRP_INIT_SOFTMAX, false, true, {true, 1e-5f}},
+};
+
+const lrp_preset *lrp_preset_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
+        if (strcmp(presets[i].name, name) == 0)
+            return &presets[i];
+    return NULL;
+}
+
+const char *lrp_preset_names(void)
+{
+    return "epsilon-plus-flat, epsilon-plus, epsilon-alpha2-beta1, epsilon-gamma-box, "
+           "otsuki2024";
+}
+
+static lrp_zrule make_zrule(lrp_rule_id id, const lrp_config *c, lrp_stab stab)
+{
+    switch (id) {
+    case LRP_ID_EPSILON: return lrp_zrule_epsilon(stab);
+    case LRP_ID_ZPLUS: return lrp_zrule_zplus(stab);
+    case LRP_ID_ALPHA_BETA: return lrp_zrule_alpha_beta((float)c->alpha, (float)c->beta, stab);
+    case LRP_ID_GAMMA: return lrp_zrule_gamma(stab);
+    case LRP_ID_FLAT: return lrp_zrule_flat(stab);
+    case LRP_ID_ZBOX: return lrp_zrule_zbox(stab);
+    case LRP_ID_PAPER: return lrp_zrule_paper(false, stab);
+    case LRP_ID_PAPER_FIRST: return lrp_zrule_paper(true, stab);
+    }
+    return lrp_zrule_epsilon(stab);
+}
+
+static bool is_op(const lrp_node *n, const char *op)
+{
+    return strcmp(n->op_type, op) == 0;
+}
+
+static bool is_weighted(const lrp_node *n)
+{
+    return is_op(n, "Conv") || is_op(n, "Gemm") || is_op(n, "MatMul");
+}
+
+/* A value relevance can flow into: a float activation (not constant). */
+static bool is_activation(const lrp_rule_inputs *ri, int v)
+{
+    return v >= 0 && ri->shapes->t[v].dtype == LRP_FLOAT && !ri->shapes->t[v].data;
+}
+
+/* on_path[node]: the node's output reaches the seed through activations. */
+static bool *relevance_path(const lrp_rule_inputs *ri)
+{
+    const lrp_graph *g = ri->g;
+    bool *value_on = calloc((size_t)g->n_values + 1, sizeof *value_on);
+    bool *node_on = calloc((size_t)g->n_nodes + 1, sizeof *node_on);
+    if (!value_on || !node_on) {
+        free(value_on);
+        free(node_on);
+        return NULL;
+    }
+    value_on[ri->seed_value] = true;
+    for (int i = g->n_nodes - 1; i >= 0; i--) {
+        int idx = g->order[i];
+        const lrp_node *n = &g->nodes[idx];
+        if (ri->shapes->folded[idx] || !value_on[n->outputs[0]])
+            continue;
+        node_on[idx] = true;
+        for (int k = 0; k < n->n_inputs; k++)
+            if (is_activation(ri, n->inputs[k]))
+                value_on[n->inputs[k]] = true;
+    }
+    free(value_on);
+    return node_on;
+}
+
+/* The BatchNormalization a Conv's only consumer is, or NULL. */
+static const lrp_node *following_bn(const lrp_graph *g, const lrp_node *conv)
+{
+    const lrp_value *y = &g->values[conv->outputs[0]];
+    if (y->n_consumers != 1 || y->is_output)
+        return NULL;
+    const lrp_node *bn = &g->nodes[y->consumers[0]];
+    return is_op(bn, "BatchNormalization") ? bn : NULL;
+}
+
+static lrp_status weighted_rule(const lrp_rule_inputs *ri, const lrp_node *n, bool first,
+                                lrp_rule *r, lrp_error *err)
+{
+    const lrp_preset *p = ri->preset;
+    lrp_rule_id id = first ? p->first : is_op(n, "Conv") ? p->conv : p->dense;
+    r->kind = LRP_RULE_Z;
+    r->z = make_zrule(id, ri->config, r->stab);
+    r->name = r->z.name;
+    r->low = ri->low;
+    r->high = ri->high;
+    r->n_bounds = ri->n_bounds;
+    const lrp_node *bn = p->fold_bn && is_op(n, "Conv") ? following_bn(ri->g, n) : NULL;
+    return lrp_weights_build(r, ri->g, n, bn, ri->config->zero_bias, (float)ri->config->gamma,
+                             err);
+}
+
+/* The one activation operand of a binary op with a constant; -1 otherwise. */
+static int single_activation(const lrp_rule_inputs *ri, const lrp_node *n)
+{
+    bool a = is_activation(ri, n->inputs[0]), b = is_activation(ri, n->inputs[1]);
+    return a == b ? -1 : (a ? 0 : 1);
+}
+
+static bool same_shape_as_output(const lrp_rule_inputs *ri, const lrp_node *n, int slot)
+{
+    return lrp_tensor_same_shape(&ri->shapes->t[n->inputs[slot]],
+                                 &ri->shapes->t[n->outputs[0]]);
+}
+
+static const lrp_residual *residual_of(const lrp_rule_inputs *ri, int node)
+{
+    for (int k = 0; k < ri->n_residuals; k++)
+        if (ri->residuals[k].node == node)
+            return &ri->residuals[k];
+    return NULL;
+}
+
+static bool add_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, lrp_rule *r)
+{
+    const lrp_residual *res = is_op(n, "Add") ? residual_of(ri, idx) : NULL;
+    if (res) {
+        r->kind = LRP_RULE_SPLIT;
+        r->residual = res;
+        r->split = ri->config->split;
+        r->name = lrp_split_name(r->split);
+        r->activation = n->inputs[0] == res->mainstream ? 0 : 1;
+        return true;
+    }
+    for (int k = 0; k < n->n_inputs; k++)
+        if (is_activation(ri, n->inputs[k]) && !same_shape_as_output(ri, n, k))
+            return false; /* a broadcast activation: no rule */
+    r->kind = LRP_RULE_SUM;
+    r->name = "norm";
+    return true;
+}
+
+static bool pass_rule(const lrp_node *n)
+{
+    static const char *const ops[] = {"Relu", "Clip", "Identity", "Dropout", "Flatten", "Reshape",
+                                      "Squeeze", "Unsqueeze", "BatchNormalization"};
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+        if (is_op(n, ops[i]))
+            return true;
+    return false;
+}
+
+/* Rules that need no weights; false when the op has none. */
+static bool simple_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, lrp_rule *r)
+{
+    bool paper = ri->preset->paper_pools;
+    if (pass_rule(n)) {
+        *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass"};
+    } else if (is_op(n, "Mul") || is_op(n, "Div")) {
+        int slot = single_activation(ri, n);
+        if (slot < 0 || (is_op(n, "Div") && slot != 0) || !same_shape_as_output(ri, n, slot))
+            return false;
+        *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass", .activation = slot};
+    } else if (is_op(n, "Add") || is_op(n, "Sub")) {
+        return add_rule(ri, idx, n, r);
+    } else if (is_op(n, "MaxPool")) {
+        r->kind = paper ? LRP_RULE_AVG2X2 : LRP_RULE_WTA;
+        r->name = paper ? "avg2x2" : "winner-takes-all";
+    } else if (is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool")) {
+        r->kind = LRP_RULE_NORM;
+        r->name = "norm";
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* "node 'a' (Op), node 'b' (Op2), ..." into buf. */
+static void list_node(char *buf, size_t size, int count, const lrp_node *n)
+{
+    size_t len = strlen(buf);
+    if (count < 4 && len < size)
+        snprintf(buf + len, size - len, "%snode '%s' (%s)", count ? ", " : "", n->name, n->op_type);
+    else if (count == 4 && len < size)
+        snprintf(buf + len, size - len, ", ...");
+}
+
+static lrp_status assign(const lrp_rule_inputs *ri, const bool *on_path, lrp_rule *rules,
+                         lrp_error *err)
+{
+    const lrp_graph *g = ri->g;
+    char missing[400] = "";
+    int n_missing = 0;
+    bool first_done = false;
+    for (int i = 0; i < g->n_nodes; i++) {
+        int idx = g->order[i];
+        const lrp_node *n = &g->nodes[idx];
+        lrp_rule *r = &rules[idx];
+        if (!on_path[idx])
+            continue;
+        r->stab = ri->preset->stab;
+        r->stab.eps = (float)ri->config->epsilon;
+        if (is_weighted(n)) {
+            lrp_status st = weighted_rule(ri, n, !first_done, r, err);
+            first_done = true;
+            if (st)
+                return st;
+        } else if (!simple_rule(ri, idx, n, r)) {
+            list_node(missing, sizeof missing, n_missing++, n);
+        }
+    }
+    if (n_missing)
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             "%d node(s) on the relevance path have no relevance rule: %s",
+                             n_missing, missing);
+    return LRP_OK;
+}
+
+lrp_status lrp_rules_build(const lrp_rule_inputs *ri, lrp_rule *rules, lrp_error *err)
+{
+    bool *on_path = relevance_path(ri);
+    if (!on_path)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory building the rule table");
+    lrp_status st = assign(ri, on_path, rules, err);
+    free(on_path);
+    return st;
+}
+
+void lrp_rules_free(lrp_rule *rules, int n_nodes)
+{
+    if (!rules)
+        return;
+    for (int i = 0; i < n_nodes; i++)
+        lrp_weights_free(&rules[i].weights);
+    free(rules);
+}

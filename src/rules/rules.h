@@ -1,0 +1,165 @@
+/* Relevance rules as data. A node's rule is a kernel (one per rule family)
+ * plus its parameters; the table from node to rule is built once per
+ * explainer (presets.c), and the reverse executor only calls kernels. */
+#ifndef LRP_RULES_RULES_H
+#define LRP_RULES_RULES_H
+
+#include "graph/graph.h"
+#include "ops/op.h"
+#include "passes/passes.h"
+
+/* stab(z) = z + eps*sign(z), sign(0) = +1 (zennit), or z + eps (the paper). */
+typedef struct lrp_stab {
+    bool unsigned_eps;
+    float eps;
+} lrp_stab;
+
+static inline float lrp_stabilize(lrp_stab s, float z)
+{
+    if (s.unsigned_eps)
+        return z + s.eps;
+    return z + (z >= 0.0f ? s.eps : -s.eps);
+}
+
+/* ---- z-rules of weighted layers (Conv, Gemm, MatMul) ---------------------
+ * Like zennit's BasicHook: term t computes out_t = f(in_t(x); W_t, b_t);
+ * z_g = sum of sign_t*out_t over the terms of group g; s_g = R*gate_g /
+ * stab(z_g); R_in = sum over t of coef_t*sign_t * in_t(x) ⊙ W_tᵀ s_g. */
+
+typedef enum lrp_in_mod {
+    LRP_IN_X,    /* x */
+    LRP_IN_POS,  /* x⁺ */
+    LRP_IN_NEG,  /* x⁻ */
+    LRP_IN_ONES, /* 1 (flat, wsquare, the paper's first layer) */
+    LRP_IN_LOW,  /* zbox lower bound, per input channel */
+    LRP_IN_HIGH, /* zbox upper bound */
+} lrp_in_mod;
+
+typedef enum lrp_w_mod {
+    LRP_W_ID,        /* W, b */
+    LRP_W_POS,       /* W⁺, b⁺ */
+    LRP_W_NEG,       /* W⁻, b⁻ */
+    LRP_W_GAMMA_POS, /* W + γW⁺, b + γb⁺ */
+    LRP_W_GAMMA_NEG, /* W + γW⁻, b + γb⁻ */
+    LRP_W_ONES,      /* 1, 0 (flat) */
+    LRP_W_SQUARE,    /* W², b² */
+    LRP_W_MODS
+} lrp_w_mod;
+
+typedef enum lrp_gate {
+    LRP_GATE_NONE,
+    LRP_GATE_POS, /* only where the unmodified output y > 0 */
+    LRP_GATE_NEG, /* only where y < 0 */
+} lrp_gate;
+
+typedef struct lrp_term {
+    lrp_in_mod in;
+    lrp_w_mod w;
+    bool bias;  /* include the modified bias in out_t */
+    float sign; /* zbox subtracts its bound terms */
+    float coef; /* alpha, -beta or 1 */
+    int group;
+} lrp_term;
+
+#define LRP_MAX_TERMS 6
+
+typedef struct lrp_zrule {
+    const char *name;
+    int n_terms;
+    lrp_term terms[LRP_MAX_TERMS];
+    int n_groups;
+    lrp_gate gate[2];
+    lrp_stab stab;
+} lrp_zrule;
+
+/* The standard rules (method §2) and the paper's z⁺ form (§5). */
+lrp_zrule lrp_zrule_epsilon(lrp_stab stab);
+lrp_zrule lrp_zrule_zplus(lrp_stab stab);
+lrp_zrule lrp_zrule_alpha_beta(float alpha, float beta, lrp_stab stab);
+lrp_zrule lrp_zrule_gamma(lrp_stab stab);
+lrp_zrule lrp_zrule_flat(lrp_stab stab);
+lrp_zrule lrp_zrule_wsquare(lrp_stab stab);
+lrp_zrule lrp_zrule_zbox(lrp_stab stab);
+lrp_zrule lrp_zrule_paper(bool first_layer, lrp_stab stab);
+
+/* ---- every rule ---------------------------------------------------------- */
+
+typedef enum lrp_rule_kind {
+    LRP_RULE_NONE,       /* not on the relevance path */
+    LRP_RULE_PASS,       /* R_in = R (Relu, BN, reshapes, scaling by a constant) */
+    LRP_RULE_Z,          /* a z-rule on a weighted layer */
+    LRP_RULE_NORM,       /* x ⊙ Jᵀ(R / stab y): AveragePool, GlobalAveragePool */
+    LRP_RULE_SUM,        /* Add/Sub: each activation x gets x ⊙ R / stab(y); an
+                            Add of two activations splits proportionally, one of a
+                            constant treats it as a bias */
+    LRP_RULE_SPLIT,      /* a residual Add (method §4) */
+    LRP_RULE_WTA,        /* MaxPool: winner takes all */
+    LRP_RULE_AVG2X2,     /* the paper's MaxPool replacement */
+} lrp_rule_kind;
+
+/* A weighted layer seen as y = W x + b, with W and b after BN folding and
+ * Gemm's alpha/beta/transB: conv W (M, C/g, kH, kW), dense W (out, in). */
+typedef struct lrp_weights {
+    bool is_conv;
+    int64_t out, in; /* dense sizes; conv: out = M */
+    size_t w_count;
+    float *w[LRP_W_MODS]; /* per modifier the rule uses; owned */
+    float *b[LRP_W_MODS]; /* NULL when the bias is absent or zeroed */
+    float gamma;
+} lrp_weights;
+
+typedef struct lrp_rule {
+    lrp_rule_kind kind;
+    const char *name; /* for reports: "zplus", "pass", "ratio", ... */
+    lrp_stab stab;
+    lrp_zrule z;          /* LRP_RULE_Z */
+    lrp_weights weights;  /* LRP_RULE_Z */
+    int activation;       /* PASS on Mul/Div: the slot of x; SPLIT: the slot of M */
+    lrp_split split;      /* LRP_RULE_SPLIT */
+    const lrp_residual *residual;
+    const float *low, *high; /* zbox bounds per channel (the explainer's) */
+    int n_bounds;
+} lrp_rule;
+
+/* Everything a kernel sees for one node. */
+typedef struct lrp_rule_ctx {
+    const lrp_node *node;
+    const lrp_rule *rule;
+    const lrp_tensor *const *in; /* forward values of the inputs */
+    const lrp_tensor *out;       /* forward value of output 0 */
+    const float *r_out;          /* relevance at output 0, out's shape */
+    float *const *r_in;          /* per input: relevance to add into, NULL = none */
+    float *scratch;              /* lrp_rule_scratch_floats() floats */
+    int n_images;
+    double *absorbed; /* per image: relevance the stabilizer kept (see below) */
+} lrp_rule_ctx;
+
+/* A rule that divides by stab(z) passes on R z / stab(z) of each R: the
+ * rest, R (stab(z) - z) / stab(z), stays with the stabilizer (all of R where
+ * z = 0). Kernels add it to c->absorbed for output element i, so that the
+ * report tells stabilizer leaks from bias leaks. */
+static inline void lrp_absorb(const lrp_rule_ctx *c, size_t i, size_t per_image, float r,
+                              float z, float weight)
+{
+    float sz = lrp_stabilize(c->rule->stab, z);
+    c->absorbed[i / per_image] += (double)weight * r * ((sz - z) / sz);
+}
+
+typedef void (*lrp_rule_fn)(const lrp_rule_ctx *c);
+
+/* The kernel of a rule kind. */
+lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind);
+
+/* Floats of scratch a rule needs for these forward shapes. */
+size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
+                               const lrp_tensor *const *in, const lrp_tensor *out);
+
+/* Builds r->weights for a Conv/Gemm/MatMul node: effective W and b (a
+ * BatchNormalization 'bn' node, when not NULL, folded in; 'zero_bias' drops
+ * b), then the modified copies the z-rule's terms use. */
+lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
+                             const lrp_node *bn, bool zero_bias, float gamma,
+                             lrp_error *err);
+void lrp_weights_free(lrp_weights *w);
+
+#endif

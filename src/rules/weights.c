@@ -1,0 +1,185 @@
+/* Effective weights of a weighted layer for the z-rules: Conv W (M,C/g,kH,kW)
+ * with a following BatchNormalization folded in, or a dense W (out, in)
+ * from Gemm (alpha, beta, transB) or MatMul; then the modified copies. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/batchnorm.h"
+#include "ops/gemm.h"
+#include "rules/rules.h"
+
+void lrp_weights_free(lrp_weights *w)
+{
+    for (int m = 0; m < LRP_W_MODS; m++) {
+        free(w->w[m]);
+        free(w->b[m]);
+    }
+    memset(w, 0, sizeof *w);
+}
+
+static const lrp_tensor *constant(const lrp_graph *g, const lrp_node *n, int slot)
+{
+    const lrp_value *v = lrp_node_input(g, n, slot);
+    return v && v->tensor.data && v->tensor.dtype == LRP_FLOAT ? &v->tensor : NULL;
+}
+
+static lrp_status not_constant(const lrp_node *n, const char *what, lrp_error *err)
+{
+    return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                         LRP_NODE_FMT "%s must be a constant float32 initializer for the "
+                         "relevance rules",
+                         LRP_NODE_ARGS(n), what);
+}
+
+/* Conv: W and b as stored. */
+static lrp_status conv_weights(lrp_weights *w, const lrp_graph *g, const lrp_node *n,
+                               lrp_error *err)
+{
+    const lrp_tensor *wt = constant(g, n, 1), *bt = constant(g, n, 2);
+    if (!wt || (lrp_node_input(g, n, 2) && !bt))
+        return not_constant(n, "W and B", err);
+    w->is_conv = true;
+    w->out = wt->dims[0];
+    w->in = wt->dims[1];
+    w->w_count = lrp_tensor_count(wt);
+    w->w[LRP_W_ID] = malloc(w->w_count * sizeof(float));
+    w->b[LRP_W_ID] = calloc((size_t)w->out, sizeof(float));
+    if (!w->w[LRP_W_ID] || !w->b[LRP_W_ID])
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for weights");
+    memcpy(w->w[LRP_W_ID], wt->data, w->w_count * sizeof(float));
+    if (bt)
+        memcpy(w->b[LRP_W_ID], bt->data, (size_t)w->out * sizeof(float));
+    return LRP_OK;
+}
+
+/* y' = (y - mean)/sqrt(var + eps)*scale + B folded into W, b per channel. */
+static lrp_status fold_bn(lrp_weights *w, const lrp_graph *g, const lrp_node *bn,
+                          lrp_error *err)
+{
+    const lrp_tensor *p[5];
+    for (int i = 1; i < 5; i++)
+        if (!(p[i] = constant(g, bn, i)) || p[i]->dims[0] != w->out)
+            return not_constant(bn, "scale, B, mean and var", err);
+    const float *scale = p[1]->data, *beta = p[2]->data, *mean = p[3]->data, *var = p[4]->data;
+    float eps = ((const lrp_bn_params *)bn->params)->epsilon;
+    size_t per_out = w->w_count / (size_t)w->out;
+    for (int64_t m = 0; m < w->out; m++) {
+        float a = scale[m] / sqrtf(var[m] + eps);
+        for (size_t k = 0; k < per_out; k++)
+            w->w[LRP_W_ID][(size_t)m * per_out + k] *= a;
+        w->b[LRP_W_ID][m] = (w->b[LRP_W_ID][m] - mean[m]) * a + beta[m];
+    }
+    return LRP_OK;
+}
+
+/* Gemm: W (out, in) = alpha * B' ᵀ; b = beta * C when C is per output. */
+static lrp_status gemm_weights(lrp_weights *w, const lrp_graph *g, const lrp_node *n,
+                               lrp_error *err)
+{
+    const lrp_gemm_params *p = n->params;
+    const lrp_tensor *bt = constant(g, n, 1), *ct = constant(g, n, 2);
+    if (!bt || (lrp_node_input(g, n, 2) && !ct))
+        return not_constant(n, "B and C", err);
+    if (p->trans_a)
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "transA=1 has no relevance rule", LRP_NODE_ARGS(n));
+    int64_t k = bt->dims[p->trans_b ? 1 : 0], out = bt->dims[p->trans_b ? 0 : 1];
+    size_t c_count = ct ? lrp_tensor_count(ct) : 0;
+    if (ct && !(c_count == 1 || (c_count == (size_t)out && ct->dims[ct->rank - 1] == out)))
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "a bias C that varies per row has no relevance rule",
+                             LRP_NODE_ARGS(n));
+    w->out = out;
+    w->in = k;
+    w->w_count = (size_t)(out * k);
+    w->w[LRP_W_ID] = malloc(w->w_count * sizeof(float));
+    w->b[LRP_W_ID] = calloc((size_t)out, sizeof(float));
+    if (!w->w[LRP_W_ID] || !w->b[LRP_W_ID])
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for weights");
+    const float *b = bt->data, *c = ct ? ct->data : NULL;
+    for (int64_t o = 0; o < out; o++) {
+        for (int64_t i = 0; i < k; i++)
+            w->w[LRP_W_ID][o * k + i] = p->alpha * (p->trans_b ? b[o * k + i] : b[i * out + o]);
+        w->b[LRP_W_ID][o] = c ? p->beta * c[c_count == 1 ? 0 : o] : 0.0f;
+    }
+    return LRP_OK;
+}
+
+/* MatMul: W (out, in) = Bᵀ, no bias. */
+static lrp_status matmul_weights(lrp_weights *w, const lrp_graph *g, const lrp_node *n,
+                                 lrp_error *err)
+{
+    const lrp_tensor *bt = constant(g, n, 1);
+    if (!bt)
+        return not_constant(n, "B", err);
+    w->in = bt->dims[0];
+    w->out = bt->dims[1];
+    w->w_count = (size_t)(w->in * w->out);
+    w->w[LRP_W_ID] = malloc(w->w_count * sizeof(float));
+    if (!w->w[LRP_W_ID])
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for weights");
+    const float *b = bt->data;
+    for (int64_t o = 0; o < w->out; o++)
+        for (int64_t i = 0; i < w->in; i++)
+            w->w[LRP_W_ID][o * w->in + i] = b[i * w->out + o];
+    return LRP_OK;
+}
+
+static float modify(lrp_w_mod mod, float v, float gamma)
+{
+    switch (mod) {
+    case LRP_W_ID: return v;
+    case LRP_W_POS: return v > 0.0f ? v : 0.0f;
+    case LRP_W_NEG: return v < 0.0f ? v : 0.0f;
+    case LRP_W_GAMMA_POS: return v + gamma * (v > 0.0f ? v : 0.0f);
+    case LRP_W_GAMMA_NEG: return v + gamma * (v < 0.0f ? v : 0.0f);
+    case LRP_W_ONES: return 1.0f;
+    case LRP_W_SQUARE: return v * v;
+    default: return v;
+    }
+}
+
+/* The modified copy for 'mod'; flat's bias is 0, i.e. absent. */
+static lrp_status build_mod(lrp_weights *w, lrp_w_mod mod, lrp_error *err)
+{
+    if (w->w[mod])
+        return LRP_OK;
+    w->w[mod] = malloc(w->w_count * sizeof(float));
+    if (!w->w[mod])
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for modified weights");
+    for (size_t i = 0; i < w->w_count; i++)
+        w->w[mod][i] = modify(mod, w->w[LRP_W_ID][i], w->gamma);
+    if (mod == LRP_W_ONES || !w->b[LRP_W_ID])
+        return LRP_OK;
+    if (!(w->b[mod] = malloc((size_t)w->out * sizeof(float))))
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for modified weights");
+    for (int64_t o = 0; o < w->out; o++)
+        w->b[mod][o] = modify(mod, w->b[LRP_W_ID][o], w->gamma);
+    return LRP_OK;
+}
+
+lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
+                             const lrp_node *bn, bool zero_bias, float gamma, lrp_error *err)
+{
+    lrp_weights *w = &r->weights;
+    memset(w, 0, sizeof *w);
+    w->gamma = gamma;
+    lrp_status st;
+    if (strcmp(n->op_type, "Conv") == 0)
+        st = conv_weights(w, g, n, err);
+    else if (strcmp(n->op_type, "Gemm") == 0)
+        st = gemm_weights(w, g, n, err);
+    else
+        st = matmul_weights(w, g, n, err);
+    if (st == LRP_OK && bn)
+        st = fold_bn(w, g, bn, err);
+    if (st == LRP_OK && zero_bias) {
+        free(w->b[LRP_W_ID]);
+        w->b[LRP_W_ID] = NULL;
+    }
+    /* every term's modifier; W_ID is needed anyway for gates */
+    for (int t = 0; st == LRP_OK && t < r->z.n_terms; t++)
+        st = build_mod(w, r->z.terms[t].w, err);
+    return st;
+}
