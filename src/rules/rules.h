@@ -103,7 +103,7 @@ typedef struct lrp_weights {
     bool is_conv;
     int64_t out, in; /* dense sizes; conv: out = M */
     size_t w_count;
-    float *w[LRP_W_MODS]; /* per modifier the rule uses; owned */
+    float *w[LRP_W_MODS]; /* per modifier the rule uses (W_ID also for gates); owned */
     float *b[LRP_W_MODS]; /* NULL when the bias is absent or zeroed */
     float gamma;
 } lrp_weights;

@@ -178,8 +178,15 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
         free(w->b[LRP_W_ID]);
         w->b[LRP_W_ID] = NULL;
     }
-    /* every term's modifier; W_ID is needed anyway for gates */
-    for (int t = 0; st == LRP_OK && t < r->z.n_terms; t++)
+    bool keep_id = r->z.gate[0] != LRP_GATE_NONE || r->z.gate[1] != LRP_GATE_NONE;
+    for (int t = 0; st == LRP_OK && t < r->z.n_terms; t++) {
         st = build_mod(w, r->z.terms[t].w, err);
+        keep_id = keep_id || r->z.terms[t].w == LRP_W_ID;
+    }
+    if (st == LRP_OK && !keep_id) { /* only the modified copies are used */
+        free(w->w[LRP_W_ID]);
+        free(w->b[LRP_W_ID]);
+        w->w[LRP_W_ID] = w->b[LRP_W_ID] = NULL;
+    }
     return st;
 }
