@@ -16,8 +16,9 @@ struct lrp_explainer {
     float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS];
     int seed_value;
     lrp_rule *rules; /* per node */
+    bool *keep;      /* per value: activations the rules read */
+    lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
     lrp_relevance rel;
-    unsigned rel_generation; /* the model's fwd_generation rel was sized for */
 };
 
 static const char *const split_names[] = {"proportional", "ratio", "symmetric",
@@ -122,6 +123,19 @@ static lrp_status check_bounds(const lrp_explainer *e, lrp_error *err)
     return LRP_OK;
 }
 
+/* What the forward pass must keep: what the rules read, and the logits. */
+static lrp_status mark_kept(lrp_explainer *e, lrp_error *err)
+{
+    const lrp_graph *g = &e->model->graph;
+    e->keep = calloc((size_t)g->n_values + 1, sizeof *e->keep);
+    if (!e->keep)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < g->n_nodes; i++)
+        lrp_rule_reads(&e->rules[i], &g->nodes[i], e->keep);
+    e->keep[e->seed_value] = true;
+    return LRP_OK;
+}
+
 lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explainer **out,
                              lrp_error *err)
 {
@@ -143,6 +157,8 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
                               .n_bounds = e->config.n_bounds, .seed_value = e->seed_value};
         st = lrp_rules_build(&ri, e->rules, err);
     }
+    if (st == LRP_OK)
+        st = mark_kept(e, err);
     if (st) {
         lrp_error_prefix(err, "%s", m->path);
         lrp_explainer_free(e);
@@ -157,7 +173,9 @@ void lrp_explainer_free(lrp_explainer *e)
     if (!e)
         return;
     lrp_relevance_free(&e->rel);
+    lrp_forward_free(&e->fwd);
     lrp_rules_free(e->rules, e->model->graph.n_nodes);
+    free(e->keep);
     free(e);
 }
 
@@ -199,14 +217,14 @@ static lrp_status choose_targets(const lrp_explainer *e, lrp_report *rep, lrp_er
 static lrp_status prepare(lrp_explainer *e, const lrp_array *input, lrp_error *err)
 {
     lrp_model *m = e->model;
-    lrp_status st = lrp_model_prepare(m, input->rank, input->dims, err);
-    if (st)
+    bool rebuilt;
+    lrp_status st = lrp_model_prepare(m, &e->fwd, input->rank, input->dims, e->keep, &rebuilt,
+                                      err);
+    if (st || (!rebuilt && e->rel.g))
         return st;
-    if (e->rel.g && e->rel_generation == m->fwd_generation)
-        return LRP_OK;
     lrp_relevance_free(&e->rel);
-    st = lrp_relevance_init(&e->rel, &m->graph, e->rules, &m->fwd, m->max_bytes, err);
-    e->rel_generation = m->fwd_generation;
+    st = lrp_relevance_init(&e->rel, &m->graph, e->rules, &e->fwd, e->seed_value, m->max_bytes,
+                            err);
     if (st)
         lrp_error_prefix(err, "%s", m->path);
     return st;
@@ -224,9 +242,9 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     if (st)
         return st;
     lrp_model *m = e->model;
-    lrp_forward_run(&m->fwd, input->data);
+    lrp_forward_run(&e->fwd, input->data);
     double t1 = lrp_now_ms();
-    lrp_report *rep = lrp_report_new(m, lrp_forward_value(&m->fwd, e->seed_value),
+    lrp_report *rep = lrp_report_new(m, lrp_forward_value(&e->fwd, e->seed_value),
                                      (int)input->dims[0]);
     if (!rep)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the report");
@@ -234,8 +252,8 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
         lrp_report_free(rep);
         return st;
     }
-    lrp_relevance_run(&e->rel, &m->fwd, e->seed_value, rep->target, rep->seed);
-    const lrp_tensor *x = lrp_forward_value(&m->fwd, m->graph.inputs[0]);
+    lrp_relevance_run(&e->rel, &e->fwd, e->seed_value, rep->target, rep->seed);
+    const lrp_tensor *x = lrp_forward_value(&e->fwd, m->graph.inputs[0]);
     st = lrp_report_finish(rep, &e->rel, e->rules, x, relevance, err);
     rep->forward_ms = t1 - t0;
     rep->explain_ms = lrp_now_ms() - t1;

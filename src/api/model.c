@@ -86,19 +86,21 @@ lrp_status lrp_model_load(const char *path, lrp_model **out, lrp_error *err)
     return st;
 }
 
-lrp_status lrp_model_prepare(lrp_model *m, int rank, const int64_t *dims, lrp_error *err)
+lrp_status lrp_model_prepare(const lrp_model *m, lrp_forward *f, int rank, const int64_t *dims,
+                             const bool *keep, bool *rebuilt, lrp_error *err)
 {
-    if (m->fwd.g) {
-        const lrp_tensor *x = lrp_forward_value(&m->fwd, m->graph.inputs[0]);
+    *rebuilt = false;
+    if (f->g) {
+        const lrp_tensor *x = lrp_forward_value(f, m->graph.inputs[0]);
         bool same = x->rank == rank;
         for (int i = 0; same && i < rank; i++)
             same = x->dims[i] == dims[i];
         if (same)
             return LRP_OK;
-        lrp_forward_free(&m->fwd);
+        lrp_forward_free(f);
     }
-    lrp_status st = lrp_forward_init(&m->fwd, &m->graph, rank, dims, m->max_bytes, err);
-    m->fwd_generation++;
+    *rebuilt = true;
+    lrp_status st = lrp_forward_init(f, &m->graph, rank, dims, keep, m->max_bytes, err);
     if (st)
         lrp_error_prefix(err, "%s", m->path);
     return st;
@@ -138,7 +140,8 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
     memset(output, 0, sizeof *output);
     if (input->rank < 0 || input->rank > LRP_MAX_RANK || !input->data)
         return lrp_error_set(err, LRP_ERR_ARG, "the input array is empty or of bad rank");
-    lrp_status st = lrp_model_prepare(m, input->rank, input->dims, err);
+    bool rebuilt;
+    lrp_status st = lrp_model_prepare(m, &m->fwd, input->rank, input->dims, NULL, &rebuilt, err);
     if (st)
         return st;
     lrp_forward_run(&m->fwd, input->data);

@@ -20,11 +20,12 @@ struct lrp_model {
     int op_counts[LRP_MAX_OP_TYPES];
     int n_op_types;
     size_t max_bytes; /* limit for one workspace */
-    lrp_forward fwd;  /* cached workspace; fwd.g == NULL until first use */
-    unsigned fwd_generation; /* bumped whenever fwd is rebuilt */
+    lrp_forward fwd;  /* lrp_model_forward's workspace; fwd.g == NULL until first use */
 };
 
-/* Makes m->fwd fit an input of 'dims', rebuilding it when the shape changed. */
-lrp_status lrp_model_prepare(lrp_model *m, int rank, const int64_t *dims, lrp_error *err);
+/* Makes f fit an input of 'dims' (keeping 'keep', see lrp_forward_init),
+ * rebuilding it when the shape changed; messages name the model. */
+lrp_status lrp_model_prepare(const lrp_model *m, lrp_forward *f, int rank, const int64_t *dims,
+                             const bool *keep, bool *rebuilt, lrp_error *err);
 
 #endif

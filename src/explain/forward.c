@@ -1,5 +1,6 @@
 /* Forward executor over the topological order. */
 #include "explain/forward.h"
+#include "explain/offsets.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,30 +40,62 @@ static size_t scratch_floats(const lrp_forward *f)
     return most;
 }
 
-static lrp_status allocate(lrp_forward *f, size_t max_bytes, lrp_error *err)
+/* Lifetimes in topological steps: from the producer to the last consumer,
+ * or to the end for kept values (the input, outputs, what rules read). */
+static lrp_interval *lifetimes(const lrp_forward *f, const bool *keep)
+{
+    const lrp_graph *g = f->g;
+    lrp_interval *iv = calloc((size_t)g->n_values + 1, sizeof *iv);
+    int *pos = malloc(sizeof *pos * ((size_t)g->n_nodes + 1));
+    if (!iv || !pos) {
+        free(iv);
+        free(pos);
+        return NULL;
+    }
+    for (int i = 0; i < g->n_nodes; i++)
+        pos[g->order[i]] = i;
+    for (int v = 0; v < g->n_values; v++) {
+        const lrp_value *val = &g->values[v];
+        if (!needs_buffer(f, v))
+            continue;
+        iv[v].size = lrp_tensor_count(&f->shapes.t[v]); /* <= 2^40: sums cannot overflow */
+        iv[v].start = iv[v].end = val->producer >= 0 ? pos[val->producer] : -1;
+        for (int c = 0; c < val->n_consumers; c++)
+            iv[v].end = pos[val->consumers[c]] > iv[v].end ? pos[val->consumers[c]] : iv[v].end;
+        if (val->is_input || val->is_output || (keep && keep[v]))
+            iv[v].end = g->n_nodes;
+    }
+    free(pos);
+    return iv;
+}
+
+static lrp_status allocate(lrp_forward *f, const bool *keep, size_t max_bytes, lrp_error *err)
 {
     size_t total = 0, scratch = scratch_floats(f);
-    for (int v = 0; v < f->g->n_values; v++)
-        if (needs_buffer(f, v))
-            total += lrp_tensor_count(&f->shapes.t[v]); /* each <= 2^40: no overflow */
+    lrp_interval *iv = lifetimes(f, keep);
+    if (!iv || !lrp_plan_offsets(iv, f->g->n_values, &total)) {
+        free(iv);
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning activations");
+    }
     size_t bytes = (total + scratch) * sizeof(float);
-    if (bytes > max_bytes)
+    if (bytes > max_bytes) {
+        free(iv);
         return lrp_error_set(err, LRP_ERR_LIMIT,
                              "activations need %.1f MiB, more than the limit of %.1f MiB",
                              (double)bytes / (1 << 20), (double)max_bytes / (1 << 20));
+    }
     f->arena = malloc(total ? total * sizeof(float) : 1);
     f->scratch.data = malloc(scratch ? scratch * sizeof(float) : 1);
     f->scratch.floats = scratch;
     f->arena_floats = total;
+    if (f->arena && f->scratch.data)
+        for (int v = 0; v < f->g->n_values; v++)
+            if (needs_buffer(f, v))
+                f->shapes.t[v].data = f->arena + iv[v].offset;
+    free(iv);
     if (!f->arena || !f->scratch.data)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of activations",
                              (double)bytes / (1 << 20));
-    size_t offset = 0;
-    for (int v = 0; v < f->g->n_values; v++)
-        if (needs_buffer(f, v)) {
-            f->shapes.t[v].data = f->arena + offset;
-            offset += lrp_tensor_count(&f->shapes.t[v]);
-        }
     return LRP_OK;
 }
 
@@ -87,7 +120,7 @@ static lrp_status check_runnable(const lrp_forward *f, lrp_error *err)
 }
 
 lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const int64_t *dims,
-                            size_t max_bytes, lrp_error *err)
+                            const bool *keep, size_t max_bytes, lrp_error *err)
 {
     memset(f, 0, sizeof *f);
     f->g = g;
@@ -98,7 +131,7 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
     if (st == LRP_OK)
         st = check_runnable(f, err);
     if (st == LRP_OK)
-        st = allocate(f, max_bytes, err);
+        st = allocate(f, keep, max_bytes, err);
     if (st)
         lrp_forward_free(f);
     return st;

@@ -15,14 +15,17 @@ typedef struct lrp_forward {
 } lrp_forward;
 
 /* Infers shapes for an input of 'dims' and allocates activations and
- * scratch, refusing (LRP_ERR_LIMIT) when they would exceed max_bytes. */
+ * scratch, refusing (LRP_ERR_LIMIT) when they would exceed max_bytes.
+ * keep[v] (per value; NULL = none) marks activations that must survive the
+ * run, besides the input and outputs; the others share memory once their
+ * last consumer has run. */
 lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const int64_t *dims,
-                            size_t max_bytes, lrp_error *err);
+                            const bool *keep, size_t max_bytes, lrp_error *err);
 
 /* Runs every node that inference did not fold; input has the bound shape. */
 void lrp_forward_run(lrp_forward *f, const float *input);
 
-/* The activation of value v after a run. */
+/* The activation of value v after a run (valid for kept values only). */
 static inline const lrp_tensor *lrp_forward_value(const lrp_forward *f, int v)
 {
     return &f->shapes.t[v];

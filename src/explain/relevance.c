@@ -1,6 +1,9 @@
 /* Reverse-topological relevance propagation over the rule table. */
 #include "explain/relevance.h"
 
+#include <limits.h>
+#include "explain/offsets.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +14,7 @@ void lrp_relevance_free(lrp_relevance *r)
     free(r->steps);
     free(r->arena);
     free(r->of);
+    free(r->start);
     free(r->scratch);
     free(r->step_in);
     free(r->step_out);
@@ -26,38 +30,69 @@ static void gather_io(const lrp_node *n, const lrp_forward *f, const lrp_tensor 
         in[k] = n->inputs[k] >= 0 ? lrp_forward_value(f, n->inputs[k]) : NULL;
 }
 
-/* Steps, and the activations that need a relevance buffer. */
-static lrp_status plan(lrp_relevance *r, const lrp_forward *f, bool *needs, size_t *floats,
-                       size_t *scratch)
+/* The on-path nodes in reverse topological order, and the scratch their
+ * rules need. */
+static void plan_steps(lrp_relevance *r, const lrp_forward *f, size_t *scratch)
 {
     const lrp_graph *g = r->g;
     for (int i = g->n_nodes - 1; i >= 0; i--) {
         int idx = g->order[i];
         const lrp_node *n = &g->nodes[idx];
-        const lrp_rule *rule = &r->rules[idx];
-        if (rule->kind == LRP_RULE_NONE)
+        if (r->rules[idx].kind == LRP_RULE_NONE)
             continue;
         r->steps[r->n_steps++] = idx;
-        needs[n->outputs[0]] = true;
         const lrp_tensor *in[16] = {0};
         gather_io(n, f, in);
-        for (int k = 0; k < n->n_inputs; k++)
-            if (in[k] && in[k]->dtype == LRP_FLOAT && !g->values[n->inputs[k]].tensor.data &&
-                !f->shapes.owned[n->inputs[k]])
-                needs[n->inputs[k]] = true;
-        size_t s = lrp_rule_scratch_floats(rule, n, in, lrp_forward_value(f, n->outputs[0]));
+        size_t s = lrp_rule_scratch_floats(&r->rules[idx], n, in,
+                                           lrp_forward_value(f, n->outputs[0]));
         *scratch = s > *scratch ? s : *scratch;
     }
-    for (int v = 0; v < g->n_values; v++)
-        if (needs[v])
-            *floats += lrp_tensor_count(lrp_forward_value(f, v));
-    return LRP_OK;
 }
 
-static lrp_status allocate(lrp_relevance *r, const lrp_forward *f, const bool *needs,
-                           size_t floats, size_t scratch, size_t max_bytes, lrp_error *err)
+/* Relevance lifetimes in steps: a buffer is live from the first step that
+ * adds into it (its first consumer in reverse order) to the step of its
+ * producer, which reads it; the seed from before step 0, the input's to the
+ * end. Only float activations get one. */
+static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_value)
 {
     const lrp_graph *g = r->g;
+    lrp_interval *iv = calloc((size_t)g->n_values + 1, sizeof *iv);
+    if (!iv)
+        return NULL;
+    for (int v = 0; v < g->n_values; v++)
+        r->start[v] = iv[v].start = iv[v].end = INT_MAX;
+    for (int s = 0; s < r->n_steps; s++) {
+        const lrp_node *n = &g->nodes[r->steps[s]];
+        iv[n->outputs[0]].end = s;
+        for (int k = 0; k < n->n_inputs; k++) {
+            int v = n->inputs[k];
+            bool activation = v >= 0 && lrp_forward_value(f, v)->dtype == LRP_FLOAT &&
+                              !g->values[v].tensor.data && !f->shapes.owned[v];
+            if (activation && iv[v].start == INT_MAX)
+                iv[v].start = s;
+        }
+    }
+    iv[seed_value].start = -1;
+    iv[g->inputs[0]].end = r->n_steps;
+    for (int v = 0; v < g->n_values; v++) {
+        if (iv[v].start == INT_MAX) { /* nothing adds relevance into it */
+            iv[v].start = iv[v].end = 0;
+            continue;
+        }
+        iv[v].end = iv[v].end == INT_MAX ? iv[v].start : iv[v].end;
+        iv[v].size = lrp_tensor_count(lrp_forward_value(f, v));
+        r->start[v] = iv[v].start;
+    }
+    return iv;
+}
+
+static lrp_status allocate(lrp_relevance *r, const lrp_forward *f, lrp_interval *iv,
+                           size_t scratch, size_t max_bytes, lrp_error *err)
+{
+    const lrp_graph *g = r->g;
+    size_t floats;
+    if (!lrp_plan_offsets(iv, g->n_values, &floats))
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
     size_t bytes = (floats + scratch) * sizeof(float);
     if (bytes > max_bytes)
         return lrp_error_set(err, LRP_ERR_LIMIT,
@@ -75,17 +110,16 @@ static lrp_status allocate(lrp_relevance *r, const lrp_forward *f, const bool *n
         !r->absorbed)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of relevance",
                              (double)bytes / (1 << 20));
-    size_t offset = 0;
     for (int v = 0; v < g->n_values; v++)
-        if (needs[v]) {
-            r->of[v] = r->arena + offset;
-            offset += lrp_tensor_count(lrp_forward_value(f, v));
-        }
+        if (iv[v].size)
+            r->of[v] = r->arena + iv[v].offset;
+    (void)f;
     return LRP_OK;
 }
 
 lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_rule *rules,
-                              const lrp_forward *f, size_t max_bytes, lrp_error *err)
+                              const lrp_forward *f, int seed_value, size_t max_bytes,
+                              lrp_error *err)
 {
     memset(r, 0, sizeof *r);
     r->g = g;
@@ -93,16 +127,20 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
     r->n_images = (int)lrp_forward_value(f, g->inputs[0])->dims[0];
     r->steps = malloc(sizeof *r->steps * ((size_t)g->n_nodes + 1));
     r->of = calloc((size_t)g->n_values + 1, sizeof *r->of);
-    bool *needs = calloc((size_t)g->n_values + 1, sizeof *needs);
-    size_t floats = 0, scratch = 0;
+    r->start = calloc((size_t)g->n_values + 1, sizeof *r->start);
+    size_t scratch = 0;
+    lrp_interval *iv = NULL;
     lrp_status st = LRP_OK;
-    if (!r->steps || !r->of || !needs)
+    if (!r->steps || !r->of || !r->start)
         st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
+    if (st == LRP_OK) {
+        plan_steps(r, f, &scratch);
+        if (!(iv = lifetimes(r, f, seed_value)))
+            st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
+    }
     if (st == LRP_OK)
-        st = plan(r, f, needs, &floats, &scratch);
-    if (st == LRP_OK)
-        st = allocate(r, f, needs, floats, scratch, max_bytes, err);
-    free(needs);
+        st = allocate(r, f, iv, scratch, max_bytes, err);
+    free(iv);
     if (st)
         lrp_relevance_free(r);
     return st;
@@ -134,6 +172,8 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
     bool counted[16] = {0};
     for (int k = 0; k < n->n_inputs && k < 16; k++) {
         r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
+        if (r_in[k] && r->start[n->inputs[k]] == step) /* its buffer becomes live */
+            memset(r_in[k], 0, lrp_tensor_count(in[k]) * sizeof(float));
         /* a value read twice is counted once */
         counted[k] = r_in[k] != NULL;
         for (int j = 0; j < k; j++)
@@ -166,18 +206,14 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
 void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, int seed_value,
                        const int *target, const double *seed)
 {
-    const lrp_graph *g = r->g;
-    size_t total = 0;
-    for (int v = 0; v < g->n_values; v++)
-        if (r->of[v])
-            total += lrp_tensor_count(lrp_forward_value(f, v));
-    memset(r->arena, 0, total * sizeof(float));
     size_t per_step = (size_t)r->n_steps * (size_t)r->n_images;
     memset(r->step_out, 0, per_step * sizeof(double));
     memset(r->slot_out, 0, 2 * per_step * sizeof(double));
     memset(r->absorbed, 0, per_step * sizeof(double));
     float *logits_r = r->of[seed_value];
-    size_t classes = lrp_tensor_count(lrp_forward_value(f, seed_value)) / (size_t)r->n_images;
+    size_t count = lrp_tensor_count(lrp_forward_value(f, seed_value));
+    size_t classes = count / (size_t)r->n_images;
+    memset(logits_r, 0, count * sizeof(float));
     for (int i = 0; i < r->n_images; i++)
         logits_r[(size_t)i * classes + (size_t)target[i]] = (float)seed[i];
     for (int s = 0; s < r->n_steps; s++)

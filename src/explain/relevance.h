@@ -14,8 +14,9 @@ typedef struct lrp_relevance {
     int *steps; /* on-path nodes, reverse topological order */
     int n_steps;
     int n_images;
-    float *arena;   /* relevance of every on-path activation */
+    float *arena;   /* relevance of the on-path activations, buffers reused */
     float **of;     /* per value: its relevance buffer, or NULL */
+    int *start;     /* per value: the step its buffer becomes live (is zeroed) */
     float *scratch;
     /* per step, per image: relevance at the output, and passed on */
     double *step_in, *step_out; /* n_steps * n_images */
@@ -24,9 +25,11 @@ typedef struct lrp_relevance {
     double *absorbed;           /* n_steps * n_images: lrp_rule_ctx.absorbed */
 } lrp_relevance;
 
-/* Sizes buffers for the shapes of f (one input shape). */
+/* Sizes buffers for the shapes of f (one input shape); relevance starts
+ * at seed_value. */
 lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_rule *rules,
-                              const lrp_forward *f, size_t max_bytes, lrp_error *err);
+                              const lrp_forward *f, int seed_value, size_t max_bytes,
+                              lrp_error *err);
 
 /* seed[i] at class target[i] of image i in the seed value, then the rules. */
 void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, int seed_value,

@@ -93,7 +93,7 @@ static lrp_status init_tables(importer *im, const Onnx__GraphProto *gp)
 static lrp_status add_initializers(importer *im, const Onnx__GraphProto *gp)
 {
     for (size_t i = 0; i < gp->n_initializer; i++) {
-        const Onnx__TensorProto *tp = gp->initializer[i];
+        Onnx__TensorProto *tp = gp->initializer[i];
         int v = value_index(im, tp->name ? tp->name : "");
         if (v < 0)
             return oom(im);

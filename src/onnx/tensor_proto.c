@@ -89,8 +89,8 @@ static const char *onnx_dtype_name(int32_t dt)
     return dt >= 0 && dt < (int32_t)(sizeof names / sizeof *names) ? names[dt] : "unknown";
 }
 
-lrp_status lrp_tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
-                                 lrp_tensor *t, lrp_error *err)
+lrp_status lrp_tensor_from_proto(Onnx__TensorProto *tp, const char *what, lrp_tensor *t,
+                                 lrp_error *err)
 {
     memset(t, 0, sizeof *t);
     size_t count = 0;
@@ -116,6 +116,14 @@ lrp_status lrp_tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
                                    : (size_t)(tp->n_float_data + tp->n_int64_data + tp->n_int32_data);
     if (have < count)
         return short_data(what, have, count, err);
+    if (tp->has_raw_data && !is_i32 && count > 0) {
+        /* protobuf-c malloc'd these bytes (default allocator): take them over
+           rather than copy, so a 100 MB model is not held twice while loading */
+        t->data = tp->raw_data.data;
+        tp->raw_data.data = NULL;
+        tp->raw_data.len = 0;
+        return LRP_OK;
+    }
     t->data = malloc(count ? count * elem : 1);
     if (!t->data)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for tensor '%s'", what);

@@ -5,10 +5,11 @@
 #include "graph/tensor.h"
 #include "onnx.pb-c.h"
 
-/* Copies dims and data (float32 or int64; int32 widened to int64) into t,
- * whose data the caller then owns. Rejects external data, other dtypes and
+/* Moves dims and data (float32 or int64; int32 widened to int64) into t,
+ * whose data the caller then owns: raw_data is taken over from tp (left
+ * empty), typed fields are copied. Rejects external data, other dtypes and
  * data shorter than the dims say; 'what' names the tensor in messages. */
-lrp_status lrp_tensor_from_proto(const Onnx__TensorProto *tp, const char *what,
-                                 lrp_tensor *t, lrp_error *err);
+lrp_status lrp_tensor_from_proto(Onnx__TensorProto *tp, const char *what, lrp_tensor *t,
+                                 lrp_error *err);
 
 #endif

@@ -16,6 +16,25 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
     return kernels[kind];
 }
 
+void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
+{
+    switch (r->kind) {
+    case LRP_RULE_NONE:
+    case LRP_RULE_PASS: /* shapes only */
+        return;
+    case LRP_RULE_NORM: /* x and y */
+    case LRP_RULE_SUM:
+        keep[n->outputs[0]] = true;
+        break;
+    default: /* the inputs: Z, WTA, AVG2X2, SPLIT */
+        break;
+    }
+    int inputs = r->kind == LRP_RULE_SUM || r->kind == LRP_RULE_SPLIT ? n->n_inputs : 1;
+    for (int k = 0; k < inputs; k++)
+        if (n->inputs[k] >= 0)
+            keep[n->inputs[k]] = true;
+}
+
 size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
                                const lrp_tensor *const *in, const lrp_tensor *out)
 {

@@ -101,13 +101,50 @@ static const lrp_node *following_bn(const lrp_graph *g, const lrp_node *conv)
     return is_op(bn, "BatchNormalization") ? bn : NULL;
 }
 
+/* nonneg[v]: value v is >= 0 for every input (a ReLU output, or pooled,
+ * reshaped or summed from such values); computed in topological order. */
+static bool *nonnegative_values(const lrp_graph *g)
+{
+    static const char *const keeps_sign[] = {"MaxPool", "AveragePool", "GlobalAveragePool",
+                                             "Flatten", "Reshape", "Identity", "Dropout",
+                                             "Squeeze", "Unsqueeze", "Add"};
+    bool *nonneg = calloc((size_t)g->n_values + 1, sizeof *nonneg);
+    for (int i = 0; nonneg && i < g->n_nodes; i++) {
+        const lrp_node *n = &g->nodes[g->order[i]];
+        bool yes = is_op(n, "Relu");
+        for (size_t k = 0; !yes && k < sizeof keeps_sign / sizeof *keeps_sign; k++) {
+            if (!is_op(n, keeps_sign[k]))
+                continue;
+            int inputs = is_op(n, "Add") ? n->n_inputs : 1;
+            yes = true;
+            for (int j = 0; j < inputs; j++)
+                yes = yes && n->inputs[j] >= 0 && nonneg[n->inputs[j]];
+        }
+        nonneg[n->outputs[0]] = yes;
+    }
+    return nonneg;
+}
+
+/* Terms on x⁻ contribute nothing when x >= 0: drop them, and the weight
+ * copies they would need. */
+static void drop_negative_input_terms(lrp_zrule *z)
+{
+    int kept = 0;
+    for (int t = 0; t < z->n_terms; t++)
+        if (z->terms[t].in != LRP_IN_NEG)
+            z->terms[kept++] = z->terms[t];
+    z->n_terms = kept;
+}
+
 static lrp_status weighted_rule(const lrp_rule_inputs *ri, const lrp_node *n, bool first,
-                                lrp_rule *r, lrp_error *err)
+                                const bool *nonneg, lrp_rule *r, lrp_error *err)
 {
     const lrp_preset *p = ri->preset;
     lrp_rule_id id = first ? p->first : is_op(n, "Conv") ? p->conv : p->dense;
     r->kind = LRP_RULE_Z;
     r->z = make_zrule(id, ri->config, r->stab);
+    if (nonneg[n->inputs[0]])
+        drop_negative_input_terms(&r->z);
     r->name = r->z.name;
     r->low = ri->low;
     r->high = ri->high;
@@ -202,8 +239,8 @@ static void list_node(char *buf, size_t size, int count, const lrp_node *n)
         snprintf(buf + len, size - len, ", ...");
 }
 
-static lrp_status assign(const lrp_rule_inputs *ri, const bool *on_path, lrp_rule *rules,
-                         lrp_error *err)
+static lrp_status assign(const lrp_rule_inputs *ri, const bool *on_path, const bool *nonneg,
+                         lrp_rule *rules, lrp_error *err)
 {
     const lrp_graph *g = ri->g;
     char missing[400] = "";
@@ -218,7 +255,7 @@ static lrp_status assign(const lrp_rule_inputs *ri, const bool *on_path, lrp_rul
         r->stab = ri->preset->stab;
         r->stab.eps = (float)ri->config->epsilon;
         if (is_weighted(n)) {
-            lrp_status st = weighted_rule(ri, n, !first_done, r, err);
+            lrp_status st = weighted_rule(ri, n, !first_done, nonneg, r, err);
             first_done = true;
             if (st)
                 return st;
@@ -235,11 +272,12 @@ static lrp_status assign(const lrp_rule_inputs *ri, const bool *on_path, lrp_rul
 
 lrp_status lrp_rules_build(const lrp_rule_inputs *ri, lrp_rule *rules, lrp_error *err)
 {
-    bool *on_path = relevance_path(ri);
-    if (!on_path)
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory building the rule table");
-    lrp_status st = assign(ri, on_path, rules, err);
+    bool *on_path = relevance_path(ri), *nonneg = nonnegative_values(ri->g);
+    lrp_status st = on_path && nonneg
+                        ? assign(ri, on_path, nonneg, rules, err)
+                        : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory building the rule table");
     free(on_path);
+    free(nonneg);
     return st;
 }
 

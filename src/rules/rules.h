@@ -150,6 +150,10 @@ typedef void (*lrp_rule_fn)(const lrp_rule_ctx *c);
 /* The kernel of a rule kind. */
 lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind);
 
+/* Marks in keep[] (per value) the activations the rule's kernel reads: the
+ * forward pass keeps those, and lets the others share memory. */
+void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep);
+
 /* Floats of scratch a rule needs for these forward shapes. */
 size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
                                const lrp_tensor *const *in, const lrp_tensor *out);
