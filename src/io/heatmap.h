@@ -1,0 +1,43 @@
+/* Relevance maps to pictures: channel sums, the paper's heat quantization
+ * (method §6), colormaps and overlays on the input image. */
+#ifndef LRP_IO_HEATMAP_H
+#define LRP_IO_HEATMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum lrp_colormap {
+    LRP_CMAP_BWR,      /* blue - white - red (the default) */
+    LRP_CMAP_COLDNHOT, /* zennit's: cyan - blue - black - red - yellow - white */
+    LRP_CMAP_SEISMIC,  /* dark blue - blue - white - red - dark red */
+    LRP_CMAP_JET,      /* matplotlib's jet */
+    LRP_CMAP_GRAY,     /* black - white */
+    LRP_CMAP_COUNT
+} lrp_colormap;
+
+/* The colormap called 'name' (e.g. "bwr"), or -1 when unknown. */
+int lrp_colormap_from_name(const char *name);
+/* "bwr, coldnhot, seismic, jet, gray": for usage messages. */
+const char *lrp_colormap_names(void);
+
+/* hw (h, w) = the sum over c of chw (c, h, w). */
+void lrp_channel_sum(const float *chw, int c, int h, int w, float *hw);
+
+/* In place, method §6: with m = min, M = max and edges
+ * b_i = m + i (M - m) / (L - 1), i = 0..L-2, a value in [b_i, b_{i+1})
+ * becomes b_i and a value equal to M stays M. Unchanged when M == m or
+ * levels < 2. */
+void lrp_heat_quantize(float *map, size_t n, int levels);
+
+/* rgb (h, w, 3) = cmap((v + 1) / 2) with v = R / max|R| in [-1, 1] (all
+ * zero: v = 0). positive_only: R <= 0 is drawn as 0. */
+void lrp_heatmap_rgb(const float *map, int h, int w, lrp_colormap cmap,
+                     bool positive_only, uint8_t *rgb);
+
+/* rgb (h, w, 3) = (1 - alpha) image + alpha heat, with image_hwc (h, w, 3)
+ * in [0,1] and alpha clamped to [0,1]. */
+void lrp_overlay_rgb(const uint8_t *heat_rgb, const float *image_hwc, int h, int w,
+                     float alpha, uint8_t *rgb);
+
+#endif /* LRP_IO_HEATMAP_H */

@@ -1,0 +1,40 @@
+/* torchvision's ImageNet evaluation transform, Resize + CenterCrop +
+ * ToTensor + Normalize, computed as PIL computes it. */
+#ifndef LRP_IO_PREPROCESS_H
+#define LRP_IO_PREPROCESS_H
+
+#include "io/image.h"
+#include "lrp.h"
+
+typedef struct lrp_preprocess {
+    int resize;         /* the shorter side after resizing; 0 = no resize */
+    int crop_h, crop_w; /* center crop; 0 = keep that side whole */
+    int channels;       /* 1 (PIL 'L') or 3 (PIL 'RGB') */
+    float mean[4], std[4];
+} lrp_preprocess;
+
+/* resize 256, crop 224x224, 3 channels, ImageNet mean and std. */
+void lrp_preprocess_defaults(lrp_preprocess *p);
+
+/* The (height, width) of the tensor lrp_preprocess_run makes from a
+ * width x height image: the crop, or the resized size where crop is 0. */
+lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height,
+                               int *out_h, int *out_w, lrp_error *err);
+
+/* Fills chw, (channels, out_h, out_w) with out_h, out_w as given by
+ * lrp_preprocess_size, with ((v/255) - mean) / std where v is the 8-bit
+ * sample after:
+ *   convert: PIL's convert('RGB') or convert('L') (16-bit samples are first
+ *            rounded to 8 bits, where PIL would clip them);
+ *   Resize:  the shorter side to p->resize, the longer to
+ *            int(resize * long / short); PIL's antialiased BILINEAR resample,
+ *            bit for bit (8-bit, fixed-point, horizontal pass first);
+ *   CenterCrop: top = round((h - crop_h) / 2) with Python's round-half-even.
+ * display (optional, NULL to skip) gets the resized and cropped image as 3
+ * channels in [0,1] (gray replicated), for overlays; the caller frees it.
+ * An image smaller than the crop is an LRP_ERR_SHAPE; messages do not know
+ * the file name: callers prefix it with lrp_error_prefix. */
+lrp_status lrp_preprocess_run(const lrp_image *img, const lrp_preprocess *p,
+                              float *chw, lrp_image *display, lrp_error *err);
+
+#endif /* LRP_IO_PREPROCESS_H */
