@@ -81,6 +81,7 @@ typedef struct lrp_model_info {
     int64_t flops_dims[LRP_MAX_RANK];  /* ...at this input shape (dynamic dims: batch 1, 224) */
     int n_op_types;
     int n_residual_adds;
+    int output_is_softmax; /* the first output is a Softmax: probabilities */
 } lrp_model_info;
 
 lrp_status lrp_model_get_info(const lrp_model *model, lrp_model_info *info, lrp_error *err);
@@ -151,11 +152,20 @@ typedef struct lrp_explainer lrp_explainer;
 
 /* Builds the rule table of 'model' for 'config': which rule runs at which
  * node, with precomputed modified weights. Fails naming the node when an op
- * on the relevance path has no rule. 'model' must outlive the explainer
- * (which also uses its forward workspace: one explainer per model at a time). */
+ * on the relevance path has no rule. 'model' must outlive the explainer and
+ * its reports (which borrow node names); explaining only reads the model. */
 lrp_status lrp_explainer_new(lrp_model *model, const lrp_config *config,
                              lrp_explainer **out, lrp_error *err);
 void lrp_explainer_free(lrp_explainer *explainer);
+
+/* A new explainer sharing this one's rule table and modified weights, with
+ * workspaces of its own: one fork per thread explains in parallel. Fork
+ * and free from one thread; the table lives until the last one is freed. */
+lrp_status lrp_explainer_fork(const lrp_explainer *explainer, lrp_explainer **out,
+                              lrp_error *err);
+
+/* Explain class 'target' from now on (< 0: each image's top-1). */
+lrp_status lrp_explainer_set_target(lrp_explainer *explainer, int target, lrp_error *err);
 
 /* The preset and split in force, after defaults. */
 const char *lrp_explainer_preset(const lrp_explainer *explainer);

@@ -9,14 +9,20 @@
 #include "explain/relevance.h"
 #include "rules/presets.h"
 
+/* What forks of one explainer share, read-only while they explain. */
+typedef struct rule_table {
+    int refs;
+    float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS]; /* zbox bounds */
+    lrp_rule *rules; /* per node */
+    bool *keep;      /* per value: activations the rules read */
+} rule_table;
+
 struct lrp_explainer {
     lrp_model *model;
     const lrp_preset *preset;
     lrp_config config; /* resolved */
-    float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS];
     int seed_value;
-    lrp_rule *rules; /* per node */
-    bool *keep;      /* per value: activations the rules read */
+    rule_table *t;
     lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
     lrp_relevance rel;
 };
@@ -92,11 +98,11 @@ static lrp_status resolve(lrp_explainer *e, const lrp_config *in, lrp_error *err
     if (c->n_bounds < 0 || c->n_bounds > LRP_MAX_CHANNELS)
         return lrp_error_set(err, LRP_ERR_ARG, "zbox bounds for %d channels", c->n_bounds);
     for (int i = 0; i < 3 && c->n_bounds == 0; i++) {
-        e->low[i] = (0.0f - imagenet_mean[i]) / imagenet_std[i];
-        e->high[i] = (1.0f - imagenet_mean[i]) / imagenet_std[i];
+        e->t->low[i] = (0.0f - imagenet_mean[i]) / imagenet_std[i];
+        e->t->high[i] = (1.0f - imagenet_mean[i]) / imagenet_std[i];
     }
-    memcpy(e->low, c->n_bounds ? c->low : e->low, sizeof e->low);
-    memcpy(e->high, c->n_bounds ? c->high : e->high, sizeof e->high);
+    memcpy(e->t->low, c->n_bounds ? c->low : e->t->low, sizeof e->t->low);
+    memcpy(e->t->high, c->n_bounds ? c->high : e->t->high, sizeof e->t->high);
     if (c->n_bounds == 0)
         c->n_bounds = 3;
     return LRP_OK;
@@ -127,12 +133,12 @@ static lrp_status check_bounds(const lrp_explainer *e, lrp_error *err)
 static lrp_status mark_kept(lrp_explainer *e, lrp_error *err)
 {
     const lrp_graph *g = &e->model->graph;
-    e->keep = calloc((size_t)g->n_values + 1, sizeof *e->keep);
-    if (!e->keep)
+    e->t->keep = calloc((size_t)g->n_values + 1, sizeof *e->t->keep);
+    if (!e->t->keep)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     for (int i = 0; i < g->n_nodes; i++)
-        lrp_rule_reads(&e->rules[i], &g->nodes[i], e->keep);
-    e->keep[e->seed_value] = true;
+        lrp_rule_reads(&e->t->rules[i], &g->nodes[i], e->t->keep);
+    e->t->keep[e->seed_value] = true;
     return LRP_OK;
 }
 
@@ -145,17 +151,21 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     e->model = m;
     e->seed_value = seed_value(&m->graph);
-    e->rules = calloc((size_t)m->graph.n_nodes + 1, sizeof *e->rules);
-    lrp_status st = e->rules ? resolve(e, config, err)
-                             : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    e->t = calloc(1, sizeof *e->t);
+    if (e->t) {
+        e->t->refs = 1;
+        e->t->rules = calloc((size_t)m->graph.n_nodes + 1, sizeof *e->t->rules);
+    }
+    lrp_status st = e->t && e->t->rules ? resolve(e, config, err)
+                                        : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     if (st == LRP_OK)
         st = check_bounds(e, err);
     if (st == LRP_OK) {
         lrp_rule_inputs ri = {.g = &m->graph, .shapes = &m->shapes, .residuals = m->residuals,
                               .n_residuals = m->n_residuals, .preset = e->preset,
-                              .config = &e->config, .low = e->low, .high = e->high,
+                              .config = &e->config, .low = e->t->low, .high = e->t->high,
                               .n_bounds = e->config.n_bounds, .seed_value = e->seed_value};
-        st = lrp_rules_build(&ri, e->rules, err);
+        st = lrp_rules_build(&ri, e->t->rules, err);
     }
     if (st == LRP_OK)
         st = mark_kept(e, err);
@@ -174,9 +184,33 @@ void lrp_explainer_free(lrp_explainer *e)
         return;
     lrp_relevance_free(&e->rel);
     lrp_forward_free(&e->fwd);
-    lrp_rules_free(e->rules, e->model->graph.n_nodes);
-    free(e->keep);
+    if (e->t && --e->t->refs == 0) {
+        lrp_rules_free(e->t->rules, e->model->graph.n_nodes);
+        free(e->t->keep);
+        free(e->t);
+    }
     free(e);
+}
+
+lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_error *err)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    (*out)->model = e->model;
+    (*out)->preset = e->preset;
+    (*out)->config = e->config;
+    (*out)->seed_value = e->seed_value;
+    (*out)->t = e->t;
+    e->t->refs++;
+    return LRP_OK;
+}
+
+lrp_status lrp_explainer_set_target(lrp_explainer *e, int target, lrp_error *err)
+{
+    (void)err;
+    e->config.target = target < 0 ? -1 : target; /* checked against the logits */
+    return LRP_OK;
 }
 
 const char *lrp_explainer_preset(const lrp_explainer *e)
@@ -218,12 +252,12 @@ static lrp_status prepare(lrp_explainer *e, const lrp_array *input, lrp_error *e
 {
     lrp_model *m = e->model;
     bool rebuilt;
-    lrp_status st = lrp_model_prepare(m, &e->fwd, input->rank, input->dims, e->keep, &rebuilt,
+    lrp_status st = lrp_model_prepare(m, &e->fwd, input->rank, input->dims, e->t->keep, &rebuilt,
                                       err);
     if (st || (!rebuilt && e->rel.g))
         return st;
     lrp_relevance_free(&e->rel);
-    st = lrp_relevance_init(&e->rel, &m->graph, e->rules, &e->fwd, e->seed_value, m->max_bytes,
+    st = lrp_relevance_init(&e->rel, &m->graph, e->t->rules, &e->fwd, e->seed_value, m->max_bytes,
                             err);
     if (st)
         lrp_error_prefix(err, "%s", m->path);
@@ -254,7 +288,7 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     }
     lrp_relevance_run(&e->rel, &e->fwd, e->seed_value, rep->target, rep->seed);
     const lrp_tensor *x = lrp_forward_value(&e->fwd, m->graph.inputs[0]);
-    st = lrp_report_finish(rep, &e->rel, e->rules, x, relevance, err);
+    st = lrp_report_finish(rep, &e->rel, e->t->rules, x, relevance, err);
     rep->forward_ms = t1 - t0;
     rep->explain_ms = lrp_now_ms() - t1;
     if (st) {

@@ -27,8 +27,9 @@ typedef struct ranked {
     double prob;
 } ranked;
 
-/* The top k of one row of logits, with softmax probabilities. */
-static int top_k(const float *row, int classes, int k, ranked *out)
+/* The top k of one row of logits with their softmax probabilities; when
+ * the model ends in a Softmax the row holds the probabilities already. */
+static int top_k(const float *row, int classes, bool probabilities, int k, ranked *out)
 {
     double max = -INFINITY, sum = 0.0;
     for (int c = 0; c < classes; c++)
@@ -43,13 +44,15 @@ static int top_k(const float *row, int classes, int k, ranked *out)
                 out[pos] = out[pos - 1];
             pos--;
         }
+        double p = probabilities ? row[c] : exp(row[c] - max) / sum;
         if (pos < k)
-            out[pos] = (ranked){c, row[c], exp(row[c] - max) / sum};
+            out[pos] = (ranked){c, row[c], p};
     }
     return n;
 }
 
-static void print_results(const lrp_array *y, bool json, double load_ms, double forward_ms)
+static void print_results(const lrp_array *y, bool probabilities, bool json, double load_ms,
+                          double forward_ms)
 {
     int64_t images = y->rank > 0 ? y->dims[0] : 1;
     int classes = (int)(lrp_array_count(y) / (size_t)(images ? images : 1));
@@ -71,11 +74,12 @@ static void print_results(const lrp_array *y, bool json, double load_ms, double 
     }
     for (int64_t i = 0; i < images; i++) {
         ranked top[5];
-        int n = top_k(y->data + i * classes, classes, 5, top);
+        int n = top_k(y->data + i * classes, classes, probabilities, 5, top);
         if (!json) {
             printf("image %lld:", (long long)i);
             for (int r = 0; r < n; r++)
-                printf("  class %d %.4f (logit %.4g)", top[r].cls, top[r].prob, top[r].logit);
+                printf(probabilities ? "  class %d %.4f" : "  class %d %.4f (logit %.4g)",
+                       top[r].cls, top[r].prob, top[r].logit);
             printf("\n");
             continue;
         }
@@ -86,8 +90,10 @@ static void print_results(const lrp_array *y, bool json, double load_ms, double 
             lrp_json_begin_object(&j);
             lrp_json_key(&j, "class");
             lrp_json_int(&j, top[r].cls);
-            lrp_json_key(&j, "logit");
-            lrp_json_float(&j, top[r].logit);
+            if (!probabilities) {
+                lrp_json_key(&j, "logit");
+                lrp_json_float(&j, top[r].logit);
+            }
             lrp_json_key(&j, "probability");
             lrp_json_double(&j, top[r].prob);
             lrp_json_end_object(&j);
@@ -102,6 +108,13 @@ static void print_results(const lrp_array *y, bool json, double load_ms, double 
     } else {
         fprintf(stderr, "load %.1f ms, forward %.1f ms\n", load_ms, forward_ms);
     }
+}
+
+/* Does the model end in a Softmax (its output is probabilities)? */
+static bool probabilities(const lrp_model *m)
+{
+    lrp_model_info info;
+    return lrp_model_get_info(m, &info, NULL) == LRP_OK && info.output_is_softmax;
 }
 
 typedef struct forward_opts {
@@ -155,7 +168,7 @@ int cmd_forward(int argc, char **argv)
         if (o.output && lrp_npy_write(o.output, LRP_NPY_FLOAT32, y.rank, y.dims, y.data, &err))
             status = cli_fail(&err);
         else
-            print_results(&y, o.json, t1 - t0, t2 - t1);
+            print_results(&y, probabilities(m), o.json, t1 - t0, t2 - t1);
     }
     lrp_array_free(&x);
     lrp_array_free(&y);

@@ -155,3 +155,9 @@ int lrp_json_ok(const lrp_json *j)
 {
     return !j->failed && !ferror(j->f);
 }
+
+void lrp_json_raw(lrp_json *j, const char *json)
+{
+    lead(j);
+    fputs(json, j->f);
+}

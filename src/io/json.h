@@ -36,6 +36,8 @@ void lrp_json_double(lrp_json *j, double v);
 void lrp_json_float(lrp_json *j, float v);
 void lrp_json_bool(lrp_json *j, int v);
 void lrp_json_null(lrp_json *j);
+/* A value already serialized (by another lrp_json), written as is. */
+void lrp_json_raw(lrp_json *j, const char *json);
 
 /* 1 if nothing was misused and the stream reports no error so far. */
 int lrp_json_ok(const lrp_json *j);

@@ -136,8 +136,32 @@ static void drop_negative_input_terms(lrp_zrule *z)
     z->n_terms = kept;
 }
 
+/* PyTorch writes a Linear on inputs of rank > 2 as MatMul + Add(b): that
+ * Add of a per-output constant is the layer's bias. Returns the Add node's
+ * index, or -1. */
+static int matmul_bias_add(const lrp_rule_inputs *ri, const lrp_node *mm)
+{
+    const lrp_graph *g = ri->g;
+    const lrp_value *y = &g->values[mm->outputs[0]];
+    if (!is_op(mm, "MatMul") || y->n_consumers != 1 || y->is_output)
+        return -1;
+    int a = y->consumers[0];
+    const lrp_node *add = &g->nodes[a];
+    if (!is_op(add, "Add") || add->n_inputs != 2)
+        return -1;
+    int c = add->inputs[0] == mm->outputs[0] ? add->inputs[1] : add->inputs[0];
+    const lrp_tensor *ct = c >= 0 ? &g->values[c].tensor : NULL;
+    const lrp_tensor *yt = &ri->shapes->t[mm->outputs[0]];
+    if (!ct || !ct->data || ct->dtype != LRP_FLOAT || yt->rank < 1 ||
+        lrp_tensor_count(ct) != (size_t)yt->dims[yt->rank - 1] ||
+        ct->dims[ct->rank - 1] != yt->dims[yt->rank - 1])
+        return -1;
+    return a;
+}
+
 static lrp_status weighted_rule(const lrp_rule_inputs *ri, const lrp_node *n, bool first,
-                                const bool *nonneg, lrp_rule *r, lrp_error *err)
+                                const bool *nonneg, lrp_rule *rules, lrp_rule *r,
+                                lrp_error *err)
 {
     const lrp_preset *p = ri->preset;
     lrp_rule_id id = first ? p->first : is_op(n, "Conv") ? p->conv : p->dense;
@@ -150,8 +174,14 @@ static lrp_status weighted_rule(const lrp_rule_inputs *ri, const lrp_node *n, bo
     r->high = ri->high;
     r->n_bounds = ri->n_bounds;
     const lrp_node *bn = p->fold_bn && is_op(n, "Conv") ? following_bn(ri->g, n) : NULL;
-    return lrp_weights_build(r, ri->g, n, bn, ri->config->zero_bias, (float)ri->config->gamma,
-                             err);
+    int bias_add = matmul_bias_add(ri, n);
+    if (bias_add >= 0) { /* the Add passes relevance; the bias is in the z-rule */
+        const lrp_node *add = &ri->g->nodes[bias_add];
+        rules[bias_add] = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass (MatMul bias)",
+                                     .activation = add->inputs[0] == n->outputs[0] ? 0 : 1};
+    }
+    return lrp_weights_build(r, ri->g, n, bn, bias_add >= 0 ? &ri->g->nodes[bias_add] : NULL,
+                             ri->config->zero_bias, (float)ri->config->gamma, err);
 }
 
 /* The one activation operand of a binary op with a constant; -1 otherwise. */
@@ -250,12 +280,12 @@ static lrp_status assign(const lrp_rule_inputs *ri, const bool *on_path, const b
         int idx = g->order[i];
         const lrp_node *n = &g->nodes[idx];
         lrp_rule *r = &rules[idx];
-        if (!on_path[idx])
+        if (!on_path[idx] || r->kind != LRP_RULE_NONE) /* NONE: not yet set by a fused layer */
             continue;
         r->stab = ri->preset->stab;
         r->stab.eps = (float)ri->config->epsilon;
         if (is_weighted(n)) {
-            lrp_status st = weighted_rule(ri, n, !first_done, nonneg, r, err);
+            lrp_status st = weighted_rule(ri, n, !first_done, nonneg, rules, r, err);
             first_done = true;
             if (st)
                 return st;

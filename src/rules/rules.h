@@ -159,11 +159,12 @@ size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
                                const lrp_tensor *const *in, const lrp_tensor *out);
 
 /* Builds r->weights for a Conv/Gemm/MatMul node: effective W and b (a
- * BatchNormalization 'bn' node, when not NULL, folded in; 'zero_bias' drops
- * b), then the modified copies the z-rule's terms use. */
+ * BatchNormalization 'bn' after a Conv folded in; for a MatMul, b from the
+ * Add 'bias_add' after it; 'zero_bias' drops b), then the modified copies
+ * the z-rule's terms use. bn and bias_add may be NULL. */
 lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
-                             const lrp_node *bn, bool zero_bias, float gamma,
-                             lrp_error *err);
+                             const lrp_node *bn, const lrp_node *bias_add, bool zero_bias,
+                             float gamma, lrp_error *err);
 void lrp_weights_free(lrp_weights *w);
 
 #endif

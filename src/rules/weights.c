@@ -106,9 +106,9 @@ static lrp_status gemm_weights(lrp_weights *w, const lrp_graph *g, const lrp_nod
     return LRP_OK;
 }
 
-/* MatMul: W (out, in) = Bᵀ, no bias. */
+/* MatMul: W (out, in) = Bᵀ; b from the Add that follows it, if any. */
 static lrp_status matmul_weights(lrp_weights *w, const lrp_graph *g, const lrp_node *n,
-                                 lrp_error *err)
+                                 const lrp_node *bias_add, lrp_error *err)
 {
     const lrp_tensor *bt = constant(g, n, 1);
     if (!bt)
@@ -117,12 +117,18 @@ static lrp_status matmul_weights(lrp_weights *w, const lrp_graph *g, const lrp_n
     w->out = bt->dims[1];
     w->w_count = (size_t)(w->in * w->out);
     w->w[LRP_W_ID] = malloc(w->w_count * sizeof(float));
-    if (!w->w[LRP_W_ID])
+    w->b[LRP_W_ID] = bias_add ? malloc((size_t)w->out * sizeof(float)) : NULL;
+    if (!w->w[LRP_W_ID] || (bias_add && !w->b[LRP_W_ID]))
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for weights");
     const float *b = bt->data;
     for (int64_t o = 0; o < w->out; o++)
         for (int64_t i = 0; i < w->in; i++)
             w->w[LRP_W_ID][o * w->in + i] = b[i * w->out + o];
+    if (bias_add) {
+        int slot = bias_add->inputs[0] == n->outputs[0] ? 1 : 0;
+        const lrp_tensor *c = constant(g, bias_add, slot);
+        memcpy(w->b[LRP_W_ID], c->data, (size_t)w->out * sizeof(float));
+    }
     return LRP_OK;
 }
 
@@ -160,7 +166,8 @@ static lrp_status build_mod(lrp_weights *w, lrp_w_mod mod, lrp_error *err)
 }
 
 lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
-                             const lrp_node *bn, bool zero_bias, float gamma, lrp_error *err)
+                             const lrp_node *bn, const lrp_node *bias_add, bool zero_bias,
+                             float gamma, lrp_error *err)
 {
     lrp_weights *w = &r->weights;
     memset(w, 0, sizeof *w);
@@ -171,7 +178,7 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
     else if (strcmp(n->op_type, "Gemm") == 0)
         st = gemm_weights(w, g, n, err);
     else
-        st = matmul_weights(w, g, n, err);
+        st = matmul_weights(w, g, n, bias_add, err);
     if (st == LRP_OK && bn)
         st = fold_bn(w, g, bn, err);
     if (st == LRP_OK && zero_bias) {

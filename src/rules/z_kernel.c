@@ -25,6 +25,17 @@ static void linear_setup(linear *l, const lrp_rule_ctx *c)
     l->rows = (int64_t)(l->nx / (size_t)l->w->in);
 }
 
+/* y = b broadcast over the output: conv (N, M, OH*OW), dense (rows, out). */
+static void linear_bias(const linear *l, const float *b, float *y)
+{
+    size_t inner = l->w->is_conv ? (size_t)(l->conv.g.out_h * l->conv.g.out_w) : 1;
+    size_t outer = l->ny / (inner * (size_t)l->w->out);
+    for (size_t r = 0; r < outer; r++)
+        for (int64_t o = 0; o < l->w->out; o++)
+            for (size_t k = 0; k < inner; k++)
+                y[(r * (size_t)l->w->out + (size_t)o) * inner + k] = b ? b[o] : 0.0f;
+}
+
 static void linear_forward(const linear *l, const float *x, const float *w, const float *b,
                            float *y, float *scratch)
 {
@@ -33,9 +44,7 @@ static void linear_forward(const linear *l, const float *x, const float *w, cons
         return;
     }
     int64_t out = l->w->out, in = l->w->in;
-    for (int64_t r = 0; r < l->rows; r++)
-        for (int64_t o = 0; o < out; o++)
-            y[r * out + o] = b ? b[o] : 0.0f;
+    linear_bias(l, b, y);
     lrp_sgemm(false, true, (int)l->rows, (int)out, (int)in, 1.0f, x, (int)in, w, (int)in,
               1.0f, y, (int)out);
 }
@@ -78,8 +87,9 @@ static const float *modified_input(const lrp_rule_ctx *c, lrp_in_mod mod, float 
         return buf;
     case LRP_IN_LOW:
     case LRP_IN_HIGH: {
+        /* per input channel: (N, C, H, W), or (N, C*H*W) after a Flatten */
         const float *bound = mod == LRP_IN_LOW ? c->rule->low : c->rule->high;
-        int64_t channels = xt->dims[1];
+        int64_t channels = c->rule->n_bounds;
         size_t inner = n / (size_t)(xt->dims[0] * channels);
         for (size_t i = 0; i < n; i++)
             buf[i] = bound[(i / inner) % (size_t)channels];
@@ -111,11 +121,18 @@ static unsigned group_z(const lrp_rule_ctx *c, const linear *l, int g, float *z,
     memset(z, 0, l->ny * sizeof *z);
     for (int t = 0; t < zr->n_terms; t++) {
         const lrp_term *term = &zr->terms[t];
-        const float *xt = term->group == g ? modified_input(c, term->in, xm) : NULL;
-        if (!xt)
+        if (term->group != g)
             continue;
-        active |= 1u << t;
-        linear_forward(l, xt, w->w[term->w], term->bias ? w->b[term->w] : NULL, tmp, cs);
+        const float *b = term->bias ? w->b[term->w] : NULL;
+        const float *xt = modified_input(c, term->in, xm);
+        if (xt) {
+            active |= 1u << t;
+            linear_forward(l, xt, w->w[term->w], b, tmp, cs);
+        } else if (b) {
+            linear_bias(l, b, tmp); /* a zero input part: only its bias is left in z */
+        } else {
+            continue;
+        }
         for (size_t i = 0; i < l->ny; i++)
             z[i] += term->sign * tmp[i];
     }

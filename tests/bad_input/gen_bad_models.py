@@ -148,7 +148,31 @@ def build_all(fixtures):
         [helper.make_node("Conv", ["input", "W"], ["output"], name="conv_negative")],
         [x8], [vinfo("output", [1, 4, 6, 6])], [w])
 
+    out["no-rule.onnx"] = no_rule_model()
     return {k: (v if isinstance(v, bytes) else v.SerializeToString()) for k, v in out.items()}
+
+
+def no_rule_model():
+    """A valid model that runs forward but has two ops without a relevance rule on the relevance
+    path: Conv -> Relu -> Softmax(axis 1) 'softmax_mid'; Concat(relu, softmax) 'concat_mid' ->
+    GlobalAveragePool -> Flatten -> Gemm (10 classes). Own RNG: the other files keep their bytes."""
+    rng = np.random.default_rng(4321)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    fc_w = rng.standard_normal((10, 8)).astype(np.float32)
+    fc_b = rng.standard_normal(10).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["input", "W"], ["c"], name="conv_first", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"], name="relu_first"),
+        helper.make_node("Softmax", ["r"], ["s"], name="softmax_mid", axis=1),
+        helper.make_node("Concat", ["r", "s"], ["cat"], name="concat_mid", axis=1),
+        helper.make_node("GlobalAveragePool", ["cat"], ["gap"], name="gap"),
+        helper.make_node("Flatten", ["gap"], ["flat"], name="flatten", axis=1),
+        helper.make_node("Gemm", ["flat", "fc_W", "fc_B"], ["output"], name="fc", transB=1),
+    ]
+    m = model(nodes, [vinfo("input", [1, 3, 8, 8])], [vinfo("output", [1, 10])],
+              [init("W", w), init("fc_W", fc_w), init("fc_B", fc_b)], name="no_rule")
+    onnx.checker.check_model(m)
+    return m
 
 
 def bad_npys():
