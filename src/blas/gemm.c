@@ -14,6 +14,11 @@ void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                 ldb, beta, c, ldc);
 }
 
+void lrp_blas_set_threads(int threads)
+{
+    openblas_set_num_threads(threads);
+}
+
 void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb, float beta,
                    float *c, int ldc)

@@ -10,6 +10,10 @@ void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                const float *a, int lda, const float *b, int ldb, float beta,
                float *c, int ldc);
 
+/* Threads the BLAS itself may use per call (1 when the caller already runs
+ * one worker per core). */
+void lrp_blas_set_threads(int threads);
+
 void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb, float beta,
                    float *c, int ldc);

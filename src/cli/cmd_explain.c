@@ -1,22 +1,25 @@
-/* onnx-lrp explain: input relevance of a preprocessed tensor, a per-image
- * report, and a conservation check for CI. */
+/* onnx-lrp explain: option parsing, and the --input-tensor mode. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
-#include "io/json.h"
+#include "cli/explain.h"
+#include "io/heatmap.h"
 #include "io/npy.h"
 
 static const char help[] =
-    "usage: onnx-lrp explain MODEL.onnx --input-tensor X.npy [options]\n"
+    "usage: onnx-lrp explain MODEL.onnx IMAGE|DIR|@LIST... -o DIR [options]\n"
+    "       onnx-lrp explain MODEL.onnx --input-tensor X.npy [options]\n"
     "\n"
-    "Layer-wise Relevance Propagation of the model's prediction for X, a float32\n"
-    "(N,C,H,W) .npy that is already preprocessed. Prints, per image, the target\n"
-    "class, the seeded relevance, the input relevance sum and its conservation\n"
+    "Layer-wise Relevance Propagation of the model's prediction: how much each\n"
+    "input pixel contributed. Images (PNG, JPEG, BMP, GIF, TGA, PNM; a directory\n"
+    "means its images, sorted; @list.txt one path per line) are preprocessed as\n"
+    "torchvision's ImageNet eval transform, or as the model's metadata says. One\n"
+    "line per image: predicted class and probability, relevance sum, conservation\n"
     "error ((sum R_in - R_out) / R_out).\n"
     "\n"
+    "rules:\n"
     "  --preset P              epsilon-plus-flat (default), epsilon-plus,\n"
     "                          epsilon-alpha2-beta1, epsilon-gamma-box (zennit's\n"
     "                          composites), otsuki2024 (Otsuki et al., ECCV 2024)\n"
@@ -30,9 +33,29 @@ static const char help[] =
     "  --init one|logit|softmax  relevance seeded at the target (default: one;\n"
     "                          otsuki2024: softmax)\n"
     "  --target N|top          class to explain (default: each image's top-1)\n"
+    "  --topk K                explain each of the top K classes (images)\n"
+    "\n"
+    "images (default: the model's onnx_lrp.* metadata, else ImageNet's):\n"
+    "  -o, --output-dir DIR    write <stem>.heatmap.png, <stem>.overlay.png and\n"
+    "                          report.json there (without it: the summary only)\n"
+    "  --resize N              shorter side before cropping (default 256)\n"
+    "  --crop N | HxW          center crop (default 224, or the model's input size)\n"
+    "  --mean a,b,c --std a,b,c  normalization (default ImageNet's)\n"
+    "  --labels FILE           class names, one per line\n"
+    "  --colormap NAME         bwr (default), coldnhot, seismic, jet, gray\n"
+    "  --positive              draw only positive relevance\n"
+    "  --overlay-alpha A       heatmap weight in the overlay (default 0.6)\n"
+    "  --quantize L            the paper's heat quantization into L levels (8)\n"
+    "  --relevance-out         also write <stem>.relevance.npy (C,H,W float32)\n"
+    "  --threads N             images explained in parallel (default: all cores)\n"
+    "\n"
+    "tensor mode:\n"
+    "  --input-tensor X.npy    a preprocessed float32 (N,C,H,W) batch\n"
     "  --relevance-out R.npy   write the input relevance, float32 (N,C,H,W)\n"
-    "  --json                  one JSON object per image and line: target, logits,\n"
-    "                          output_relevance, input_relevance_sum,\n"
+    "\n"
+    "report:\n"
+    "  --json                  one JSON object per explanation and line: target,\n"
+    "                          logits, output_relevance, input_relevance_sum,\n"
     "                          conservation_error, forward_ms, explain_ms,\n"
     "                          residual_adds (node, kind, relevance, mainstream,\n"
     "                          shortcut, mainstream_share) and leaks (every node on\n"
@@ -40,14 +63,9 @@ static const char help[] =
     "                          absorbed = the part the stabilizer kept)\n"
     "  --check-conservation TOL  exit 3, naming the first node whose leak exceeds\n"
     "                          TOL (relative to the seed), when |conservation error|\n"
-    "                          > TOL\n";
-
-typedef struct explain_opts {
-    const char *model, *input, *output;
-    bool json;
-    double check_tol; /* < 0: no check */
-    lrp_config config;
-} explain_opts;
+    "                          > TOL\n"
+    "\n"
+    "exit codes: 0 ok, 1 some image failed, 2 bad input, 3 not conserved\n";
 
 static bool parse_double(const char *s, double *out)
 {
@@ -56,29 +74,70 @@ static bool parse_double(const char *s, double *out)
     return end != s && *end == '\0' && isfinite(*out);
 }
 
-/* One option with a value; returns CLI_BAD_INPUT on a bad value. */
-static int config_option(const char *name, const char *value, explain_opts *o)
+static bool parse_int(const char *s, int lo, int hi, int *out)
+{
+    double d;
+    if (!parse_double(s, &d) || d != floor(d) || d < lo || d > hi)
+        return false;
+    *out = (int)d;
+    return true;
+}
+
+/* "a,b,c" into up to 4 floats. */
+static bool parse_floats(const char *s, float *out, int *n)
+{
+    char buf[256], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", s);
+    *n = 0;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        double d;
+        if (*n == 4 || !parse_double(tok, &d))
+            return false;
+        out[(*n)++] = (float)d;
+    }
+    return *n > 0;
+}
+
+/* "224" or "224x200" (height x width). */
+static bool parse_crop(const char *s, int *h, int *w)
+{
+    char *x = strchr(s, 'x');
+    if (!x)
+        return parse_int(s, 1, 65536, h) && (*w = *h, true);
+    char hs[32];
+    snprintf(hs, sizeof hs, "%.*s", (int)(x - s), s);
+    return parse_int(hs, 1, 65536, h) && parse_int(x + 1, 1, 65536, w);
+}
+
+static int bad_value(const char *name, const char *value, const char *want)
+{
+    return cli_usage_error("explain", "%s: '%s' is not %s", name, value, want);
+}
+
+/* Options about rules and the target. */
+static int rule_option(const char *name, const char *value, explain_opts *o)
 {
     lrp_config *c = &o->config;
-    double d = 0.0;
-    bool number = parse_double(value, &d);
+    double d;
     if (strcmp(name, "--preset") == 0) {
         c->preset = value;
     } else if (strcmp(name, "--split") == 0) {
         if ((c->split = lrp_split_from_name(value)) == (lrp_split)-1)
-            return cli_usage_error("explain", "unknown split '%s'", value);
+            return bad_value(name, value, "a split (proportional, ratio, symmetric, "
+                                          "ratio-projection-only, symmetric-projection-only)");
     } else if (strcmp(name, "--init") == 0) {
         if ((c->init = lrp_init_from_name(value)) == (lrp_init)-1)
-            return cli_usage_error("explain", "unknown init '%s' (one, logit, softmax)", value);
+            return bad_value(name, value, "one, logit or softmax");
     } else if (strcmp(name, "--target") == 0) {
         if (strcmp(value, "top") == 0)
             c->target = -1;
-        else if (!number || d < 0 || d != floor(d) || d > 1e9)
-            return cli_usage_error("explain", "--target takes a class index or 'top'");
-        else
-            c->target = (int)d;
-    } else if (!number || d < 0) {
-        return cli_usage_error("explain", "%s takes a non-negative number, not '%s'", name, value);
+        else if (!parse_int(value, 0, 1 << 30, &c->target))
+            return bad_value(name, value, "a class index or 'top'");
+    } else if (strcmp(name, "--epsilon") && strcmp(name, "--gamma") && strcmp(name, "--alpha") &&
+               strcmp(name, "--beta") && strcmp(name, "--check-conservation")) {
+        return -1; /* not a rule option */
+    } else if (!parse_double(value, &d) || d < 0) {
+        return bad_value(name, value, "a non-negative number");
     } else if (strcmp(name, "--epsilon") == 0) {
         c->epsilon = d;
     } else if (strcmp(name, "--gamma") == 0) {
@@ -93,170 +152,166 @@ static int config_option(const char *name, const char *value, explain_opts *o)
     return CLI_OK;
 }
 
+/* Options about images and pictures. */
+static int image_option(const char *name, const char *value, explain_opts *o)
+{
+    if (strcmp(name, "--resize") == 0 && !parse_int(value, 1, 65536, &o->resize))
+        return bad_value(name, value, "a size in pixels");
+    if (strcmp(name, "--crop") == 0 && !parse_crop(value, &o->crop_h, &o->crop_w))
+        return bad_value(name, value, "N or HxW pixels");
+    if (strcmp(name, "--mean") == 0 && !parse_floats(value, o->mean, &o->n_mean))
+        return bad_value(name, value, "a comma-separated list of numbers");
+    if (strcmp(name, "--std") == 0 && !parse_floats(value, o->std, &o->n_std))
+        return bad_value(name, value, "a comma-separated list of numbers");
+    if (strcmp(name, "--labels") == 0)
+        o->labels = value;
+    if (strcmp(name, "--colormap") == 0 && (o->colormap = lrp_colormap_from_name(value)) < 0)
+        return bad_value(name, value, "a colormap (bwr, coldnhot, seismic, jet, gray)");
+    if (strcmp(name, "--overlay-alpha") == 0 &&
+        (!parse_double(value, &o->overlay_alpha) || o->overlay_alpha < 0 || o->overlay_alpha > 1))
+        return bad_value(name, value, "a number in [0, 1]");
+    if (strcmp(name, "--quantize") == 0 && !parse_int(value, 2, 256, &o->quantize))
+        return bad_value(name, value, "a number of levels from 2 to 256");
+    if (strcmp(name, "--topk") == 0 && !parse_int(value, 1, 1000, &o->topk))
+        return bad_value(name, value, "a count from 1 to 1000");
+    if (strcmp(name, "--threads") == 0 && !parse_int(value, 1, 256, &o->threads))
+        return bad_value(name, value, "a thread count from 1 to 256");
+    if (strcmp(name, "--output-dir") == 0 || strcmp(name, "-o") == 0)
+        o->out_dir = value;
+    if (strcmp(name, "--input-tensor") == 0)
+        o->input_tensor = value;
+    return CLI_OK;
+}
+
+static const char *const valued[] = {
+    "--preset", "--split", "--init", "--target", "--epsilon", "--gamma", "--alpha", "--beta",
+    "--check-conservation", "--resize", "--crop", "--mean", "--std", "--labels", "--colormap",
+    "--overlay-alpha", "--quantize", "--topk", "--threads", "--output-dir", "-o",
+    "--input-tensor"};
+
+/* --relevance-out takes a path in tensor mode and is a flag with images. */
+static bool tensor_mode(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--input-tensor", 14) == 0)
+            return true;
+    return false;
+}
+
+static int take_option(cli_args *a, explain_opts *o, bool tensors, int *status)
+{
+    const char *arg = a->argv[a->i], *value = NULL;
+    for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) {
+        if (!cli_value(a, valued[k], &value, status))
+            continue;
+        if (*status)
+            return 1;
+        int st = rule_option(valued[k], value, o);
+        *status = st < 0 ? image_option(valued[k], value, o) : st;
+        return 1;
+    }
+    if (cli_is(arg, "--json"))
+        o->json = true;
+    else if (cli_is(arg, "--zero-bias"))
+        o->config.zero_bias = 1;
+    else if (cli_is(arg, "--positive"))
+        o->positive = true;
+    else if (!tensors && cli_is(arg, "--relevance-out"))
+        o->save_relevance = true;
+    else if (!(tensors && cli_value(a, "--relevance-out", &o->relevance_out, status)))
+        return 0;
+    return 1;
+}
+
 static int parse(int argc, char **argv, explain_opts *o)
 {
-    static const char *const valued[] = {"--preset", "--split", "--init", "--target",
-                                         "--epsilon", "--gamma", "--alpha", "--beta",
-                                         "--check-conservation"};
     cli_args a = {argc, argv, 1};
+    bool tensors = tensor_mode(argc, argv);
     int status = CLI_OK;
     for (; a.i < argc && status == CLI_OK; a.i++) {
-        const char *arg = argv[a.i], *value = NULL;
-        bool matched = false;
-        for (size_t k = 0; k < sizeof valued / sizeof *valued && !matched; k++)
-            if (cli_value(&a, valued[k], &value, &status)) {
-                matched = true;
-                if (status == CLI_OK)
-                    status = config_option(valued[k], value, o);
-            }
-        if (matched)
-            continue;
+        const char *arg = argv[a.i];
         if (cli_is(arg, "--help") || cli_is(arg, "-h")) {
             fputs(help, stdout);
             return -1;
-        } else if (cli_is(arg, "--json")) {
-            o->json = true;
-        } else if (cli_is(arg, "--zero-bias")) {
-            o->config.zero_bias = 1;
-        } else if (cli_value(&a, "--input-tensor", &o->input, &status) ||
-                   cli_value(&a, "--relevance-out", &o->output, &status)) {
+        } else if (take_option(&a, o, tensors, &status)) {
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage_error("explain", "unknown option '%s'", arg);
-        } else if (o->model) {
-            return cli_usage_error("explain", "one model at a time ('%s' and '%s')", o->model, arg);
-        } else {
+        } else if (!o->model) {
             o->model = arg;
+        } else {
+            o->inputs[o->n_inputs++] = argv[a.i];
         }
     }
-    if (status == CLI_OK && (!o->model || !o->input))
-        return cli_usage_error("explain", "need MODEL.onnx and --input-tensor X.npy");
-    return status;
+    if (status)
+        return status;
+    if (!o->model || (!o->input_tensor && o->n_inputs == 0))
+        return cli_usage_error("explain", "need MODEL.onnx and images or --input-tensor X.npy");
+    if (o->input_tensor && o->n_inputs)
+        return cli_usage_error("explain", "give images or --input-tensor, not both");
+    return CLI_OK;
 }
 
-static void json_image(const lrp_report *rep, int i, const explain_opts *o,
-                       const lrp_explainer *e)
+int cli_check_conservation(const lrp_report *rep, int i, double tol, const char *what)
 {
     lrp_image_report ir = lrp_report_image(rep, i);
+    if (fabs(ir.conservation_error) <= tol)
+        return CLI_OK;
+    int worst = 0;
+    for (int s = 0; s < lrp_report_steps(rep); s++) {
+        double leak = fabs(lrp_report_step(rep, i, s).leak);
+        if (leak > tol) {
+            worst = s;
+            break;
+        }
+        if (leak > fabs(lrp_report_step(rep, i, worst).leak))
+            worst = s;
+    }
+    lrp_node_flow f = lrp_report_step(rep, i, worst);
+    fprintf(stderr,
+            "onnx-lrp: relevance not conserved for %s: error %+.3e > %g; first leak at node "
+            "'%s' (%s, rule %s): %+.3e\n",
+            what, ir.conservation_error, tol, f.node, f.op, f.rule, f.leak);
+    return CLI_NOT_CONSERVED;
+}
+
+static void print_image(const lrp_report *rep, int i, const lrp_explainer *e, bool json)
+{
+    if (!json) {
+        lrp_image_report ir = lrp_report_image(rep, i);
+        printf("image %d: target %d  R_out %.6g  sum R_in %.6g  conservation error %+.3e\n", i,
+               ir.target, ir.output_relevance, ir.input_relevance_sum, ir.conservation_error);
+        return;
+    }
     lrp_json j;
     lrp_json_init(&j, stdout, 0);
     lrp_json_begin_object(&j);
     lrp_json_key(&j, "image");
     lrp_json_int(&j, i);
-    lrp_json_key(&j, "preset");
-    lrp_json_string(&j, lrp_explainer_preset(e));
-    lrp_json_key(&j, "split");
-    lrp_json_string(&j, lrp_split_name(lrp_explainer_split(e)));
-    lrp_json_key(&j, "target");
-    lrp_json_int(&j, ir.target);
-    lrp_json_key(&j, "logits");
-    lrp_json_begin_array(&j);
-    for (int k = 0; k < ir.n_classes; k++)
-        lrp_json_float(&j, ir.logits[k]);
-    lrp_json_end_array(&j);
-    lrp_json_key(&j, "output_relevance");
-    lrp_json_double(&j, ir.output_relevance);
-    lrp_json_key(&j, "input_relevance_sum");
-    lrp_json_double(&j, ir.input_relevance_sum);
-    lrp_json_key(&j, "conservation_error");
-    lrp_json_double(&j, ir.conservation_error);
-    lrp_json_key(&j, "forward_ms");
-    lrp_json_double(&j, lrp_report_forward_ms(rep));
-    lrp_json_key(&j, "explain_ms");
-    lrp_json_double(&j, lrp_report_explain_ms(rep));
-    lrp_json_key(&j, "residual_adds");
-    lrp_json_begin_array(&j);
-    for (int k = 0; k < lrp_report_residuals(rep); k++) {
-        lrp_residual_flow f = lrp_report_residual(rep, i, k);
-        lrp_json_begin_object(&j);
-        lrp_json_key(&j, "node");
-        lrp_json_string(&j, f.node);
-        lrp_json_key(&j, "kind");
-        lrp_json_string(&j, f.kind);
-        lrp_json_key(&j, "relevance");
-        lrp_json_double(&j, f.relevance);
-        lrp_json_key(&j, "mainstream");
-        lrp_json_double(&j, f.mainstream);
-        lrp_json_key(&j, "shortcut");
-        lrp_json_double(&j, f.shortcut);
-        lrp_json_key(&j, "mainstream_share");
-        lrp_json_double(&j, f.mainstream_share);
-        lrp_json_end_object(&j);
-    }
-    lrp_json_end_array(&j);
-    lrp_json_key(&j, "leaks");
-    lrp_json_begin_array(&j);
-    for (int s = 0; s < lrp_report_steps(rep); s++) {
-        lrp_node_flow f = lrp_report_step(rep, i, s);
-        lrp_json_begin_object(&j);
-        lrp_json_key(&j, "node");
-        lrp_json_string(&j, f.node);
-        lrp_json_key(&j, "op");
-        lrp_json_string(&j, f.op);
-        lrp_json_key(&j, "rule");
-        lrp_json_string(&j, f.rule);
-        lrp_json_key(&j, "relevance_in");
-        lrp_json_double(&j, f.relevance_in);
-        lrp_json_key(&j, "relevance_out");
-        lrp_json_double(&j, f.relevance_out);
-        lrp_json_key(&j, "leak");
-        lrp_json_double(&j, f.leak);
-        lrp_json_key(&j, "absorbed");
-        lrp_json_double(&j, f.absorbed);
-        lrp_json_end_object(&j);
-    }
-    lrp_json_end_array(&j);
+    cli_json_image_fields(&j, rep, i, e);
     lrp_json_end_object(&j);
     fputc('\n', stdout);
-    (void)o;
 }
 
-static void text_image(const lrp_report *rep, int i)
+int cli_explain_tensor(const explain_opts *o, lrp_model *m)
 {
-    lrp_image_report ir = lrp_report_image(rep, i);
-    printf("image %d: target %d  R_out %.6g  sum R_in %.6g  conservation error %+.3e\n", i,
-           ir.target, ir.output_relevance, ir.input_relevance_sum, ir.conservation_error);
-}
-
-/* Exit 3 when image i does not conserve within tol; names the first
- * node (in flow order) whose leak exceeds tol, else the largest leak. */
-static int check_conservation(const lrp_report *rep, int i, double tol)
-{
-    lrp_image_report ir = lrp_report_image(rep, i);
-    if (fabs(ir.conservation_error) <= tol)
-        return CLI_OK;
-    int worst = -1;
-    for (int s = 0; s < lrp_report_steps(rep); s++) {
-        double leak = fabs(lrp_report_step(rep, i, s).leak);
-        if (worst < 0 || leak > fabs(lrp_report_step(rep, i, worst).leak))
-            worst = s;
-        if (leak > tol) {
-            worst = s;
-            break;
-        }
-    }
-    lrp_node_flow f = lrp_report_step(rep, i, worst < 0 ? 0 : worst);
-    fprintf(stderr,
-            "onnx-lrp: relevance not conserved for image %d: error %+.3e > %g; first leak at "
-            "node '%s' (%s, rule %s): %+.3e\n",
-            i, ir.conservation_error, tol, f.node, f.op, f.rule, f.leak);
-    return CLI_NOT_CONSERVED;
-}
-
-static int run(const explain_opts *o, lrp_model *m, lrp_error *err)
-{
+    lrp_error err = {0};
     lrp_explainer *e = NULL;
     lrp_array x = {0}, r = {0};
     lrp_report *rep = NULL;
     int status = CLI_OK;
-    if (lrp_explainer_new(m, &o->config, &e, err) || cli_read_input(o->input, &x, err) ||
-        lrp_explain(e, &x, &r, &rep, err) ||
-        (o->output && lrp_npy_write(o->output, LRP_NPY_FLOAT32, r.rank, r.dims, r.data, err))) {
-        status = cli_fail(err);
+    if (lrp_explainer_new(m, &o->config, &e, &err) || cli_read_input(o->input_tensor, &x, &err) ||
+        lrp_explain(e, &x, &r, &rep, &err) ||
+        (o->relevance_out &&
+         lrp_npy_write(o->relevance_out, LRP_NPY_FLOAT32, r.rank, r.dims, r.data, &err))) {
+        status = cli_fail(&err);
     } else {
         for (int i = 0; i < lrp_report_images(rep); i++)
-            o->json ? json_image(rep, i, o, e) : text_image(rep, i);
-        for (int i = 0; o->check_tol >= 0 && i < lrp_report_images(rep) && !status; i++)
-            status = check_conservation(rep, i, o->check_tol);
+            print_image(rep, i, e, o->json);
+        for (int i = 0; o->check_tol >= 0 && i < lrp_report_images(rep) && !status; i++) {
+            char what[32];
+            snprintf(what, sizeof what, "image %d", i);
+            status = cli_check_conservation(rep, i, o->check_tol, what);
+        }
     }
     lrp_report_free(rep);
     lrp_array_free(&x);
@@ -267,16 +322,25 @@ static int run(const explain_opts *o, lrp_model *m, lrp_error *err)
 
 int cmd_explain(int argc, char **argv)
 {
-    explain_opts o = {.check_tol = -1.0};
+    explain_opts o = {.check_tol = -1.0, .resize = -1, .crop_h = -1, .crop_w = -1,
+                      .overlay_alpha = 0.6, .topk = 1};
     lrp_config_init(&o.config);
+    o.inputs = calloc((size_t)argc + 1, sizeof *o.inputs);
+    if (!o.inputs)
+        return CLI_BAD_INPUT;
     int status = parse(argc, argv, &o);
-    if (status)
+    if (status) {
+        free(o.inputs);
         return status < 0 ? CLI_OK : status;
+    }
     lrp_error err = {0};
     lrp_model *m = NULL;
-    if (lrp_model_load(o.model, &m, &err))
+    if (lrp_model_load(o.model, &m, &err)) {
+        free(o.inputs);
         return cli_fail(&err);
-    status = run(&o, m, &err);
+    }
+    status = o.input_tensor ? cli_explain_tensor(&o, m) : cli_explain_images(&o, m);
     lrp_model_free(m);
+    free(o.inputs);
     return status;
 }

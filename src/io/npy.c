@@ -2,6 +2,7 @@
  * file is checked against the bytes really present before it is used, and
  * nothing is allocated before that check. */
 #include "io/npy.h"
+#include "io/atomic_file.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -583,36 +584,6 @@ static lrp_status check_write_args(const char *path, int dtype, int rank,
     return st;
 }
 
-/* Create "<path>.tmp-XXXXXXXX" exclusively (C11 "x" mode), retrying with
- * another name if one already exists. */
-static lrp_status open_temp(const char *path, FILE **f, char **tmp, lrp_error *err)
-{
-    static unsigned long counter;
-    size_t cap = strlen(path) + 32;
-    int saved = 0;
-    if (!(*tmp = malloc(cap)))
-        return lrp_error_set(err, LRP_ERR_NOMEM, "%s: out of memory", path);
-    for (int attempt = 0; attempt < 100; attempt++) {
-        unsigned long salt = (unsigned long)time(NULL) ^ (unsigned long)(uintptr_t)&cap
-                           ^ (++counter * 2654435761ul);
-        snprintf(*tmp, cap, "%s.tmp-%08lx", path, salt & 0xfffffffful);
-        errno = 0;
-        if ((*f = fopen(*tmp, "wbx")))
-            return LRP_OK;
-        saved = errno;
-#ifdef EEXIST
-        if (saved == EEXIST)
-            continue;
-#endif
-        break;
-    }
-    lrp_status st = lrp_error_set(err, LRP_ERR_IO, "%s: cannot create temporary file '%s': %s",
-                                  path, *tmp, strerror(saved));
-    free(*tmp);
-    *tmp = NULL;
-    return st;
-}
-
 /* Element data, little-endian; big-endian hosts swap through a small buffer. */
 static int write_data(FILE *f, const void *data, size_t elem, size_t count)
 {
@@ -636,31 +607,20 @@ lrp_status lrp_npy_write(const char *path, int dtype, int rank,
                          const int64_t *dims, const void *data, lrp_error *err)
 {
     char header[512];
-    size_t count = 0, hlen;
-    FILE *f;
-    char *tmp;
+    size_t count = 0;
+    lrp_atomic_file af;
     lrp_status st = check_write_args(path, dtype, rank, dims, data, &count, err);
     if (!st)
-        st = open_temp(path, &f, &tmp, err);
+        st = lrp_atomic_open(path, &af, err);
     if (st)
         return st;
-    hlen = format_header(header, dtype, rank, dims);
+    size_t hlen = format_header(header, dtype, rank, dims);
     errno = 0;
-    int ok = fwrite(header, 1, hlen, f) == hlen
-          && write_data(f, data, lrp_npy_dtype_size(dtype), count)
-          && fflush(f) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
+    if (fwrite(header, 1, hlen, af.f) != hlen ||
+        !write_data(af.f, data, lrp_npy_dtype_size(dtype), count)) {
+        int saved = errno;
+        lrp_atomic_abort(&af);
+        return lrp_error_set(err, LRP_ERR_IO, "%s: write failed: %s", path, strerror(saved));
     }
-    if (!ok)
-        st = lrp_error_set(err, LRP_ERR_IO, "%s: write failed: %s", path, strerror(saved));
-    else if (rename(tmp, path) != 0)
-        st = lrp_error_set(err, LRP_ERR_IO, "%s: cannot rename '%s' into place: %s",
-                           path, tmp, strerror(errno));
-    if (st)
-        remove(tmp);
-    free(tmp);
-    return st;
+    return lrp_atomic_commit(&af, err);
 }

@@ -2,6 +2,7 @@
  * deterministic), and the bytes reach 'path' through a temporary file and
  * rename(), so readers never see half a file. */
 #include "io/png.h"
+#include "io/atomic_file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -62,59 +63,6 @@ static lrp_status encode(const char *path, const uint8_t *pixels, int w, int h,
     return LRP_OK;
 }
 
-/* Creates "<path>.tmp-XXXXXX" exclusively, trying other names while one
- * already exists. *tmp is malloc'd (caller frees) on success. */
-static lrp_status open_temp(const char *path, FILE **f, char **tmp, lrp_error *err)
-{
-    static unsigned long counter;
-    size_t cap = strlen(path) + 16;
-    int saved = 0;
-    if (!(*tmp = malloc(cap)))
-        return lrp_error_set(err, LRP_ERR_NOMEM, "%s: out of memory", path);
-    for (int attempt = 0; attempt < 100; attempt++) {
-        unsigned long salt = (unsigned long)time(NULL) * 2654435761ul
-                           ^ (unsigned long)(uintptr_t)tmp ^ (++counter * 40503ul);
-        snprintf(*tmp, cap, "%s.tmp-%06lx", path, salt & 0xfffffful);
-        errno = 0;
-        if ((*f = fopen(*tmp, "wbx")))
-            return LRP_OK;
-        saved = errno;
-        if (saved != EEXIST)
-            break;
-    }
-    lrp_error_set(err, LRP_ERR_IO, "%s: cannot create temporary file '%s': %s",
-                  path, *tmp, strerror(saved));
-    free(*tmp);
-    *tmp = NULL;
-    return LRP_ERR_IO;
-}
-
-/* Writes all of b to a temporary file and renames it to 'path'. */
-static lrp_status write_atomic(const char *path, const png_buf *b, lrp_error *err)
-{
-    FILE *f = NULL;
-    char *tmp = NULL;
-    lrp_status st = open_temp(path, &f, &tmp, err);
-    if (st)
-        return st;
-    errno = 0;
-    int ok = fwrite(b->data, 1, b->len, f) == b->len && fflush(f) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok)
-        st = lrp_error_set(err, LRP_ERR_IO, "%s: write failed: %s", path, strerror(saved));
-    else if (rename(tmp, path) != 0)
-        st = lrp_error_set(err, LRP_ERR_IO, "%s: cannot rename '%s' into place: %s",
-                           path, tmp, strerror(errno));
-    if (st)
-        remove(tmp);
-    free(tmp);
-    return st;
-}
-
 lrp_status lrp_png_write(const char *path, const uint8_t *pixels, int w, int h,
                          int channels, lrp_error *err)
 {
@@ -124,7 +72,7 @@ lrp_status lrp_png_write(const char *path, const uint8_t *pixels, int w, int h,
     lrp_status st = encode(path, pixels, w, h, channels, &b, err);
     if (st)
         return st;
-    st = write_atomic(path, &b, err);
+    st = lrp_write_file_atomic(path, b.data, b.len, err);
     free(b.data);
     return st;
 }

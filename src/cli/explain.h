@@ -1,0 +1,46 @@
+/* onnx-lrp explain: options, and its two modes (a preprocessed tensor, or
+ * image files with heatmaps written to a folder). */
+#ifndef LRP_CLI_EXPLAIN_H
+#define LRP_CLI_EXPLAIN_H
+
+#include "cli/cli.h"
+#include "io/json.h"
+
+typedef struct explain_opts {
+    const char *model;
+    char **inputs; /* image files, directories, @lists */
+    int n_inputs;
+    const char *input_tensor;
+    const char *relevance_out; /* tensor mode: R.npy */
+    bool save_relevance;       /* image mode: <stem>.relevance.npy */
+    const char *out_dir;
+    bool json;
+    double check_tol; /* < 0: no check */
+    lrp_config config;
+    /* image mode; -1 / NULL / 0 counts: from the model's metadata or defaults */
+    int resize, crop_h, crop_w;
+    float mean[4], std[4];
+    int n_mean, n_std;
+    const char *labels;
+    int colormap;
+    bool positive;
+    double overlay_alpha;
+    int quantize; /* levels; 0 = off */
+    int topk;
+    int threads; /* 0 = all cores */
+} explain_opts;
+
+/* --input-tensor: relevance of a preprocessed (N,C,H,W) tensor. */
+int cli_explain_tensor(const explain_opts *o, lrp_model *m);
+/* Image files: heatmaps, overlays and report.json into o->out_dir. */
+int cli_explain_images(const explain_opts *o, lrp_model *m);
+
+/* The fields of image i's JSON object (the caller opens and closes it). */
+void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_explainer *e);
+
+/* Exit 3 (CLI_NOT_CONSERVED) when image i of rep does not conserve
+ * within tol, naming the first node whose leak exceeds it; 'what' names
+ * the image in the message. */
+int cli_check_conservation(const lrp_report *rep, int i, double tol, const char *what);
+
+#endif

@@ -1,0 +1,262 @@
+/* onnx-lrp explain on image files: preprocessing from the model's metadata
+ * and the options, one worker per thread (each with its own fork of the
+ * explainer), heatmaps and overlays per image, report.json at the end. */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blas/gemm.h"
+#include "cli/explain.h"
+#include "cli/image_job.h"
+#include "cli/inputs.h"
+#include "io/atomic_file.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+typedef struct run {
+    const explain_opts *o;
+    const image_setup *setup;
+    const cli_inputs *in;
+    image_result *results;
+    pthread_mutex_t lock;
+    int next, done, printed, total;
+    double t0;
+    bool progress;
+} run;
+
+/* Prints the results that are ready, in input order (stdout stays the same
+ * whatever the thread count), and the progress line. Under the lock. */
+static void print_ready(run *r)
+{
+    while (r->printed < r->total && r->results[r->printed].finished) {
+        const image_result *res = &r->results[r->printed++];
+        if (res->error)
+            fprintf(stderr, "%sonnx-lrp: %s\n", r->progress ? "\r\033[K" : "", res->error);
+        else
+            fputs(r->o->json ? res->json_lines : res->line, stdout);
+    }
+    fflush(stdout);
+    if (!r->progress)
+        return;
+    double s = (lrp_now_ms() - r->t0) / 1e3, rate = r->done / (s > 0 ? s : 1e-9);
+    fprintf(stderr, "\r\033[K%d/%d images, %.1f images/s, ETA %.0f s", r->done, r->total, rate,
+            (r->total - r->done) / (rate > 0 ? rate : 1e-9));
+    if (r->done == r->total)
+        fputc('\n', stderr);
+}
+
+typedef struct worker {
+    run *r;
+    lrp_explainer *e;
+    pthread_t thread;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    run *r = w->r;
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        int i = r->next++;
+        pthread_mutex_unlock(&r->lock);
+        if (i >= r->total)
+            break;
+        image_job_run(r->setup, w->e, &r->in->items[i], &r->results[i]);
+        pthread_mutex_lock(&r->lock);
+        r->results[i].finished = true;
+        r->done++;
+        print_ready(r);
+        pthread_mutex_unlock(&r->lock);
+    }
+    return NULL;
+}
+
+static int cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* Runs every image on n workers: worker 0 uses e, the others forks. */
+static lrp_status run_workers(run *r, lrp_explainer *e, int n, lrp_error *err)
+{
+    worker *ws = calloc((size_t)n, sizeof *ws);
+    if (!ws)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    /* a worker per core already fills the machine: no BLAS threads on top */
+    lrp_blas_set_threads(n > 1 ? 1 : cores());
+    lrp_status st = LRP_OK;
+    int started = 0;
+    for (; started < n; started++) {
+        ws[started].r = r;
+        ws[started].e = e;
+        if (started > 0 && (st = lrp_explainer_fork(e, &ws[started].e, err)))
+            break;
+        if (pthread_create(&ws[started].thread, NULL, work, &ws[started]) != 0) {
+            if (started > 0)
+                lrp_explainer_free(ws[started].e);
+            st = lrp_error_set(err, LRP_ERR_NOMEM, "cannot start thread %d", started + 1);
+            break;
+        }
+    }
+    for (int k = 0; k < started; k++) {
+        pthread_join(ws[k].thread, NULL);
+        if (k > 0)
+            lrp_explainer_free(ws[k].e);
+    }
+    free(ws);
+    return started > 0 ? LRP_OK : st; /* the threads that started did all the work */
+}
+
+/* The output folder exists (made when missing) and takes files. */
+static lrp_status check_out_dir(const char *dir, lrp_error *err)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+        return lrp_error_set(err, LRP_ERR_IO, "%s: cannot create the output directory: %s", dir,
+                             strerror(errno));
+    char probe[4096];
+    snprintf(probe, sizeof probe, "%s/.onnx-lrp-probe", dir);
+    lrp_atomic_file af;
+    lrp_status st = lrp_atomic_open(probe, &af, err);
+    if (st == LRP_OK)
+        lrp_atomic_abort(&af);
+    else
+        lrp_error_set(err, LRP_ERR_IO, "%s: cannot write to the output directory: %s", dir,
+                      strerror(errno));
+    return st;
+}
+
+static void write_report_header(lrp_json *j, const run *r, const lrp_explainer *e)
+{
+    const lrp_preprocess *p = &r->setup->pre;
+    lrp_json_key(j, "model");
+    lrp_json_string(j, r->o->model);
+    lrp_json_key(j, "preset");
+    lrp_json_string(j, lrp_explainer_preset(e));
+    lrp_json_key(j, "split");
+    lrp_json_string(j, lrp_split_name(lrp_explainer_split(e)));
+    lrp_json_key(j, "preprocess");
+    lrp_json_begin_object(j);
+    lrp_json_key(j, "resize");
+    lrp_json_int(j, p->resize);
+    lrp_json_key(j, "crop");
+    lrp_json_begin_array(j);
+    lrp_json_int(j, p->crop_h);
+    lrp_json_int(j, p->crop_w);
+    lrp_json_end_array(j);
+    lrp_json_key(j, "mean");
+    lrp_json_begin_array(j);
+    for (int c = 0; c < p->channels; c++)
+        lrp_json_float(j, p->mean[c]);
+    lrp_json_end_array(j);
+    lrp_json_key(j, "std");
+    lrp_json_begin_array(j);
+    for (int c = 0; c < p->channels; c++)
+        lrp_json_float(j, p->std[c]);
+    lrp_json_end_array(j);
+    lrp_json_end_object(j);
+}
+
+/* report.json: the setup, every explanation, every failure. */
+static lrp_status write_report(const run *r, const lrp_explainer *e, lrp_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/report.json", r->o->out_dir);
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %s", path);
+    lrp_json j;
+    lrp_json_init(&j, f, 1);
+    lrp_json_begin_object(&j);
+    write_report_header(&j, r, e);
+    lrp_json_key(&j, "images");
+    lrp_json_begin_array(&j);
+    for (int i = 0; i < r->total; i++)
+        for (int k = 0; k < r->results[i].n_objects; k++)
+            lrp_json_raw(&j, r->results[i].objects[k]);
+    lrp_json_end_array(&j);
+    lrp_json_key(&j, "failures");
+    lrp_json_begin_array(&j);
+    for (int i = 0; i < r->total; i++) {
+        if (!r->results[i].error)
+            continue;
+        lrp_json_begin_object(&j);
+        lrp_json_key(&j, "file");
+        lrp_json_string(&j, r->in->items[i].path);
+        lrp_json_key(&j, "error");
+        lrp_json_string(&j, r->results[i].error);
+        lrp_json_end_object(&j);
+    }
+    lrp_json_end_array(&j);
+    lrp_json_end_object(&j);
+    fputc('\n', f);
+    fclose(f);
+    lrp_status st = lrp_write_file_atomic(path, buf, size, err);
+    free(buf);
+    return st;
+}
+
+/* Exit code: 1 when an image failed, else 3 when one did not conserve. */
+static int outcome(const run *r)
+{
+    int status = CLI_OK;
+    for (int i = 0; i < r->total; i++) {
+        if (r->results[i].error)
+            return CLI_FAILED;
+        if (r->results[i].not_conserved)
+            status = CLI_NOT_CONSERVED;
+    }
+    return status;
+}
+
+static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *setup,
+                       const cli_inputs *in)
+{
+    lrp_error err = {0};
+    lrp_explainer *e = NULL;
+    if (lrp_explainer_new(m, &o->config, &e, &err))
+        return cli_fail(&err);
+    run r = {.o = o, .setup = setup, .in = in, .total = in->count, .t0 = lrp_now_ms(),
+             .progress = isatty(STDERR_FILENO)};
+    r.results = calloc((size_t)in->count + 1, sizeof *r.results);
+    pthread_mutex_init(&r.lock, NULL);
+    int threads = o->threads ? o->threads : cores();
+    threads = threads < in->count ? threads : in->count;
+    int status = CLI_OK;
+    if (!r.results || run_workers(&r, e, threads, &err) ||
+        (o->out_dir && write_report(&r, e, &err)))
+        status = cli_fail(&err);
+    else
+        status = outcome(&r);
+    for (int i = 0; r.results && i < in->count; i++)
+        image_result_clear(&r.results[i]);
+    free(r.results);
+    pthread_mutex_destroy(&r.lock);
+    lrp_explainer_free(e);
+    return status;
+}
+
+int cli_explain_images(const explain_opts *o, lrp_model *m)
+{
+    lrp_error err = {0};
+    image_setup setup;
+    cli_inputs in = {0};
+    if (image_setup_init(&setup, o, m, &err) ||
+        cli_inputs_expand(o->inputs, o->n_inputs, &in, &err) ||
+        (o->out_dir && check_out_dir(o->out_dir, &err))) {
+        image_setup_free(&setup);
+        cli_inputs_free(&in);
+        return cli_fail(&err);
+    }
+    int status = in.count ? explain_all(o, m, &setup, &in)
+                          : cli_usage_error("explain", "no image among the inputs");
+    image_setup_free(&setup);
+    cli_inputs_free(&in);
+    return status;
+}

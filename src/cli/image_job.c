@@ -1,0 +1,268 @@
+/* One image: decode, preprocess, explain its top-k classes, write the
+ * heatmap, overlay and relevance files, and describe it for the terminal
+ * and report.json. Runs on a worker thread with its own explainer. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/image_job.h"
+#include "io/heatmap.h"
+#include "io/image.h"
+#include "io/npy.h"
+#include "io/png.h"
+#include "util/error.h"
+
+/* Everything one image's explanations share. */
+typedef struct job {
+    const image_setup *s;
+    const cli_input *in;
+    lrp_explainer *e;
+    lrp_array x;         /* (1, C, H, W) */
+    lrp_image display;   /* the preprocessed image, for overlays */
+    FILE *lines, *json;  /* memstreams into res->line, res->json_lines */
+    image_result *res;
+} job;
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    return d ? memcpy(d, s, n) : NULL;
+}
+
+static const char *class_name(const image_setup *s, int c, char *buf, size_t size)
+{
+    if (c < s->n_labels)
+        return s->labels[c];
+    snprintf(buf, size, "class %d", c);
+    return buf;
+}
+
+static double probability(const lrp_image_report *ir)
+{
+    double max = ir->logits[0], sum = 0.0;
+    for (int k = 0; k < ir->n_classes; k++)
+        max = ir->logits[k] > max ? ir->logits[k] : max;
+    for (int k = 0; k < ir->n_classes; k++)
+        sum += exp(ir->logits[k] - max);
+    return exp(ir->logits[ir->target] - max) / sum;
+}
+
+/* "<dir>/<stem>[.class-<c>].<what>" */
+static void out_path(const job *jb, int target, const char *what, char *buf, size_t size)
+{
+    if (jb->s->o->topk > 1)
+        snprintf(buf, size, "%s/%s.class-%d.%s", jb->s->o->out_dir, jb->in->stem, target, what);
+    else
+        snprintf(buf, size, "%s/%s.%s", jb->s->o->out_dir, jb->in->stem, what);
+}
+
+/* The heatmap and overlay PNGs (and the relevance .npy) of one explanation. */
+static lrp_status write_pictures(const job *jb, const lrp_array *r, int target, char paths[3][4096],
+                                 lrp_error *err)
+{
+    const explain_opts *o = jb->s->o;
+    int c = (int)r->dims[1], h = (int)r->dims[2], w = (int)r->dims[3];
+    size_t hw = (size_t)h * (size_t)w;
+    float *map = malloc(hw * sizeof *map);
+    uint8_t *heat = malloc(hw * 3), *over = malloc(hw * 3);
+    lrp_status st = map && heat && over ? LRP_OK
+                                        : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    if (st == LRP_OK) {
+        lrp_channel_sum(r->data, c, h, w, map);
+        if (o->quantize)
+            lrp_heat_quantize(map, hw, o->quantize);
+        lrp_heatmap_rgb(map, h, w, (lrp_colormap)o->colormap, o->positive, heat);
+        lrp_overlay_rgb(heat, jb->display.data, h, w, (float)o->overlay_alpha, over);
+        out_path(jb, target, "heatmap.png", paths[0], sizeof paths[0]);
+        out_path(jb, target, "overlay.png", paths[1], sizeof paths[1]);
+        st = lrp_png_write(paths[0], heat, w, h, 3, err);
+    }
+    if (st == LRP_OK)
+        st = lrp_png_write(paths[1], over, w, h, 3, err);
+    if (st == LRP_OK && o->save_relevance) {
+        out_path(jb, target, "relevance.npy", paths[2], sizeof paths[2]);
+        st = lrp_npy_write(paths[2], LRP_NPY_FLOAT32, 3, r->dims + 1, r->data, err);
+    }
+    free(map);
+    free(heat);
+    free(over);
+    return st;
+}
+
+/* One explanation as a JSON object (for report.json and --json). */
+static char *explanation_json(const job *jb, const lrp_report *rep, int rank,
+                              char paths[3][4096], bool wrote)
+{
+    char *buf = NULL, name[32];
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f)
+        return NULL;
+    lrp_image_report ir = lrp_report_image(rep, 0);
+    lrp_json j;
+    lrp_json_init(&j, f, 0);
+    lrp_json_begin_object(&j);
+    lrp_json_key(&j, "file");
+    lrp_json_string(&j, jb->in->path);
+    lrp_json_key(&j, "rank");
+    lrp_json_int(&j, rank);
+    lrp_json_key(&j, "class_name");
+    lrp_json_string(&j, class_name(jb->s, ir.target, name, sizeof name));
+    lrp_json_key(&j, "probability");
+    lrp_json_double(&j, probability(&ir));
+    cli_json_image_fields(&j, rep, 0, jb->e);
+    lrp_json_key(&j, "outputs");
+    lrp_json_begin_object(&j);
+    const char *keys[3] = {"heatmap", "overlay", "relevance"};
+    for (int k = 0; wrote && k < 3; k++)
+        if (paths[k][0]) {
+            lrp_json_key(&j, keys[k]);
+            lrp_json_string(&j, paths[k]);
+        }
+    lrp_json_end_object(&j);
+    lrp_json_end_object(&j);
+    fclose(f);
+    return buf;
+}
+
+static lrp_status record(job *jb, const lrp_report *rep, int rank, char paths[3][4096],
+                         lrp_error *err)
+{
+    image_result *res = jb->res;
+    char *obj = explanation_json(jb, rep, rank, paths, jb->s->o->out_dir != NULL);
+    char **grown = realloc(res->objects, sizeof *grown * (size_t)(res->n_objects + 1));
+    if (!obj || !grown) {
+        free(obj);
+        if (grown)
+            res->objects = grown;
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    }
+    res->objects = grown;
+    res->objects[res->n_objects++] = obj;
+    fprintf(jb->json, "%s\n", obj);
+    lrp_image_report ir = lrp_report_image(rep, 0);
+    char name[32];
+    fprintf(jb->lines, "%s: %s%s (p %.4f)  sum R_in %.6g of %.6g  conservation error %+.3e\n",
+            jb->in->path, rank ? "  also " : "", class_name(jb->s, ir.target, name, sizeof name),
+            probability(&ir), ir.input_relevance_sum, ir.output_relevance,
+            ir.conservation_error);
+    double tol = jb->s->o->check_tol;
+    if (tol >= 0 && cli_check_conservation(rep, 0, tol, jb->in->path))
+        res->not_conserved = true;
+    return LRP_OK;
+}
+
+/* Explains class 'target' (< 0: top-1); *rep is the caller's. */
+static lrp_status explain_one(job *jb, int target, int rank, lrp_report **rep, lrp_error *err)
+{
+    lrp_array r = {0};
+    char paths[3][4096] = {{0}};
+    lrp_status st = lrp_explainer_set_target(jb->e, target, err);
+    if (st == LRP_OK)
+        st = lrp_explain(jb->e, &jb->x, &r, rep, err);
+    if (st == LRP_OK && jb->s->o->out_dir)
+        st = write_pictures(jb, &r, lrp_report_image(*rep, 0).target, paths, err);
+    if (st == LRP_OK)
+        st = record(jb, *rep, rank, paths, err);
+    lrp_array_free(&r);
+    return st;
+}
+
+/* Classes by decreasing logit: order[0..n). */
+static void rank_classes(const lrp_image_report *ir, int *order)
+{
+    for (int k = 0; k < ir->n_classes; k++) {
+        int pos = k;
+        while (pos > 0 && ir->logits[order[pos - 1]] < ir->logits[k]) {
+            order[pos] = order[pos - 1];
+            pos--;
+        }
+        order[pos] = k;
+    }
+}
+
+static lrp_status explain_topk(job *jb, lrp_error *err)
+{
+    const explain_opts *o = jb->s->o;
+    lrp_report *rep = NULL;
+    lrp_status st = explain_one(jb, o->config.target, 0, &rep, err);
+    if (st || o->topk <= 1) {
+        lrp_report_free(rep);
+        return st;
+    }
+    lrp_image_report ir = lrp_report_image(rep, 0);
+    int *order = malloc(sizeof *order * (size_t)ir.n_classes);
+    if (!order)
+        st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    if (order)
+        rank_classes(&ir, order);
+    for (int k = 1; st == LRP_OK && k < o->topk && k < ir.n_classes; k++) {
+        lrp_report *more = NULL;
+        st = explain_one(jb, order[k], k, &more, err);
+        lrp_report_free(more);
+    }
+    free(order);
+    lrp_report_free(rep);
+    lrp_explainer_set_target(jb->e, o->config.target, NULL);
+    return st;
+}
+
+static lrp_status preprocess(job *jb, const lrp_image *img, lrp_error *err)
+{
+    const lrp_preprocess *p = &jb->s->pre;
+    int h, w;
+    lrp_status st = lrp_preprocess_size(p, img->width, img->height, &h, &w, err);
+    if (st)
+        return st;
+    jb->x = (lrp_array){.rank = 4, .dims = {1, p->channels, h, w}};
+    jb->x.data = malloc(lrp_array_count(&jb->x) * sizeof(float));
+    if (!jb->x.data)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    return lrp_preprocess_run(img, p, jb->x.data, &jb->display, err);
+}
+
+/* Decode (messages name the file) and preprocess (they do not). */
+static lrp_status load(job *jb, lrp_error *err)
+{
+    lrp_image img = {0};
+    lrp_status st = lrp_image_load(jb->in->path, &img, err);
+    if (st == LRP_OK && (st = preprocess(jb, &img, err)))
+        lrp_error_prefix(err, "%s", jb->in->path);
+    lrp_image_free(&img);
+    return st;
+}
+
+void image_job_run(const image_setup *s, lrp_explainer *e, const cli_input *in,
+                   image_result *res)
+{
+    lrp_error err = {0};
+    size_t line_size = 0, json_size = 0;
+    job jb = {.s = s, .in = in, .e = e, .res = res};
+    jb.lines = open_memstream(&res->line, &line_size);
+    jb.json = open_memstream(&res->json_lines, &json_size);
+    lrp_status st = jb.lines && jb.json ? load(&jb, &err)
+                                        : lrp_error_set(&err, LRP_ERR_NOMEM, "out of memory");
+    if (st == LRP_OK)
+        st = explain_topk(&jb, &err);
+    if (jb.lines)
+        fclose(jb.lines);
+    if (jb.json)
+        fclose(jb.json);
+    if (st)
+        res->error = dup_str(err.message);
+    lrp_array_free(&jb.x);
+    lrp_image_free(&jb.display);
+}
+
+void image_result_clear(image_result *res)
+{
+    free(res->error);
+    free(res->line);
+    free(res->json_lines);
+    for (int k = 0; k < res->n_objects; k++)
+        free(res->objects[k]);
+    free(res->objects);
+    memset(res, 0, sizeof *res);
+}

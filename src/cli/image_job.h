@@ -1,0 +1,37 @@
+/* Explaining one image file: the settings every image shares, and what
+ * one image produces (files, a terminal line, JSON objects, or an error). */
+#ifndef LRP_CLI_IMAGE_JOB_H
+#define LRP_CLI_IMAGE_JOB_H
+
+#include "cli/explain.h"
+#include "cli/inputs.h"
+#include "io/preprocess.h"
+
+typedef struct image_setup {
+    const explain_opts *o;
+    lrp_preprocess pre; /* resolved: defaults < model metadata < options */
+    char **labels;      /* class names, or NULL */
+    int n_labels;
+    char *label_text;   /* storage behind labels */
+} image_setup;
+
+lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_model *m,
+                            lrp_error *err);
+void image_setup_free(image_setup *s);
+
+typedef struct image_result {
+    bool finished;
+    char *error;      /* "FILE: reason" when the image failed */
+    char *line;       /* the terminal line */
+    char *json_lines; /* --json: one object per explanation and line */
+    char **objects;   /* report.json: one serialized object per explanation */
+    int n_objects;
+    bool not_conserved;
+} image_result;
+
+/* Explains one image (its top-k classes) with e and writes its files. */
+void image_job_run(const image_setup *s, lrp_explainer *e, const cli_input *in,
+                   image_result *res);
+void image_result_clear(image_result *res);
+
+#endif

@@ -1,0 +1,178 @@
+/* The preprocessing and class names every image of a run shares, from
+ * ImageNet's defaults, then the model (metadata_props onnx_lrp.*, input
+ * shape), then the command line. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/image_job.h"
+#include "io/file.h"
+#include "util/error.h"
+
+/* "a,b,c" (or one value for every channel) into out[channels]. */
+static bool parse_list(const char *s, float *out, int channels)
+{
+    float v[4];
+    int n = 0;
+    const char *p = s;
+    while (*p && n < 4) {
+        char *end;
+        double d = strtod(p, &end);
+        if (end == p || !isfinite(d))
+            return false;
+        v[n++] = (float)d;
+        p = *end == ',' ? end + 1 : end;
+        if (*end != ',' && *end != '\0')
+            return false;
+    }
+    if (*p || (n != channels && n != 1))
+        return false;
+    for (int c = 0; c < channels; c++)
+        out[c] = v[n == 1 ? 0 : c];
+    return true;
+}
+
+static lrp_status bad_meta(const char *key, const char *value, lrp_error *err)
+{
+    return lrp_error_set(err, LRP_ERR_PARSE, "metadata %s = '%s' is not valid", key, value);
+}
+
+/* metadata_props onnx_lrp.resize / .crop / .mean / .std, written by
+ * tools/export_resnet.py. */
+static lrp_status from_metadata(lrp_preprocess *p, const lrp_model *m, bool *crop_given,
+                                lrp_error *err)
+{
+    const char *v;
+    if ((v = lrp_model_metadata(m, "onnx_lrp.resize")) && sscanf(v, "%d", &p->resize) != 1)
+        return bad_meta("onnx_lrp.resize", v, err);
+    if ((v = lrp_model_metadata(m, "onnx_lrp.crop"))) {
+        int n = sscanf(v, "%dx%d", &p->crop_h, &p->crop_w);
+        if (n < 1)
+            return bad_meta("onnx_lrp.crop", v, err);
+        p->crop_w = n == 2 ? p->crop_w : p->crop_h;
+        *crop_given = true;
+    }
+    if ((v = lrp_model_metadata(m, "onnx_lrp.mean")) && !parse_list(v, p->mean, p->channels))
+        return bad_meta("onnx_lrp.mean", v, err);
+    if ((v = lrp_model_metadata(m, "onnx_lrp.std")) && !parse_list(v, p->std, p->channels))
+        return bad_meta("onnx_lrp.std", v, err);
+    return LRP_OK;
+}
+
+static lrp_status from_options(lrp_preprocess *p, const explain_opts *o, bool *crop_given,
+                               lrp_error *err)
+{
+    if (o->resize > 0)
+        p->resize = o->resize;
+    if (o->crop_h > 0) {
+        p->crop_h = o->crop_h;
+        p->crop_w = o->crop_w;
+        *crop_given = true;
+    }
+    for (int c = 0; c < p->channels; c++) {
+        if (o->n_mean)
+            p->mean[c] = o->mean[o->n_mean == 1 ? 0 : c];
+        if (o->n_std)
+            p->std[c] = o->std[o->n_std == 1 ? 0 : c];
+    }
+    if ((o->n_mean > 1 && o->n_mean != p->channels) || (o->n_std > 1 && o->n_std != p->channels))
+        return lrp_error_set(err, LRP_ERR_ARG, "--mean and --std need 1 or %d values (the "
+                             "model's input channels)", p->channels);
+    for (int c = 0; c < p->channels; c++)
+        if (!(p->std[c] > 0))
+            return lrp_error_set(err, LRP_ERR_ARG, "std must be > 0");
+    return LRP_OK;
+}
+
+/* The model's input channels: images become 1 (gray) or 3 (RGB) planes. */
+static lrp_status input_channels(lrp_preprocess *p, const lrp_model_info *info, lrp_error *err)
+{
+    if (info->input_rank != 4 || (info->input_dims[1] != 1 && info->input_dims[1] != 3))
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             "the model input is not (N, 1 or 3, H, W): images cannot feed it");
+    p->channels = (int)info->input_dims[1];
+    return LRP_OK;
+}
+
+/* A static input size comes from the model: a fixed (H, W) is the crop
+ * (and sets a matching resize when nothing else did). */
+static lrp_status fit_input_size(lrp_preprocess *p, const lrp_model_info *info, bool crop_given,
+                                 bool resize_given, lrp_error *err)
+{
+    int64_t h = info->input_dims[2], w = info->input_dims[3];
+    if (h > 0 && w > 0 && !crop_given) {
+        p->crop_h = (int)h;
+        p->crop_w = (int)w;
+        if (!resize_given) /* keep ImageNet's 256/224 ratio */
+            p->resize = (int)lround((double)(h < w ? h : w) * 256.0 / 224.0);
+    }
+    if (h > 0 && w > 0 && (p->crop_h != h || p->crop_w != w))
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "a %dx%d crop does not fit the model input, %lldx%lld pixels",
+                             p->crop_h, p->crop_w, (long long)h, (long long)w);
+    return LRP_OK;
+}
+
+/* Class names: --labels FILE, else metadata onnx_lrp.labels; one a line. */
+static lrp_status load_labels(image_setup *s, const explain_opts *o, const lrp_model *m,
+                              lrp_error *err)
+{
+    const char *meta = lrp_model_metadata(m, "onnx_lrp.labels");
+    size_t size = 0;
+    if (o->labels) {
+        void *buf;
+        lrp_status st = lrp_read_file(o->labels, (size_t)16 << 20, &buf, &size, err);
+        if (st)
+            return st;
+        s->label_text = buf;
+    } else if (meta) {
+        size = strlen(meta);
+        if ((s->label_text = malloc(size + 1)))
+            memcpy(s->label_text, meta, size + 1);
+    } else {
+        return LRP_OK;
+    }
+    if (!s->label_text || !(s->labels = calloc(size + 2, sizeof *s->labels)))
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for labels");
+    char *save = NULL;
+    for (char *line = strtok_r(s->label_text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        line[strcspn(line, "\r")] = '\0';
+        s->labels[s->n_labels++] = line;
+    }
+    return LRP_OK;
+}
+
+lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_model *m,
+                            lrp_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->o = o;
+    lrp_preprocess *p = &s->pre;
+    lrp_preprocess_defaults(p);
+    lrp_model_info info;
+    bool crop_given = false;
+    bool resize_given = o->resize > 0 || lrp_model_metadata(m, "onnx_lrp.resize");
+    lrp_status st = lrp_model_get_info(m, &info, err);
+    if (st == LRP_OK)
+        st = input_channels(p, &info, err);
+    if (st == LRP_OK)
+        st = from_metadata(p, m, &crop_given, err);
+    if (st == LRP_OK)
+        st = from_options(p, o, &crop_given, err);
+    if (st == LRP_OK)
+        st = fit_input_size(p, &info, crop_given, resize_given, err);
+    if (st) {
+        lrp_error_prefix(err, "%s", o->model);
+        return st;
+    }
+    return load_labels(s, o, m, err); /* its messages name the labels file */
+}
+
+void image_setup_free(image_setup *s)
+{
+    free(s->labels);
+    free(s->label_text);
+    memset(s, 0, sizeof *s);
+}
