@@ -6,6 +6,7 @@
 
 #include "api/model.h"
 #include "api/report.h"
+#include "explain/gradcam.h"
 #include "explain/relevance.h"
 #include "rules/presets.h"
 
@@ -22,6 +23,7 @@ struct lrp_explainer {
     const lrp_preset *preset;
     lrp_config config; /* resolved */
     int seed_value;
+    int cam_value; /* Grad-CAM: the input of the last global pooling; else -1 */
     rule_table *t;
     lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
     lrp_relevance rel;
@@ -129,7 +131,27 @@ static lrp_status check_bounds(const lrp_explainer *e, lrp_error *err)
     return LRP_OK;
 }
 
-/* What the forward pass must keep: what the rules read, and the logits. */
+/* Grad-CAM's layer: the input of the last GlobalAveragePool on the path. */
+static lrp_status find_cam_value(lrp_explainer *e, lrp_error *err)
+{
+    const lrp_graph *g = &e->model->graph;
+    e->cam_value = -1;
+    if (e->preset->method != LRP_METHOD_GRAD_CAM)
+        return LRP_OK;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const lrp_node *n = &g->nodes[g->order[i]];
+        if (strcmp(n->op_type, "GlobalAveragePool") == 0 && e->t->rules[g->order[i]].kind &&
+            e->model->shapes.t[n->inputs[0]].rank == 4)
+            e->cam_value = n->inputs[0];
+    }
+    if (e->cam_value < 0)
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             "grad-cam needs a GlobalAveragePool of an (N,C,H,W) activation on the way to the output");
+    return LRP_OK;
+}
+
+/* What the forward pass must keep: what the rules read, the logits, and
+ * Grad-CAM's activation. */
 static lrp_status mark_kept(lrp_explainer *e, lrp_error *err)
 {
     const lrp_graph *g = &e->model->graph;
@@ -139,6 +161,8 @@ static lrp_status mark_kept(lrp_explainer *e, lrp_error *err)
     for (int i = 0; i < g->n_nodes; i++)
         lrp_rule_reads(&e->t->rules[i], &g->nodes[i], e->t->keep);
     e->t->keep[e->seed_value] = true;
+    if (e->cam_value >= 0)
+        e->t->keep[e->cam_value] = true;
     return LRP_OK;
 }
 
@@ -167,6 +191,8 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
                               .n_bounds = e->config.n_bounds, .seed_value = e->seed_value};
         st = lrp_rules_build(&ri, e->t->rules, err);
     }
+    if (st == LRP_OK)
+        st = find_cam_value(e, err);
     if (st == LRP_OK)
         st = mark_kept(e, err);
     if (st) {
@@ -201,6 +227,7 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
     (*out)->preset = e->preset;
     (*out)->config = e->config;
     (*out)->seed_value = e->seed_value;
+    (*out)->cam_value = e->cam_value;
     (*out)->t = e->t;
     e->t->refs++;
     return LRP_OK;
@@ -257,11 +284,30 @@ static lrp_status prepare(lrp_explainer *e, const lrp_array *input, lrp_error *e
     if (st || (!rebuilt && e->rel.g))
         return st;
     lrp_relevance_free(&e->rel);
-    st = lrp_relevance_init(&e->rel, &m->graph, e->t->rules, &e->fwd, e->seed_value, m->max_bytes,
-                            err);
+    st = lrp_relevance_init(&e->rel, &m->graph, e->t->rules, &e->fwd, e->seed_value,
+                            e->cam_value, m->max_bytes, err);
     if (st)
         lrp_error_prefix(err, "%s", m->path);
     return st;
+}
+
+/* The baselines' last step, on the input's buffer: gradient ⊙ input, or
+ * Grad-CAM from the gradient at cam_value. */
+static bool finish_method(lrp_explainer *e)
+{
+    const lrp_graph *g = &e->model->graph;
+    const lrp_tensor *x = lrp_forward_value(&e->fwd, g->inputs[0]);
+    float *r = e->rel.of[g->inputs[0]];
+    size_t n = lrp_tensor_count(x);
+    if (e->preset->method == LRP_METHOD_GRADIENT_X_INPUT)
+        for (size_t i = 0; i < n; i++)
+            r[i] *= ((const float *)x->data)[i];
+    if (e->preset->method != LRP_METHOD_GRAD_CAM)
+        return true;
+    const lrp_tensor *a = lrp_forward_value(&e->fwd, e->cam_value);
+    return lrp_gradcam(a->data, e->rel.of[e->cam_value], (int)a->dims[0], (int)a->dims[1],
+                       (int)a->dims[2], (int)a->dims[3], (int)x->dims[1], (int)x->dims[2],
+                       (int)x->dims[3], r);
 }
 
 lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *relevance,
@@ -287,6 +333,10 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
         return st;
     }
     lrp_relevance_run(&e->rel, &e->fwd, e->seed_value, rep->target, rep->seed);
+    if (!finish_method(e)) {
+        lrp_report_free(rep);
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for Grad-CAM");
+    }
     const lrp_tensor *x = lrp_forward_value(&e->fwd, m->graph.inputs[0]);
     st = lrp_report_finish(rep, &e->rel, e->t->rules, x, relevance, err);
     rep->forward_ms = t1 - t0;

@@ -6,6 +6,7 @@
 
 #include "cli/explain.h"
 #include "io/heatmap.h"
+#include "blas/gemm.h"
 #include "io/npy.h"
 
 static const char help[] =
@@ -47,11 +48,14 @@ static const char help[] =
     "  --overlay-alpha A       heatmap weight in the overlay (default 0.6)\n"
     "  --quantize L            the paper's heat quantization into L levels (8)\n"
     "  --relevance-out         also write <stem>.relevance.npy (C,H,W float32)\n"
-    "  --threads N             images explained in parallel (default: all cores)\n"
+    "  --threads N             images explained in parallel, each on one core\n"
+    "                          (default: all cores; results do not depend on N)\n"
     "\n"
     "tensor mode:\n"
     "  --input-tensor X.npy    a preprocessed float32 (N,C,H,W) batch\n"
     "  --relevance-out R.npy   write the input relevance, float32 (N,C,H,W)\n"
+    "  --threads N             BLAS threads (default: all cores; 1 gives the same\n"
+    "                          bits as image mode)\n"
     "\n"
     "report:\n"
     "  --json                  one JSON object per explanation and line: target,\n"
@@ -295,6 +299,8 @@ static void print_image(const lrp_report *rep, int i, const lrp_explainer *e, bo
 int cli_explain_tensor(const explain_opts *o, lrp_model *m)
 {
     lrp_error err = {0};
+    if (o->threads) /* one batch, one call per layer: the BLAS's own threads */
+        lrp_blas_set_threads(o->threads);
     lrp_explainer *e = NULL;
     lrp_array x = {0}, r = {0};
     lrp_report *rep = NULL;

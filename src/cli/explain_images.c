@@ -87,8 +87,10 @@ static lrp_status run_workers(run *r, lrp_explainer *e, int n, lrp_error *err)
     worker *ws = calloc((size_t)n, sizeof *ws);
     if (!ws)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
-    /* a worker per core already fills the machine: no BLAS threads on top */
-    lrp_blas_set_threads(n > 1 ? 1 : cores());
+    /* Parallel over images, never inside the BLAS: one worker per core fills
+       the machine, and a single-threaded sgemm rounds the same whatever n is,
+       so outputs do not depend on --threads or on the core count. */
+    lrp_blas_set_threads(1);
     lrp_status st = LRP_OK;
     int started = 0;
     for (; started < n; started++) {

@@ -55,7 +55,8 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The directory's image files, sorted by name. */
+/* The directory's image files, sorted by name (the others are named on
+ * stderr, in that order too). */
 static lrp_status add_directory(const char *dir, cli_inputs *in, lrp_error *err)
 {
     DIR *d = opendir(dir);
@@ -67,10 +68,6 @@ static lrp_status add_directory(const char *dir, cli_inputs *in, lrp_error *err)
     for (struct dirent *e; st == LRP_OK && (e = readdir(d));) {
         if (e->d_name[0] == '.')
             continue;
-        if (!has_image_ext(e->d_name)) {
-            fprintf(stderr, "onnx-lrp: skipping %s/%s: not an image file name\n", dir, e->d_name);
-            continue;
-        }
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             char **grown = realloc(names, sizeof *names * cap);
@@ -89,6 +86,11 @@ static lrp_status add_directory(const char *dir, cli_inputs *in, lrp_error *err)
     qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n; i++) {
         char path[4096];
+        if (!has_image_ext(names[i])) {
+            fprintf(stderr, "onnx-lrp: skipping %s/%s: not an image file name\n", dir, names[i]);
+            free(names[i]);
+            continue;
+        }
         size_t len = strlen(dir);
         bool slash = len > 0 && dir[len - 1] == '/';
         snprintf(path, sizeof path, slash ? "%s%s" : "%s/%s", dir, names[i]);

@@ -53,7 +53,8 @@ static void plan_steps(lrp_relevance *r, const lrp_forward *f, size_t *scratch)
  * adds into it (its first consumer in reverse order) to the step of its
  * producer, which reads it; the seed from before step 0, the input's to the
  * end. Only float activations get one. */
-static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_value)
+static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_value,
+                               int keep_value)
 {
     const lrp_graph *g = r->g;
     lrp_interval *iv = calloc((size_t)g->n_values + 1, sizeof *iv);
@@ -74,6 +75,8 @@ static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_
     }
     iv[seed_value].start = -1;
     iv[g->inputs[0]].end = r->n_steps;
+    if (keep_value >= 0)
+        iv[keep_value].end = r->n_steps;
     for (int v = 0; v < g->n_values; v++) {
         if (iv[v].start == INT_MAX) { /* nothing adds relevance into it */
             iv[v].start = iv[v].end = 0;
@@ -118,8 +121,8 @@ static lrp_status allocate(lrp_relevance *r, const lrp_forward *f, lrp_interval 
 }
 
 lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_rule *rules,
-                              const lrp_forward *f, int seed_value, size_t max_bytes,
-                              lrp_error *err)
+                              const lrp_forward *f, int seed_value, int keep_value,
+                              size_t max_bytes, lrp_error *err)
 {
     memset(r, 0, sizeof *r);
     r->g = g;
@@ -135,7 +138,7 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
         st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
     if (st == LRP_OK) {
         plan_steps(r, f, &scratch);
-        if (!(iv = lifetimes(r, f, seed_value)))
+        if (!(iv = lifetimes(r, f, seed_value, keep_value)))
             st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
     }
     if (st == LRP_OK)

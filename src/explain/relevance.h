@@ -26,10 +26,11 @@ typedef struct lrp_relevance {
 } lrp_relevance;
 
 /* Sizes buffers for the shapes of f (one input shape); relevance starts
- * at seed_value. */
+ * at seed_value. The relevance of keep_value (>= 0), like the input's, is
+ * still there after the run (Grad-CAM reads it). */
 lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_rule *rules,
-                              const lrp_forward *f, int seed_value, size_t max_bytes,
-                              lrp_error *err);
+                              const lrp_forward *f, int seed_value, int keep_value,
+                              size_t max_bytes, lrp_error *err);
 
 /* seed[i] at class target[i] of image i in the seed value, then the rules. */
 void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, int seed_value,

@@ -80,8 +80,9 @@ lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height,
     *out_w = p->crop_w ? p->crop_w : rw;
     if (*out_h > rh || *out_w > rw)
         return lrp_error_set(err, LRP_ERR_SHAPE,
-                             "image smaller than the crop: %dx%d, resized to %dx%d, "
-                             "crop %dx%d", width, height, rw, rh, *out_w, *out_h);
+                             "image smaller than the crop (height x width): %dx%d, "
+                             "resized to %dx%d, crop %dx%d",
+                             height, width, rh, rw, *out_h, *out_w);
     return LRP_OK;
 }
 

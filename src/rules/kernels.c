@@ -12,6 +12,11 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
         [LRP_RULE_SPLIT] = lrp_split_apply,
         [LRP_RULE_WTA] = lrp_wta_apply,
         [LRP_RULE_AVG2X2] = lrp_avg2x2_apply,
+        [LRP_RULE_GRAD_LINEAR] = lrp_grad_linear_apply,
+        [LRP_RULE_GRAD_RELU] = lrp_grad_relu_apply,
+        [LRP_RULE_GRAD_POOL] = lrp_grad_pool_apply,
+        [LRP_RULE_GRAD_SUM] = lrp_grad_sum_apply,
+        [LRP_RULE_GRAD_BN] = lrp_grad_bn_apply,
     };
     return kernels[kind];
 }
@@ -21,6 +26,10 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     switch (r->kind) {
     case LRP_RULE_NONE:
     case LRP_RULE_PASS: /* shapes only */
+    case LRP_RULE_GRAD_LINEAR:
+    case LRP_RULE_GRAD_POOL:
+    case LRP_RULE_GRAD_SUM:
+    case LRP_RULE_GRAD_BN:
         return;
     case LRP_RULE_NORM: /* x and y */
     case LRP_RULE_SUM:
@@ -38,7 +47,8 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
 size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
                                const lrp_tensor *const *in, const lrp_tensor *out)
 {
-    return r->kind == LRP_RULE_Z ? lrp_z_scratch_floats(r, n, in, out) : 0;
+    bool linear = r->kind == LRP_RULE_Z || r->kind == LRP_RULE_GRAD_LINEAR;
+    return linear ? lrp_z_scratch_floats(r, n, in, out) : 0;
 }
 
 /* R_in = R, element for element (shapes may differ: Flatten, Reshape). */

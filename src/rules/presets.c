@@ -8,16 +8,23 @@
 #define ZENNIT_STAB {false, 1e-6f}
 
 static const lrp_preset presets[] = {
-    {"epsilon-plus-flat", LRP_ID_FLAT, LRP_ID_ZPLUS, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL,
+    {"epsilon-plus-flat", LRP_METHOD_LRP, LRP_ID_FLAT, LRP_ID_ZPLUS, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL,
      LRP_INIT_ONE, true, false, ZENNIT_STAB},
-    {"epsilon-plus", LRP_ID_ZPLUS, LRP_ID_ZPLUS, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL,
+    {"epsilon-plus", LRP_METHOD_LRP, LRP_ID_ZPLUS, LRP_ID_ZPLUS, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL,
      LRP_INIT_ONE, true, false, ZENNIT_STAB},
-    {"epsilon-alpha2-beta1", LRP_ID_ALPHA_BETA, LRP_ID_ALPHA_BETA, LRP_ID_EPSILON,
+    {"epsilon-alpha2-beta1", LRP_METHOD_LRP, LRP_ID_ALPHA_BETA, LRP_ID_ALPHA_BETA, LRP_ID_EPSILON,
      LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
-    {"epsilon-gamma-box", LRP_ID_ZBOX, LRP_ID_GAMMA, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL,
+    {"epsilon-gamma-box", LRP_METHOD_LRP, LRP_ID_ZBOX, LRP_ID_GAMMA, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL,
      LRP_INIT_ONE, true, false, ZENNIT_STAB},
-    {"otsuki2024", LRP_ID_PAPER_FIRST, LRP_ID_PAPER, LRP_ID_PAPER, LRP_SPLIT_RATIO,
-     LRP_INIT_SOFTMAX, false, true, {true, 1e-5f}},
+    {"otsuki2024", LRP_METHOD_LRP, LRP_ID_PAPER_FIRST, LRP_ID_PAPER, LRP_ID_PAPER,
+     LRP_SPLIT_RATIO, LRP_INIT_SOFTMAX, false, true, {true, 1e-5f}},
+    /* baselines: the gradient through the same executor */
+    {"gradient", LRP_METHOD_GRADIENT, LRP_ID_EPSILON, LRP_ID_EPSILON, LRP_ID_EPSILON,
+     LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
+    {"gradient-x-input", LRP_METHOD_GRADIENT_X_INPUT, LRP_ID_EPSILON, LRP_ID_EPSILON,
+     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
+    {"grad-cam", LRP_METHOD_GRAD_CAM, LRP_ID_EPSILON, LRP_ID_EPSILON, LRP_ID_EPSILON,
+     LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
 };
 
 const lrp_preset *lrp_preset_find(const char *name)
@@ -31,7 +38,7 @@ const lrp_preset *lrp_preset_find(const char *name)
 const char *lrp_preset_names(void)
 {
     return "epsilon-plus-flat, epsilon-plus, epsilon-alpha2-beta1, epsilon-gamma-box, "
-           "otsuki2024";
+           "otsuki2024, and the baselines gradient, gradient-x-input, grad-cam";
 }
 
 static lrp_zrule make_zrule(lrp_rule_id id, const lrp_config *c, lrp_stab stab)
@@ -165,11 +172,11 @@ static lrp_status weighted_rule(const lrp_rule_inputs *ri, const lrp_node *n, bo
 {
     const lrp_preset *p = ri->preset;
     lrp_rule_id id = first ? p->first : is_op(n, "Conv") ? p->conv : p->dense;
-    r->kind = LRP_RULE_Z;
-    r->z = make_zrule(id, ri->config, r->stab);
+    r->kind = p->method == LRP_METHOD_LRP ? LRP_RULE_Z : LRP_RULE_GRAD_LINEAR;
+    r->z = make_zrule(id, ri->config, r->stab); /* the gradient: epsilon's W and b */
     if (nonneg[n->inputs[0]])
         drop_negative_input_terms(&r->z);
-    r->name = r->z.name;
+    r->name = p->method == LRP_METHOD_LRP ? r->z.name : "gradient";
     r->low = ri->low;
     r->high = ri->high;
     r->n_bounds = ri->n_bounds;
@@ -234,10 +241,46 @@ static bool pass_rule(const lrp_node *n)
     return false;
 }
 
+/* Is this BN folded into the Conv before it (so its gradient is the Conv's)? */
+static bool folded_bn(const lrp_rule_inputs *ri, const lrp_node *bn)
+{
+    int p = ri->g->values[bn->inputs[0]].producer;
+    return ri->preset->fold_bn && p >= 0 && is_op(&ri->g->nodes[p], "Conv") &&
+           following_bn(ri->g, &ri->g->nodes[p]) == bn;
+}
+
+/* The gradient of the ops without weights; false when the op has none. */
+static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule *r)
+{
+    static const char *const pass[] = {"Identity", "Dropout", "Flatten", "Reshape", "Squeeze",
+                                       "Unsqueeze"};
+    lrp_rule_kind kind = LRP_RULE_NONE;
+    for (size_t i = 0; i < sizeof pass / sizeof *pass; i++)
+        if (is_op(n, pass[i]))
+            kind = LRP_RULE_PASS;
+    if (is_op(n, "Relu"))
+        kind = LRP_RULE_GRAD_RELU;
+    else if (is_op(n, "BatchNormalization"))
+        kind = folded_bn(ri, n) ? LRP_RULE_PASS : LRP_RULE_GRAD_BN;
+    else if (is_op(n, "MaxPool"))
+        kind = LRP_RULE_WTA;
+    else if (is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool"))
+        kind = LRP_RULE_GRAD_POOL;
+    else if (is_op(n, "Add") || is_op(n, "Sub"))
+        kind = LRP_RULE_GRAD_SUM;
+    for (int k = 0; kind == LRP_RULE_GRAD_SUM && k < n->n_inputs; k++)
+        if (is_activation(ri, n->inputs[k]) && !same_shape_as_output(ri, n, k))
+            kind = LRP_RULE_NONE; /* a broadcast activation */
+    *r = (lrp_rule){.kind = kind, .name = "gradient"};
+    return kind != LRP_RULE_NONE;
+}
+
 /* Rules that need no weights; false when the op has none. */
 static bool simple_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, lrp_rule *r)
 {
     bool paper = ri->preset->paper_pools;
+    if (ri->preset->method != LRP_METHOD_LRP)
+        return gradient_rule(ri, n, r);
     if (pass_rule(n)) {
         *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass"};
     } else if (is_op(n, "Mul") || is_op(n, "Div")) {

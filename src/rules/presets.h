@@ -17,8 +17,17 @@ typedef enum lrp_rule_id {
     LRP_ID_PAPER_FIRST,
 } lrp_rule_id;
 
+/* What the reverse pass computes, and what is done with it at the input. */
+typedef enum lrp_method {
+    LRP_METHOD_LRP,              /* relevance rules */
+    LRP_METHOD_GRADIENT,         /* the plain gradient of the target logit */
+    LRP_METHOD_GRADIENT_X_INPUT, /* gradient ⊙ input */
+    LRP_METHOD_GRAD_CAM,         /* Grad-CAM at the input of the last global pooling */
+} lrp_method;
+
 typedef struct lrp_preset {
     const char *name;
+    lrp_method method;
     lrp_rule_id first, conv, dense; /* "first" = first Conv/Gemm from the input */
     lrp_split split;
     lrp_init init;

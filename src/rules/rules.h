@@ -93,8 +93,15 @@ typedef enum lrp_rule_kind {
                             Add of two activations splits proportionally, one of a
                             constant treats it as a bias */
     LRP_RULE_SPLIT,      /* a residual Add (method §4) */
-    LRP_RULE_WTA,        /* MaxPool: winner takes all */
+    LRP_RULE_WTA,        /* MaxPool: winner takes all (also its gradient) */
     LRP_RULE_AVG2X2,     /* the paper's MaxPool replacement */
+    /* the gradient, for the baselines (gradient, gradient-x-input, grad-cam) */
+    LRP_RULE_GRAD_LINEAR, /* R_in += Wᵀ R */
+    LRP_RULE_GRAD_RELU,   /* R_in += R [x > 0] */
+    LRP_RULE_GRAD_POOL,   /* average pools: each tap gets R / count */
+    LRP_RULE_GRAD_SUM,    /* Add/Sub: each activation gets +R (Sub's second: -R) */
+    LRP_RULE_GRAD_BN,     /* a BN not folded: R_in += R scale / sqrt(var + eps) */
+    LRP_RULE_KINDS
 } lrp_rule_kind;
 
 /* A weighted layer seen as y = W x + b, with W and b after BN folding and

@@ -186,3 +186,12 @@ void lrp_z_apply(const lrp_rule_ctx *c)
         }
     }
 }
+
+/* The gradient of a weighted layer: R_in += Wᵀ R with the effective W. */
+void lrp_grad_linear_apply(const lrp_rule_ctx *c)
+{
+    linear l;
+    linear_setup(&l, c);
+    float *cs = c->scratch + 2 * l.nx + 3 * l.ny;
+    linear_backward_add(&l, c->r_out, l.w->w[LRP_W_ID], c->r_in[0], cs);
+}

@@ -1,0 +1,46 @@
+/* The paper's Insertion and Deletion curves and their AUCs (method §7):
+ * pixels are revealed (or blacked out) in the order of a relevance map and
+ * the model's probability of the label is recorded after every step. */
+#ifndef LRP_EVAL_INSDEL_H
+#define LRP_EVAL_INSDEL_H
+
+#include "lrp.h"
+
+/* Runs the model on a batch (B, C, H, W) of normalized inputs and writes
+ * the softmax probability of 'label' for each of the B inputs into prob (B). */
+typedef lrp_status (*lrp_prob_fn)(void *ctx, const float *batch, int b, int label,
+                                  float *prob, lrp_error *err);
+
+typedef struct lrp_insdel_config {
+    int step;      /* pixels per step; 0 = ceil(N/100) (the paper: 500 at 224x224) */
+    int max_batch; /* perturbed inputs per call of fn (>= 1) */
+} lrp_insdel_config;
+
+#define LRP_INSDEL_DEFAULT_BATCH 16
+
+typedef struct lrp_insdel_result {
+    int n;                   /* points: ceil(N / step) */
+    double *ins, *del;       /* n probabilities each (owned: lrp_insdel_result_free) */
+    double ins_auc, del_auc; /* (sum y - y0/2 - y_{n-1}/2) / (n - 1); n == 1: y0 */
+} lrp_insdel_result;
+
+/* image01 (C, H, W) in [0,1]; mean and std (C) normalize it as (v - mean) / std;
+ * map (H, W), higher = more relevant, already heat-quantized if wanted.
+ * With the pixels sorted by map descending (ties by pixel index) and
+ * tau_k = the value at rank min(step (k+1), N-1), point k of Insertion keeps
+ * the pixels with map >= tau_k and blacks out the rest (0 in [0,1] space);
+ * Deletion blacks out exactly those pixels. cfg NULL: step 0, max_batch
+ * LRP_INSDEL_DEFAULT_BATCH. At most max_batch inputs are built at a time.
+ * On success *res is the caller's; on failure it is zeroed. */
+lrp_status lrp_insdel_run(const float *image01, int c, int h, int w, const float *mean,
+                          const float *std, const float *map, int label,
+                          const lrp_insdel_config *cfg, lrp_prob_fn fn, void *ctx,
+                          lrp_insdel_result *res, lrp_error *err);
+
+/* The trapezoid AUC of y (n) over x = k / (n - 1); n == 1: y0; n < 1: 0. */
+double lrp_insdel_auc(const double *y, int n);
+
+/* Frees the curves and zeroes res; NULL-safe. */
+void lrp_insdel_result_free(lrp_insdel_result *res);
+
+#endif /* LRP_EVAL_INSDEL_H */

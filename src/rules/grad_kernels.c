@@ -1,0 +1,82 @@
+/* The gradient through the other ops, for the baseline methods: the same
+ * reverse executor, with these kernels instead of relevance rules. */
+#include <math.h>
+#include <string.h>
+
+#include "ops/batchnorm.h"
+#include "ops/pool.h"
+#include "rules/kernels.h"
+
+void lrp_grad_relu_apply(const lrp_rule_ctx *c)
+{
+    const float *x = c->in[0]->data;
+    size_t n = lrp_tensor_count(c->out);
+    for (size_t i = 0; i < n; i++)
+        c->r_in[0][i] += x[i] > 0.0f ? c->r_out[i] : 0.0f;
+}
+
+/* GlobalAveragePool: R/(H W) to every tap; AveragePool: R/count per window. */
+void lrp_grad_pool_apply(const lrp_rule_ctx *c)
+{
+    const lrp_tensor *x = c->in[0];
+    float *r_in = c->r_in[0];
+    if (strcmp(c->node->op_type, "GlobalAveragePool") == 0) {
+        size_t planes = lrp_tensor_count(c->out), inner = lrp_tensor_count(x) / planes;
+        for (size_t p = 0; p < planes; p++)
+            for (size_t k = 0; k < inner; k++)
+                r_in[p * inner + k] += c->r_out[p] / (float)inner;
+        return;
+    }
+    const lrp_pool_params *pp = c->node->params;
+    lrp_geom g;
+    lrp_pool_geom(c->node, x, &g, NULL);
+    int64_t planes = x->dims[0] * x->dims[1];
+    for (int64_t p = 0; p < planes; p++)
+        for (int64_t oh = 0; oh < g.out_h; oh++)
+            for (int64_t ow = 0; ow < g.out_w; ow++) {
+                int64_t h0 = oh * g.sh - g.pad_t, w0 = ow * g.sw - g.pad_l, inside = 0;
+                for (int64_t i = 0; i < g.kh; i++)
+                    for (int64_t j = 0; j < g.kw; j++) {
+                        int64_t h = h0 + i * g.dh, w = w0 + j * g.dw;
+                        inside += h >= 0 && h < g.in_h && w >= 0 && w < g.in_w;
+                    }
+                int64_t count = pp->count_include_pad ? g.kh * g.kw : inside;
+                float s = c->r_out[(p * g.out_h + oh) * g.out_w + ow] / (float)(count ? count : 1);
+                for (int64_t i = 0; i < g.kh; i++)
+                    for (int64_t j = 0; j < g.kw; j++) {
+                        int64_t h = h0 + i * g.dh, w = w0 + j * g.dw;
+                        if (h >= 0 && h < g.in_h && w >= 0 && w < g.in_w)
+                            r_in[(p * g.in_h + h) * g.in_w + w] += s;
+                    }
+            }
+}
+
+void lrp_grad_sum_apply(const lrp_rule_ctx *c)
+{
+    size_t n = lrp_tensor_count(c->out);
+    bool sub = strcmp(c->node->op_type, "Sub") == 0;
+    for (int k = 0; k < c->node->n_inputs; k++) {
+        if (!c->r_in[k])
+            continue;
+        float sign = sub && k == 1 ? -1.0f : 1.0f;
+        for (size_t i = 0; i < n; i++)
+            c->r_in[k][i] += sign * c->r_out[i];
+    }
+}
+
+/* y = (x - mean) a + B with a = scale / sqrt(var + eps), per channel. */
+void lrp_grad_bn_apply(const lrp_rule_ctx *c)
+{
+    const lrp_tensor *x = c->in[0];
+    const float *scale = c->in[1]->data, *var = c->in[4]->data;
+    float eps = ((const lrp_bn_params *)c->node->params)->epsilon;
+    int64_t channels = x->dims[1];
+    size_t inner = lrp_tensor_count(x) / (size_t)(x->dims[0] * channels);
+    for (int64_t i = 0; i < x->dims[0]; i++)
+        for (int64_t ch = 0; ch < channels; ch++) {
+            float a = scale[ch] / sqrtf(var[ch] + eps);
+            size_t off = (size_t)(i * channels + ch) * inner;
+            for (size_t k = 0; k < inner; k++)
+                c->r_in[0][off + k] += c->r_out[off + k] * a;
+        }
+}
