@@ -243,7 +243,7 @@ static bool all_finite(const double *v, int n)
     return true;
 }
 
-static lrp_status check_set(const lrp_curve_set *set, lrp_error *err)
+static lrp_status check_set(const char *path, const lrp_curve_set *set, lrp_error *err)
 {
     if (!path || !set || set->n_methods < 0 || (set->n_methods > 0 && !set->methods))
         return lrp_error_set(err, LRP_ERR_ARG, "curves.svg: no set of curves");
@@ -280,7 +280,7 @@ static void draw_document(svg_buf *b, const lrp_curve_set *set)
 
 lrp_status lrp_curves_svg_write(const char *path, const lrp_curve_set *set, lrp_error *err)
 {
-    lrp_status st = check_set(set, err);
+    lrp_status st = check_set(path, set, err);
     if (st != LRP_OK)
         return st;
     svg_buf b = {0};

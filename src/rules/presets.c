@@ -132,14 +132,20 @@ static bool *nonnegative_values(const lrp_graph *g)
     return nonneg;
 }
 
-/* Terms on x⁻ contribute nothing when x >= 0: drop them, and the weight
- * copies they would need. */
-static void drop_negative_input_terms(lrp_zrule *z)
+/* When x >= 0, terms on x⁻ contribute nothing (dropped, with the weight
+ * copies they would need, unless their bias still counts in z) and x⁺ is x
+ * (no copy). */
+static void simplify_for_nonnegative_input(lrp_zrule *z)
 {
     int kept = 0;
-    for (int t = 0; t < z->n_terms; t++)
-        if (z->terms[t].in != LRP_IN_NEG)
-            z->terms[kept++] = z->terms[t];
+    for (int t = 0; t < z->n_terms; t++) {
+        lrp_term term = z->terms[t];
+        if (term.in == LRP_IN_NEG && !term.bias)
+            continue;
+        if (term.in == LRP_IN_POS)
+            term.in = LRP_IN_X;
+        z->terms[kept++] = term;
+    }
     z->n_terms = kept;
 }
 
@@ -175,7 +181,7 @@ static lrp_status weighted_rule(const lrp_rule_inputs *ri, const lrp_node *n, bo
     r->kind = p->method == LRP_METHOD_LRP ? LRP_RULE_Z : LRP_RULE_GRAD_LINEAR;
     r->z = make_zrule(id, ri->config, r->stab); /* the gradient: epsilon's W and b */
     if (nonneg[n->inputs[0]])
-        drop_negative_input_terms(&r->z);
+        simplify_for_nonnegative_input(&r->z);
     r->name = p->method == LRP_METHOD_LRP ? r->z.name : "gradient";
     r->low = ri->low;
     r->high = ri->high;
