@@ -91,7 +91,7 @@ static svg_layout make_layout(const lrp_curve_set *set)
         longest = len > longest ? len : longest;
     }
     svg_layout lay;
-    lay.label_w = (int)ceil((double)longest * FONT * 0.62) + 12; /* a wide sans glyph */
+    lay.label_w = (int)ceil((double)longest * FONT * 0.56) + 12; /* DejaVu Sans averages ~0.52 em */
     lay.panel_w = MARGIN_L + PLOT_W + LEAD + lay.label_w;
     lay.width = 2 * lay.panel_w;
     int stack = set->n_methods > 1 ? (set->n_methods - 1) * LABEL_GAP : 0;

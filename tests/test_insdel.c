@@ -1,0 +1,387 @@
+/* Insertion / Deletion on synthetic "models" with known answers: the
+ * probability is the visible fraction of a 4x4 region R of an 8x8 image.
+ * Also mean / standard error and a smoke test of curves.svg. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/curves_svg.h"
+#include "eval/insdel.h"
+#include "eval/stats.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                 \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                              \
+            fprintf(stderr, __VA_ARGS__);                                                \
+            fprintf(stderr, "\n");                                                       \
+            failures++;                                                                  \
+        }                                                                                \
+    } while (0)
+
+#define NEAR(a, b) (fabs((a) - (b)) <= 1e-12)
+
+enum { C = 3, H = 8, W = 8, N = H * W, R0 = 2, R1 = 6 }; /* R: rows, cols [2, 6) */
+
+static const float mean3[C] = {0.485f, 0.456f, 0.406f};
+static const float std3[C] = {0.229f, 0.224f, 0.225f};
+
+static int in_region(int p)
+{
+    int y = p / W, x = p % W;
+    return y >= R0 && y < R1 && x >= R0 && x < R1;
+}
+
+/* The "model": what it saw, checked element by element. */
+typedef struct region_model {
+    float norm[C * N]; /* the normalized image */
+    float black[C];    /* (0 - mean) / std */
+    int calls, items, max_b, bad_values;
+} region_model;
+
+static float image01[C * N];
+
+static void region_model_init(region_model *m)
+{
+    memset(m, 0, sizeof *m);
+    for (int c = 0; c < C; c++) {
+        m->black[c] = (0.0f - mean3[c]) / std3[c];
+        for (int p = 0; p < N; p++) {
+            image01[c * N + p] = 0.25f + 0.5f * (float)((p * 7 + c * 3) % 11) / 10.0f;
+            m->norm[c * N + p] = (image01[c * N + p] - mean3[c]) / std3[c];
+        }
+    }
+}
+
+/* 1 if pixel p of x (C, H, W) is the image's own, 0 if black; counts mixtures. */
+static int pixel_visible(region_model *m, const float *x, int p)
+{
+    int seen = 0, black = 0;
+    for (int c = 0; c < C; c++) {
+        float v = x[c * N + p];
+        seen += fabsf(v - m->norm[c * N + p]) <= 1e-6f;
+        black += fabsf(v - m->black[c]) <= 1e-6f;
+    }
+    if (seen + black != C || (seen != 0 && seen != C))
+        m->bad_values++;
+    return seen == C;
+}
+
+static lrp_status region_prob(void *ctx, const float *batch, int b, int label, float *prob,
+                              lrp_error *err)
+{
+    region_model *m = ctx;
+    m->calls++;
+    m->items += b;
+    m->max_b = b > m->max_b ? b : m->max_b;
+    for (int i = 0; i < b; i++) {
+        int visible = 0;
+        for (int p = 0; p < N; p++)
+            if (pixel_visible(m, batch + (size_t)i * C * N, p) && in_region(p))
+                visible++;
+        prob[i] = (float)visible / 16.0f;
+    }
+    return label == 3 ? LRP_OK : LRP_ERR_ARG;
+}
+
+/* map: R first in row-major order, then the rest; reversed: the opposite. */
+static void ranked_map(float *map, int reversed)
+{
+    int rank = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int p = 0; p < N; p++)
+            if (in_region(p) == (pass == 0)) {
+                map[p] = (float)(N - rank);
+                rank++;
+            }
+    if (reversed)
+        for (int p = 0; p < N; p++)
+            map[p] = -map[p];
+}
+
+static lrp_insdel_result run(const float *map, int step, int max_batch, region_model *m)
+{
+    lrp_insdel_config cfg = {step, max_batch};
+    lrp_insdel_result res;
+    lrp_error err = {0};
+    region_model_init(m);
+    lrp_status st = lrp_insdel_run(image01, C, H, W, mean3, std3, map, 3, &cfg, region_prob, m,
+                                   &res, &err);
+    CHECK(st == LRP_OK, "insdel: %s", err.message);
+    CHECK(m->bad_values == 0, "%d values are neither the image's nor black", m->bad_values);
+    CHECK(m->items == 2 * res.n, "%d inputs for %d points", m->items, res.n);
+    return res;
+}
+
+static void check_curve(const double *got, const double *want, int n, const char *what)
+{
+    for (int k = 0; k < n; k++)
+        CHECK(NEAR(got[k], want[k]), "%s[%d] = %.17g, want %.17g", what, k, got[k], want[k]);
+}
+
+/* Step 16 by hand: ranks 16, 32, 48, 63 keep 17, 33, 49, 64 pixels. */
+static void test_step16(void)
+{
+    float map[N];
+    region_model m;
+    ranked_map(map, 0);
+    lrp_insdel_result r = run(map, 16, 4, &m);
+    CHECK(r.n == 4, "n = %d", r.n);
+    check_curve(r.ins, (double[]){1, 1, 1, 1}, 4, "perfect ins");
+    check_curve(r.del, (double[]){0, 0, 0, 0}, 4, "perfect del");
+    CHECK(NEAR(r.ins_auc, 1.0) && NEAR(r.del_auc, 0.0), "perfect AUCs %g %g", r.ins_auc,
+          r.del_auc);
+    lrp_insdel_result_free(&r);
+
+    ranked_map(map, 1);
+    r = run(map, 16, 4, &m);
+    check_curve(r.ins, (double[]){0, 0, 1.0 / 16, 1}, 4, "reversed ins");
+    check_curve(r.del, (double[]){1, 1, 15.0 / 16, 0}, 4, "reversed del");
+    CHECK(NEAR(r.ins_auc, 3.0 / 16) && NEAR(r.del_auc, 13.0 / 16), "reversed AUCs %.17g %.17g",
+          r.ins_auc, r.del_auc);
+    lrp_insdel_result_free(&r);
+}
+
+/* Step 5 by hand: 13 points keeping 6, 11, 16, ..., 61, 64 pixels;
+ * Insertion y = 6/16, 11/16, 1 x 11, AUC = (193/16 - 3/16 - 8/16) / 12. */
+static void test_step5(void)
+{
+    float map[N];
+    region_model m;
+    ranked_map(map, 0);
+    lrp_insdel_result r = run(map, 5, 3, &m);
+    CHECK(r.n == 13, "n = %d", r.n);
+    CHECK(NEAR(r.ins_auc, 182.0 / 192), "ins AUC %.17g", r.ins_auc);
+    CHECK(NEAR(r.del_auc, 10.0 / 192), "del AUC %.17g", r.del_auc);
+    CHECK(NEAR(r.ins[1], 11.0 / 16) && NEAR(r.del[1], 5.0 / 16), "point 1: %g %g", r.ins[1],
+          r.del[1]);
+    lrp_insdel_result_free(&r);
+}
+
+/* Closed form for every step: point k keeps m_k = min(s (k+1), N-1) + 1
+ * pixels; R shows min(m_k, 16) of them (perfect) or max(m_k - 48, 0) (reversed). */
+static double expected_auc(int s, int reversed, int deletion)
+{
+    int n = (N + s - 1) / s;
+    double sum = 0.0, first = 0.0, last = 0.0;
+    for (int k = 0; k < n; k++) {
+        int mk = (s * (k + 1) < N - 1 ? s * (k + 1) : N - 1) + 1;
+        int shown = reversed ? (mk > 48 ? mk - 48 : 0) : (mk < 16 ? mk : 16);
+        double y = (deletion ? 16 - shown : shown) / 16.0;
+        sum += y;
+        first = k == 0 ? y : first;
+        last = y;
+    }
+    return n == 1 ? first : (sum - first / 2 - last / 2) / (n - 1);
+}
+
+static void test_all_steps(void)
+{
+    float map[N];
+    region_model m;
+    for (int reversed = 0; reversed < 2; reversed++) {
+        ranked_map(map, reversed);
+        for (int s = 1; s <= N + 6; s++) {
+            lrp_insdel_result r = run(map, s, 5, &m);
+            CHECK(r.n == (N + s - 1) / s, "step %d: n = %d", s, r.n);
+            CHECK(NEAR(r.ins_auc, expected_auc(s, reversed, 0)), "step %d rev %d: ins %.17g",
+                  s, reversed, r.ins_auc);
+            CHECK(NEAR(r.del_auc, expected_auc(s, reversed, 1)), "step %d rev %d: del %.17g",
+                  s, reversed, r.del_auc);
+            lrp_insdel_result_free(&r);
+        }
+    }
+}
+
+/* Ties are included: a constant map keeps every pixel from k = 0; half of R
+ * tied with 8 pixels outside it shows exactly that half until rank 16. */
+static void test_ties(void)
+{
+    float map[N];
+    region_model m;
+    for (int p = 0; p < N; p++)
+        map[p] = 0.5f;
+    lrp_insdel_result r = run(map, 4, 7, &m);
+    for (int k = 0; k < r.n; k++)
+        CHECK(r.ins[k] == 1.0 && r.del[k] == 0.0, "constant map, point %d: %g %g", k,
+              r.ins[k], r.del[k]);
+    lrp_insdel_result_free(&r);
+
+    for (int p = 0; p < N; p++) /* R's top half and 8 pixels of row 0: 1; R's rest: 0.5 */
+        map[p] = in_region(p) ? (p / W < R0 + 2 ? 1.0f : 0.5f) : (p < 8 ? 1.0f : 0.0f);
+    r = run(map, 4, 7, &m);
+    CHECK(r.n == 16, "n = %d", r.n);
+    for (int k = 0; k < r.n; k++) {
+        double want = k < 3 ? 0.5 : 1.0;
+        CHECK(r.ins[k] == want && r.del[k] == 1.0 - want, "tied map, point %d: %g %g", k,
+              r.ins[k], r.del[k]);
+    }
+    lrp_insdel_result_free(&r);
+}
+
+/* One input per call or seven or all at once: the same numbers. */
+static void test_batches(void)
+{
+    float map[N];
+    region_model m;
+    for (int p = 0; p < N; p++)
+        map[p] = (float)((p * 37) % 13); /* many ties */
+    lrp_insdel_result a = run(map, 3, 1, &m);
+    CHECK(m.max_b == 1 && m.calls == 2 * a.n, "batch 1: %d calls, max %d", m.calls, m.max_b);
+    lrp_insdel_result b = run(map, 3, 7, &m);
+    CHECK(m.max_b == 7 && m.calls == (2 * b.n + 6) / 7, "batch 7: %d calls", m.calls);
+    lrp_insdel_result c = run(map, 3, 1000, &m);
+    CHECK(m.calls == 1 && m.max_b == 2 * c.n, "batch 1000: %d calls of %d", m.calls, m.max_b);
+    CHECK(a.n == b.n && a.n == c.n, "n %d %d %d", a.n, b.n, c.n);
+    CHECK(!memcmp(a.ins, b.ins, sizeof *a.ins * (size_t)a.n) &&
+          !memcmp(a.del, b.del, sizeof *a.del * (size_t)a.n) &&
+          !memcmp(a.ins, c.ins, sizeof *a.ins * (size_t)a.n) &&
+          !memcmp(a.del, c.del, sizeof *a.del * (size_t)a.n), "curves differ by batch size");
+    CHECK(a.ins_auc == b.ins_auc && a.del_auc == c.del_auc, "AUCs differ by batch size");
+    lrp_insdel_result_free(&a);
+    lrp_insdel_result_free(&b);
+    lrp_insdel_result_free(&c);
+}
+
+static lrp_status count_prob(void *ctx, const float *batch, int b, int label, float *prob,
+                             lrp_error *err)
+{
+    for (int i = 0; i < b; i++)
+        prob[i] = 0.5f;
+    return LRP_OK;
+}
+
+/* step 0 = ceil(N / 100); cfg NULL = the defaults. */
+static void test_default_step(void)
+{
+    static const struct { int h, w, n; } cases[] = {
+        {8, 8, 64}, {10, 15, 75}, {7, 7, 49}, {224, 224, 100}, {30, 40, 100}, {101, 1, 51},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t hw = (size_t)cases[i].h * (size_t)cases[i].w;
+        float *img = calloc(hw, sizeof *img), *map = calloc(hw, sizeof *map);
+        float m0 = 0.5f, s0 = 0.25f;
+        lrp_insdel_config cfg = {0, 64};
+        lrp_insdel_result r;
+        lrp_error err = {0};
+        lrp_status st = lrp_insdel_run(img, 1, cases[i].h, cases[i].w, &m0, &s0, map, 0,
+                                       i % 2 ? NULL : &cfg, count_prob, NULL, &r, &err);
+        CHECK(st == LRP_OK && r.n == cases[i].n, "%dx%d: n = %d, want %d (%s)", cases[i].h,
+              cases[i].w, r.n, cases[i].n, err.message);
+        CHECK(NEAR(r.ins_auc, 0.5) && NEAR(r.del_auc, 0.5), "flat AUC %g", r.ins_auc);
+        lrp_insdel_result_free(&r);
+        free(img);
+        free(map);
+    }
+}
+
+static void test_errors(void)
+{
+    float map[N], bad_std[C] = {0.2f, 0.0f, 0.2f};
+    region_model m;
+    lrp_insdel_result r;
+    lrp_error err = {0};
+    ranked_map(map, 0);
+    region_model_init(&m);
+    lrp_insdel_config cfg = {4, 2};
+    /* region_prob fails for labels other than 3: the status comes back, res is empty */
+    lrp_status st = lrp_insdel_run(image01, C, H, W, mean3, std3, map, 2, &cfg, region_prob, &m,
+                                   &r, &err);
+    CHECK(st == LRP_ERR_ARG && r.ins == NULL && r.n == 0, "fn failure: %d", st);
+    st = lrp_insdel_run(image01, C, H, W, mean3, bad_std, map, 3, &cfg, region_prob, &m, &r,
+                        &err);
+    CHECK(st == LRP_ERR_ARG && strstr(err.message, "channel 1"), "std 0: %s", err.message);
+    lrp_insdel_config bad_cfgs[] = {{-1, 2}, {4, 0}};
+    for (int i = 0; i < 2; i++) {
+        st = lrp_insdel_run(image01, C, H, W, mean3, std3, map, 3, &bad_cfgs[i], region_prob,
+                            &m, &r, &err);
+        CHECK(st == LRP_ERR_ARG, "bad config %d accepted", i);
+    }
+    map[5] = NAN;
+    st = lrp_insdel_run(image01, C, H, W, mean3, std3, map, 3, &cfg, region_prob, &m, &r, &err);
+    CHECK(st == LRP_ERR_ARG && strstr(err.message, "pixel 5"), "NaN map: %s", err.message);
+    lrp_insdel_result_free(NULL);
+    CHECK(lrp_insdel_auc((double[]){0.25}, 1) == 0.25, "auc of one point");
+    CHECK(NEAR(lrp_insdel_auc((double[]){0, 1, 0.5}, 3), (1.5 - 0.25) / 2), "auc of three");
+}
+
+static void test_stats(void)
+{
+    double mean, se;
+    lrp_mean_se((double[]){1, 2, 3, 4}, 4, &mean, &se);
+    CHECK(NEAR(mean, 2.5) && NEAR(se, sqrt(5.0 / 3) / 2), "mean %g se %g", mean, se);
+    lrp_mean_se((double[]){1e9 + 1, 1e9 + 3}, 2, &mean, &se);
+    CHECK(NEAR(mean, 1e9 + 2) && NEAR(se, 1.0), "offset: mean %.17g se %.17g", mean, se);
+    lrp_mean_se((double[]){7}, 1, &mean, &se);
+    CHECK(mean == 7 && se == 0, "one value: %g %g", mean, se);
+    lrp_mean_se(NULL, 0, &mean, &se);
+    CHECK(mean == 0 && se == 0, "no values: %g %g", mean, se);
+}
+
+static char *read_all(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = calloc((size_t)n + 1, 1);
+    *size = fread(buf, 1, (size_t)n, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_svg(const char *dir)
+{
+    double ins_a[5] = {0.1, 0.5, 0.8, 0.9, 0.9}, del_a[5] = {0.7, 0.2, 0.05, 0.02, 0.02};
+    double ins_b[3] = {0.2, 0.4, 0.9}, del_b[4] = {0.8, 0.6, 0.3, 0.02}, one[1] = {0.9};
+    lrp_curve_method methods[] = {
+        {"otsuki2024+hq", ins_a, 5, del_a, 5, 0.6625, 0.1325},
+        {"grad-cam & <friends>", ins_b, 3, del_b, 4, 0.475, 0.52},
+        {"random", one, 1, one, 1, 0.9, 0.9},
+    };
+    lrp_curve_set set = {"ResNet \"test\": insertion & deletion", 3, methods};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/test-insdel-curves.svg", dir);
+    lrp_error err = {0};
+    CHECK(lrp_curves_svg_write(path, &set, &err) == LRP_OK, "svg: %s", err.message);
+    size_t n1 = 0, n2 = 0;
+    char *a = read_all(path, &n1);
+    CHECK(a && !strncmp(a, "<svg", 4), "svg: does not start with <svg");
+    if (a) {
+        CHECK(strstr(a, "otsuki2024+hq 0.662") || strstr(a, "otsuki2024+hq 0.663"),
+              "label of method 0 missing");
+        CHECK(strstr(a, "grad-cam &amp; &lt;friends&gt; 0.475"), "escaped name missing");
+        CHECK(strstr(a, "random 0.900"), "label of method 2 missing");
+        CHECK(!strstr(a, "nan") && !strstr(a, "inf"), "svg has a nan");
+        CHECK(strstr(a, "</svg>\n") && !strstr(a, "<script"), "svg is not closed");
+    }
+    CHECK(lrp_curves_svg_write(path, &set, &err) == LRP_OK, "svg again: %s", err.message);
+    char *b = read_all(path, &n2);
+    CHECK(a && b && n1 == n2 && !memcmp(a, b, n1), "svg bytes differ between runs");
+    free(a);
+    free(b);
+    del_b[2] = NAN;
+    CHECK(lrp_curves_svg_write(path, &set, &err) == LRP_ERR_ARG &&
+          strstr(err.message, "grad-cam"), "NaN curve accepted: %s", err.message);
+}
+
+int main(int argc, char **argv)
+{
+    test_step16();
+    test_step5();
+    test_all_steps();
+    test_ties();
+    test_batches();
+    test_default_step();
+    test_errors();
+    test_stats();
+    test_svg(argc > 1 ? argv[1] : ".");
+    if (failures)
+        fprintf(stderr, "%d check(s) failed\n", failures);
+    return failures ? 1 : 0;
+}
