@@ -39,5 +39,6 @@ lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err);
 int cmd_inspect(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
 
 #endif

@@ -156,8 +156,7 @@ static int rule_option(const char *name, const char *value, explain_opts *o)
     return CLI_OK;
 }
 
-/* Options about images and pictures. */
-static int image_option(const char *name, const char *value, explain_opts *o)
+int cli_image_option(const char *name, const char *value, explain_opts *o)
 {
     if (strcmp(name, "--resize") == 0 && !parse_int(value, 1, 65536, &o->resize))
         return bad_value(name, value, "a size in pixels");
@@ -211,7 +210,7 @@ static int take_option(cli_args *a, explain_opts *o, bool tensors, int *status)
         if (*status)
             return 1;
         int st = rule_option(valued[k], value, o);
-        *status = st < 0 ? image_option(valued[k], value, o) : st;
+        *status = st < 0 ? cli_image_option(valued[k], value, o) : st;
         return 1;
     }
     if (cli_is(arg, "--json"))

@@ -30,6 +30,13 @@ typedef struct explain_opts {
     int threads; /* 0 = all cores */
 } explain_opts;
 
+/* One option about images or pictures (--resize, --crop, --mean, --std,
+ * --labels, --colormap, ...) into o; CLI_BAD_INPUT for a bad value. */
+int cli_image_option(const char *name, const char *value, explain_opts *o);
+
+/* The output folder exists (made when missing) and takes files. */
+lrp_status cli_check_out_dir(const char *dir, lrp_error *err);
+
 /* --input-tensor: relevance of a preprocessed (N,C,H,W) tensor. */
 int cli_explain_tensor(const explain_opts *o, lrp_model *m);
 /* Image files: heatmaps, overlays and report.json into o->out_dir. */

@@ -114,8 +114,7 @@ static lrp_status run_workers(run *r, lrp_explainer *e, int n, lrp_error *err)
     return started > 0 ? LRP_OK : st; /* the threads that started did all the work */
 }
 
-/* The output folder exists (made when missing) and takes files. */
-static lrp_status check_out_dir(const char *dir, lrp_error *err)
+lrp_status cli_check_out_dir(const char *dir, lrp_error *err)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return lrp_error_set(err, LRP_ERR_IO, "%s: cannot create the output directory: %s", dir,
@@ -251,7 +250,7 @@ int cli_explain_images(const explain_opts *o, lrp_model *m)
     cli_inputs in = {0};
     if (image_setup_init(&setup, o, m, &err) ||
         cli_inputs_expand(o->inputs, o->n_inputs, &in, &err) ||
-        (o->out_dir && check_out_dir(o->out_dir, &err))) {
+        (o->out_dir && cli_check_out_dir(o->out_dir, &err))) {
         image_setup_free(&setup);
         cli_inputs_free(&in);
         return cli_fail(&err);

@@ -209,30 +209,6 @@ static lrp_status explain_topk(job *jb, lrp_error *err)
     return st;
 }
 
-static lrp_status preprocess(job *jb, const lrp_image *img, lrp_error *err)
-{
-    const lrp_preprocess *p = &jb->s->pre;
-    int h, w;
-    lrp_status st = lrp_preprocess_size(p, img->width, img->height, &h, &w, err);
-    if (st)
-        return st;
-    jb->x = (lrp_array){.rank = 4, .dims = {1, p->channels, h, w}};
-    jb->x.data = malloc(lrp_array_count(&jb->x) * sizeof(float));
-    if (!jb->x.data)
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
-    return lrp_preprocess_run(img, p, jb->x.data, &jb->display, err);
-}
-
-/* Decode (messages name the file) and preprocess (they do not). */
-static lrp_status load(job *jb, lrp_error *err)
-{
-    lrp_image img = {0};
-    lrp_status st = lrp_image_load(jb->in->path, &img, err);
-    if (st == LRP_OK && (st = preprocess(jb, &img, err)))
-        lrp_error_prefix(err, "%s", jb->in->path);
-    lrp_image_free(&img);
-    return st;
-}
 
 void image_job_run(const image_setup *s, lrp_explainer *e, const cli_input *in,
                    image_result *res)
@@ -242,8 +218,9 @@ void image_job_run(const image_setup *s, lrp_explainer *e, const cli_input *in,
     job jb = {.s = s, .in = in, .e = e, .res = res};
     jb.lines = open_memstream(&res->line, &line_size);
     jb.json = open_memstream(&res->json_lines, &json_size);
-    lrp_status st = jb.lines && jb.json ? load(&jb, &err)
-                                        : lrp_error_set(&err, LRP_ERR_NOMEM, "out of memory");
+    lrp_status st = jb.lines && jb.json
+                        ? image_setup_load(s, in->path, &jb.x, &jb.display, &err)
+                        : lrp_error_set(&err, LRP_ERR_NOMEM, "out of memory");
     if (st == LRP_OK)
         st = explain_topk(&jb, &err);
     if (jb.lines)

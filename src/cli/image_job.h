@@ -5,6 +5,7 @@
 
 #include "cli/explain.h"
 #include "cli/inputs.h"
+#include "io/image.h"
 #include "io/preprocess.h"
 
 typedef struct image_setup {
@@ -17,6 +18,12 @@ typedef struct image_setup {
 
 lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_model *m,
                             lrp_error *err);
+
+/* Decodes and preprocesses one image: x (1, C, H, W) normalized, display
+ * the cropped image (H, W, 3) in [0,1]; both the caller's. Messages name
+ * the file. */
+lrp_status image_setup_load(const image_setup *s, const char *path, lrp_array *x,
+                            lrp_image *display, lrp_error *err);
 void image_setup_free(image_setup *s);
 
 typedef struct image_result {

@@ -8,6 +8,7 @@
 
 #include "cli/image_job.h"
 #include "io/file.h"
+#include "io/image.h"
 #include "util/error.h"
 
 /* "a,b,c" (or one value for every channel) into out[channels]. */
@@ -175,4 +176,36 @@ void image_setup_free(image_setup *s)
     free(s->labels);
     free(s->label_text);
     memset(s, 0, sizeof *s);
+}
+
+static lrp_status preprocess(const image_setup *s, const lrp_image *img, lrp_array *x,
+                             lrp_image *display, lrp_error *err)
+{
+    const lrp_preprocess *p = &s->pre;
+    int h, w;
+    lrp_status st = lrp_preprocess_size(p, img->width, img->height, &h, &w, err);
+    if (st)
+        return st;
+    *x = (lrp_array){.rank = 4, .dims = {1, p->channels, h, w}};
+    x->data = malloc(lrp_array_count(x) * sizeof(float));
+    if (!x->data)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    return lrp_preprocess_run(img, p, x->data, display, err);
+}
+
+lrp_status image_setup_load(const image_setup *s, const char *path, lrp_array *x,
+                            lrp_image *display, lrp_error *err)
+{
+    lrp_image img = {0};
+    memset(x, 0, sizeof *x);
+    memset(display, 0, sizeof *display);
+    lrp_status st = lrp_image_load(path, &img, err); /* its messages name the file */
+    if (st == LRP_OK && (st = preprocess(s, &img, x, display, err)))
+        lrp_error_prefix(err, "%s", path); /* preprocessing knows no file name */
+    lrp_image_free(&img);
+    if (st) {
+        lrp_array_free(x);
+        lrp_image_free(display);
+    }
+    return st;
 }

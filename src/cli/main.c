@@ -15,6 +15,7 @@ static const char usage[] =
     "  forward MODEL.onnx        run the model on an (N,C,H,W) float32 .npy\n"
     "  explain MODEL.onnx        LRP relevance of the input, with a per-node\n"
     "                            conservation report\n"
+    "  evaluate MODEL.onnx       Insertion/Deletion scores of explanation methods\n"
     "\n"
     "  onnx-lrp <command> --help   options of one command\n"
     "  onnx-lrp --version          print the version\n"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
         return cmd_forward(argc - 1, argv + 1);
     if (strcmp(cmd, "explain") == 0)
         return cmd_explain(argc - 1, argv + 1);
+    if (strcmp(cmd, "evaluate") == 0)
+        return cmd_evaluate(argc - 1, argv + 1);
     fprintf(stderr, "onnx-lrp: unknown command '%s'\n\n%s", cmd, usage);
     return CLI_BAD_INPUT;
 }

@@ -1,0 +1,38 @@
+/* onnx-lrp evaluate: the methods compared, and what is recorded per image. */
+#ifndef LRP_CLI_EVALUATE_H
+#define LRP_CLI_EVALUATE_H
+
+#include "cli/image_job.h"
+#include "eval/insdel.h"
+
+/* One method on --methods: "random", or PRESET[:SPLIT][+hq]. */
+typedef struct eval_method {
+    char name[96];        /* as the user wrote it */
+    bool random;          /* the floor: a seeded random map */
+    bool quantize;        /* +hq: the paper's heat quantization (8 levels) */
+    bool lrp;             /* reports a conservation error */
+    lrp_explainer *e;     /* NULL for random */
+    double *ins, *del;    /* per image: the AUCs */
+    double *cons;         /* per image: conservation error (lrp methods) */
+    double *ins_curve, *del_curve; /* sums over images, n_points each */
+    int n_points;
+} eval_method;
+
+typedef struct eval_run {
+    const char *model;
+    const char *out_dir;
+    eval_method *methods;
+    int n_methods;
+    char **files; /* per image evaluated */
+    int *label, *predicted;
+    int n_images; /* evaluated so far */
+    int step;     /* pixels per step as used */
+    const image_setup *setup;
+} eval_run;
+
+/* The table on stdout; evaluate.json and curves.svg into out_dir. */
+void eval_print_table(const eval_run *r);
+lrp_status eval_write_json(const eval_run *r, const char *path, lrp_error *err);
+lrp_status eval_write_curves(const eval_run *r, const char *path, lrp_error *err);
+
+#endif
