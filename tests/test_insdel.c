@@ -10,17 +10,8 @@
 #include "eval/insdel.h"
 #include "eval/stats.h"
 
-static int failures;
+#include "check.h"
 
-#define CHECK(cond, ...)                                                                 \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                              \
-            fprintf(stderr, __VA_ARGS__);                                                \
-            fprintf(stderr, "\n");                                                       \
-            failures++;                                                                  \
-        }                                                                                \
-    } while (0)
 
 #define NEAR(a, b) (fabs((a) - (b)) <= 1e-12)
 
