@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "io/npy.h"
 #include "util/error.h"
@@ -82,4 +83,33 @@ lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err)
     memcpy(out->dims, npy.dims, sizeof out->dims);
     out->data = npy.data; /* ownership moves to the array */
     return LRP_OK;
+}
+
+double cli_median(double *v, int n)
+{
+    for (int i = 1; i < n; i++) /* insertion sort: n is a repeat count */
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double cli_peak_rss_mib(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0.0;
+    return (double)ru.ru_maxrss / 1024.0; /* Linux: KiB */
+}
+
+bool cli_parse_count(const char *s, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || v < 1 || v > 100000)
+        return false;
+    *out = (int)v;
+    return true;
 }

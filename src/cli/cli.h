@@ -33,6 +33,13 @@ bool cli_is(const char *arg, const char *name);
 /* For "--name VALUE" or "--name=VALUE": stores VALUE, advances. */
 bool cli_value(cli_args *a, const char *name, const char **value, int *status);
 
+/* A whole number from 1 to 100000 ("4"), for counts on the command line. */
+bool cli_parse_count(const char *s, int *out);
+/* The median of v (n >= 1; v is reordered). */
+double cli_median(double *v, int n);
+/* This process's peak resident memory so far, in MiB. */
+double cli_peak_rss_mib(void);
+
 /* Reads a float32 .npy of rank 4 (N,C,H,W) into an lrp_array. */
 lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err);
 

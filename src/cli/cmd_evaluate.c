@@ -50,16 +50,6 @@ typedef struct eval_opts {
     int limit, step, batch;
 } eval_opts;
 
-static bool parse_count(const char *s, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end || v < 1 || v > 100000000)
-        return false;
-    *out = (int)v;
-    return true;
-}
-
 static int parse(int argc, char **argv, eval_opts *o)
 {
     static const char *const image_valued[] = {"--resize", "--crop", "--mean", "--std",
@@ -91,7 +81,7 @@ static int parse(int argc, char **argv, eval_opts *o)
                        : strstr(arg, "step") ? &o->step
                        : strstr(arg, "batch") ? &o->batch
                                              : &o->img.threads;
-            if (!status && !parse_count(v, dst))
+            if (!status && !cli_parse_count(v, dst))
                 return cli_usage_error("evaluate", "%s takes a positive count, not '%s'", arg, v);
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage_error("evaluate", "unknown option '%s'", arg);

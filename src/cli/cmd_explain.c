@@ -56,6 +56,8 @@ static const char help[] =
     "  --relevance-out R.npy   write the input relevance, float32 (N,C,H,W)\n"
     "  --threads N             BLAS threads (default: all cores; 1 gives the same\n"
     "                          bits as image mode)\n"
+    "  --repeat N              explain N times; forward_ms and explain_ms in the\n"
+    "                          JSON are medians (benchmarks)\n"
     "\n"
     "report:\n"
     "  --json                  one JSON object per explanation and line: target,\n"
@@ -179,6 +181,8 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
         return bad_value(name, value, "a count from 1 to 1000");
     if (strcmp(name, "--threads") == 0 && !parse_int(value, 1, 256, &o->threads))
         return bad_value(name, value, "a thread count from 1 to 256");
+    if (strcmp(name, "--repeat") == 0 && !parse_int(value, 1, 1000, &o->repeat))
+        return bad_value(name, value, "a count from 1 to 1000");
     if (strcmp(name, "--output-dir") == 0 || strcmp(name, "-o") == 0)
         o->out_dir = value;
     if (strcmp(name, "--input-tensor") == 0)
@@ -190,7 +194,7 @@ static const char *const valued[] = {
     "--preset", "--split", "--init", "--target", "--epsilon", "--gamma", "--alpha", "--beta",
     "--check-conservation", "--resize", "--crop", "--mean", "--std", "--labels", "--colormap",
     "--overlay-alpha", "--quantize", "--topk", "--threads", "--output-dir", "-o",
-    "--input-tensor"};
+    "--input-tensor", "--repeat"};
 
 /* --relevance-out takes a path in tensor mode and is a flag with images. */
 static bool tensor_mode(int argc, char **argv)
@@ -277,7 +281,8 @@ int cli_check_conservation(const lrp_report *rep, int i, double tol, const char 
     return CLI_NOT_CONSERVED;
 }
 
-static void print_image(const lrp_report *rep, int i, const lrp_explainer *e, bool json)
+static void print_image(const lrp_report *rep, int i, const lrp_explainer *e, bool json,
+                        const double ms[2])
 {
     if (!json) {
         lrp_image_report ir = lrp_report_image(rep, i);
@@ -290,9 +295,33 @@ static void print_image(const lrp_report *rep, int i, const lrp_explainer *e, bo
     lrp_json_begin_object(&j);
     lrp_json_key(&j, "image");
     lrp_json_int(&j, i);
-    cli_json_image_fields(&j, rep, i, e);
+    cli_json_image_fields(&j, rep, i, e, ms[0], ms[1]);
+    lrp_json_key(&j, "peak_rss_mib");
+    lrp_json_double(&j, cli_peak_rss_mib());
     lrp_json_end_object(&j);
     fputc('\n', stdout);
+}
+
+/* Explains x 'repeat' times (benchmarks); ms = median forward and
+ * explain times; *r and *rep are the last run's. */
+static lrp_status timed_explain(lrp_explainer *e, const lrp_array *x, int repeat, lrp_array *r,
+                                lrp_report **rep, double ms[2], lrp_error *err)
+{
+    double fwd[1000], lrp[1000];
+    int runs = repeat < 1 ? 1 : repeat > 1000 ? 1000 : repeat;
+    for (int i = 0; i < runs; i++) {
+        lrp_array_free(r);
+        lrp_report_free(*rep);
+        *rep = NULL;
+        lrp_status st = lrp_explain(e, x, r, rep, err);
+        if (st)
+            return st;
+        fwd[i] = lrp_report_forward_ms(*rep);
+        lrp[i] = lrp_report_explain_ms(*rep);
+    }
+    ms[0] = cli_median(fwd, runs);
+    ms[1] = cli_median(lrp, runs);
+    return LRP_OK;
 }
 
 int cli_explain_tensor(const explain_opts *o, lrp_model *m)
@@ -304,14 +333,15 @@ int cli_explain_tensor(const explain_opts *o, lrp_model *m)
     lrp_array x = {0}, r = {0};
     lrp_report *rep = NULL;
     int status = CLI_OK;
+    double ms[2];
     if (lrp_explainer_new(m, &o->config, &e, &err) || cli_read_input(o->input_tensor, &x, &err) ||
-        lrp_explain(e, &x, &r, &rep, &err) ||
+        timed_explain(e, &x, o->repeat, &r, &rep, ms, &err) ||
         (o->relevance_out &&
          lrp_npy_write(o->relevance_out, LRP_NPY_FLOAT32, r.rank, r.dims, r.data, &err))) {
         status = cli_fail(&err);
     } else {
         for (int i = 0; i < lrp_report_images(rep); i++)
-            print_image(rep, i, e, o->json);
+            print_image(rep, i, e, o->json, ms);
         for (int i = 0; o->check_tol >= 0 && i < lrp_report_images(rep) && !status; i++) {
             char what[32];
             snprintf(what, sizeof what, "image %d", i);

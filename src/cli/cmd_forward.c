@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "io/json.h"
 #include "io/npy.h"
+#include "blas/gemm.h"
 #include "util/clock.h"
 
 static const char help[] =
@@ -19,7 +20,9 @@ static const char help[] =
     "  --input-tensor X.npy    the input batch (required)\n"
     "  --output-tensor Y.npy   write the first graph output as float32 .npy\n"
     "  --json                  print one JSON object (load_ms, forward_ms,\n"
-    "                          output_shape, images[].top5) instead of text\n";
+    "                          peak_rss_mib, output_shape, images[].top5)\n"
+    "  --repeat N              run N times; forward_ms is the median (benchmarks)\n"
+    "  --threads N             BLAS threads (default: all cores)\n";
 
 typedef struct ranked {
     int cls;
@@ -64,6 +67,8 @@ static void print_results(const lrp_array *y, bool probabilities, bool json, dou
         lrp_json_double(&j, load_ms);
         lrp_json_key(&j, "forward_ms");
         lrp_json_double(&j, forward_ms);
+        lrp_json_key(&j, "peak_rss_mib");
+        lrp_json_double(&j, cli_peak_rss_mib());
         lrp_json_key(&j, "output_shape");
         lrp_json_begin_array(&j);
         for (int i = 0; i < y->rank; i++)
@@ -120,6 +125,7 @@ static bool probabilities(const lrp_model *m)
 typedef struct forward_opts {
     const char *model, *input, *output;
     bool json;
+    int repeat, threads;
 } forward_opts;
 
 static int parse(int argc, char **argv, forward_opts *o)
@@ -127,7 +133,7 @@ static int parse(int argc, char **argv, forward_opts *o)
     cli_args a = {argc, argv, 1};
     int status = CLI_OK;
     for (; a.i < argc && status == CLI_OK; a.i++) {
-        const char *arg = argv[a.i];
+        const char *arg = argv[a.i], *value = NULL;
         if (cli_is(arg, "--help") || cli_is(arg, "-h")) {
             fputs(help, stdout);
             return -1;
@@ -135,6 +141,12 @@ static int parse(int argc, char **argv, forward_opts *o)
             o->json = true;
         } else if (cli_value(&a, "--input-tensor", &o->input, &status) ||
                    cli_value(&a, "--output-tensor", &o->output, &status)) {
+        } else if (cli_value(&a, "--repeat", &value, &status)) {
+            if (!status && !cli_parse_count(value, &o->repeat))
+                return cli_usage_error("forward", "--repeat takes a positive count");
+        } else if (cli_value(&a, "--threads", &value, &status)) {
+            if (!status && !cli_parse_count(value, &o->threads))
+                return cli_usage_error("forward", "--threads takes a positive count");
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage_error("forward", "unknown option '%s'", arg);
         } else if (o->model) {
@@ -148,27 +160,46 @@ static int parse(int argc, char **argv, forward_opts *o)
     return status;
 }
 
+/* Runs the forward pass o->repeat times; *ms = the median time. */
+static lrp_status timed_forward(lrp_model *m, const forward_opts *o, const lrp_array *x,
+                                lrp_array *y, double *ms, lrp_error *err)
+{
+    double times[1000];
+    int runs = o->repeat < 1000 ? o->repeat : 1000;
+    for (int i = 0; i < runs; i++) {
+        lrp_array_free(y);
+        double t = lrp_now_ms();
+        lrp_status st = lrp_model_forward(m, x, y, err);
+        times[i] = lrp_now_ms() - t;
+        if (st)
+            return st;
+    }
+    *ms = cli_median(times, runs);
+    return LRP_OK;
+}
+
 int cmd_forward(int argc, char **argv)
 {
-    forward_opts o = {0};
+    forward_opts o = {.repeat = 1};
     int status = parse(argc, argv, &o);
     if (status)
         return status < 0 ? CLI_OK : status;
     lrp_error err = {0};
     lrp_model *m = NULL;
     lrp_array x = {0}, y = {0};
-    double t0 = lrp_now_ms();
+    double t0 = lrp_now_ms(), forward_ms = 0.0;
+    if (o.threads)
+        lrp_blas_set_threads(o.threads);
     if (lrp_model_load(o.model, &m, &err))
         return cli_fail(&err);
-    double t1 = lrp_now_ms();
-    if (cli_read_input(o.input, &x, &err) || lrp_model_forward(m, &x, &y, &err)) {
+    double load_ms = lrp_now_ms() - t0;
+    if (cli_read_input(o.input, &x, &err) || timed_forward(m, &o, &x, &y, &forward_ms, &err)) {
         status = cli_fail(&err);
     } else {
-        double t2 = lrp_now_ms();
         if (o.output && lrp_npy_write(o.output, LRP_NPY_FLOAT32, y.rank, y.dims, y.data, &err))
             status = cli_fail(&err);
         else
-            print_results(&y, probabilities(m), o.json, t1 - t0, t2 - t1);
+            print_results(&y, probabilities(m), o.json, load_ms, forward_ms);
     }
     lrp_array_free(&x);
     lrp_array_free(&y);

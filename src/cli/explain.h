@@ -28,6 +28,7 @@ typedef struct explain_opts {
     int quantize; /* levels; 0 = off */
     int topk;
     int threads; /* 0 = all cores */
+    int repeat;  /* tensor mode: runs timed, medians reported */
 } explain_opts;
 
 /* One option about images or pictures (--resize, --crop, --mean, --std,
@@ -42,8 +43,10 @@ int cli_explain_tensor(const explain_opts *o, lrp_model *m);
 /* Image files: heatmaps, overlays and report.json into o->out_dir. */
 int cli_explain_images(const explain_opts *o, lrp_model *m);
 
-/* The fields of image i's JSON object (the caller opens and closes it). */
-void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_explainer *e);
+/* The fields of image i's JSON object (the caller opens and closes it);
+ * the timings are the report's, or medians over repeated runs. */
+void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_explainer *e,
+                           double forward_ms, double explain_ms);
 
 /* Exit 3 (CLI_NOT_CONSERVED) when image i of rep does not conserve
  * within tol, naming the first node whose leak exceeds it; 'what' names

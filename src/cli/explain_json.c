@@ -52,7 +52,8 @@ static void leaks(lrp_json *j, const lrp_report *rep, int i)
     lrp_json_end_array(j);
 }
 
-void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_explainer *e)
+void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_explainer *e,
+                           double forward_ms, double explain_ms)
 {
     lrp_image_report ir = lrp_report_image(rep, i);
     lrp_json_key(j, "preset");
@@ -73,9 +74,9 @@ void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_
     lrp_json_key(j, "conservation_error");
     lrp_json_double(j, ir.conservation_error);
     lrp_json_key(j, "forward_ms");
-    lrp_json_double(j, lrp_report_forward_ms(rep));
+    lrp_json_double(j, forward_ms);
     lrp_json_key(j, "explain_ms");
-    lrp_json_double(j, lrp_report_explain_ms(rep));
+    lrp_json_double(j, explain_ms);
     residual_adds(j, rep, i);
     leaks(j, rep, i);
 }

@@ -112,7 +112,8 @@ static char *explanation_json(const job *jb, const lrp_report *rep, int rank,
     lrp_json_string(&j, class_name(jb->s, ir.target, name, sizeof name));
     lrp_json_key(&j, "probability");
     lrp_json_double(&j, probability(&ir));
-    cli_json_image_fields(&j, rep, 0, jb->e);
+    cli_json_image_fields(&j, rep, 0, jb->e, lrp_report_forward_ms(rep),
+                          lrp_report_explain_ms(rep));
     lrp_json_key(&j, "outputs");
     lrp_json_begin_object(&j);
     const char *keys[3] = {"heatmap", "overlay", "relevance"};
