@@ -273,13 +273,15 @@ static void image01_from_display(const lrp_image *d, int c, float *out)
             out[(size_t)ch * hw + p] = d->data[p * 3 + (size_t)ch];
 }
 
-static int argmax_class(lrp_model *m, const lrp_array *x, lrp_error *err)
+/* The predicted class; *classes gets the number of classes. -1 on error. */
+static int argmax_class(lrp_model *m, const lrp_array *x, int *classes, lrp_error *err)
 {
     lrp_array y = {0};
     if (lrp_model_forward(m, x, &y, err))
         return -1;
-    int best = 0, classes = (int)lrp_array_count(&y);
-    for (int k = 1; k < classes; k++)
+    int best = 0;
+    *classes = (int)lrp_array_count(&y);
+    for (int k = 1; k < *classes; k++)
         best = y.data[k] > y.data[best] ? k : best;
     lrp_array_free(&y);
     return best;
@@ -291,6 +293,8 @@ typedef struct eval_ctx {
     lrp_model *m;
 } eval_ctx;
 
+/* Every method's curves for one image; added to the sums only when all of
+ * them succeeded, so a failing image leaves no trace in the means. */
 static lrp_status score_methods(eval_ctx *ec, int index, const lrp_array *x, const float *img01,
                                 int label, lrp_error *err)
 {
@@ -300,22 +304,25 @@ static lrp_status score_methods(eval_ctx *ec, int index, const lrp_array *x, con
     forward_ctx fctx = {ec->m, c, h, w};
     lrp_insdel_config cfg = {.step = ec->o->step, .max_batch = ec->o->batch};
     float *map = malloc((size_t)h * (size_t)w * sizeof *map);
-    lrp_status st = map ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    lrp_insdel_result *res = calloc((size_t)r->n_methods, sizeof *res);
+    lrp_status st = map && res ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     for (int k = 0; st == LRP_OK && k < r->n_methods; k++) {
         eval_method *em = &r->methods[k];
-        lrp_insdel_result res = {0};
         st = method_map(em, index, k, x, label, map, err);
         if (st == LRP_OK && em->quantize)
             lrp_heat_quantize(map, (size_t)h * (size_t)w, 8);
         if (st == LRP_OK)
             st = lrp_insdel_run(img01, c, h, w, p->mean, p->std, map, label, &cfg,
-                                batch_probability, &fctx, &res, err);
-        if (st == LRP_OK && (st = add_curves(em, &res, err)) == LRP_OK) {
-            em->ins[index] = res.ins_auc;
-            em->del[index] = res.del_auc;
-        }
-        lrp_insdel_result_free(&res);
+                                batch_probability, &fctx, &res[k], err);
     }
+    for (int k = 0; st == LRP_OK && k < r->n_methods; k++)
+        if ((st = add_curves(&r->methods[k], &res[k], err)) == LRP_OK) {
+            r->methods[k].ins[index] = res[k].ins_auc;
+            r->methods[k].del[index] = res[k].del_auc;
+        }
+    for (int k = 0; res && k < r->n_methods; k++)
+        lrp_insdel_result_free(&res[k]);
+    free(res);
     free(map);
     return st;
 }
@@ -329,12 +336,15 @@ static lrp_status evaluate_image(eval_ctx *ec, const char *path, lrp_error *err)
     lrp_status st = image_setup_load(r->setup, path, &x, &display, err);
     if (st)
         return st;
-    int c = (int)x.dims[1];
+    int c = (int)x.dims[1], classes = 0;
     float *img01 = malloc(lrp_array_count(&x) * sizeof *img01);
-    int predicted = img01 ? argmax_class(ec->m, &x, err) : -1;
+    int predicted = img01 ? argmax_class(ec->m, &x, &classes, err) : -1;
     int label = csv_label(ec->o->labels_csv, path);
     if (!img01 || predicted < 0) {
         st = img01 ? err->status : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    } else if (label >= classes) {
+        st = lrp_error_set(err, LRP_ERR_SHAPE, "%s: label %d in %s is out of range: the model "
+                           "has %d classes", path, label, ec->o->labels_csv, classes);
     } else {
         image01_from_display(&display, c, img01);
         int i = r->n_images;
@@ -438,8 +448,8 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup, cli_in
 int cmd_evaluate(int argc, char **argv)
 {
     eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH};
-    o.img = (explain_opts){.check_tol = -1.0, .resize = -1, .crop_h = -1, .crop_w = -1,
-                           .topk = 1};
+    o.img = (explain_opts){.command = "evaluate", .check_tol = -1.0, .resize = -1,
+                           .crop_h = -1, .crop_w = -1, .topk = 1};
     o.img.inputs = calloc((size_t)argc + 1, sizeof *o.img.inputs);
     int status = o.img.inputs ? parse(argc, argv, &o) : CLI_BAD_INPUT;
     if (status) {

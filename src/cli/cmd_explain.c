@@ -39,7 +39,7 @@ static const char help[] =
     "images (default: the model's onnx_lrp.* metadata, else ImageNet's):\n"
     "  -o, --output-dir DIR    write <stem>.heatmap.png, <stem>.overlay.png and\n"
     "                          report.json there (without it: the summary only)\n"
-    "  --resize N              shorter side before cropping (default 256)\n"
+    "  --resize N              shorter side before cropping (default 256; 0: none)\n"
     "  --crop N | HxW          center crop (default 224, or the model's input size)\n"
     "  --mean a,b,c --std a,b,c  normalization (default ImageNet's)\n"
     "  --labels FILE           class names, one per line\n"
@@ -115,9 +115,10 @@ static bool parse_crop(const char *s, int *h, int *w)
     return parse_int(hs, 1, 65536, h) && parse_int(x + 1, 1, 65536, w);
 }
 
-static int bad_value(const char *name, const char *value, const char *want)
+static int bad_value(const explain_opts *o, const char *name, const char *value,
+                     const char *want)
 {
-    return cli_usage_error("explain", "%s: '%s' is not %s", name, value, want);
+    return cli_usage_error(o->command, "%s: '%s' is not %s", name, value, want);
 }
 
 /* Options about rules and the target. */
@@ -129,21 +130,21 @@ static int rule_option(const char *name, const char *value, explain_opts *o)
         c->preset = value;
     } else if (strcmp(name, "--split") == 0) {
         if ((c->split = lrp_split_from_name(value)) == (lrp_split)-1)
-            return bad_value(name, value, "a split (proportional, ratio, symmetric, "
+            return bad_value(o, name, value, "a split (proportional, ratio, symmetric, "
                                           "ratio-projection-only, symmetric-projection-only)");
     } else if (strcmp(name, "--init") == 0) {
         if ((c->init = lrp_init_from_name(value)) == (lrp_init)-1)
-            return bad_value(name, value, "one, logit or softmax");
+            return bad_value(o, name, value, "one, logit or softmax");
     } else if (strcmp(name, "--target") == 0) {
         if (strcmp(value, "top") == 0)
             c->target = -1;
         else if (!parse_int(value, 0, 1 << 30, &c->target))
-            return bad_value(name, value, "a class index or 'top'");
+            return bad_value(o, name, value, "a class index or 'top'");
     } else if (strcmp(name, "--epsilon") && strcmp(name, "--gamma") && strcmp(name, "--alpha") &&
                strcmp(name, "--beta") && strcmp(name, "--check-conservation")) {
         return -1; /* not a rule option */
     } else if (!parse_double(value, &d) || d < 0) {
-        return bad_value(name, value, "a non-negative number");
+        return bad_value(o, name, value, "a non-negative number");
     } else if (strcmp(name, "--epsilon") == 0) {
         c->epsilon = d;
     } else if (strcmp(name, "--gamma") == 0) {
@@ -160,29 +161,29 @@ static int rule_option(const char *name, const char *value, explain_opts *o)
 
 int cli_image_option(const char *name, const char *value, explain_opts *o)
 {
-    if (strcmp(name, "--resize") == 0 && !parse_int(value, 1, 65536, &o->resize))
-        return bad_value(name, value, "a size in pixels");
+    if (strcmp(name, "--resize") == 0 && !parse_int(value, 0, 65536, &o->resize))
+        return bad_value(o, name, value, "a size in pixels (0: no resize)");
     if (strcmp(name, "--crop") == 0 && !parse_crop(value, &o->crop_h, &o->crop_w))
-        return bad_value(name, value, "N or HxW pixels");
+        return bad_value(o, name, value, "N or HxW pixels");
     if (strcmp(name, "--mean") == 0 && !parse_floats(value, o->mean, &o->n_mean))
-        return bad_value(name, value, "a comma-separated list of numbers");
+        return bad_value(o, name, value, "a comma-separated list of numbers");
     if (strcmp(name, "--std") == 0 && !parse_floats(value, o->std, &o->n_std))
-        return bad_value(name, value, "a comma-separated list of numbers");
+        return bad_value(o, name, value, "a comma-separated list of numbers");
     if (strcmp(name, "--labels") == 0)
         o->labels = value;
     if (strcmp(name, "--colormap") == 0 && (o->colormap = lrp_colormap_from_name(value)) < 0)
-        return bad_value(name, value, "a colormap (bwr, coldnhot, seismic, jet, gray)");
+        return bad_value(o, name, value, "a colormap (bwr, coldnhot, seismic, jet, gray)");
     if (strcmp(name, "--overlay-alpha") == 0 &&
         (!parse_double(value, &o->overlay_alpha) || o->overlay_alpha < 0 || o->overlay_alpha > 1))
-        return bad_value(name, value, "a number in [0, 1]");
+        return bad_value(o, name, value, "a number in [0, 1]");
     if (strcmp(name, "--quantize") == 0 && !parse_int(value, 2, 256, &o->quantize))
-        return bad_value(name, value, "a number of levels from 2 to 256");
+        return bad_value(o, name, value, "a number of levels from 2 to 256");
     if (strcmp(name, "--topk") == 0 && !parse_int(value, 1, 1000, &o->topk))
-        return bad_value(name, value, "a count from 1 to 1000");
+        return bad_value(o, name, value, "a count from 1 to 1000");
     if (strcmp(name, "--threads") == 0 && !parse_int(value, 1, 256, &o->threads))
-        return bad_value(name, value, "a thread count from 1 to 256");
+        return bad_value(o, name, value, "a thread count from 1 to 256");
     if (strcmp(name, "--repeat") == 0 && !parse_int(value, 1, 1000, &o->repeat))
-        return bad_value(name, value, "a count from 1 to 1000");
+        return bad_value(o, name, value, "a count from 1 to 1000");
     if (strcmp(name, "--output-dir") == 0 || strcmp(name, "-o") == 0)
         o->out_dir = value;
     if (strcmp(name, "--input-tensor") == 0)
@@ -357,8 +358,8 @@ int cli_explain_tensor(const explain_opts *o, lrp_model *m)
 
 int cmd_explain(int argc, char **argv)
 {
-    explain_opts o = {.check_tol = -1.0, .resize = -1, .crop_h = -1, .crop_w = -1,
-                      .overlay_alpha = 0.6, .topk = 1};
+    explain_opts o = {.command = "explain", .check_tol = -1.0, .resize = -1, .crop_h = -1,
+                      .crop_w = -1, .overlay_alpha = 0.6, .topk = 1};
     lrp_config_init(&o.config);
     o.inputs = calloc((size_t)argc + 1, sizeof *o.inputs);
     if (!o.inputs)

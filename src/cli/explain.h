@@ -7,6 +7,7 @@
 #include "io/json.h"
 
 typedef struct explain_opts {
+    const char *command; /* "explain" or "evaluate", for usage messages */
     const char *model;
     char **inputs; /* image files, directories, @lists */
     int n_inputs;
@@ -18,7 +19,8 @@ typedef struct explain_opts {
     double check_tol; /* < 0: no check */
     lrp_config config;
     /* image mode; -1 / NULL / 0 counts: from the model's metadata or defaults */
-    int resize, crop_h, crop_w;
+    int resize; /* 0: no resize */
+    int crop_h, crop_w;
     float mean[4], std[4];
     int n_mean, n_std;
     const char *labels;

@@ -64,7 +64,7 @@ static lrp_status from_metadata(lrp_preprocess *p, const lrp_model *m, bool *cro
 static lrp_status from_options(lrp_preprocess *p, const explain_opts *o, bool *crop_given,
                                lrp_error *err)
 {
-    if (o->resize > 0)
+    if (o->resize >= 0)
         p->resize = o->resize;
     if (o->crop_h > 0) {
         p->crop_h = o->crop_h;
@@ -154,7 +154,7 @@ lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_mod
     lrp_preprocess_defaults(p);
     lrp_model_info info;
     bool crop_given = false;
-    bool resize_given = o->resize > 0 || lrp_model_metadata(m, "onnx_lrp.resize");
+    bool resize_given = o->resize >= 0 || lrp_model_metadata(m, "onnx_lrp.resize");
     lrp_status st = lrp_model_get_info(m, &info, err);
     if (st == LRP_OK)
         st = input_channels(p, &info, err);
