@@ -40,7 +40,7 @@ static const char help[] =
     "  -o, --output-dir DIR    write <stem>.heatmap.png, <stem>.overlay.png and\n"
     "                          report.json there (without it: the summary only)\n"
     "  --resize N              shorter side before cropping (default 256; 0: none)\n"
-    "  --crop N | HxW          center crop (default 224, or the model's input size)\n"
+  X
     "  --mean a,b,c --std a,b,c  normalization (default ImageNet's)\n"
     "  --labels FILE           class names, one per line\n"
     "  --colormap NAME         bwr (default), coldnhot, seismic, jet, gray\n"

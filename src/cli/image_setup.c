@@ -96,8 +96,8 @@ static lrp_status input_channels(lrp_preprocess *p, const lrp_model_info *info, 
     return LRP_OK;
 }
 
-/* A static input size comes from the model: a fixed (H, W) is the crop
- * (and sets a matching resize when nothing else did). */
+/* A static input size comes from the model: a fixed (H, W) is the crop.
+ * A crop without a resize keeps ImageNet's 256/224 ratio (224 -> 256). */
 static lrp_status fit_input_size(lrp_preprocess *p, const lrp_model_info *info, bool crop_given,
                                  bool resize_given, lrp_error *err)
 {
@@ -105,9 +105,9 @@ static lrp_status fit_input_size(lrp_preprocess *p, const lrp_model_info *info, 
     if (h > 0 && w > 0 && !crop_given) {
         p->crop_h = (int)h;
         p->crop_w = (int)w;
-        if (!resize_given) /* keep ImageNet's 256/224 ratio */
-            p->resize = (int)lround((double)(h < w ? h : w) * 256.0 / 224.0);
     }
+    if (!resize_given && p->crop_h > 0 && p->crop_w > 0)
+        p->resize = (int)lround((p->crop_h < p->crop_w ? p->crop_h : p->crop_w) * 256.0 / 224.0);
     if (h > 0 && w > 0 && (p->crop_h != h || p->crop_w != w))
         return lrp_error_set(err, LRP_ERR_ARG,
                              "a %dx%d crop does not fit the model input, %lldx%lld pixels",

@@ -39,7 +39,7 @@ import gen_region_model as gen  # noqa: E402  (the model's constants and the ima
 
 METHODS = ["gradient-x-input", "random", "otsuki2024+hq", "epsilon-plus-flat"]
 # The model's input is a fixed 8x8: without --resize the CLI keeps ImageNet's 256/224 ratio
-# (resize to 9, then crop 8), and --crop 8 alone keeps resize 256; --resize 0 means no resize.
+# (resize to 9, then crop 8), and --crop 8 alone gives resize 9 too; --resize 0 means no resize.
 # --resize 8 on an 8x8 image skips resampling, so the model sees the PNG's pixels.
 PRE = ["--resize", "8", "--crop", "8", "--mean", "0", "--std", "1"]
 R = gen.region_mask().ravel() > 0
