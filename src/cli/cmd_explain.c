@@ -39,8 +39,9 @@ static const char help[] =
     "images (default: the model's onnx_lrp.* metadata, else ImageNet's):\n"
     "  -o, --output-dir DIR    write <stem>.heatmap.png, <stem>.overlay.png and\n"
     "                          report.json there (without it: the summary only)\n"
-    "  --resize N              shorter side before cropping (default 256; 0: none)\n"
-  X
+    "  --resize N              shorter side before cropping (default: crop x 256/224;\n"
+    "                          0: none)\n"
+    "  --crop N | HxW          center crop (default 224, or the model's input size)\n"
     "  --mean a,b,c --std a,b,c  normalization (default ImageNet's)\n"
     "  --labels FILE           class names, one per line\n"
     "  --colormap NAME         bwr (default), coldnhot, seismic, jet, gray\n"
