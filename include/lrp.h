@@ -63,6 +63,12 @@ void lrp_model_free(lrp_model *model);
 lrp_status lrp_model_forward(lrp_model *model, const lrp_array *input,
                              lrp_array *output, lrp_error *err);
 
+/* The most memory one workspace (activations, relevance, scratch of one
+ * forward pass or explanation) may take, checked before allocating; larger
+ * inputs fail with LRP_ERR_LIMIT. Default: 3/4 of the machine's memory, at
+ * most 16 GiB. Applies to workspaces made after the call. */
+void lrp_model_set_max_memory(lrp_model *model, size_t bytes);
+
 /* The model's metadata_props value for 'key', or NULL. Owned by the model. */
 const char *lrp_model_metadata(const lrp_model *model, const char *key);
 

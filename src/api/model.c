@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io/file.h"
 #include "onnx/import.h"
@@ -51,6 +52,21 @@ static lrp_status build(lrp_model *m, const void *buf, size_t size, lrp_error *e
     return lrp_pass_residual(g, &m->residuals, &m->n_residuals, err);
 }
 
+/* 3/4 of physical memory, at most LRP_DEFAULT_MAX_BYTES. */
+static size_t default_max_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return LRP_DEFAULT_MAX_BYTES;
+    double phys = (double)pages * (double)page * 0.75;
+    return phys < (double)LRP_DEFAULT_MAX_BYTES ? (size_t)phys : LRP_DEFAULT_MAX_BYTES;
+}
+
+void lrp_model_set_max_memory(lrp_model *m, size_t bytes)
+{
+    m->max_bytes = bytes;
+}
+
 lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name,
                               lrp_model **out, lrp_error *err)
 {
@@ -62,7 +78,7 @@ lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name,
         return lrp_error_set(err, LRP_ERR_NOMEM, "%s: out of memory", name);
     }
     memcpy(m->path, name, n);
-    m->max_bytes = LRP_DEFAULT_MAX_BYTES;
+    m->max_bytes = default_max_bytes();
     lrp_status st = build(m, buf, size, err);
     if (st) {
         lrp_error_prefix(err, "%s", name);

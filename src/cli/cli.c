@@ -113,3 +113,56 @@ bool cli_parse_count(const char *s, int *out)
     *out = (int)v;
     return true;
 }
+
+/* The --max-memory limit of this process; 0 = the library's default. */
+static size_t max_memory;
+
+static bool parse_size(const char *s, size_t *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    double unit = *end == 'K' || *end == 'k'   ? 1024.0
+                  : *end == 'M' || *end == 'm' ? 1024.0 * 1024.0
+                  : *end == 'G' || *end == 'g' ? 1024.0 * 1024.0 * 1024.0
+                                               : 1.0;
+    if (unit > 1.0)
+        end++;
+    if (end == s || *end != '\0' || !(v > 0) || v * unit > 1e18)
+        return false;
+    *out = (size_t)(v * unit);
+    return true;
+}
+
+int cli_take_max_memory(int *argc, char **argv)
+{
+    int kept = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *value = NULL;
+        if (strcmp(argv[i], "--max-memory") == 0 && i + 1 < *argc)
+            value = argv[++i];
+        else if (strncmp(argv[i], "--max-memory=", 13) == 0)
+            value = argv[i] + 13;
+        else if (strcmp(argv[i], "--max-memory") == 0)
+            value = "";
+        if (!value) {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        if (!parse_size(value, &max_memory)) {
+            fprintf(stderr, "onnx-lrp: --max-memory takes a size like 4G or 512M, not '%s'\n",
+                    value);
+            return CLI_BAD_INPUT;
+        }
+    }
+    *argc = kept;
+    argv[kept] = NULL;
+    return CLI_OK;
+}
+
+lrp_status cli_load_model(const char *path, lrp_model **out, lrp_error *err)
+{
+    lrp_status st = lrp_model_load(path, out, err);
+    if (st == LRP_OK && max_memory)
+        lrp_model_set_max_memory(*out, max_memory);
+    return st;
+}

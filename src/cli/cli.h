@@ -40,6 +40,12 @@ double cli_median(double *v, int n);
 /* This process's peak resident memory so far, in MiB. */
 double cli_peak_rss_mib(void);
 
+/* Takes "--max-memory SIZE" (e.g. 4G, 512M, 1000000) out of argv, for every
+ * command; returns CLI_BAD_INPUT on a bad size. */
+int cli_take_max_memory(int *argc, char **argv);
+/* lrp_model_load with the --max-memory limit applied. */
+lrp_status cli_load_model(const char *path, lrp_model **out, lrp_error *err);
+
 /* Reads a float32 .npy of rank 4 (N,C,H,W) into an lrp_array. */
 lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err);
 

@@ -463,7 +463,7 @@ int cmd_evaluate(int argc, char **argv)
     /* many small passes: BLAS threads cost more than they give here (1 thread:
        8 s, 2 threads: 22 s on the tiny golden ResNet) and rounding stays put */
     lrp_blas_set_threads(o.img.threads ? o.img.threads : 1);
-    if (lrp_model_load(o.img.model, &m, &err) || image_setup_init(&setup, &o.img, m, &err) ||
+    if (cli_load_model(o.img.model, &m, &err) || image_setup_init(&setup, &o.img, m, &err) ||
         cli_inputs_expand(o.img.inputs, o.img.n_inputs, &in, &err) ||
         (o.img.out_dir && cli_check_out_dir(o.img.out_dir, &err)))
         status = cli_fail(&err);

@@ -372,7 +372,7 @@ int cmd_explain(int argc, char **argv)
     }
     lrp_error err = {0};
     lrp_model *m = NULL;
-    if (lrp_model_load(o.model, &m, &err)) {
+    if (cli_load_model(o.model, &m, &err)) {
         free(o.inputs);
         return cli_fail(&err);
     }

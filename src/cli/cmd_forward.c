@@ -190,7 +190,7 @@ int cmd_forward(int argc, char **argv)
     double t0 = lrp_now_ms(), forward_ms = 0.0;
     if (o.threads)
         lrp_blas_set_threads(o.threads);
-    if (lrp_model_load(o.model, &m, &err))
+    if (cli_load_model(o.model, &m, &err))
         return cli_fail(&err);
     double load_ms = lrp_now_ms() - t0;
     if (cli_read_input(o.input, &x, &err) || timed_forward(m, &o, &x, &y, &forward_ms, &err)) {

@@ -153,7 +153,7 @@ int cmd_inspect(int argc, char **argv)
     lrp_error err = {0};
     lrp_model *m;
     lrp_model_info info;
-    if (lrp_model_load(path, &m, &err))
+    if (cli_load_model(path, &m, &err))
         return cli_fail(&err);
     if (lrp_model_get_info(m, &info, &err)) {
         lrp_model_free(m);

@@ -20,11 +20,17 @@ static const char usage[] =
     "  onnx-lrp <command> --help   options of one command\n"
     "  onnx-lrp --version          print the version\n"
     "\n"
+    "  --max-memory SIZE           limit for one workspace (activations, relevance),\n"
+    "                              checked before allocating (default: 3/4 of RAM,\n"
+    "                              at most 16G); any command\n"
+    "\n"
     "exit codes: 0 ok, 1 some work failed, 2 bad input or usage,\n"
     "            3 relevance not conserved (--check-conservation)\n";
 
 int main(int argc, char **argv)
 {
+    if (cli_take_max_memory(&argc, argv))
+        return CLI_BAD_INPUT;
     if (argc < 2) {
         fputs(usage, stderr);
         return CLI_BAD_INPUT;
