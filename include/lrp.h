@@ -59,7 +59,8 @@ lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name,
 void lrp_model_free(lrp_model *model);
 
 /* Runs the model on 'input' (N,C,H,W float32) and writes its first graph
- * output into *output (caller frees with lrp_array_free). */
+ * output into *output (caller frees with lrp_array_free). Uses the model's
+ * own workspace: one thread at a time per model (explainers have their own). */
 lrp_status lrp_model_forward(lrp_model *model, const lrp_array *input,
                              lrp_array *output, lrp_error *err);
 
@@ -104,7 +105,7 @@ typedef struct lrp_residual_add {
     const char *block_input;
 } lrp_residual_add;
 
-/* 0 <= i < info.n_residual_adds, in topological order. */
+/* 0 <= i < info.n_residual_adds, in topological order; all NULL otherwise. */
 lrp_residual_add lrp_model_residual_add(const lrp_model *model, int i);
 
 /* ---- explainer ---------------------------------------------------------- */

@@ -86,6 +86,8 @@ const char *lrp_model_op_type(const lrp_model *m, int i, int *count)
 
 lrp_residual_add lrp_model_residual_add(const lrp_model *m, int i)
 {
+    if (i < 0 || i >= m->n_residuals)
+        return (lrp_residual_add){0};
     const lrp_residual *r = &m->residuals[i];
     const lrp_graph *g = &m->graph;
     return (lrp_residual_add){
