@@ -22,10 +22,10 @@ static double count_flops(const lrp_graph *g, const lrp_shapes *s)
         const lrp_node *n = &g->nodes[i];
         if (!n->op->flops || s->folded[i])
             continue;
-        const lrp_tensor *in[16] = {0}, *out[8] = {0};
-        for (int k = 0; k < n->n_inputs && k < 16; k++)
+        const lrp_tensor *in[LRP_MAX_INPUTS] = {0}, *out[LRP_MAX_OUTPUTS] = {0};
+        for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++)
             in[k] = n->inputs[k] >= 0 ? &s->t[n->inputs[k]] : NULL;
-        for (int k = 0; k < n->n_outputs && k < 8; k++)
+        for (int k = 0; k < n->n_outputs && k < LRP_MAX_OUTPUTS; k++)
             out[k] = &s->t[n->outputs[k]];
         total += n->op->flops(n, in, out);
     }

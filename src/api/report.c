@@ -39,9 +39,9 @@ lrp_report *lrp_report_new(const lrp_model *m, const lrp_tensor *logits, int n)
     r->seed = calloc((size_t)n, sizeof *r->seed);
     r->input_sum = calloc((size_t)n, sizeof *r->input_sum);
     r->n_residuals = m->n_residuals;
-    size_t res = (size_t)m->n_residuals * (size_t)n + 1;
-    r->res_node = calloc(res, sizeof *r->res_node);
-    r->res_kind = calloc(res, sizeof *r->res_kind);
+    size_t res = (size_t)m->n_residuals * (size_t)n + 1; /* per residual and image */
+    r->res_node = calloc((size_t)m->n_residuals + 1, sizeof *r->res_node);
+    r->res_kind = calloc((size_t)m->n_residuals + 1, sizeof *r->res_kind);
     r->res_in = calloc(res, sizeof *r->res_in);
     r->res_main = calloc(res, sizeof *r->res_main);
     r->res_short = calloc(res, sizeof *r->res_short);

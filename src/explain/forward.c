@@ -29,7 +29,7 @@ static size_t scratch_floats(const lrp_forward *f)
         const lrp_node *n = &f->g->nodes[i];
         if (!n->op->scratch_floats || f->shapes.folded[i])
             continue;
-        const lrp_tensor *in[16] = {0}, *out[8] = {0};
+        const lrp_tensor *in[LRP_MAX_INPUTS] = {0}, *out[LRP_MAX_OUTPUTS] = {0};
         for (int k = 0; k < n->n_inputs; k++)
             in[k] = n->inputs[k] >= 0 ? &f->shapes.t[n->inputs[k]] : NULL;
         for (int k = 0; k < n->n_outputs; k++)
@@ -147,8 +147,8 @@ void lrp_forward_run(lrp_forward *f, const float *input)
         const lrp_node *n = &g->nodes[idx];
         if (f->shapes.folded[idx] || !n->op->forward)
             continue;
-        const lrp_tensor *in[16] = {0};
-        lrp_tensor *out[8] = {0};
+        const lrp_tensor *in[LRP_MAX_INPUTS] = {0};
+        lrp_tensor *out[LRP_MAX_OUTPUTS] = {0};
         for (int k = 0; k < n->n_inputs; k++)
             in[k] = n->inputs[k] >= 0 ? &f->shapes.t[n->inputs[k]] : NULL;
         for (int k = 0; k < n->n_outputs; k++)

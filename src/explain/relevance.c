@@ -41,7 +41,7 @@ static void plan_steps(lrp_relevance *r, const lrp_forward *f, size_t *scratch)
         if (r->rules[idx].kind == LRP_RULE_NONE)
             continue;
         r->steps[r->n_steps++] = idx;
-        const lrp_tensor *in[16] = {0};
+        const lrp_tensor *in[LRP_MAX_INPUTS] = {0};
         gather_io(n, f, in);
         size_t s = lrp_rule_scratch_floats(&r->rules[idx], n, in,
                                            lrp_forward_value(f, n->outputs[0]));
@@ -107,7 +107,7 @@ static lrp_status allocate(lrp_relevance *r, const lrp_forward *f, lrp_interval 
     r->step_in = calloc(per_step + 1, sizeof(double));
     r->step_out = calloc(per_step + 1, sizeof(double));
     r->slot_out = calloc(2 * per_step + 1, sizeof(double));
-    r->sums = calloc(17 * (size_t)r->n_images, sizeof(double));
+    r->sums = calloc((LRP_MAX_INPUTS + 1) * (size_t)r->n_images, sizeof(double));
     r->absorbed = calloc(per_step + 1, sizeof(double));
     if (!r->arena || !r->scratch || !r->step_in || !r->step_out || !r->slot_out || !r->sums ||
         !r->absorbed)
@@ -167,13 +167,13 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
     const lrp_graph *g = r->g;
     int idx = r->steps[step];
     const lrp_node *n = &g->nodes[idx];
-    const lrp_tensor *in[16] = {0};
-    float *r_in[16] = {0};
+    const lrp_tensor *in[LRP_MAX_INPUTS] = {0};
+    float *r_in[LRP_MAX_INPUTS] = {0};
     gather_io(n, f, in);
     int n_img = r->n_images;
     double *after = r->sums, *before = r->sums + n_img; /* before[k * n_img + i] */
-    bool counted[16] = {0};
-    for (int k = 0; k < n->n_inputs && k < 16; k++) {
+    bool counted[LRP_MAX_INPUTS] = {0};
+    for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
         if (r_in[k] && r->start[n->inputs[k]] == step) /* its buffer becomes live */
             memset(r_in[k], 0, lrp_tensor_count(in[k]) * sizeof(float));
@@ -193,7 +193,7 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
     double *step_in = r->step_in + (size_t)step * n_img;
     double *step_out = r->step_out + (size_t)step * n_img;
     image_sums(r_out, lrp_tensor_count(out), n_img, step_in);
-    for (int k = 0; k < n->n_inputs && k < 16; k++) {
+    for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         if (!counted[k])
             continue;
         image_sums(r_in[k], lrp_tensor_count(in[k]), n_img, after);

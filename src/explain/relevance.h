@@ -21,7 +21,7 @@ typedef struct lrp_relevance {
     /* per step, per image: relevance at the output, and passed on */
     double *step_in, *step_out; /* n_steps * n_images */
     double *slot_out;           /* n_steps * n_images * 2: per input slot 0/1 */
-    double *sums;               /* 17 * n_images: per-slot sums around one step */
+    double *sums;               /* (LRP_MAX_INPUTS + 1) * n_images: sums around a step */
     double *absorbed;           /* n_steps * n_images: lrp_rule_ctx.absorbed */
 } lrp_relevance;
 

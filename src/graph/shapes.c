@@ -40,8 +40,8 @@ static lrp_status check_size(const lrp_node *n, const lrp_tensor *t, lrp_error *
 static lrp_status infer_node(const lrp_graph *g, int index, lrp_shapes *s, lrp_error *err)
 {
     const lrp_node *n = &g->nodes[index];
-    lrp_tensor *in[16] = {0}, *out[8] = {0};
-    if (n->n_inputs > 16 || n->n_outputs > 8)
+    lrp_tensor *in[LRP_MAX_INPUTS] = {0}, *out[LRP_MAX_OUTPUTS] = {0};
+    if (n->n_inputs > LRP_MAX_INPUTS || n->n_outputs > LRP_MAX_OUTPUTS)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "too many inputs or outputs",
                              LRP_NODE_ARGS(n));
     for (int k = 0; k < n->n_inputs; k++) {

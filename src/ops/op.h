@@ -5,6 +5,11 @@
 
 #include "graph/graph.h"
 
+/* Inputs and outputs one node may have (shape inference refuses more, so
+ * executors can keep them in fixed arrays). */
+#define LRP_MAX_INPUTS 16
+#define LRP_MAX_OUTPUTS 8
+
 /* Scratch memory handed to forward kernels, sized before the run from
  * every node's scratch_floats(). */
 typedef struct lrp_scratch {
