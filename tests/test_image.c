@@ -390,12 +390,20 @@ static void test_overlay(void)
 {
     uint8_t heat[6] = { 255, 0, 0, 0, 0, 255 }, out[6];
     float image[6] = { 0, 0, 0, 1, 1, 1 };
-    lrp_overlay_rgb(heat, image, 1, 2, 0.5f, out);
+    lrp_overlay_rgb(heat, NULL, image, 1, 2, 0.5f, out);
     CHECK(rgb_is(out, 128, 0, 0) && rgb_is(out + 3, 128, 128, 255));
-    lrp_overlay_rgb(heat, image, 1, 2, 0.0f, out);
+    lrp_overlay_rgb(heat, NULL, image, 1, 2, 0.0f, out);
     CHECK(rgb_is(out, 0, 0, 0) && rgb_is(out + 3, 255, 255, 255));
-    lrp_overlay_rgb(heat, image, 1, 2, 1.0f, out);
+    lrp_overlay_rgb(heat, NULL, image, 1, 2, 1.0f, out);
     CHECK(memcmp(out, heat, 6) == 0);
+    /* per-pixel strength: 0 shows the image, 1 the full alpha blend */
+    float map[2] = { -2.0f, 1.0f }, strength[2];
+    lrp_heat_strength(map, 2, false, strength);
+    CHECK(strength[0] == 1.0f && strength[1] == 0.5f);
+    lrp_heat_strength(map, 2, true, strength);
+    CHECK(strength[0] == 0.0f && strength[1] == 1.0f);
+    lrp_overlay_rgb(heat, strength, image, 1, 2, 1.0f, out);
+    CHECK(rgb_is(out, 0, 0, 0) && rgb_is(out + 3, 0, 0, 255));
 }
 
 /* --------------------------------------------------------------------- png */

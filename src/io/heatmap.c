@@ -154,11 +154,27 @@ void lrp_heatmap_rgb(const float *map, int h, int w, lrp_colormap cmap,
     }
 }
 
-void lrp_overlay_rgb(const uint8_t *heat_rgb, const float *image_hwc, int h, int w,
-                     float alpha, uint8_t *rgb)
+void lrp_heat_strength(const float *map, size_t n, bool positive_only, float *strength)
 {
-    size_t n = (size_t)h * (size_t)w * 3;
-    double a = alpha < 0 ? 0 : alpha > 1 ? 1 : alpha;
-    for (size_t i = 0; i < n; i++)
-        rgb[i] = to_byte((1 - a) * image_hwc[i] + a * (heat_rgb[i] / 255.0));
+    float top = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        float v = positive_only ? map[i] : fabsf(map[i]);
+        top = v > top ? v : top;
+    }
+    for (size_t i = 0; i < n; i++) {
+        float v = positive_only ? (map[i] > 0.0f ? map[i] : 0.0f) : fabsf(map[i]);
+        strength[i] = top > 0.0f ? v / top : 0.0f;
+    }
+}
+
+void lrp_overlay_rgb(const uint8_t *heat_rgb, const float *strength, const float *image_hwc,
+                     int h, int w, float alpha, uint8_t *rgb)
+{
+    size_t n = (size_t)h * (size_t)w;
+    double alpha01 = alpha < 0 ? 0 : alpha > 1 ? 1 : alpha;
+    for (size_t p = 0; p < n; p++) {
+        double a = alpha01 * (strength ? strength[p] : 1.0);
+        for (size_t c = 0; c < 3; c++)
+            rgb[p * 3 + c] = to_byte((1 - a) * image_hwc[p * 3 + c] + a * (heat_rgb[p * 3 + c] / 255.0));
+    }
 }

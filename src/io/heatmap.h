@@ -35,9 +35,14 @@ void lrp_heat_quantize(float *map, size_t n, int levels);
 void lrp_heatmap_rgb(const float *map, int h, int w, lrp_colormap cmap,
                      bool positive_only, uint8_t *rgb);
 
-/* rgb (h, w, 3) = (1 - alpha) image + alpha heat, with image_hwc (h, w, 3)
- * in [0,1] and alpha clamped to [0,1]. */
-void lrp_overlay_rgb(const uint8_t *heat_rgb, const float *image_hwc, int h, int w,
-                     float alpha, uint8_t *rgb);
+/* strength (n) = |R| / max|R| in [0, 1] (positive_only: R / max R where
+ * R > 0, else 0); all zero when the map is. */
+void lrp_heat_strength(const float *map, size_t n, bool positive_only, float *strength);
+
+/* rgb (h, w, 3) = (1 - a) image + a heat with a = alpha * strength (h, w)
+ * per pixel (strength NULL: 1), image_hwc (h, w, 3) in [0,1] and alpha
+ * clamped to [0,1]: where relevance is small, the image shows through. */
+void lrp_overlay_rgb(const uint8_t *heat_rgb, const float *strength, const float *image_hwc,
+                     int h, int w, float alpha, uint8_t *rgb);
 
 #endif /* LRP_IO_HEATMAP_H */
