@@ -83,7 +83,8 @@ static lrp_status add_directory(const char *dir, cli_inputs *in, lrp_error *err)
             n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    if (n > 1)
+        qsort(names, n, sizeof *names, by_name);
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         if (!has_image_ext(names[i])) {

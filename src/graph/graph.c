@@ -145,9 +145,23 @@ static lrp_status topo_order(lrp_graph *g, lrp_error *err)
     return st;
 }
 
+/* Every graph output must come from somewhere. */
+static lrp_status check_outputs(const lrp_graph *g, lrp_error *err)
+{
+    for (int i = 0; i < g->n_outputs; i++) {
+        const lrp_value *v = &g->values[g->outputs[i]];
+        if (v->producer < 0 && !v->is_input && !v->tensor.data)
+            return lrp_error_set(err, LRP_ERR_GRAPH,
+                                 "graph output '%s' is not produced by any node", v->name);
+    }
+    return LRP_OK;
+}
+
 lrp_status lrp_graph_link(lrp_graph *g, lrp_error *err)
 {
     lrp_status st = link_producers(g, err);
+    if (st == LRP_OK)
+        st = check_outputs(g, err);
     if (st == LRP_OK)
         st = link_consumers(g, err);
     if (st == LRP_OK)

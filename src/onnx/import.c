@@ -8,6 +8,7 @@
 
 #include "onnx.pb-c.h"
 #include "onnx/tensor_proto.h"
+#include "onnx/wire_depth.h"
 #include "ops/op.h"
 
 /* Open-addressing map from tensor name to value index, so that 100,000
@@ -218,15 +219,33 @@ static lrp_status convert_attr(importer *im, const lrp_node *n, const Onnx__Attr
     return LRP_OK;
 }
 
-static lrp_status convert_io(importer *im, char **names, size_t count, int **out, int *n_out)
+/* A value no name refers to: an omitted optional output ("" in ONNX). */
+static int anonymous_value(importer *im)
+{
+    lrp_graph *g = im->g;
+    if (g->n_values == im->cap_values)
+        return -1;
+    lrp_value *v = &g->values[g->n_values];
+    memset(v, 0, sizeof *v);
+    if (!(v->name = dup_str("")))
+        return -1;
+    v->producer = -1;
+    return g->n_values++;
+}
+
+/* Names -> value indices. An empty input name is an omitted optional input
+ * (-1); an empty output name still gets a value of its own, nameless, so
+ * every node output is a real value. */
+static lrp_status convert_io(importer *im, char **names, size_t count, bool outputs, int **out,
+                             int *n_out)
 {
     *out = malloc(sizeof **out * (count + 1));
     if (!*out)
         return oom(im);
     for (size_t i = 0; i < count; i++) {
         const char *name = names[i] ? names[i] : "";
-        int v = name[0] ? value_index(im, name) : -1;
-        if (name[0] && v < 0)
+        int v = name[0] ? value_index(im, name) : outputs ? anonymous_value(im) : -1;
+        if ((name[0] || outputs) && v < 0)
             return oom(im);
         (*out)[i] = v;
     }
@@ -244,9 +263,9 @@ static lrp_status convert_node(importer *im, const Onnx__NodeProto *np, size_t i
     n->attrs = calloc(np->n_attribute + 1, sizeof *n->attrs);
     if (!n->name || !n->op_type || !n->attrs)
         return oom(im);
-    lrp_status st = convert_io(im, np->input, np->n_input, &n->inputs, &n->n_inputs);
+    lrp_status st = convert_io(im, np->input, np->n_input, false, &n->inputs, &n->n_inputs);
     if (st == LRP_OK)
-        st = convert_io(im, np->output, np->n_output, &n->outputs, &n->n_outputs);
+        st = convert_io(im, np->output, np->n_output, true, &n->outputs, &n->n_outputs);
     for (size_t i = 0; st == LRP_OK && i < np->n_attribute; i++) {
         st = convert_attr(im, n, np->attribute[i], &n->attrs[n->n_attrs]);
         n->n_attrs++;
@@ -361,6 +380,9 @@ static lrp_status import_model(importer *im, const Onnx__ModelProto *mp)
 lrp_status lrp_onnx_import(const void *buf, size_t size, lrp_graph *g, lrp_error *err)
 {
     memset(g, 0, sizeof *g);
+    lrp_status depth = lrp_wire_check_depth(buf, size, &onnx__model_proto__descriptor, err);
+    if (depth)
+        return depth;
     Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, size, buf);
     if (!mp)
         return lrp_error_set(err, LRP_ERR_PARSE,

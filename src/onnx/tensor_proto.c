@@ -114,7 +114,8 @@ lrp_status lrp_tensor_from_proto(Onnx__TensorProto *tp, const char *what, lrp_te
     size_t elem = lrp_dtype_size(t->dtype);
     size_t have = tp->has_raw_data ? tp->raw_data.len / (is_i32 ? 4 : elem)
                                    : (size_t)(tp->n_float_data + tp->n_int64_data + tp->n_int32_data);
-    if (have < count)
+    bool ragged = tp->has_raw_data && tp->raw_data.len % (is_i32 ? 4 : elem) != 0;
+    if (have != count || ragged) /* the spec wants exactly the dims' count */
         return short_data(what, have, count, err);
     if (tp->has_raw_data && !is_i32 && count > 0) {
         /* protobuf-c malloc'd these bytes (default allocator): take them over

@@ -149,6 +149,7 @@ def build_all(fixtures):
         [x8], [vinfo("output", [1, 4, 6, 6])], [w])
 
     out["no-rule.onnx"] = no_rule_model()
+    out.update(hostile_models())
     return {k: (v if isinstance(v, bytes) else v.SerializeToString()) for k, v in out.items()}
 
 
@@ -173,6 +174,78 @@ def no_rule_model():
               [init("W", w), init("fc_W", fc_w), init("fc_B", fc_b)], name="no_rule")
     onnx.checker.check_model(m)
     return m
+
+
+def hostile_models():
+    """The hostile cases of issue 8 that the files above do not cover (tests/parity/
+    hostile_models.py). Own RNG: the other files keep their bytes."""
+    rng = np.random.default_rng(8)
+    w = lambda *shape: rng.standard_normal(shape).astype(np.float32)
+    x8, y8 = vinfo("input", [1, 3, 8, 8]), vinfo("output", [1, 3, 8, 8])
+    relu = lambda name: [helper.make_node("Relu", ["input"], ["output"], name=name)]
+    out = {}
+    # graph input of 2^84 elements: the product overflows size_t (and int64)
+    big = [2 ** 21] * 4
+    out["input-dims-overflow.onnx"] = model(relu("relu_overflow"), [vinfo("input", big)],
+                                            [vinfo("output", big)])
+    out["input-negative-dim.onnx"] = model(relu("relu_negative"), [vinfo("input", [1, 3, -5, 8])],
+                                           [y8])
+    # dim_value 0 on the graph input (read as dynamic), then fed an empty tensor by the test
+    out["input-zero-dim.onnx"] = model(
+        [helper.make_node("Conv", ["input", "W"], ["output"], name="conv_zero_input")],
+        [vinfo("input", [1, 3, 0, 8])], [vinfo("output", [1, 4, 0, 6])], [init("W", w(4, 3, 3, 3))])
+    out["zero-dim-initializer.onnx"] = conv_model([1, 3, 8, 8], None, [1, 4, 6, 6],
+                                                  conv_name="conv_zero_w",
+                                                  w=np.zeros((4, 0, 3, 3), np.float32))
+    # an initializer declaring 2^40 floats (4 TiB) and holding 4 bytes
+    t = TensorProto(name="W", data_type=FLOAT, dims=[2 ** 20, 2 ** 20], raw_data=w(1).tobytes())
+    out["initializer-2pow40.onnx"] = model(
+        [helper.make_node("MatMul", ["input", "W"], ["output"], name="matmul_2pow40")],
+        [vinfo("input", [1, 2 ** 20])], [vinfo("output", [1, 2 ** 20])], [t])
+    # a 1x1 input padded by 2^19 on each side: a Conv output of (2^20 + 1)^2 elements
+    out["activation-2pow40.onnx"] = conv_model([1, 1, 1, 1], None, [1, 1, 2 ** 20 + 1, 2 ** 20 + 1],
+                                               conv_name="conv_pads_2pow40", w=w(1, 1, 1, 1),
+                                               pads=[2 ** 19] * 4)
+    out["kernel-too-large-padded.onnx"] = conv_model([1, 3, 4, 4], [2, 3, 9, 9], [1, 2, 1, 1],
+                                                     conv_name="conv_big_kernel_padded",
+                                                     w=w(2, 3, 9, 9), pads=[2, 2, 2, 2])
+    out["pool-kernel-too-large.onnx"] = model(
+        [helper.make_node("MaxPool", ["input"], ["output"], name="maxpool_big_kernel",
+                          kernel_shape=[11, 11], pads=[1, 1, 1, 1])], [x8], [vinfo("output", [1, 3, 1, 1])])
+    out["group-zero.onnx"] = conv_model([1, 3, 8, 8], None, [1, 4, 6, 6], conv_name="conv_group_zero",
+                                        w=w(4, 3, 3, 3), group=0)
+    # group 2 divides the 4 input channels but not the 3 output channels
+    out["group-out-mismatch.onnx"] = conv_model([1, 4, 8, 8], None, [1, 3, 6, 6],
+                                                conv_name="conv_group_out", w=w(3, 2, 3, 3), group=2)
+    out["stride-zero.onnx"] = conv_model([1, 3, 8, 8], None, [1, 4, 6, 6], conv_name="conv_stride_zero",
+                                         w=w(4, 3, 3, 3), strides=[0, 0])
+    # Shape -> Gather(index 1000) -> Reshape: an index far outside the shape vector
+    out["gather-out-of-range.onnx"] = model(
+        [helper.make_node("Shape", ["input"], ["s"], name="shape"),
+         helper.make_node("Gather", ["s", "idx"], ["n"], name="gather_oob", axis=0),
+         helper.make_node("Unsqueeze", ["n", "ax"], ["nu"], name="unsqueeze"),
+         helper.make_node("Concat", ["nu", "minus1"], ["ns"], name="concat", axis=0),
+         helper.make_node("Reshape", ["input", "ns"], ["output"], name="reshape")],
+        [x8], [vinfo("output", [1, 192])],
+        [init("idx", np.int64(1000)), init("ax", np.int64([0])), init("minus1", np.int64([-1]))])
+    # a node reading its own output: the smallest cycle
+    out["self-loop.onnx"] = model(
+        [helper.make_node("Add", ["input", "loop"], ["loop"], name="add_self_loop"),
+         helper.make_node("Relu", ["loop"], ["output"], name="relu_out")], [x8], [y8])
+    # the graph output names a tensor that no node produces
+    out["output-undefined.onnx"] = model(relu("relu_elsewhere"), [x8], [vinfo("nowhere", [1, 3, 8, 8])])
+    # an omitted optional output ("") before a present one: valid ONNX (onnx.checker passes)
+    out["empty-output-name.onnx"] = model(
+        [helper.make_node("Dropout", ["input"], ["d", ""], name="dropout_no_mask"),
+         helper.make_node("Relu", ["d"], ["output"], name="relu_after")], [x8], [y8])
+    # Conv 3 -> 32 at 256x256: 8 MiB per activation, for --max-memory 10M
+    out["large-activation.onnx"] = model(
+        [helper.make_node("Conv", ["input", "W"], ["c"], name="conv_wide", pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c"], ["r"], name="relu_wide"),
+         helper.make_node("GlobalAveragePool", ["r"], ["g"], name="gap"),
+         helper.make_node("Flatten", ["g"], ["output"], name="flatten", axis=1)],
+        [vinfo("input", [1, 3, 256, 256])], [vinfo("output", [1, 32])], [init("W", w(32, 3, 3, 3))])
+    return out
 
 
 def bad_npys():
