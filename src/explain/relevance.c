@@ -89,8 +89,8 @@ static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_
     return iv;
 }
 
-static lrp_status allocate(lrp_relevance *r, const lrp_forward *f, lrp_interval *iv,
-                           size_t scratch, size_t max_bytes, lrp_error *err)
+static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch,
+                           size_t max_bytes, lrp_error *err)
 {
     const lrp_graph *g = r->g;
     size_t floats;
@@ -116,7 +116,6 @@ static lrp_status allocate(lrp_relevance *r, const lrp_forward *f, lrp_interval 
     for (int v = 0; v < g->n_values; v++)
         if (iv[v].size)
             r->of[v] = r->arena + iv[v].offset;
-    (void)f;
     return LRP_OK;
 }
 
@@ -142,7 +141,7 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
             st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
     }
     if (st == LRP_OK)
-        st = allocate(r, f, iv, scratch, max_bytes, err);
+        st = allocate(r, iv, scratch, max_bytes, err);
     free(iv);
     if (st)
         lrp_relevance_free(r);
