@@ -408,12 +408,22 @@ static void free_run(eval_run *r)
     free(r->predicted);
 }
 
+/* evaluate.json and curves.svg into dir. */
+static lrp_status write_outputs(const eval_run *r, const char *dir, lrp_error *err)
+{
+    char json[4096], svg[4096];
+    snprintf(json, sizeof json, "%s/evaluate.json", dir);
+    snprintf(svg, sizeof svg, "%s/curves.svg", dir);
+    lrp_status st = eval_write_json(r, json, err);
+    return st ? st : eval_write_curves(r, svg, err);
+}
+
 static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup, cli_inputs *in)
 {
     lrp_error err = {0};
     if (o->limit && in->count > o->limit)
         in->count = o->limit; /* the rest are freed with the list */
-    eval_run r = {.model = o->img.model, .out_dir = o->img.out_dir, .setup = setup};
+    eval_run r = {.model = o->img.model, .setup = setup};
     lrp_model_info info;
     if (lrp_model_get_info(m, &info, &err))
         return cli_fail(&err);
@@ -433,11 +443,7 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup, cli_in
             int n_pixels = setup->pre.crop_h * setup->pre.crop_w;
             r.step = o->step ? o->step : (n_pixels + 99) / 100;
             eval_print_table(&r);
-            char path[4096];
-            snprintf(path, sizeof path, "%s/evaluate.json", o->img.out_dir ? o->img.out_dir : ".");
-            if (o->img.out_dir && (eval_write_json(&r, path, &err) ||
-                                   (snprintf(path, sizeof path, "%s/curves.svg", o->img.out_dir),
-                                    eval_write_curves(&r, path, &err))))
+            if (o->img.out_dir && write_outputs(&r, o->img.out_dir, &err))
                 status = cli_fail(&err);
         }
     }

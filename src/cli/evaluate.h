@@ -20,7 +20,6 @@ typedef struct eval_method {
 
 typedef struct eval_run {
     const char *model;
-    const char *out_dir;
     eval_method *methods;
     int n_methods;
     char **files; /* per image evaluated */
