@@ -7,7 +7,7 @@
 #include "cli/evaluate.h"
 #include "eval/curves_svg.h"
 #include "eval/stats.h"
-#include "io/atomic_file.h"
+#include "io/json_file.h"
 #include "util/error.h"
 
 /* ID = Insertion - Deletion per image, into id (n). */
@@ -88,49 +88,42 @@ static void json_method(lrp_json *j, const eval_run *r, const eval_method *em, d
 
 lrp_status eval_write_json(const eval_run *r, const char *path, lrp_error *err)
 {
-    char *buf = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&buf, &size);
     double *id = malloc(sizeof *id * (size_t)(r->n_images + 1));
-    if (!f || !id) {
-        if (f)
-            fclose(f);
-        free(buf);
-        free(id);
+    if (!id)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %s", path);
+    lrp_json_file jf;
+    lrp_status st = lrp_json_file_open(&jf, path, err);
+    if (st) {
+        free(id);
+        return st;
     }
-    lrp_json j;
-    lrp_json_init(&j, f, 1);
-    lrp_json_begin_object(&j);
-    lrp_json_key(&j, "model");
-    lrp_json_string(&j, r->model);
-    lrp_json_key(&j, "step");
-    lrp_json_int(&j, r->step);
-    lrp_json_key(&j, "images");
-    lrp_json_begin_array(&j);
+    lrp_json *j = &jf.j;
+    lrp_json_begin_object(j);
+    lrp_json_key(j, "model");
+    lrp_json_string(j, r->model);
+    lrp_json_key(j, "step");
+    lrp_json_int(j, r->step);
+    lrp_json_key(j, "images");
+    lrp_json_begin_array(j);
     for (int i = 0; i < r->n_images; i++) {
-        lrp_json_begin_object(&j);
-        lrp_json_key(&j, "file");
-        lrp_json_string(&j, r->files[i]);
-        lrp_json_key(&j, "label");
-        lrp_json_int(&j, r->label[i]);
-        lrp_json_key(&j, "predicted");
-        lrp_json_int(&j, r->predicted[i]);
-        lrp_json_end_object(&j);
+        lrp_json_begin_object(j);
+        lrp_json_key(j, "file");
+        lrp_json_string(j, r->files[i]);
+        lrp_json_key(j, "label");
+        lrp_json_int(j, r->label[i]);
+        lrp_json_key(j, "predicted");
+        lrp_json_int(j, r->predicted[i]);
+        lrp_json_end_object(j);
     }
-    lrp_json_end_array(&j);
-    lrp_json_key(&j, "methods");
-    lrp_json_begin_array(&j);
+    lrp_json_end_array(j);
+    lrp_json_key(j, "methods");
+    lrp_json_begin_array(j);
     for (int k = 0; k < r->n_methods; k++)
-        json_method(&j, r, &r->methods[k], id);
-    lrp_json_end_array(&j);
-    lrp_json_end_object(&j);
-    fputc('\n', f);
-    fclose(f);
-    lrp_status st = lrp_write_file_atomic(path, buf, size, err);
-    free(buf);
+        json_method(j, r, &r->methods[k], id);
+    lrp_json_end_array(j);
+    lrp_json_end_object(j);
     free(id);
-    return st;
+    return lrp_json_file_commit(&jf, path, err);
 }
 
 lrp_status eval_write_curves(const eval_run *r, const char *path, lrp_error *err)

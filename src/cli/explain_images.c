@@ -14,6 +14,7 @@
 #include "cli/image_job.h"
 #include "cli/inputs.h"
 #include "io/atomic_file.h"
+#include "io/json_file.h"
 #include "util/clock.h"
 #include "util/error.h"
 
@@ -167,40 +168,34 @@ static lrp_status write_report(const run *r, const lrp_explainer *e, lrp_error *
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/report.json", r->o->out_dir);
-    char *buf = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&buf, &size);
-    if (!f)
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %s", path);
-    lrp_json j;
-    lrp_json_init(&j, f, 1);
-    lrp_json_begin_object(&j);
-    write_report_header(&j, r, e);
-    lrp_json_key(&j, "images");
-    lrp_json_begin_array(&j);
+    lrp_json_file jf;
+    lrp_status st = lrp_json_file_open(&jf, path, err);
+    if (st)
+        return st;
+    lrp_json *j = &jf.j;
+    lrp_json_begin_object(j);
+    write_report_header(j, r, e);
+    lrp_json_key(j, "images");
+    lrp_json_begin_array(j);
     for (int i = 0; i < r->total; i++)
         for (int k = 0; k < r->results[i].n_objects; k++)
-            lrp_json_raw(&j, r->results[i].objects[k]);
-    lrp_json_end_array(&j);
-    lrp_json_key(&j, "failures");
-    lrp_json_begin_array(&j);
+            lrp_json_raw(j, r->results[i].objects[k]);
+    lrp_json_end_array(j);
+    lrp_json_key(j, "failures");
+    lrp_json_begin_array(j);
     for (int i = 0; i < r->total; i++) {
         if (!r->results[i].error)
             continue;
-        lrp_json_begin_object(&j);
-        lrp_json_key(&j, "file");
-        lrp_json_string(&j, r->in->items[i].path);
-        lrp_json_key(&j, "error");
-        lrp_json_string(&j, r->results[i].error);
-        lrp_json_end_object(&j);
+        lrp_json_begin_object(j);
+        lrp_json_key(j, "file");
+        lrp_json_string(j, r->in->items[i].path);
+        lrp_json_key(j, "error");
+        lrp_json_string(j, r->results[i].error);
+        lrp_json_end_object(j);
     }
-    lrp_json_end_array(&j);
-    lrp_json_end_object(&j);
-    fputc('\n', f);
-    fclose(f);
-    lrp_status st = lrp_write_file_atomic(path, buf, size, err);
-    free(buf);
-    return st;
+    lrp_json_end_array(j);
+    lrp_json_end_object(j);
+    return lrp_json_file_commit(&jf, path, err);
 }
 
 /* Exit code: 1 when an image failed, else 3 when one did not conserve. */
