@@ -421,8 +421,8 @@ static lrp_status write_outputs(const eval_run *r, const char *dir, lrp_error *e
 static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup, cli_inputs *in)
 {
     lrp_error err = {0};
-    if (o->limit && in->count > o->limit)
-        in->count = o->limit; /* the rest are freed with the list */
+    if (o->limit)
+        cli_inputs_truncate(in, o->limit);
     eval_run r = {.model = o->img.model, .setup = setup};
     lrp_model_info info;
     if (lrp_model_get_info(m, &info, &err))

@@ -163,6 +163,16 @@ lrp_status cli_inputs_expand(char **args, int n_args, cli_inputs *out, lrp_error
     return st;
 }
 
+void cli_inputs_truncate(cli_inputs *in, int n)
+{
+    for (int i = n; i < in->count; i++) {
+        free(in->items[i].path);
+        free(in->items[i].stem);
+    }
+    if (n < in->count)
+        in->count = n;
+}
+
 void cli_inputs_free(cli_inputs *in)
 {
     for (int i = 0; i < in->count; i++) {

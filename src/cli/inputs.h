@@ -19,6 +19,8 @@ typedef struct cli_inputs {
  * files (by extension, sorted by name; others are reported on stderr and
  * skipped), and the lines of @list.txt (each again a file or directory). */
 lrp_status cli_inputs_expand(char **args, int n_args, cli_inputs *out, lrp_error *err);
+/* Keeps the first n inputs (and frees the others). */
+void cli_inputs_truncate(cli_inputs *in, int n);
 void cli_inputs_free(cli_inputs *in);
 
 #endif

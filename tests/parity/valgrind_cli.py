@@ -31,6 +31,8 @@ model = os.path.join(args.fixtures, "basic-op13.onnx")      # input (2, 3, 32, 3
 dynamic = os.path.join(args.fixtures, "basic-dynamic.onnx")  # input (?, 3, ?, ?), for images
 x = os.path.join(args.fixtures, "basic-op13.input.npy")
 img = lambda name: os.path.join(args.images, name)
+eval_dir = os.path.join(os.path.dirname(os.path.abspath(args.fixtures)), "eval")
+region, region_images = os.path.join(eval_dir, "region.onnx"), os.path.join(eval_dir, "region_images")
 work = tempfile.mkdtemp(prefix="valgrind-")
 out_dir = os.path.join(work, "out")
 
@@ -43,6 +45,11 @@ RUNS = [
     ("explain images", ["explain", dynamic, img("palette.png"), img("photo.jpg"), img("corrupt.png"),
                         "--crop", "32", "-o", out_dir, "--threads", "2", "--relevance-out",
                         "--topk", "2"], 1),
+    # --limit drops inputs after the folder was listed: they must be freed too
+    ("evaluate", ["evaluate", region, region_images, "--labels-csv",
+                  os.path.join(region_images, "labels.csv"), "--resize", "8", "--crop", "8",
+                  "--mean", "0", "--std", "1", "--limit", "2",
+                  "--methods", "random,gradient-x-input", "-o", os.path.join(work, "eval")], 0),
 ]
 
 passed = failed = 0
