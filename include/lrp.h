@@ -70,6 +70,12 @@ lrp_status lrp_model_forward(lrp_model *model, const lrp_array *input,
  * most 16 GiB. Applies to workspaces made after the call. */
 void lrp_model_set_max_memory(lrp_model *model, size_t bytes);
 
+/* Threads lrp_model_forward works with, the caller's included (default 1).
+ * Work is split by shape, so any thread count gives the same bits. The
+ * BLAS is called from these threads: keep the BLAS itself single-threaded
+ * (openblas_set_num_threads(1)), as the CLI does. */
+lrp_status lrp_model_set_threads(lrp_model *model, int threads, lrp_error *err);
+
 /* The model's metadata_props value for 'key', or NULL. Owned by the model. */
 const char *lrp_model_metadata(const lrp_model *model, const char *key);
 
@@ -170,6 +176,10 @@ void lrp_explainer_free(lrp_explainer *explainer);
  * and free from one thread; the table lives until the last one is freed. */
 lrp_status lrp_explainer_fork(const lrp_explainer *explainer, lrp_explainer **out,
                               lrp_error *err);
+
+/* Threads one lrp_explain works with, the caller's included (default 1,
+ * also for forks); the same bits for any count. See lrp_model_set_threads. */
+lrp_status lrp_explainer_set_threads(lrp_explainer *explainer, int threads, lrp_error *err);
 
 /* Explain class 'target' from now on (< 0: each image's top-1). */
 lrp_status lrp_explainer_set_target(lrp_explainer *explainer, int target, lrp_error *err);

@@ -115,7 +115,7 @@ static void check_conv(const conv_case *cc)
     float *xd = random_buf(nx), *wd = random_buf(nw), *bd = random_buf((size_t)cc->m);
     float *y = calloc(ny, sizeof *y), *yref = calloc(ny, sizeof *y);
     float *scratch = malloc((lrp_conv_scratch_floats(&s) + 1) * sizeof(float));
-    lrp_conv_forward(&s, xd, wd, bd, y, scratch);
+    lrp_conv_forward(&s, xd, wd, bd, y, scratch, NULL);
     conv_direct(&s, xd, wd, bd, yref);
     double max_err = 0.0;
     for (size_t i = 0; i < ny; i++)
@@ -124,11 +124,26 @@ static void check_conv(const conv_case *cc)
 
     /* adjoint: <conv(x) without bias, d> == <x, convT(d)> */
     float *d = random_buf(ny), *dx = calloc(nx, sizeof *dx);
-    lrp_conv_forward(&s, xd, wd, NULL, y, scratch);
-    lrp_conv_backward_add(&s, d, wd, dx, scratch);
+    lrp_conv_forward(&s, xd, wd, NULL, y, scratch, NULL);
+    lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL);
     double lhs = dot(y, d, ny), rhs = dot(xd, dx, nx);
     CHECK(fabs(lhs - rhs) <= 1e-4 * fmax(1.0, fabs(lhs)), "%s: adjoint %g vs %g", cc->what,
           lhs, rhs);
+
+    /* the same bits on 2 and 3 threads: tiles depend on the shape only */
+    for (int threads = 2; threads <= 3; threads++) {
+        lrp_pool *pool = NULL;
+        CHECK(lrp_pool_new(threads, &pool, &err) == LRP_OK, "pool: %s", err.message);
+        float *yt = calloc(ny, sizeof *yt), *dxt = calloc(nx, sizeof *dxt);
+        lrp_conv_forward(&s, xd, wd, NULL, yt, scratch, pool);
+        lrp_conv_backward_add(&s, d, wd, dxt, scratch, pool);
+        CHECK(memcmp(yt, y, ny * sizeof *y) == 0, "%s: forward on %d threads differs",
+              cc->what, threads);
+        CHECK(memcmp(dxt, dx, nx * sizeof *dx) == 0, "%s: transpose on %d threads differs",
+              cc->what, threads);
+        free(yt), free(dxt);
+        lrp_pool_free(pool);
+    }
     free(xd), free(wd), free(bd), free(y), free(yref), free(scratch), free(d), free(dx);
     free_node(&node);
 }
@@ -244,6 +259,13 @@ int main(void)
         {"grouped 3x3", 2, 8, 6, 6, 8, 3, 1, 1, 1, 4},
         {"depthwise 3x3 stride 2", 1, 4, 7, 7, 4, 3, 2, 1, 1, 4},
         {"dilated 3x3", 1, 2, 9, 9, 3, 3, 1, 2, 2, 1},
+        /* big enough to be split into tiles: by output column, by output
+           channel (pointwise and im2col), by input channel, the stem */
+        {"tiled 3x3 columns", 2, 16, 40, 40, 32, 3, 1, 1, 1, 1},
+        {"tiled 1x1 rows", 1, 256, 7, 7, 512, 1, 1, 0, 1, 1},
+        {"tiled 3x3 stride 2 rows", 1, 64, 14, 14, 128, 3, 2, 1, 1, 1},
+        {"tiled 7x7 stride 2 stem", 1, 3, 64, 64, 16, 7, 2, 3, 1, 1},
+        {"grouped 3x3, 8 groups", 1, 64, 20, 20, 64, 3, 1, 1, 1, 8},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         check_conv(&cases[i]);

@@ -27,6 +27,7 @@ struct lrp_explainer {
     rule_table *t;
     lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
     lrp_relevance rel;
+    lrp_pool *pool;  /* NULL = one thread */
 };
 
 static const char *const split_names[] = {"proportional", "ratio", "symmetric",
@@ -210,6 +211,7 @@ void lrp_explainer_free(lrp_explainer *e)
         return;
     lrp_relevance_free(&e->rel);
     lrp_forward_free(&e->fwd);
+    lrp_pool_free(e->pool);
     if (e->t && --e->t->refs == 0) {
         lrp_rules_free(e->t->rules, e->model->graph.n_nodes);
         free(e->t->keep);
@@ -230,6 +232,17 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
     (*out)->cam_value = e->cam_value;
     (*out)->t = e->t;
     e->t->refs++;
+    return LRP_OK;
+}
+
+lrp_status lrp_explainer_set_threads(lrp_explainer *e, int threads, lrp_error *err)
+{
+    lrp_pool *pool = NULL;
+    lrp_status st = threads == 1 ? LRP_OK : lrp_pool_new(threads, &pool, err);
+    if (st)
+        return st;
+    lrp_pool_free(e->pool);
+    e->pool = pool;
     return LRP_OK;
 }
 
@@ -322,7 +335,7 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     if (st)
         return st;
     lrp_model *m = e->model;
-    lrp_forward_run(&e->fwd, input->data);
+    lrp_forward_run(&e->fwd, input->data, e->pool);
     double t1 = lrp_now_ms();
     lrp_report *rep = lrp_report_new(m, lrp_forward_value(&e->fwd, e->seed_value),
                                      (int)input->dims[0]);
@@ -332,7 +345,7 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
         lrp_report_free(rep);
         return st;
     }
-    lrp_relevance_run(&e->rel, &e->fwd, e->seed_value, rep->target, rep->seed);
+    lrp_relevance_run(&e->rel, &e->fwd, e->pool, e->seed_value, rep->target, rep->seed);
     if (!finish_method(e)) {
         lrp_report_free(rep);
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for Grad-CAM");

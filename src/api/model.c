@@ -15,6 +15,7 @@ void lrp_model_free(lrp_model *m)
     if (!m)
         return;
     lrp_forward_free(&m->fwd);
+    lrp_pool_free(m->pool);
     lrp_shapes_free(&m->shapes);
     lrp_graph_free(&m->graph);
     free(m->residuals);
@@ -160,12 +161,23 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
     lrp_status st = lrp_model_prepare(m, &m->fwd, input->rank, input->dims, NULL, &rebuilt, err);
     if (st)
         return st;
-    lrp_forward_run(&m->fwd, input->data);
+    lrp_forward_run(&m->fwd, input->data, m->pool);
     const lrp_tensor *y = lrp_forward_value(&m->fwd, m->graph.outputs[0]);
     if (y->dtype != LRP_FLOAT)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "%s: the first output is not float32",
                              m->path);
     return copy_out(y, output, err);
+}
+
+lrp_status lrp_model_set_threads(lrp_model *m, int threads, lrp_error *err)
+{
+    lrp_pool *pool = NULL;
+    lrp_status st = threads == 1 ? LRP_OK : lrp_pool_new(threads, &pool, err);
+    if (st)
+        return st;
+    lrp_pool_free(m->pool);
+    m->pool = pool;
+    return LRP_OK;
 }
 
 const char *lrp_model_metadata(const lrp_model *m, const char *key)

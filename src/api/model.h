@@ -21,6 +21,7 @@ struct lrp_model {
     int n_op_types;
     size_t max_bytes; /* limit for one workspace */
     lrp_forward fwd;  /* lrp_model_forward's workspace; fwd.g == NULL until first use */
+    lrp_pool *pool;   /* lrp_model_forward's workers; NULL = one thread */
 };
 
 /* Makes f fit an input of 'dims' (keeping 'keep', see lrp_forward_init),

@@ -10,8 +10,8 @@ void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                const float *a, int lda, const float *b, int ldb, float beta,
                float *c, int ldc);
 
-/* Threads the BLAS itself may use per call (1 when the caller already runs
- * one worker per core). */
+/* Threads the BLAS itself may use per call. The CLI sets 1: onnx-lrp's own
+ * workers (parallel/pool.h) call lrp_sgemm, each on its own tile. */
 void lrp_blas_set_threads(int threads);
 
 void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "io/npy.h"
 #include "util/error.h"
@@ -112,6 +113,12 @@ bool cli_parse_count(const char *s, int *out)
         return false;
     *out = (int)v;
     return true;
+}
+
+int cli_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
 }
 
 /* The --max-memory limit of this process; 0 = the library's default. */

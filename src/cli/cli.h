@@ -35,6 +35,8 @@ bool cli_value(cli_args *a, const char *name, const char **value, int *status);
 
 /* A whole number from 1 to 100000 ("4"), for counts on the command line. */
 bool cli_parse_count(const char *s, int *out);
+/* Online cores: the default --threads. */
+int cli_cores(void);
 /* The median of v (n >= 1; v is reordered). */
 double cli_median(double *v, int n);
 /* This process's peak resident memory so far, in MiB. */

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "blas/gemm.h"
 #include "cli/evaluate.h"
 #include "io/heatmap.h"
 #include "util/clock.h"
@@ -32,7 +31,8 @@ static const char help[] =
     "  --limit N               evaluate at most N images\n"
     "  --step S                pixels per step (default: ceil(pixels / 100))\n"
     "  --batch B               perturbed images per forward pass (default 16)\n"
-    "  --threads N             BLAS threads (default 1: the passes are small)\n"
+    "  --threads N             threads splitting each layer (default 1: the passes\n"
+    "                          are small)\n"
     "  -o, --output-dir DIR    write evaluate.json (per image) and curves.svg\n"
     "  --resize, --crop, --mean, --std, --labels   as for explain\n"
     "\n"
@@ -98,7 +98,7 @@ static int parse(int argc, char **argv, eval_opts *o)
 
 /* "otsuki2024:symmetric+hq" -> an explainer with that preset and split. */
 static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m, int n_images,
-                              lrp_error *err)
+                              int threads, lrp_error *err)
 {
     snprintf(em->name, sizeof em->name, "%s", spec);
     char preset[96];
@@ -128,13 +128,15 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m, i
     c.preset = preset;
     em->lrp = strncmp(preset, "grad", 4) != 0;
     lrp_status st = lrp_explainer_new(m, &c, &em->e, err);
+    if (st == LRP_OK)
+        st = lrp_explainer_set_threads(em->e, threads, err);
     if (st)
         lrp_error_prefix(err, "method '%s'", spec);
     return st;
 }
 
 static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int n_images,
-                               lrp_error *err)
+                               int threads, lrp_error *err)
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", list);
@@ -145,7 +147,7 @@ static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int 
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (r->n_methods == 32)
             return lrp_error_set(err, LRP_ERR_ARG, "at most 32 methods");
-        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, n_images, err);
+        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, n_images, threads, err);
         if (st)
             return st;
     }
@@ -434,7 +436,8 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup, cli_in
     r.predicted = calloc((size_t)in->count + 1, sizeof *r.predicted);
     int status = CLI_OK;
     if (!r.files || !r.label || !r.predicted ||
-        make_methods(&r, o->methods ? o->methods : default_methods, m, in->count, &err)) {
+        make_methods(&r, o->methods ? o->methods : default_methods, m, in->count,
+                     o->img.threads ? o->img.threads : 1, &err)) {
         status = cli_fail(&err);
     } else {
         eval_ctx ec = {&r, o, m};
@@ -466,10 +469,9 @@ int cmd_evaluate(int argc, char **argv)
     lrp_model *m = NULL;
     image_setup setup = {0};
     cli_inputs in = {0};
-    /* many small passes: BLAS threads cost more than they give here (1 thread:
-       8 s, 2 threads: 22 s on the tiny golden ResNet) and rounding stays put */
-    lrp_blas_set_threads(o.img.threads ? o.img.threads : 1);
-    if (cli_load_model(o.img.model, &m, &err) || image_setup_init(&setup, &o.img, m, &err) ||
+    if (cli_load_model(o.img.model, &m, &err) ||
+        lrp_model_set_threads(m, o.img.threads ? o.img.threads : 1, &err) ||
+        image_setup_init(&setup, &o.img, m, &err) ||
         cli_inputs_expand(o.img.inputs, o.img.n_inputs, &in, &err) ||
         (o.img.out_dir && cli_check_out_dir(o.img.out_dir, &err)))
         status = cli_fail(&err);

@@ -6,7 +6,6 @@
 
 #include "cli/explain.h"
 #include "io/heatmap.h"
-#include "blas/gemm.h"
 #include "io/npy.h"
 
 static const char help[] =
@@ -55,8 +54,8 @@ static const char help[] =
     "tensor mode:\n"
     "  --input-tensor X.npy    a preprocessed float32 (N,C,H,W) batch\n"
     "  --relevance-out R.npy   write the input relevance, float32 (N,C,H,W)\n"
-    "  --threads N             BLAS threads (default: all cores; 1 gives the same\n"
-    "                          bits as image mode)\n"
+    "  --threads N             threads splitting each layer (default: all cores;\n"
+    "                          any N gives the same bits, as image mode does)\n"
     "  --repeat N              explain N times; forward_ms and explain_ms in the\n"
     "                          JSON are medians (benchmarks)\n"
     "\n"
@@ -329,14 +328,14 @@ static lrp_status timed_explain(lrp_explainer *e, const lrp_array *x, int repeat
 int cli_explain_tensor(const explain_opts *o, lrp_model *m)
 {
     lrp_error err = {0};
-    if (o->threads) /* one batch, one call per layer: the BLAS's own threads */
-        lrp_blas_set_threads(o->threads);
     lrp_explainer *e = NULL;
     lrp_array x = {0}, r = {0};
     lrp_report *rep = NULL;
     int status = CLI_OK;
     double ms[2];
-    if (lrp_explainer_new(m, &o->config, &e, &err) || cli_read_input(o->input_tensor, &x, &err) ||
+    if (lrp_explainer_new(m, &o->config, &e, &err) ||
+        lrp_explainer_set_threads(e, o->threads ? o->threads : cli_cores(), &err) ||
+        cli_read_input(o->input_tensor, &x, &err) ||
         timed_explain(e, &x, o->repeat, &r, &rep, ms, &err) ||
         (o->relevance_out &&
          lrp_npy_write(o->relevance_out, LRP_NPY_FLOAT32, r.rank, r.dims, r.data, &err))) {

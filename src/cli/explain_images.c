@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blas/gemm.h"
 #include "cli/explain.h"
 #include "cli/image_job.h"
 #include "cli/inputs.h"
@@ -76,22 +75,15 @@ static void *work(void *arg)
     return NULL;
 }
 
-static int cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
 /* Runs every image on n workers: worker 0 uses e, the others forks. */
 static lrp_status run_workers(run *r, lrp_explainer *e, int n, lrp_error *err)
 {
     worker *ws = calloc((size_t)n, sizeof *ws);
     if (!ws)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
-    /* Parallel over images, never inside the BLAS: one worker per core fills
-       the machine, and a single-threaded sgemm rounds the same whatever n is,
-       so outputs do not depend on --threads or on the core count. */
-    lrp_blas_set_threads(1);
+    /* Parallel over images, one worker per core: that fills the machine
+       without any split inside an image, and each explainer keeps its
+       default of one thread. */
     lrp_status st = LRP_OK;
     int started = 0;
     for (; started < n; started++) {
@@ -222,7 +214,7 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
              .progress = isatty(STDERR_FILENO)};
     r.results = calloc((size_t)in->count + 1, sizeof *r.results);
     pthread_mutex_init(&r.lock, NULL);
-    int threads = o->threads ? o->threads : cores();
+    int threads = o->threads ? o->threads : cli_cores();
     threads = threads < in->count ? threads : in->count;
     int status = CLI_OK;
     if (!r.results || run_workers(&r, e, threads, &err) ||

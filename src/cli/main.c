@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blas/gemm.h"
 #include "cli/cli.h"
 
 static const char usage[] =
@@ -29,6 +30,9 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+    /* onnx-lrp's own workers call the BLAS: threads inside it would only
+       compete with them (and would round differently per thread count) */
+    lrp_blas_set_threads(1);
     if (cli_take_max_memory(&argc, argv))
         return CLI_BAD_INPUT;
     if (argc < 2) {

@@ -137,8 +137,9 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
     return st;
 }
 
-void lrp_forward_run(lrp_forward *f, const float *input)
+void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool)
 {
+    f->scratch.pool = pool;
     const lrp_graph *g = f->g;
     lrp_tensor *x = &f->shapes.t[g->inputs[0]];
     memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));

@@ -22,8 +22,9 @@ typedef struct lrp_forward {
 lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const int64_t *dims,
                             const bool *keep, size_t max_bytes, lrp_error *err);
 
-/* Runs every node that inference did not fold; input has the bound shape. */
-void lrp_forward_run(lrp_forward *f, const float *input);
+/* Runs every node that inference did not fold; input has the bound shape.
+ * Kernels split their work on 'pool' (NULL: this thread only). */
+void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool);
 
 /* The activation of value v after a run (valid for kept values only). */
 static inline const lrp_tensor *lrp_forward_value(const lrp_forward *f, int v)

@@ -168,11 +168,28 @@ static double sum_floats(const float *v, size_t n)
     return total;
 }
 
-static void image_sums(const float *buf, size_t count, int n, double *sums)
+typedef struct sum_job {
+    const float *v;
+    double part[LRP_MAX_RANGES];
+} sum_job;
+
+static void sum_range(void *ctx, int range, size_t begin, size_t end)
+{
+    sum_job *j = ctx;
+    j->part[range] = sum_floats(j->v + begin, end - begin);
+}
+
+/* Ranges fixed by the size, added in order: the same sums on any threads. */
+static void image_sums(lrp_pool *pool, const float *buf, size_t count, int n, double *sums)
 {
     size_t chunk = count / (size_t)n;
-    for (int i = 0; i < n; i++)
-        sums[i] = sum_floats(buf + (size_t)i * chunk, chunk);
+    for (int i = 0; i < n; i++) {
+        sum_job j = {.v = buf + (size_t)i * chunk};
+        lrp_pool_for(pool, chunk, sum_range, &j);
+        sums[i] = 0.0;
+        for (int r = 0; r < lrp_ranges(chunk); r++)
+            sums[i] += j.part[r];
+    }
 }
 
 /* Runs one node's kernel and records relevance in and passed on. */
@@ -189,28 +206,32 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
     bool counted[LRP_MAX_INPUTS] = {0};
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
-        if (r_in[k] && r->start[n->inputs[k]] == step) /* its buffer becomes live */
+        bool fresh = r_in[k] && r->start[n->inputs[k]] == step; /* its buffer becomes live */
+        if (fresh)
             memset(r_in[k], 0, lrp_tensor_count(in[k]) * sizeof(float));
         /* a value read twice is counted once */
         counted[k] = r_in[k] != NULL;
         for (int j = 0; j < k; j++)
             counted[k] = counted[k] && n->inputs[j] != n->inputs[k];
-        if (counted[k])
-            image_sums(r_in[k], lrp_tensor_count(in[k]), n_img, before + k * n_img);
+        if (counted[k] && fresh) /* zeros: nothing to add up */
+            memset(before + k * n_img, 0, (size_t)n_img * sizeof *before);
+        else if (counted[k])
+            image_sums(r->pool, r_in[k], lrp_tensor_count(in[k]), n_img, before + k * n_img);
     }
     const lrp_tensor *out = lrp_forward_value(f, n->outputs[0]);
     const float *r_out = r->of[n->outputs[0]];
     lrp_rule_ctx ctx = {.node = n, .rule = &r->rules[idx], .in = in, .out = out,
                         .r_out = r_out, .r_in = r_in, .scratch = r->scratch,
+                        .pool = r->pool,
                         .n_images = n_img, .absorbed = r->absorbed + (size_t)step * n_img};
     lrp_rule_kernel(r->rules[idx].kind)(&ctx);
     double *step_in = r->step_in + (size_t)step * n_img;
     double *step_out = r->step_out + (size_t)step * n_img;
-    image_sums(r_out, lrp_tensor_count(out), n_img, step_in);
+    image_sums(r->pool, r_out, lrp_tensor_count(out), n_img, step_in);
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         if (!counted[k])
             continue;
-        image_sums(r_in[k], lrp_tensor_count(in[k]), n_img, after);
+        image_sums(r->pool, r_in[k], lrp_tensor_count(in[k]), n_img, after);
         for (int i = 0; i < n_img; i++) {
             double delta = after[i] - before[k * n_img + i];
             step_out[i] += delta;
@@ -220,9 +241,10 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
     }
 }
 
-void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, int seed_value,
-                       const int *target, const double *seed)
+void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
+                       int seed_value, const int *target, const double *seed)
 {
+    r->pool = pool;
     size_t per_step = (size_t)r->n_steps * (size_t)r->n_images;
     memset(r->step_out, 0, per_step * sizeof(double));
     memset(r->slot_out, 0, 2 * per_step * sizeof(double));

@@ -5,6 +5,7 @@
 #define LRP_OPS_CONV_H
 
 #include "ops/window.h"
+#include "parallel/pool.h"
 
 typedef struct lrp_conv_shape {
     int64_t n, c_in, c_out, group;
@@ -15,16 +16,18 @@ typedef struct lrp_conv_shape {
 lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x,
                              const lrp_tensor *w, lrp_conv_shape *s, lrp_error *err);
 
-/* Floats of scratch the two kernels below need. */
+/* Floats of scratch the two kernels below need. They split each image's
+ * work into tasks on 'pool' (NULL: the calling thread only); the result is
+ * the same for any number of threads. */
 size_t lrp_conv_scratch_floats(const lrp_conv_shape *s);
 
 /* y (N,M,OH,OW) = conv(x (N,C,H,W), w (M,C/g,kH,kW)) + b (M) ; b may be NULL. */
 void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
-                      const float *b, float *y, float *scratch);
+                      const float *b, float *y, float *scratch, lrp_pool *pool);
 
 /* dx (N,C,H,W) += conv_transpose(dy (N,M,OH,OW), w): the gradient of the
  * convolution with respect to its input, zero padding included. */
 void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w,
-                           float *dx, float *scratch);
+                           float *dx, float *scratch, lrp_pool *pool);
 
 #endif

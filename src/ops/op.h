@@ -4,17 +4,20 @@
 #define LRP_OPS_OP_H
 
 #include "graph/graph.h"
+#include "parallel/pool.h"
 
 /* Inputs and outputs one node may have (shape inference refuses more, so
  * executors can keep them in fixed arrays). */
 #define LRP_MAX_INPUTS 16
 #define LRP_MAX_OUTPUTS 8
 
-/* Scratch memory handed to forward kernels, sized before the run from
- * every node's scratch_floats(). */
+/* What forward kernels may use besides their tensors: scratch memory,
+ * sized before the run from every node's scratch_floats(), and the workers
+ * of the run (NULL: the calling thread only). */
 typedef struct lrp_scratch {
     float *data;
     size_t floats;
+    lrp_pool *pool;
 } lrp_scratch;
 
 typedef struct lrp_op {

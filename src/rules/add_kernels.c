@@ -46,23 +46,47 @@ static float mainstream_share(lrp_split split, bool identity, float m, float s, 
     }
 }
 
-void lrp_split_apply(const lrp_rule_ctx *c)
+/* One image of a residual Add, split in ranges for the pool. */
+typedef struct split_job {
+    const lrp_rule_ctx *c;
+    size_t offset; /* the image's first element */
+    double absorbed[LRP_MAX_RANGES];
+} split_job;
+
+static void split_range(void *ctx, int range, size_t begin, size_t end)
 {
+    split_job *j = ctx;
+    const lrp_rule_ctx *c = j->c;
     const lrp_rule *r = c->rule;
     int ms = r->activation, ss = 1 - ms;
     const float *m = c->in[ms]->data, *s = c->in[ss]->data;
     float *r_m = c->r_in[ms], *r_s = c->r_in[ss];
     bool identity = r->residual->kind == LRP_SHORTCUT_IDENTITY;
-    size_t n = lrp_tensor_count(c->out), per_image = n / (size_t)c->n_images;
-    for (size_t i = 0; i < n; i++) {
-        if (r->split == LRP_SPLIT_PROPORTIONAL)
-            lrp_absorb(c, i, per_image, c->r_out[i], m[i] + s[i], 1.0f);
-        float rho = mainstream_share(r->split, identity, m[i], s[i], r->stab);
+    bool proportional = r->split == LRP_SPLIT_PROPORTIONAL;
+    double absorbed = 0.0;
+    for (size_t i = j->offset + begin; i < j->offset + end; i++) {
         float r_out = c->r_out[i];
+        float rho = mainstream_share(r->split, identity, m[i], s[i], r->stab);
         r_m[i] += rho * r_out;
-        /* proportional is not rho-complementary: S gets s R / stab(m + s) */
-        r_s[i] += r->split == LRP_SPLIT_PROPORTIONAL
-                      ? s[i] * r_out / lrp_stabilize(r->stab, m[i] + s[i])
-                      : (1.0f - rho) * r_out;
+        if (proportional) { /* not rho-complementary: S gets s R / stab(m + s) */
+            float sz = lrp_stabilize(r->stab, m[i] + s[i]);
+            r_s[i] += s[i] * r_out / sz;
+            absorbed += (double)r_out * ((sz - (m[i] + s[i])) / sz); /* see lrp_absorb */
+        } else {
+            r_s[i] += (1.0f - rho) * r_out;
+        }
+    }
+    j->absorbed[range] = absorbed;
+}
+
+void lrp_split_apply(const lrp_rule_ctx *c)
+{
+    size_t per_image = lrp_tensor_count(c->out) / (size_t)c->n_images;
+    split_job j = {.c = c};
+    for (int img = 0; img < c->n_images; img++) {
+        j.offset = (size_t)img * per_image;
+        lrp_pool_for(c->pool, per_image, split_range, &j);
+        for (int r = 0; r < lrp_ranges(per_image); r++)
+            c->absorbed[img] += j.absorbed[r];
     }
 }

@@ -137,6 +137,7 @@ typedef struct lrp_rule_ctx {
     const float *r_out;          /* relevance at output 0, out's shape */
     float *const *r_in;          /* per input: relevance to add into, NULL = none */
     float *scratch;              /* lrp_rule_scratch_floats() floats */
+    lrp_pool *pool;              /* workers of this run; NULL = the caller only */
     int n_images;
     double *absorbed; /* per image: relevance the stabilizer kept (see below) */
 } lrp_rule_ctx;

@@ -13,10 +13,12 @@ typedef struct linear {
     lrp_conv_shape conv;
     int64_t rows;
     size_t nx, ny;
+    lrp_pool *pool;
 } linear;
 
 static void linear_setup(linear *l, const lrp_rule_ctx *c)
 {
+    l->pool = c->pool;
     l->w = &c->rule->weights;
     l->nx = lrp_tensor_count(c->in[0]);
     l->ny = lrp_tensor_count(c->out);
@@ -40,7 +42,7 @@ static void linear_forward(const linear *l, const float *x, const float *w, cons
                            float *y, float *scratch)
 {
     if (l->w->is_conv) {
-        lrp_conv_forward(&l->conv, x, w, b, y, scratch);
+        lrp_conv_forward(&l->conv, x, w, b, y, scratch, l->pool);
         return;
     }
     int64_t out = l->w->out, in = l->w->in;
@@ -54,7 +56,7 @@ static void linear_backward_add(const linear *l, const float *s, const float *w,
                                 float *scratch)
 {
     if (l->w->is_conv) {
-        lrp_conv_backward_add(&l->conv, s, w, dx, scratch);
+        lrp_conv_backward_add(&l->conv, s, w, dx, scratch, l->pool);
         return;
     }
     int64_t out = l->w->out, in = l->w->in;
@@ -62,41 +64,105 @@ static void linear_backward_add(const linear *l, const float *s, const float *w,
               1.0f, dx, (int)in);
 }
 
-/* in_t(x) into buf (or x itself); NULL when it is zero everywhere, so the
- * term contributes nothing (x⁻ after a ReLU). */
-static const float *modified_input(const lrp_rule_ctx *c, lrp_in_mod mod, float *buf)
+/* The element-wise passes of a z-rule, run as lrp_pool_for ranges. */
+typedef struct z_pass {
+    const lrp_rule_ctx *c;
+    lrp_in_mod mod;      /* modify_range: which in_t(x) */
+    const float *src;    /* add_range: tmp; s_range: the unmodified y or NULL */
+    float *dst;          /* modify_range: buf; add_range: z; s_range: s */
+    const float *z;      /* s_range */
+    const float *xt, *dx;/* r_in_range */
+    float k;             /* add_range: sign; r_in_range: coef * sign; s_range: weight */
+    lrp_gate gate;       /* s_range */
+    size_t offset;       /* s_range: the image's first element */
+    bool any[LRP_MAX_RANGES];        /* modify_range, sign_range: a value seen */
+    double absorbed[LRP_MAX_RANGES]; /* s_range */
+} z_pass;
+
+static void modify_range(void *ctx, int range, size_t begin, size_t end)
 {
-    const lrp_tensor *xt = c->in[0];
+    z_pass *p = ctx;
+    const lrp_tensor *xt = p->c->in[0];
     const float *x = xt->data;
-    size_t n = lrp_tensor_count(xt);
+    float *buf = p->dst;
     bool any = false;
-    switch (mod) {
+    switch (p->mod) {
     case LRP_IN_X:
-        return x;
+        break;
     case LRP_IN_POS:
-    case LRP_IN_NEG:
-        for (size_t i = 0; i < n; i++) {
-            float v = mod == LRP_IN_POS ? (x[i] > 0.0f ? x[i] : 0.0f) : (x[i] < 0.0f ? x[i] : 0.0f);
-            buf[i] = v;
-            any = any || v != 0.0f;
+        for (size_t i = begin; i < end; i++) {
+            buf[i] = x[i] > 0.0f ? x[i] : 0.0f;
+            any |= buf[i] != 0.0f;
         }
-        return any ? buf : NULL;
+        break;
+    case LRP_IN_NEG:
+        for (size_t i = begin; i < end; i++) {
+            buf[i] = x[i] < 0.0f ? x[i] : 0.0f;
+            any |= buf[i] != 0.0f;
+        }
+        break;
     case LRP_IN_ONES:
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = begin; i < end; i++)
             buf[i] = 1.0f;
-        return buf;
+        break;
     case LRP_IN_LOW:
     case LRP_IN_HIGH: {
         /* per input channel: (N, C, H, W), or (N, C*H*W) after a Flatten */
-        const float *bound = mod == LRP_IN_LOW ? c->rule->low : c->rule->high;
-        int64_t channels = c->rule->n_bounds;
-        size_t inner = n / (size_t)(xt->dims[0] * channels);
-        for (size_t i = 0; i < n; i++)
-            buf[i] = bound[(i / inner) % (size_t)channels];
+        const float *bound = p->mod == LRP_IN_LOW ? p->c->rule->low : p->c->rule->high;
+        size_t channels = (size_t)p->c->rule->n_bounds;
+        size_t inner = lrp_tensor_count(xt) / ((size_t)xt->dims[0] * channels);
+        for (size_t i = begin; i < end; i++)
+            buf[i] = bound[(i / inner) % channels];
+        break;
+    }
+    }
+    p->any[range] = any;
+}
+
+/* any[range]: some x < 0 in the range */
+static void negative_range(void *ctx, int range, size_t begin, size_t end)
+{
+    z_pass *p = ctx;
+    const float *x = p->c->in[0]->data;
+    bool neg = false;
+    for (size_t i = begin; i < end; i++)
+        neg |= x[i] < 0.0f;
+    p->any[range] = neg;
+}
+
+/* in_t(x) into buf (or x itself); NULL when it is zero everywhere, so the
+ * term contributes nothing. After a ReLU, x⁺ is x and x⁻ is NULL: one read
+ * of x tells, and nothing is written. */
+static const float *modified_input(const lrp_rule_ctx *c, lrp_in_mod mod, float *buf)
+{
+    const float *x = c->in[0]->data;
+    if (mod == LRP_IN_X)
+        return x;
+    size_t n = lrp_tensor_count(c->in[0]);
+    z_pass p = {.c = c, .mod = mod, .dst = buf};
+    if (mod == LRP_IN_POS || mod == LRP_IN_NEG) {
+        lrp_pool_for(c->pool, n, negative_range, &p);
+        bool negative = false;
+        for (int r = 0; r < lrp_ranges(n); r++)
+            negative |= p.any[r];
+        if (!negative)
+            return mod == LRP_IN_POS ? x : NULL;
+    }
+    lrp_pool_for(c->pool, n, modify_range, &p);
+    if (mod != LRP_IN_POS && mod != LRP_IN_NEG)
         return buf;
-    }
-    }
-    return x;
+    for (int r = 0; r < lrp_ranges(n); r++)
+        if (p.any[r])
+            return buf;
+    return NULL;
+}
+
+static void add_range(void *ctx, int range, size_t begin, size_t end)
+{
+    (void)range;
+    const z_pass *p = ctx;
+    for (size_t i = begin; i < end; i++)
+        p->dst[i] += p->k * p->src[i];
 }
 
 size_t lrp_z_scratch_floats(const lrp_rule *r, const lrp_node *n, const lrp_tensor *const *in,
@@ -111,32 +177,56 @@ size_t lrp_z_scratch_floats(const lrp_rule *r, const lrp_node *n, const lrp_tens
     return 2 * nx + 3 * ny + conv;
 }
 
-/* z of group g into z; returns which terms are active (bit t). */
+/* z of group g into z; returns which terms are active (bit t). The first
+ * term with sign +1 is computed in place, the others through tmp. */
 static unsigned group_z(const lrp_rule_ctx *c, const linear *l, int g, float *z, float *xm,
                         float *tmp, float *cs)
 {
     const lrp_zrule *zr = &c->rule->z;
     const lrp_weights *w = l->w;
     unsigned active = 0;
-    memset(z, 0, l->ny * sizeof *z);
+    bool started = false;
     for (int t = 0; t < zr->n_terms; t++) {
         const lrp_term *term = &zr->terms[t];
         if (term->group != g)
             continue;
         const float *b = term->bias ? w->b[term->w] : NULL;
         const float *xt = modified_input(c, term->in, xm);
+        float *out = !started && term->sign == 1.0f ? z : tmp;
         if (xt) {
             active |= 1u << t;
-            linear_forward(l, xt, w->w[term->w], b, tmp, cs);
+            linear_forward(l, xt, w->w[term->w], b, out, cs);
         } else if (b) {
-            linear_bias(l, b, tmp); /* a zero input part: only its bias is left in z */
+            linear_bias(l, b, out); /* a zero input part: only its bias is left in z */
         } else {
             continue;
         }
-        for (size_t i = 0; i < l->ny; i++)
-            z[i] += term->sign * tmp[i];
+        if (out == tmp) {
+            if (!started)
+                memset(z, 0, l->ny * sizeof *z);
+            z_pass p = {.c = c, .src = tmp, .dst = z, .k = term->sign};
+            lrp_pool_for(c->pool, l->ny, add_range, &p);
+        }
+        started = true;
     }
     return active;
+}
+
+static void s_range(void *ctx, int range, size_t begin, size_t end)
+{
+    z_pass *p = ctx;
+    const lrp_rule_ctx *c = p->c;
+    lrp_stab stab = c->rule->stab;
+    double absorbed = 0.0;
+    for (size_t i = p->offset + begin; i < p->offset + end; i++) {
+        bool open = p->gate == LRP_GATE_NONE ||
+                    (p->gate == LRP_GATE_POS ? p->src[i] > 0.0f : p->src[i] < 0.0f);
+        float sz = lrp_stabilize(stab, p->z[i]);
+        p->dst[i] = open ? c->r_out[i] / sz : 0.0f;
+        if (open) /* what the stabilizer keeps: see lrp_absorb */
+            absorbed += (double)p->k * c->r_out[i] * ((sz - p->z[i]) / sz);
+    }
+    p->absorbed[range] = absorbed;
 }
 
 /* s = R * gate / stab(z); the gate needs the unmodified y, computed in tmp. */
@@ -144,20 +234,34 @@ static void group_s(const lrp_rule_ctx *c, const linear *l, int g, const float *
                     float *tmp, float *cs)
 {
     const lrp_zrule *zr = &c->rule->z;
-    lrp_gate gate = zr->gate[g];
-    float weight = 1.0f; /* the group's coefficient: alpha or -beta */
-    for (int t = 0; t < zr->n_terms; t++)
+    z_pass p = {.c = c, .z = z, .dst = s, .src = tmp, .gate = zr->gate[g], .k = 1.0f};
+    for (int t = 0; t < zr->n_terms; t++) /* the group's coefficient: alpha or -beta */
         if (zr->terms[t].group == g)
-            weight = zr->terms[t].coef;
-    if (gate != LRP_GATE_NONE)
+            p.k = zr->terms[t].coef;
+    if (p.gate != LRP_GATE_NONE)
         linear_forward(l, c->in[0]->data, l->w->w[LRP_W_ID], l->w->b[LRP_W_ID], tmp, cs);
     size_t per_image = l->ny / (size_t)c->n_images;
-    for (size_t i = 0; i < l->ny; i++) {
-        bool open = gate == LRP_GATE_NONE || (gate == LRP_GATE_POS ? tmp[i] > 0.0f : tmp[i] < 0.0f);
-        s[i] = open ? c->r_out[i] / lrp_stabilize(zr->stab, z[i]) : 0.0f;
-        if (open)
-            lrp_absorb(c, i, per_image, c->r_out[i], z[i], weight);
+    for (int img = 0; img < c->n_images; img++) {
+        p.offset = (size_t)img * per_image;
+        lrp_pool_for(c->pool, per_image, s_range, &p);
+        for (int r = 0; r < lrp_ranges(per_image); r++)
+            c->absorbed[img] += p.absorbed[r];
     }
+}
+
+static void zero_range(void *ctx, int range, size_t begin, size_t end)
+{
+    (void)range;
+    const z_pass *p = ctx;
+    memset(p->dst + begin, 0, (end - begin) * sizeof *p->dst);
+}
+
+static void r_in_range(void *ctx, int range, size_t begin, size_t end)
+{
+    (void)range;
+    const z_pass *p = ctx;
+    for (size_t i = begin; i < end; i++)
+        p->dst[i] += p->k * p->xt[i] * p->dx[i];
 }
 
 void lrp_z_apply(const lrp_rule_ctx *c)
@@ -167,7 +271,6 @@ void lrp_z_apply(const lrp_rule_ctx *c)
     float *xm = c->scratch, *dx = xm + l.nx, *z = dx + l.nx, *s = z + l.ny, *tmp = s + l.ny;
     float *cs = tmp + l.ny;
     const lrp_zrule *zr = &c->rule->z;
-    float *r_in = c->r_in[0];
     for (int g = 0; g < zr->n_groups; g++) {
         unsigned active = group_z(c, &l, g, z, xm, tmp, cs);
         if (!active)
@@ -177,12 +280,12 @@ void lrp_z_apply(const lrp_rule_ctx *c)
             const lrp_term *term = &zr->terms[t];
             if (!(active & (1u << t)))
                 continue;
-            memset(dx, 0, l.nx * sizeof *dx);
+            z_pass p = {.c = c, .dst = dx};
+            lrp_pool_for(c->pool, l.nx, zero_range, &p);
             linear_backward_add(&l, s, l.w->w[term->w], dx, cs);
-            const float *xt = modified_input(c, term->in, xm);
-            float k = term->coef * term->sign;
-            for (size_t i = 0; i < l.nx; i++)
-                r_in[i] += k * xt[i] * dx[i];
+            p = (z_pass){.c = c, .dst = c->r_in[0], .dx = dx, .k = term->coef * term->sign,
+                         .xt = modified_input(c, term->in, xm)};
+            lrp_pool_for(c->pool, l.nx, r_in_range, &p);
         }
     }
 }

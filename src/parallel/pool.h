@@ -1,0 +1,37 @@
+/* A fixed set of worker threads that run the tasks 0..n-1 of one job at a
+ * time; the calling thread works too. Ops split their work into tasks whose
+ * boundaries depend on shapes only, so results are the same for any number
+ * of threads (each output element is computed by exactly one task). */
+#ifndef LRP_PARALLEL_POOL_H
+#define LRP_PARALLEL_POOL_H
+
+#include "lrp.h"
+
+typedef struct lrp_pool lrp_pool;
+
+typedef void (*lrp_task_fn)(void *ctx, int task);
+
+/* threads counts the caller: 1 starts no thread. */
+lrp_status lrp_pool_new(int threads, lrp_pool **out, lrp_error *err);
+void lrp_pool_free(lrp_pool *pool); /* joins the workers; NULL-safe */
+
+/* 1 for NULL. */
+int lrp_pool_threads(const lrp_pool *pool);
+
+/* Runs fn(ctx, 0) .. fn(ctx, n_tasks - 1) and returns when all are done.
+ * A NULL pool runs them in order on the calling thread. Not reentrant: a
+ * task must not call lrp_pool_run on the same pool. */
+void lrp_pool_run(lrp_pool *pool, int n_tasks, lrp_task_fn fn, void *ctx);
+
+/* lrp_pool_for splits [0, n) into at most LRP_MAX_RANGES equal ranges of
+ * about LRP_RANGE_FLOATS or more, their bounds a function of n alone: a
+ * caller that reduces keeps one partial per range and adds them in order. */
+enum { LRP_MAX_RANGES = 64, LRP_RANGE_FLOATS = 1 << 13 };
+
+typedef void (*lrp_range_fn)(void *ctx, int range, size_t begin, size_t end);
+
+/* The number of ranges lrp_pool_for uses for n elements. */
+int lrp_ranges(size_t n);
+void lrp_pool_for(lrp_pool *pool, size_t n, lrp_range_fn fn, void *ctx);
+
+#endif
