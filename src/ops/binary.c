@@ -47,12 +47,13 @@ static lrp_status binary_infer(lrp_binop op, const lrp_node *n, lrp_tensor *cons
     return LRP_OK;
 }
 
-static void binary_forward(lrp_binop op, const lrp_tensor *const *in, lrp_tensor *const *out)
+static void binary_forward(lrp_binop op, const lrp_tensor *const *in, lrp_tensor *const *out,
+                           lrp_pool *pool)
 {
     if (in[0]->dtype == LRP_INT64)
         lrp_broadcast_i64(op, in[0], in[1], out[0]);
     else
-        lrp_broadcast_f32(op, in[0], in[1], out[0]);
+        lrp_broadcast_f32_on(pool, op, in[0], in[1], out[0]);
 }
 
 static lrp_status add_infer(const lrp_node *n, lrp_tensor *const *in,
@@ -83,32 +84,28 @@ static void add_forward(const lrp_node *n, const lrp_tensor *const *in,
                         lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)n;
-    (void)scratch;
-    binary_forward(LRP_BINOP_ADD, in, out);
+    binary_forward(LRP_BINOP_ADD, in, out, scratch->pool);
 }
 
 static void sub_forward(const lrp_node *n, const lrp_tensor *const *in,
                         lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)n;
-    (void)scratch;
-    binary_forward(LRP_BINOP_SUB, in, out);
+    binary_forward(LRP_BINOP_SUB, in, out, scratch->pool);
 }
 
 static void mul_forward(const lrp_node *n, const lrp_tensor *const *in,
                         lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)n;
-    (void)scratch;
-    binary_forward(LRP_BINOP_MUL, in, out);
+    binary_forward(LRP_BINOP_MUL, in, out, scratch->pool);
 }
 
 static void div_forward(const lrp_node *n, const lrp_tensor *const *in,
                         lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)n;
-    (void)scratch;
-    binary_forward(LRP_BINOP_DIV, in, out);
+    binary_forward(LRP_BINOP_DIV, in, out, scratch->pool);
 }
 
 const lrp_op lrp_op_add = {

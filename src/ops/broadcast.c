@@ -196,6 +196,31 @@ void lrp_broadcast_f32(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b,
     run(op, a, b, out, sizeof(float), span_f32);
 }
 
+typedef struct span_job {
+    lrp_binop op;
+    const float *a, *b;
+    float *y;
+} span_job;
+
+static void span_range(void *ctx, int range, size_t begin, size_t end)
+{
+    (void)range;
+    const span_job *j = ctx;
+    span_f32(j->op, j->a + begin, 1, j->b + begin, 1, j->y + begin, end - begin);
+}
+
+void lrp_broadcast_f32_on(lrp_pool *pool, lrp_binop op, const lrp_tensor *a,
+                          const lrp_tensor *b, lrp_tensor *out)
+{
+    size_t count = lrp_tensor_count(out);
+    if (lrp_tensor_count(a) != count || lrp_tensor_count(b) != count) {
+        lrp_broadcast_f32(op, a, b, out);
+        return;
+    }
+    span_job j = {op, a->data, b->data, out->data};
+    lrp_pool_for(pool, count, span_range, &j);
+}
+
 void lrp_broadcast_i64(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b,
                        lrp_tensor *out)
 {

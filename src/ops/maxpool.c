@@ -5,16 +5,22 @@
 #include "ops/op.h"
 #include "ops/pool.h"
 
-static void maxpool_forward(const lrp_node *n, const lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_scratch *scratch)
-{
-    (void)scratch;
+typedef struct maxpool_job {
+    const lrp_tensor *x, *y;
     lrp_geom g;
-    lrp_pool_geom(n, in[0], &g, NULL);
-    const int64_t planes = in[0]->dims[0] * in[0]->dims[1];
-    for (int64_t p = 0; p < planes; p++) {
-        const float *x = (const float *)in[0]->data + p * g.in_h * g.in_w;
-        float *y = (float *)out[0]->data + p * g.out_h * g.out_w;
+    int64_t planes;
+    int tasks;
+} maxpool_job;
+
+/* The planes of task t. */
+static void maxpool_planes(void *ctx, int t)
+{
+    const maxpool_job *job = ctx;
+    const lrp_geom g = job->g;
+    int64_t p0 = job->planes * t / job->tasks, p1 = job->planes * (t + 1) / job->tasks;
+    for (int64_t p = p0; p < p1; p++) {
+        const float *x = (const float *)job->x->data + p * g.in_h * g.in_w;
+        float *y = (float *)job->y->data + p * g.out_h * g.out_w;
         for (int64_t oh = 0; oh < g.out_h; oh++)
             for (int64_t ow = 0; ow < g.out_w; ow++) {
                 float best = -FLT_MAX;
@@ -31,6 +37,16 @@ static void maxpool_forward(const lrp_node *n, const lrp_tensor *const *in,
                 y[oh * g.out_w + ow] = best;
             }
     }
+}
+
+static void maxpool_forward(const lrp_node *n, const lrp_tensor *const *in,
+                            lrp_tensor *const *out, lrp_scratch *scratch)
+{
+    maxpool_job job = {.x = in[0], .y = out[0]};
+    lrp_pool_geom(n, in[0], &job.g, NULL);
+    job.planes = in[0]->dims[0] * in[0]->dims[1];
+    job.tasks = job.planes < LRP_MAX_RANGES ? (int)job.planes : LRP_MAX_RANGES;
+    lrp_pool_run(scratch->pool, job.tasks, maxpool_planes, &job);
 }
 
 const lrp_op lrp_op_maxpool = {

@@ -13,16 +13,25 @@ static lrp_status relu_infer(const lrp_node *n, lrp_tensor *const *in,
     return LRP_OK;
 }
 
+typedef struct relu_job {
+    const float *x;
+    float *y;
+} relu_job;
+
+static void relu_range(void *ctx, int range, size_t begin, size_t end)
+{
+    (void)range;
+    const relu_job *j = ctx;
+    for (size_t i = begin; i < end; i++)
+        j->y[i] = j->x[i] > 0.0f ? j->x[i] : 0.0f;
+}
+
 static void relu_forward(const lrp_node *n, const lrp_tensor *const *in,
                          lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)n;
-    (void)scratch;
-    const float *x = in[0]->data;
-    float *y = out[0]->data;
-    size_t count = lrp_tensor_count(in[0]);
-    for (size_t i = 0; i < count; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    relu_job j = {in[0]->data, out[0]->data};
+    lrp_pool_for(scratch->pool, lrp_tensor_count(in[0]), relu_range, &j);
 }
 
 const lrp_op lrp_op_relu = {

@@ -26,7 +26,7 @@ void lrp_pool_run(lrp_pool *pool, int n_tasks, lrp_task_fn fn, void *ctx);
 /* lrp_pool_for splits [0, n) into at most LRP_MAX_RANGES equal ranges of
  * about LRP_RANGE_FLOATS or more, their bounds a function of n alone: a
  * caller that reduces keeps one partial per range and adds them in order. */
-enum { LRP_MAX_RANGES = 64, LRP_RANGE_FLOATS = 1 << 13 };
+enum { LRP_MAX_RANGES = 64, LRP_RANGE_FLOATS = 1 << 15 };
 
 typedef void (*lrp_range_fn)(void *ctx, int range, size_t begin, size_t end);
 

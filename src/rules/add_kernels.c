@@ -26,55 +26,76 @@ void lrp_sum_apply(const lrp_rule_ctx *c)
     }
 }
 
-/* The mainstream share of one element. */
-static float mainstream_share(lrp_split split, bool identity, float m, float s, lrp_stab stab)
+/* How the mainstream's share rho of R is found (method §4). */
+typedef enum share {
+    SHARE_ALL,          /* rho = 1: projection-only splits at identity shortcuts */
+    SHARE_HALF,         /* symmetric */
+    SHARE_RATIO,        /* |m| / (|m| + |s|), 1/2 where both are 0 */
+    SHARE_PROPORTIONAL, /* m / stab(m + s), and s / stab(m + s) for S */
+} share;
+
+static share share_of(lrp_split split, bool identity)
 {
-    bool projection_only = split == LRP_SPLIT_RATIO_PROJECTION_ONLY ||
-                           split == LRP_SPLIT_SYMMETRIC_PROJECTION_ONLY;
-    if (identity && projection_only)
-        return 1.0f;
     switch (split) {
     case LRP_SPLIT_PROPORTIONAL:
-        return m / lrp_stabilize(stab, m + s);
+        return SHARE_PROPORTIONAL;
     case LRP_SPLIT_RATIO:
-    case LRP_SPLIT_RATIO_PROJECTION_ONLY: {
-        float am = fabsf(m), as = fabsf(s);
-        return am + as > 0.0f ? am / (am + as) : 0.5f;
-    }
+        return SHARE_RATIO;
+    case LRP_SPLIT_RATIO_PROJECTION_ONLY:
+        return identity ? SHARE_ALL : SHARE_RATIO;
+    case LRP_SPLIT_SYMMETRIC_PROJECTION_ONLY:
+        return identity ? SHARE_ALL : SHARE_HALF;
     default:
-        return 0.5f;
+        return SHARE_HALF;
     }
 }
 
 /* One image of a residual Add, split in ranges for the pool. */
 typedef struct split_job {
     const lrp_rule_ctx *c;
+    share share;
     size_t offset; /* the image's first element */
     double absorbed[LRP_MAX_RANGES];
 } split_job;
 
+/* One loop per share, so that each vectorizes. */
 static void split_range(void *ctx, int range, size_t begin, size_t end)
 {
     split_job *j = ctx;
     const lrp_rule_ctx *c = j->c;
     const lrp_rule *r = c->rule;
     int ms = r->activation, ss = 1 - ms;
-    const float *m = c->in[ms]->data, *s = c->in[ss]->data;
-    float *r_m = c->r_in[ms], *r_s = c->r_in[ss];
-    bool identity = r->residual->kind == LRP_SHORTCUT_IDENTITY;
-    bool proportional = r->split == LRP_SPLIT_PROPORTIONAL;
+    const float *m = (const float *)c->in[ms]->data + j->offset;
+    const float *s = (const float *)c->in[ss]->data + j->offset;
+    const float *r_out = c->r_out + j->offset;
+    float *r_m = c->r_in[ms] + j->offset, *r_s = c->r_in[ss] + j->offset;
     double absorbed = 0.0;
-    for (size_t i = j->offset + begin; i < j->offset + end; i++) {
-        float r_out = c->r_out[i];
-        float rho = mainstream_share(r->split, identity, m[i], s[i], r->stab);
-        r_m[i] += rho * r_out;
-        if (proportional) { /* not rho-complementary: S gets s R / stab(m + s) */
+    switch (j->share) {
+    case SHARE_PROPORTIONAL: /* not rho-complementary: S gets s R / stab(m + s) */
+        for (size_t i = begin; i < end; i++) {
             float sz = lrp_stabilize(r->stab, m[i] + s[i]);
-            r_s[i] += s[i] * r_out / sz;
-            absorbed += (double)r_out * ((sz - (m[i] + s[i])) / sz); /* see lrp_absorb */
-        } else {
-            r_s[i] += (1.0f - rho) * r_out;
+            r_m[i] += m[i] / sz * r_out[i];
+            r_s[i] += s[i] * r_out[i] / sz;
+            absorbed += (double)r_out[i] * ((sz - (m[i] + s[i])) / sz); /* see lrp_absorb */
         }
+        break;
+    case SHARE_RATIO:
+        for (size_t i = begin; i < end; i++) {
+            float am = fabsf(m[i]), as = fabsf(s[i]);
+            float rho = am + as > 0.0f ? am / (am + as) : 0.5f;
+            r_m[i] += rho * r_out[i];
+            r_s[i] += (1.0f - rho) * r_out[i];
+        }
+        break;
+    case SHARE_ALL:
+    case SHARE_HALF: {
+        float rho = j->share == SHARE_ALL ? 1.0f : 0.5f;
+        for (size_t i = begin; i < end; i++) {
+            r_m[i] += rho * r_out[i];
+            r_s[i] += (1.0f - rho) * r_out[i];
+        }
+        break;
+    }
     }
     j->absorbed[range] = absorbed;
 }
@@ -82,7 +103,8 @@ static void split_range(void *ctx, int range, size_t begin, size_t end)
 void lrp_split_apply(const lrp_rule_ctx *c)
 {
     size_t per_image = lrp_tensor_count(c->out) / (size_t)c->n_images;
-    split_job j = {.c = c};
+    bool identity = c->rule->residual->kind == LRP_SHORTCUT_IDENTITY;
+    split_job j = {.c = c, .share = share_of(c->rule->split, identity)};
     for (int img = 0; img < c->n_images; img++) {
         j.offset = (size_t)img * per_image;
         lrp_pool_for(c->pool, per_image, split_range, &j);

@@ -51,11 +51,17 @@ size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
     return linear ? lrp_z_scratch_floats(r, n, in, out) : 0;
 }
 
+static void pass_range(void *ctx, int range, size_t begin, size_t end)
+{
+    (void)range;
+    const lrp_rule_ctx *c = ctx;
+    float *r_in = c->r_in[c->rule->activation];
+    for (size_t i = begin; i < end; i++)
+        r_in[i] += c->r_out[i];
+}
+
 /* R_in = R, element for element (shapes may differ: Flatten, Reshape). */
 void lrp_pass_apply(const lrp_rule_ctx *c)
 {
-    float *r_in = c->r_in[c->rule->activation];
-    size_t n = lrp_tensor_count(c->out);
-    for (size_t i = 0; i < n; i++)
-        r_in[i] += c->r_out[i];
+    lrp_pool_for(c->pool, lrp_tensor_count(c->out), pass_range, (void *)c);
 }
