@@ -1,8 +1,9 @@
 /* Convolution as im2col + sgemm, and its transpose as sgemm + col2im, split
- * into tasks for the worker pool. The tiling of one image's GEMM depends on
- * its shape alone, never on the thread count, so every thread count gives
- * the same bits (OpenBLAS rounds a product differently when it is cut
- * differently). */
+ * into tasks for the worker pool: up to 8 images at once, each image's GEMM
+ * cut into tiles. Those cuts depend on the shapes and the batch size alone,
+ * never on the thread count, so every thread count gives the same bits
+ * (OpenBLAS rounds a product differently when it is cut differently; a
+ * batch may therefore round differently from its images one by one). */
 #include "ops/conv.h"
 
 #include <string.h>
@@ -20,15 +21,6 @@ static bool is_pointwise(const lrp_conv_shape *s)
     const lrp_geom *g = &s->g;
     return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pad_t == 0 &&
            g->pad_l == 0 && g->out_h == g->in_h && g->out_w == g->in_w;
-}
-
-size_t lrp_conv_scratch_floats(const lrp_conv_shape *s)
-{
-    if (is_pointwise(s))
-        return 0;
-    /* grouped convs run their groups in parallel, each with its own columns */
-    int64_t channels = s->group > 1 ? s->c_in : s->c_in / s->group;
-    return (size_t)(channels * s->g.kh * s->g.kw) * (size_t)(s->g.out_h * s->g.out_w);
 }
 
 /* Tiles of at least 'least' along a dimension of 'extent', for a GEMM of
@@ -121,70 +113,128 @@ static void col2im_add(const lrp_geom *g, int64_t channels, const float *col, fl
             }
 }
 
-/* One image of a convolution, shared by its tasks. */
+/* Images of one round: up to TILE_MAX images run at once, each in its own
+ * slot of the scratch; each image's GEMM is cut into 'tiles' pieces. Both
+ * counts depend on the batch size and shapes only. */
+static int64_t round_images(const lrp_conv_shape *s)
+{
+    return s->n < TILE_MAX ? s->n : TILE_MAX;
+}
+
+/* Per image: tiles of a GEMM that one image alone would cut into 'tiles',
+ * fewer when the round has more images to share the threads. */
+static int per_image(int tiles, int64_t images)
+{
+    int t = (int)(tiles / images);
+    return t < 1 ? 1 : t;
+}
+
+/* The columns of one image: all groups' for grouped convs, run in parallel. */
+static size_t col_floats(const lrp_conv_shape *s)
+{
+    int64_t channels = s->group > 1 ? s->c_in : s->c_in / s->group;
+    return (size_t)(channels * s->g.kh * s->g.kw) * (size_t)(s->g.out_h * s->g.out_w);
+}
+
+size_t lrp_conv_scratch_floats(const lrp_conv_shape *s)
+{
+    return is_pointwise(s) ? 0 : (size_t)round_images(s) * col_floats(s);
+}
+
+/* One round of a convolution, shared by its tasks. Task = slot * tiles + t. */
 typedef struct conv_job {
     const lrp_conv_shape *s;
     int64_t cg, mg, k, kk, ohw, hw; /* channels and outputs per group, GEMM depth, kH*kW */
     bool direct;                    /* pointwise: x itself is the column matrix */
-    const float *x, *w, *b;         /* forward: x (C,H,W), y (M,OH,OW) of this image */
+    const float *x, *w, *b;         /* forward: x (N,C,H,W) -> y (N,M,OH,OW) */
     float *y;
-    const float *dy;                /* backward: dy (M,OH,OW), dx (C,H,W) */
+    const float *dy;                /* backward: dy (N,M,OH,OW) -> dx (N,C,H,W) */
     float *dx;
-    float *col;
-    int tiles;
+    float *col;                     /* round_images slots of col_floats */
+    size_t col_floats;
+    int64_t first;                  /* the round's first image */
+    int tiles;                      /* per image */
 } conv_job;
 
-static void fill_bias(const conv_job *j, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+/* What task 'task' works on: its image's tensors, its slot, its tile. */
+typedef struct conv_view {
+    const float *x, *dy;
+    float *y, *dx, *col;
+    int t;
+} conv_view;
+
+static conv_view view_of(const conv_job *j, int task)
+{
+    const lrp_conv_shape *s = j->s;
+    int64_t slot = task / j->tiles, image = j->first + slot;
+    conv_view v = {.t = task % j->tiles, .col = j->col + (size_t)slot * j->col_floats};
+    if (j->x) {
+        v.x = j->x + image * s->c_in * j->hw;
+        v.y = j->y + image * s->c_out * j->ohw;
+    } else {
+        v.dy = j->dy + image * s->c_out * j->ohw;
+        v.dx = j->dx + image * s->c_in * j->hw;
+    }
+    return v;
+}
+
+static void fill_bias(const conv_job *j, float *y, int64_t m0, int64_t m1, int64_t n0,
+                      int64_t n1)
 {
     for (int64_t m = m0; m < m1; m++) {
-        float v = j->b ? j->b[m] : 0.0f, *row = j->y + m * j->ohw;
+        float b = j->b ? j->b[m] : 0.0f, *row = y + m * j->ohw;
         for (int64_t p = n0; p < n1; p++)
-            row[p] = v;
+            row[p] = b;
     }
 }
 
-/* Group gi whole: its columns, then y_g (M/g, OHW) += W_g · col_g. */
-static void forward_group(void *ctx, int gi)
+/* Group t whole: its columns, then y_g (M/g, OHW) += W_g · col_g. */
+static void forward_group(void *ctx, int task)
 {
     const conv_job *j = ctx;
-    const float *xg = j->x + gi * j->cg * j->hw;
-    float *col = j->direct ? (float *)xg : j->col + gi * j->k * j->ohw;
+    conv_view v = view_of(j, task);
+    const float *xg = v.x + v.t * j->cg * j->hw;
+    float *col = j->direct ? (float *)xg : v.col + v.t * j->k * j->ohw;
     if (!j->direct)
         im2col(&j->s->g, j->cg, xg, col, 0, j->ohw);
-    fill_bias(j, gi * j->mg, (gi + 1) * j->mg, 0, j->ohw);
-    lrp_sgemm(false, false, (int)j->mg, (int)j->ohw, (int)j->k, 1.0f, j->w + gi * j->mg * j->k,
-              (int)j->k, col, (int)j->ohw, 1.0f, j->y + gi * j->mg * j->ohw, (int)j->ohw);
+    fill_bias(j, v.y, v.t * j->mg, (v.t + 1) * j->mg, 0, j->ohw);
+    lrp_sgemm(false, false, (int)j->mg, (int)j->ohw, (int)j->k, 1.0f, j->w + v.t * j->mg * j->k,
+              (int)j->k, col, (int)j->ohw, 1.0f, v.y + v.t * j->mg * j->ohw, (int)j->ohw);
 }
 
 /* Output columns of tile t: their im2col columns, then y[:, n0:n1]. */
-static void forward_cols(void *ctx, int t)
+static void forward_cols(void *ctx, int task)
 {
     const conv_job *j = ctx;
-    int64_t n0 = tile_start(j->ohw, t, j->tiles, 16), n1 = tile_start(j->ohw, t + 1, j->tiles, 16);
-    const float *col = j->direct ? j->x : j->col;
+    conv_view v = view_of(j, task);
+    int64_t n0 = tile_start(j->ohw, v.t, j->tiles, 16);
+    int64_t n1 = tile_start(j->ohw, v.t + 1, j->tiles, 16);
+    const float *col = j->direct ? v.x : v.col;
     if (!j->direct)
-        im2col(&j->s->g, j->cg, j->x, j->col, n0, n1);
-    fill_bias(j, 0, j->mg, n0, n1);
+        im2col(&j->s->g, j->cg, v.x, v.col, n0, n1);
+    fill_bias(j, v.y, 0, j->mg, n0, n1);
     lrp_sgemm(false, false, (int)j->mg, (int)(n1 - n0), (int)j->k, 1.0f, j->w, (int)j->k,
-              col + n0, (int)j->ohw, 1.0f, j->y + n0, (int)j->ohw);
+              col + n0, (int)j->ohw, 1.0f, v.y + n0, (int)j->ohw);
 }
 
 /* im2col of the input channels of tile t. */
-static void im2col_channels(void *ctx, int t)
+static void im2col_channels(void *ctx, int task)
 {
     const conv_job *j = ctx;
-    int64_t c0 = tile_start(j->cg, t, j->tiles, 1), c1 = tile_start(j->cg, t + 1, j->tiles, 1);
-    im2col(&j->s->g, c1 - c0, j->x + c0 * j->hw, j->col + c0 * j->kk * j->ohw, 0, j->ohw);
+    conv_view v = view_of(j, task);
+    int64_t c0 = tile_start(j->cg, v.t, j->tiles, 1), c1 = tile_start(j->cg, v.t + 1, j->tiles, 1);
+    im2col(&j->s->g, c1 - c0, v.x + c0 * j->hw, v.col + c0 * j->kk * j->ohw, 0, j->ohw);
 }
 
 /* Output channels of tile t: y[m0:m1, :] = W[m0:m1, :] · col. */
-static void forward_rows(void *ctx, int t)
+static void forward_rows(void *ctx, int task)
 {
     const conv_job *j = ctx;
-    int64_t m0 = tile_start(j->mg, t, j->tiles, 8), m1 = tile_start(j->mg, t + 1, j->tiles, 8);
-    fill_bias(j, m0, m1, 0, j->ohw);
+    conv_view v = view_of(j, task);
+    int64_t m0 = tile_start(j->mg, v.t, j->tiles, 8), m1 = tile_start(j->mg, v.t + 1, j->tiles, 8);
+    fill_bias(j, v.y, m0, m1, 0, j->ohw);
     lrp_sgemm(false, false, (int)(m1 - m0), (int)j->ohw, (int)j->k, 1.0f, j->w + m0 * j->k,
-              (int)j->k, j->direct ? j->x : j->col, (int)j->ohw, 1.0f, j->y + m0 * j->ohw,
+              (int)j->k, j->direct ? v.x : v.col, (int)j->ohw, 1.0f, v.y + m0 * j->ohw,
               (int)j->ohw);
 }
 
@@ -200,6 +250,14 @@ static void job_init(conv_job *j, const lrp_conv_shape *s, float *scratch)
     j->hw = s->g.in_h * s->g.in_w;
     j->direct = is_pointwise(s);
     j->col = scratch;
+    j->col_floats = col_floats(s);
+}
+
+/* Runs fn on tiles per image for every image of the round. */
+static void run_round(lrp_pool *pool, conv_job *j, int64_t images, int tiles, lrp_task_fn fn)
+{
+    j->tiles = tiles;
+    lrp_pool_run(pool, (int)images * tiles, fn, j);
 }
 
 void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
@@ -207,36 +265,37 @@ void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
 {
     conv_job j;
     job_init(&j, s, scratch);
+    j.x = x;
     j.w = w;
     j.b = b;
-    int64_t macs = j.mg * j.ohw * j.k;
-    for (int64_t i = 0; i < s->n; i++) {
-        j.x = x + i * s->c_in * j.hw;
-        j.y = y + i * s->c_out * j.ohw;
+    j.y = y;
+    int64_t macs = j.mg * j.ohw * j.k, step = round_images(s);
+    for (j.first = 0; j.first < s->n; j.first += step) {
+        int64_t images = s->n - j.first < step ? s->n - j.first : step;
         if (s->group > 1) {
-            lrp_pool_run(pool, (int)s->group, forward_group, &j);
+            run_round(pool, &j, images, (int)s->group, forward_group);
         } else if (j.ohw >= j.mg) {
-            j.tiles = tile_count(j.ohw, TILE_MIN, macs);
-            lrp_pool_run(pool, j.tiles, forward_cols, &j);
+            run_round(pool, &j, images, per_image(tile_count(j.ohw, TILE_MIN, macs), step),
+                      forward_cols);
         } else {
-            if (!j.direct) {
-                j.tiles = tile_count(j.cg, 1, macs);
-                lrp_pool_run(pool, j.tiles, im2col_channels, &j);
-            }
-            j.tiles = tile_count(j.mg, TILE_MIN, macs);
-            lrp_pool_run(pool, j.tiles, forward_rows, &j);
+            if (!j.direct)
+                run_round(pool, &j, images, per_image(tile_count(j.cg, 1, macs), step),
+                          im2col_channels);
+            run_round(pool, &j, images, per_image(tile_count(j.mg, TILE_MIN, macs), step),
+                      forward_rows);
         }
     }
 }
 
-/* Group gi: col_g (K, OHW) = W_gᵀ dy_g, then dx_g += col2im(col_g). */
-static void backward_group(void *ctx, int gi)
+/* Group t: col_g (K, OHW) = W_gᵀ dy_g, then dx_g += col2im(col_g). */
+static void backward_group(void *ctx, int task)
 {
     const conv_job *j = ctx;
-    float *dxg = j->dx + gi * j->cg * j->hw;
-    float *col = j->direct ? dxg : j->col + gi * j->k * j->ohw;
-    lrp_sgemm(true, false, (int)j->k, (int)j->ohw, (int)j->mg, 1.0f, j->w + gi * j->mg * j->k,
-              (int)j->k, j->dy + gi * j->mg * j->ohw, (int)j->ohw, j->direct ? 1.0f : 0.0f, col,
+    conv_view v = view_of(j, task);
+    float *dxg = v.dx + v.t * j->cg * j->hw;
+    float *col = j->direct ? dxg : v.col + v.t * j->k * j->ohw;
+    lrp_sgemm(true, false, (int)j->k, (int)j->ohw, (int)j->mg, 1.0f, j->w + v.t * j->mg * j->k,
+              (int)j->k, v.dy + v.t * j->mg * j->ohw, (int)j->ohw, j->direct ? 1.0f : 0.0f, col,
               (int)j->ohw);
     if (!j->direct)
         col2im_add(&j->s->g, j->cg, col, dxg);
@@ -244,33 +303,37 @@ static void backward_group(void *ctx, int gi)
 
 /* Input channels [c0, c1) of tile t: their rows of Wᵀ dy, folded back
  * into their planes of dx (other tiles never touch these planes). */
-static void backward_channels(void *ctx, int t)
+static void backward_channels(void *ctx, int task)
 {
     const conv_job *j = ctx;
-    int64_t c0 = tile_start(j->cg, t, j->tiles, 1), c1 = tile_start(j->cg, t + 1, j->tiles, 1);
+    conv_view v = view_of(j, task);
+    int64_t c0 = tile_start(j->cg, v.t, j->tiles, 1), c1 = tile_start(j->cg, v.t + 1, j->tiles, 1);
     int64_t r0 = c0 * j->kk, r1 = c1 * j->kk;
-    float *dx = j->dx + c0 * j->hw, *col = j->direct ? dx : j->col + r0 * j->ohw;
+    float *dx = v.dx + c0 * j->hw, *col = j->direct ? dx : v.col + r0 * j->ohw;
     lrp_sgemm(true, false, (int)(r1 - r0), (int)j->ohw, (int)j->mg, 1.0f, j->w + r0, (int)j->k,
-              j->dy, (int)j->ohw, j->direct ? 1.0f : 0.0f, col, (int)j->ohw);
+              v.dy, (int)j->ohw, j->direct ? 1.0f : 0.0f, col, (int)j->ohw);
     if (!j->direct)
         col2im_add(&j->s->g, c1 - c0, col, dx);
 }
 
 /* Few input channels (the stem): columns of col = Wᵀ dy by tile, ... */
-static void backward_cols(void *ctx, int t)
+static void backward_cols(void *ctx, int task)
 {
     const conv_job *j = ctx;
-    int64_t n0 = tile_start(j->ohw, t, j->tiles, 16), n1 = tile_start(j->ohw, t + 1, j->tiles, 16);
-    float *col = j->direct ? j->dx : j->col;
+    conv_view v = view_of(j, task);
+    int64_t n0 = tile_start(j->ohw, v.t, j->tiles, 16);
+    int64_t n1 = tile_start(j->ohw, v.t + 1, j->tiles, 16);
+    float *col = j->direct ? v.dx : v.col;
     lrp_sgemm(true, false, (int)j->k, (int)(n1 - n0), (int)j->mg, 1.0f, j->w, (int)j->k,
-              j->dy + n0, (int)j->ohw, j->direct ? 1.0f : 0.0f, col + n0, (int)j->ohw);
+              v.dy + n0, (int)j->ohw, j->direct ? 1.0f : 0.0f, col + n0, (int)j->ohw);
 }
 
-/* ... then col2im channel by channel. */
-static void col2im_channel(void *ctx, int c)
+/* ... then col2im channel by channel (t = the channel). */
+static void col2im_channel(void *ctx, int task)
 {
     const conv_job *j = ctx;
-    col2im_add(&j->s->g, 1, j->col + c * j->kk * j->ohw, j->dx + c * j->hw);
+    conv_view v = view_of(j, task);
+    col2im_add(&j->s->g, 1, v.col + v.t * j->kk * j->ohw, v.dx + v.t * j->hw);
 }
 
 void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w,
@@ -279,20 +342,21 @@ void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float
     conv_job j;
     job_init(&j, s, scratch);
     j.w = w;
-    int64_t macs = j.mg * j.ohw * j.k;
-    for (int64_t i = 0; i < s->n; i++) {
-        j.dy = dy + i * s->c_out * j.ohw;
-        j.dx = dx + i * s->c_in * j.hw;
+    j.dy = dy;
+    j.dx = dx;
+    int64_t macs = j.mg * j.ohw * j.k, step = round_images(s);
+    for (j.first = 0; j.first < s->n; j.first += step) {
+        int64_t images = s->n - j.first < step ? s->n - j.first : step;
         if (s->group > 1) {
-            lrp_pool_run(pool, (int)s->group, backward_group, &j);
+            run_round(pool, &j, images, (int)s->group, backward_group);
         } else if (j.cg >= 2 * TILE_MAX) {
-            j.tiles = tile_count(j.cg, 2, macs);
-            lrp_pool_run(pool, j.tiles, backward_channels, &j);
+            run_round(pool, &j, images, per_image(tile_count(j.cg, 2, macs), step),
+                      backward_channels);
         } else {
-            j.tiles = tile_count(j.ohw, TILE_MIN, macs);
-            lrp_pool_run(pool, j.tiles, backward_cols, &j);
+            run_round(pool, &j, images, per_image(tile_count(j.ohw, TILE_MIN, macs), step),
+                      backward_cols);
             if (!j.direct)
-                lrp_pool_run(pool, (int)j.cg, col2im_channel, &j);
+                run_round(pool, &j, images, (int)j.cg, col2im_channel);
         }
     }
 }
