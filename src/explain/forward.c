@@ -10,16 +10,18 @@ void lrp_forward_free(lrp_forward *f)
     if (!f)
         return;
     lrp_shapes_free(&f->shapes);
+    lrp_fusion_free(&f->fusion);
     free(f->arena);
     free(f->scratch.data);
     memset(f, 0, sizeof *f);
 }
 
-/* Activations: float values not constant nor folded, the input included. */
+/* Activations: float values not constant nor folded, the input included,
+ * except those a fused kernel never writes. */
 static bool needs_buffer(const lrp_forward *f, int v)
 {
     const lrp_tensor *t = &f->shapes.t[v];
-    return t->dtype == LRP_FLOAT && !t->data;
+    return t->dtype == LRP_FLOAT && !t->data && !f->fusion.hidden[v];
 }
 
 static size_t scratch_floats(const lrp_forward *f)
@@ -40,20 +42,15 @@ static size_t scratch_floats(const lrp_forward *f)
     return most;
 }
 
-/* Lifetimes in topological steps: from the producer to the last consumer,
- * or to the end for kept values (the input, outputs, what rules read). */
-static lrp_interval *lifetimes(const lrp_forward *f, const bool *keep)
+/* Lifetimes in topological steps: from the producer (or the kernel that
+ * writes it for a fused chain) to the last consumer, or to the end for kept
+ * values (the input, outputs, what rules read). */
+static lrp_interval *lifetimes(const lrp_forward *f, const bool *keep, const int *pos)
 {
     const lrp_graph *g = f->g;
     lrp_interval *iv = calloc((size_t)g->n_values + 1, sizeof *iv);
-    int *pos = malloc(sizeof *pos * ((size_t)g->n_nodes + 1));
-    if (!iv || !pos) {
-        free(iv);
-        free(pos);
+    if (!iv)
         return NULL;
-    }
-    for (int i = 0; i < g->n_nodes; i++)
-        pos[g->order[i]] = i;
     for (int v = 0; v < g->n_values; v++) {
         const lrp_value *val = &g->values[v];
         if (!needs_buffer(f, v))
@@ -65,14 +62,19 @@ static lrp_interval *lifetimes(const lrp_forward *f, const bool *keep)
         if (val->is_input || val->is_output || (keep && keep[v]))
             iv[v].end = g->n_nodes;
     }
-    free(pos);
+    for (int i = 0; i < g->n_nodes; i++) {
+        int v = f->fusion.out_value[i];
+        if (v >= 0 && iv[v].size && pos[i] < iv[v].start)
+            iv[v].start = pos[i];
+    }
     return iv;
 }
 
-static lrp_status allocate(lrp_forward *f, const bool *keep, size_t max_bytes, lrp_error *err)
+static lrp_status allocate(lrp_forward *f, const bool *keep, const int *pos, size_t max_bytes,
+                           lrp_error *err)
 {
     size_t total = 0, scratch = scratch_floats(f);
-    lrp_interval *iv = lifetimes(f, keep);
+    lrp_interval *iv = lifetimes(f, keep, pos);
     if (!iv || !lrp_plan_offsets(iv, f->g->n_values, &total)) {
         free(iv);
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning activations");
@@ -130,8 +132,16 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
         st = lrp_shapes_infer(g, &input, &f->shapes, err);
     if (st == LRP_OK)
         st = check_runnable(f, err);
+    int *pos = st == LRP_OK ? malloc(sizeof *pos * ((size_t)g->n_nodes + 1)) : NULL;
+    if (st == LRP_OK && !pos)
+        st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning activations");
+    for (int i = 0; st == LRP_OK && i < g->n_nodes; i++)
+        pos[g->order[i]] = i;
     if (st == LRP_OK)
-        st = allocate(f, keep, max_bytes, err);
+        st = lrp_fusion_plan(&f->fusion, g, &f->shapes, keep, pos, err);
+    if (st == LRP_OK)
+        st = allocate(f, keep, pos, max_bytes, err);
+    free(pos);
     if (st)
         lrp_forward_free(f);
     return st;
@@ -146,7 +156,7 @@ void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool)
     for (int i = 0; i < g->n_nodes; i++) {
         int idx = g->order[i];
         const lrp_node *n = &g->nodes[idx];
-        if (f->shapes.folded[idx] || !n->op->forward)
+        if (f->shapes.folded[idx] || !n->op->forward || f->fusion.done_by[idx] >= 0)
             continue;
         const lrp_tensor *in[LRP_MAX_INPUTS] = {0};
         lrp_tensor *out[LRP_MAX_OUTPUTS] = {0};
@@ -154,6 +164,12 @@ void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool)
             in[k] = n->inputs[k] >= 0 ? &f->shapes.t[n->inputs[k]] : NULL;
         for (int k = 0; k < n->n_outputs; k++)
             out[k] = &f->shapes.t[n->outputs[k]];
+        const lrp_fusion *fu = &f->fusion;
+        if (n->n_outputs > 0)
+            out[0] = &f->shapes.t[fu->out_value[idx]];
+        int add = fu->add_value[idx];
+        f->scratch.epi = (lrp_epilogue){add >= 0 ? f->shapes.t[add].data : NULL, fu->relu[idx]};
         n->op->forward(n, in, out, &f->scratch);
     }
+    f->scratch.epi = (lrp_epilogue){0};
 }

@@ -3,6 +3,7 @@
 #ifndef LRP_EXPLAIN_FORWARD_H
 #define LRP_EXPLAIN_FORWARD_H
 
+#include "explain/fusion.h"
 #include "graph/shapes.h"
 #include "ops/op.h"
 
@@ -12,6 +13,7 @@ typedef struct lrp_forward {
     float *arena;
     size_t arena_floats;
     lrp_scratch scratch;
+    lrp_fusion fusion; /* Relu/Add nodes done by the kernel before them */
 } lrp_forward;
 
 /* Infers shapes for an input of 'dims' and allocates activations and
@@ -26,7 +28,8 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
  * Kernels split their work on 'pool' (NULL: this thread only). */
 void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool);
 
-/* The activation of value v after a run (valid for kept values only). */
+/* The activation of value v after a run (valid for kept values only: the
+ * others may share memory, or never be stored when fused away). */
 static inline const lrp_tensor *lrp_forward_value(const lrp_forward *f, int v)
 {
     return &f->shapes.t[v];

@@ -48,12 +48,12 @@ static lrp_status binary_infer(lrp_binop op, const lrp_node *n, lrp_tensor *cons
 }
 
 static void binary_forward(lrp_binop op, const lrp_tensor *const *in, lrp_tensor *const *out,
-                           lrp_pool *pool)
+                           const lrp_scratch *scratch)
 {
     if (in[0]->dtype == LRP_INT64)
         lrp_broadcast_i64(op, in[0], in[1], out[0]);
     else
-        lrp_broadcast_f32_on(pool, op, in[0], in[1], out[0]);
+        lrp_broadcast_f32_on(scratch->pool, op, in[0], in[1], out[0], scratch->epi.relu);
 }
 
 static lrp_status add_infer(const lrp_node *n, lrp_tensor *const *in,
@@ -84,28 +84,28 @@ static void add_forward(const lrp_node *n, const lrp_tensor *const *in,
                         lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)n;
-    binary_forward(LRP_BINOP_ADD, in, out, scratch->pool);
+    binary_forward(LRP_BINOP_ADD, in, out, scratch);
 }
 
 static void sub_forward(const lrp_node *n, const lrp_tensor *const *in,
                         lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)n;
-    binary_forward(LRP_BINOP_SUB, in, out, scratch->pool);
+    binary_forward(LRP_BINOP_SUB, in, out, scratch);
 }
 
 static void mul_forward(const lrp_node *n, const lrp_tensor *const *in,
                         lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)n;
-    binary_forward(LRP_BINOP_MUL, in, out, scratch->pool);
+    binary_forward(LRP_BINOP_MUL, in, out, scratch);
 }
 
 static void div_forward(const lrp_node *n, const lrp_tensor *const *in,
                         lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)n;
-    binary_forward(LRP_BINOP_DIV, in, out, scratch->pool);
+    binary_forward(LRP_BINOP_DIV, in, out, scratch);
 }
 
 const lrp_op lrp_op_add = {
@@ -115,6 +115,7 @@ const lrp_op lrp_op_add = {
     .n_outputs = 1,
     .infer = add_infer,
     .forward = add_forward,
+    .relu_epilogue = true,
 };
 
 const lrp_op lrp_op_sub = {
@@ -124,6 +125,7 @@ const lrp_op lrp_op_sub = {
     .n_outputs = 1,
     .infer = sub_infer,
     .forward = sub_forward,
+    .relu_epilogue = true,
 };
 
 const lrp_op lrp_op_mul = {
@@ -133,6 +135,7 @@ const lrp_op lrp_op_mul = {
     .n_outputs = 1,
     .infer = mul_infer,
     .forward = mul_forward,
+    .relu_epilogue = true,
 };
 
 const lrp_op lrp_op_div = {
@@ -142,4 +145,5 @@ const lrp_op lrp_op_div = {
     .n_outputs = 1,
     .infer = div_infer,
     .forward = div_forward,
+    .relu_epilogue = true,
 };

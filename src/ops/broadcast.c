@@ -198,27 +198,33 @@ void lrp_broadcast_f32(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b,
 
 typedef struct span_job {
     lrp_binop op;
-    const float *a, *b;
+    const float *a, *b; /* NULL: y = max(y, 0) only */
     float *y;
+    bool relu;
 } span_job;
 
 static void span_range(void *ctx, int range, size_t begin, size_t end)
 {
     (void)range;
     const span_job *j = ctx;
-    span_f32(j->op, j->a + begin, 1, j->b + begin, 1, j->y + begin, end - begin);
+    if (j->a)
+        span_f32(j->op, j->a + begin, 1, j->b + begin, 1, j->y + begin, end - begin);
+    if (j->relu)
+        for (size_t i = begin; i < end; i++)
+            j->y[i] = j->y[i] > 0.0f ? j->y[i] : 0.0f;
 }
 
 void lrp_broadcast_f32_on(lrp_pool *pool, lrp_binop op, const lrp_tensor *a,
-                          const lrp_tensor *b, lrp_tensor *out)
+                          const lrp_tensor *b, lrp_tensor *out, bool relu)
 {
     size_t count = lrp_tensor_count(out);
+    span_job j = {op, a->data, b->data, out->data, relu};
     if (lrp_tensor_count(a) != count || lrp_tensor_count(b) != count) {
         lrp_broadcast_f32(op, a, b, out);
-        return;
+        j.a = j.b = NULL;
     }
-    span_job j = {op, a->data, b->data, out->data};
-    lrp_pool_for(pool, count, span_range, &j);
+    if (j.a || relu)
+        lrp_pool_for(pool, count, span_range, &j);
 }
 
 void lrp_broadcast_i64(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b,

@@ -42,9 +42,10 @@ void lrp_broadcast_plan_make(const lrp_tensor *a, const lrp_tensor *b, const lrp
  * zero and gives 0 for a zero divisor; int64 overflow wraps. */
 void lrp_broadcast_f32(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b,
                        lrp_tensor *out);
-/* The same; operands of out's shape (a residual Add) split over 'pool'. */
+/* The same, then max(out, 0) when 'relu'; operands of out's shape (a
+ * residual Add) split over 'pool'. */
 void lrp_broadcast_f32_on(lrp_pool *pool, lrp_binop op, const lrp_tensor *a,
-                          const lrp_tensor *b, lrp_tensor *out);
+                          const lrp_tensor *b, lrp_tensor *out, bool relu);
 void lrp_broadcast_i64(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b,
                        lrp_tensor *out);
 

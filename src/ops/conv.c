@@ -91,7 +91,7 @@ static void conv_forward(const lrp_node *n, const lrp_tensor *const *in,
     lrp_conv_shape s;
     lrp_conv_shape_of(n, in[0], in[1], &s, NULL);
     lrp_conv_forward(&s, in[0]->data, in[1]->data, in[2] ? in[2]->data : NULL,
-                     out[0]->data, scratch->data, scratch->pool);
+                     out[0]->data, &scratch->epi, scratch->data, scratch->pool);
 }
 
 static double conv_flops(const lrp_node *n, const lrp_tensor *const *in,
@@ -111,5 +111,7 @@ const lrp_op lrp_op_conv = {
     .infer = conv_infer,
     .scratch_floats = conv_scratch,
     .forward = conv_forward,
+    .relu_epilogue = true,
+    .add_epilogue = true,
     .flops = conv_flops,
 };

@@ -4,6 +4,7 @@
 #ifndef LRP_OPS_CONV_H
 #define LRP_OPS_CONV_H
 
+#include "ops/op.h"
 #include "ops/window.h"
 #include "parallel/pool.h"
 
@@ -21,9 +22,11 @@ lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x,
  * the same for any number of threads. */
 size_t lrp_conv_scratch_floats(const lrp_conv_shape *s);
 
-/* y (N,M,OH,OW) = conv(x (N,C,H,W), w (M,C/g,kH,kW)) + b (M) ; b may be NULL. */
+/* y (N,M,OH,OW) = conv(x (N,C,H,W), w (M,C/g,kH,kW)) + b (M), then the
+ * epilogue (NULL: none) element for element; b may be NULL. */
 void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
-                      const float *b, float *y, float *scratch, lrp_pool *pool);
+                      const float *b, float *y, const lrp_epilogue *epi, float *scratch,
+                      lrp_pool *pool);
 
 /* dx (N,C,H,W) += conv_transpose(dy (N,M,OH,OW), w): the gradient of the
  * convolution with respect to its input, zero padding included. */

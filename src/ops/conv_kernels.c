@@ -148,6 +148,8 @@ typedef struct conv_job {
     bool direct;                    /* pointwise: x itself is the column matrix */
     const float *x, *w, *b;         /* forward: x (N,C,H,W) -> y (N,M,OH,OW) */
     float *y;
+    const float *add;               /* forward epilogue: y += add (N,M,OH,OW), then */
+    bool relu;                      /* y = max(y, 0) */
     const float *dy;                /* backward: dy (N,M,OH,OW) -> dx (N,C,H,W) */
     float *dx;
     float *col;                     /* round_images slots of col_floats */
@@ -158,7 +160,7 @@ typedef struct conv_job {
 
 /* What task 'task' works on: its image's tensors, its slot, its tile. */
 typedef struct conv_view {
-    const float *x, *dy;
+    const float *x, *dy, *add;
     float *y, *dx, *col;
     int t;
 } conv_view;
@@ -171,6 +173,7 @@ static conv_view view_of(const conv_job *j, int task)
     if (j->x) {
         v.x = j->x + image * s->c_in * j->hw;
         v.y = j->y + image * s->c_out * j->ohw;
+        v.add = j->add ? j->add + image * s->c_out * j->ohw : NULL;
     } else {
         v.dy = j->dy + image * s->c_out * j->ohw;
         v.dx = j->dx + image * s->c_in * j->hw;
@@ -178,13 +181,32 @@ static conv_view view_of(const conv_job *j, int task)
     return v;
 }
 
-static void fill_bias(const conv_job *j, float *y, int64_t m0, int64_t m1, int64_t n0,
-                      int64_t n1)
+/* y[m0:m1, n0:n1] = b (+ the epilogue's add): the GEMM then adds W·col. */
+static void fill_bias(const conv_job *j, const conv_view *v, int64_t m0, int64_t m1,
+                      int64_t n0, int64_t n1)
 {
     for (int64_t m = m0; m < m1; m++) {
-        float b = j->b ? j->b[m] : 0.0f, *row = y + m * j->ohw;
+        float b = j->b ? j->b[m] : 0.0f, *row = v->y + m * j->ohw;
+        const float *add = v->add ? v->add + m * j->ohw : NULL;
+        if (add)
+            for (int64_t p = n0; p < n1; p++)
+                row[p] = b + add[p];
+        else
+            for (int64_t p = n0; p < n1; p++)
+                row[p] = b;
+    }
+}
+
+/* The epilogue's ReLU on y[m0:m1, n0:n1], while the tile is in cache. */
+static void clamp_tile(const conv_job *j, const conv_view *v, int64_t m0, int64_t m1,
+                       int64_t n0, int64_t n1)
+{
+    if (!j->relu)
+        return;
+    for (int64_t m = m0; m < m1; m++) {
+        float *row = v->y + m * j->ohw;
         for (int64_t p = n0; p < n1; p++)
-            row[p] = b;
+            row[p] = row[p] > 0.0f ? row[p] : 0.0f;
     }
 }
 
@@ -197,9 +219,10 @@ static void forward_group(void *ctx, int task)
     float *col = j->direct ? (float *)xg : v.col + v.t * j->k * j->ohw;
     if (!j->direct)
         im2col(&j->s->g, j->cg, xg, col, 0, j->ohw);
-    fill_bias(j, v.y, v.t * j->mg, (v.t + 1) * j->mg, 0, j->ohw);
+    fill_bias(j, &v, v.t * j->mg, (v.t + 1) * j->mg, 0, j->ohw);
     lrp_sgemm(false, false, (int)j->mg, (int)j->ohw, (int)j->k, 1.0f, j->w + v.t * j->mg * j->k,
               (int)j->k, col, (int)j->ohw, 1.0f, v.y + v.t * j->mg * j->ohw, (int)j->ohw);
+    clamp_tile(j, &v, v.t * j->mg, (v.t + 1) * j->mg, 0, j->ohw);
 }
 
 /* Output columns of tile t: their im2col columns, then y[:, n0:n1]. */
@@ -212,9 +235,10 @@ static void forward_cols(void *ctx, int task)
     const float *col = j->direct ? v.x : v.col;
     if (!j->direct)
         im2col(&j->s->g, j->cg, v.x, v.col, n0, n1);
-    fill_bias(j, v.y, 0, j->mg, n0, n1);
+    fill_bias(j, &v, 0, j->mg, n0, n1);
     lrp_sgemm(false, false, (int)j->mg, (int)(n1 - n0), (int)j->k, 1.0f, j->w, (int)j->k,
               col + n0, (int)j->ohw, 1.0f, v.y + n0, (int)j->ohw);
+    clamp_tile(j, &v, 0, j->mg, n0, n1);
 }
 
 /* im2col of the input channels of tile t. */
@@ -232,10 +256,11 @@ static void forward_rows(void *ctx, int task)
     const conv_job *j = ctx;
     conv_view v = view_of(j, task);
     int64_t m0 = tile_start(j->mg, v.t, j->tiles, 8), m1 = tile_start(j->mg, v.t + 1, j->tiles, 8);
-    fill_bias(j, v.y, m0, m1, 0, j->ohw);
+    fill_bias(j, &v, m0, m1, 0, j->ohw);
     lrp_sgemm(false, false, (int)(m1 - m0), (int)j->ohw, (int)j->k, 1.0f, j->w + m0 * j->k,
               (int)j->k, j->direct ? v.x : v.col, (int)j->ohw, 1.0f, v.y + m0 * j->ohw,
               (int)j->ohw);
+    clamp_tile(j, &v, m0, m1, 0, j->ohw);
 }
 
 static void job_init(conv_job *j, const lrp_conv_shape *s, float *scratch)
@@ -261,7 +286,8 @@ static void run_round(lrp_pool *pool, conv_job *j, int64_t images, int tiles, lr
 }
 
 void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
-                      const float *b, float *y, float *scratch, lrp_pool *pool)
+                      const float *b, float *y, const lrp_epilogue *epi, float *scratch,
+                      lrp_pool *pool)
 {
     conv_job j;
     job_init(&j, s, scratch);
@@ -269,6 +295,8 @@ void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
     j.w = w;
     j.b = b;
     j.y = y;
+    j.add = epi ? epi->add : NULL;
+    j.relu = epi && epi->relu;
     int64_t macs = j.mg * j.ohw * j.k, step = round_images(s);
     for (j.first = 0; j.first < s->n; j.first += step) {
         int64_t images = s->n - j.first < step ? s->n - j.first : step;

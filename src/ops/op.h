@@ -11,13 +11,22 @@
 #define LRP_MAX_INPUTS 16
 #define LRP_MAX_OUTPUTS 8
 
+/* Work of the nodes after an op that the executor fused into it (ops with
+ * 'epilogue' only): out[0] = relu?(op(...) + add). 'add' has out[0]'s shape
+ * (a residual Add's other operand); NULL: nothing to add. */
+typedef struct lrp_epilogue {
+    const float *add;
+    bool relu;
+} lrp_epilogue;
+
 /* What forward kernels may use besides their tensors: scratch memory,
- * sized before the run from every node's scratch_floats(), and the workers
- * of the run (NULL: the calling thread only). */
+ * sized before the run from every node's scratch_floats(), the workers of
+ * the run (NULL: the calling thread only), and the fused epilogue. */
 typedef struct lrp_scratch {
     float *data;
     size_t floats;
     lrp_pool *pool;
+    lrp_epilogue epi;
 } lrp_scratch;
 
 typedef struct lrp_op {
@@ -47,6 +56,10 @@ typedef struct lrp_op {
      * outputs infer() always computes. */
     void (*forward)(const lrp_node *n, const lrp_tensor *const *in,
                     lrp_tensor *const *out, lrp_scratch *scratch);
+
+    /* What forward() can fuse from scratch->epi: a following Relu, and (with
+     * add_epilogue) a residual Add of another activation. */
+    bool relu_epilogue, add_epilogue;
 
     /* Optional: multiply-accumulates of one forward pass (for inspect). */
     double (*flops)(const lrp_node *n, const lrp_tensor *const *in,

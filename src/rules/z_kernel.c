@@ -42,7 +42,7 @@ static void linear_forward(const linear *l, const float *x, const float *w, cons
                            float *y, float *scratch)
 {
     if (l->w->is_conv) {
-        lrp_conv_forward(&l->conv, x, w, b, y, scratch, l->pool);
+        lrp_conv_forward(&l->conv, x, w, b, y, NULL, scratch, l->pool);
         return;
     }
     int64_t out = l->w->out, in = l->w->in;
