@@ -115,16 +115,26 @@ static void check_conv(const conv_case *cc)
     float *xd = random_buf(nx), *wd = random_buf(nw), *bd = random_buf((size_t)cc->m);
     float *y = calloc(ny, sizeof *y), *yref = calloc(ny, sizeof *y);
     float *scratch = malloc((lrp_conv_scratch_floats(&s) + 1) * sizeof(float));
-    lrp_conv_forward(&s, xd, wd, bd, y, scratch, NULL);
+    lrp_conv_forward(&s, xd, wd, bd, y, NULL, scratch, NULL);
     conv_direct(&s, xd, wd, bd, yref);
     double max_err = 0.0;
     for (size_t i = 0; i < ny; i++)
         max_err = fmax(max_err, fabs((double)y[i] - yref[i]));
     CHECK(max_err < 1e-4, "%s: conv differs from the direct loop by %g", cc->what, max_err);
 
+    /* the fused epilogue: max(conv + b + add, 0) */
+    float *add = random_buf(ny);
+    lrp_epilogue epi = {add, true};
+    lrp_conv_forward(&s, xd, wd, bd, y, &epi, scratch, NULL);
+    max_err = 0.0;
+    for (size_t i = 0; i < ny; i++)
+        max_err = fmax(max_err, fabs((double)y[i] - fmax(0.0, (double)yref[i] + add[i])));
+    CHECK(max_err < 1e-4, "%s: conv + add + relu differs by %g", cc->what, max_err);
+    free(add);
+
     /* adjoint: <conv(x) without bias, d> == <x, convT(d)> */
     float *d = random_buf(ny), *dx = calloc(nx, sizeof *dx);
-    lrp_conv_forward(&s, xd, wd, NULL, y, scratch, NULL);
+    lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL);
     lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL);
     double lhs = dot(y, d, ny), rhs = dot(xd, dx, nx);
     CHECK(fabs(lhs - rhs) <= 1e-4 * fmax(1.0, fabs(lhs)), "%s: adjoint %g vs %g", cc->what,
@@ -135,7 +145,7 @@ static void check_conv(const conv_case *cc)
         lrp_pool *pool = NULL;
         CHECK(lrp_pool_new(threads, &pool, &err) == LRP_OK, "pool: %s", err.message);
         float *yt = calloc(ny, sizeof *yt), *dxt = calloc(nx, sizeof *dxt);
-        lrp_conv_forward(&s, xd, wd, NULL, yt, scratch, pool);
+        lrp_conv_forward(&s, xd, wd, NULL, yt, NULL, scratch, pool);
         lrp_conv_backward_add(&s, d, wd, dxt, scratch, pool);
         CHECK(memcmp(yt, y, ny * sizeof *y) == 0, "%s: forward on %d threads differs",
               cc->what, threads);
