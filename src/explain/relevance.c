@@ -20,6 +20,8 @@ void lrp_relevance_free(lrp_relevance *r)
     free(r->step_out);
     free(r->slot_out);
     free(r->sums);
+    free(r->value_sum);
+    free(r->summed);
     free(r->absorbed);
     memset(r, 0, sizeof *r);
 }
@@ -108,8 +110,11 @@ static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch,
     r->step_out = calloc(per_step + 1, sizeof(double));
     r->slot_out = calloc(2 * per_step + 1, sizeof(double));
     r->sums = calloc((LRP_MAX_INPUTS + 1) * (size_t)r->n_images, sizeof(double));
+    r->value_sum = calloc(((size_t)g->n_values + 1) * (size_t)r->n_images, sizeof(double));
+    r->summed = calloc((size_t)g->n_values + 1, sizeof(bool));
     r->absorbed = calloc(per_step + 1, sizeof(double));
     if (!r->arena || !r->scratch || !r->step_in || !r->step_out || !r->slot_out || !r->sums ||
+        !r->value_sum || !r->summed ||
         !r->absorbed)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of relevance",
                              (double)bytes / (1 << 20));
@@ -192,6 +197,18 @@ static void image_sums(lrp_pool *pool, const float *buf, size_t count, int n, do
     }
 }
 
+/* Image sums of value v's relevance into 'sums': from the last time they
+ * were taken when the buffer has not changed since, else added up now. */
+static void value_sums(lrp_relevance *r, int v, size_t count, double *sums)
+{
+    size_t n = (size_t)r->n_images;
+    if (!r->summed[v]) {
+        image_sums(r->pool, r->of[v], count, r->n_images, r->value_sum + (size_t)v * n);
+        r->summed[v] = true;
+    }
+    memcpy(sums, r->value_sum + (size_t)v * n, n * sizeof *sums);
+}
+
 /* Runs one node's kernel and records relevance in and passed on. */
 static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
 {
@@ -216,7 +233,7 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
         if (counted[k] && fresh) /* zeros: nothing to add up */
             memset(before + k * n_img, 0, (size_t)n_img * sizeof *before);
         else if (counted[k])
-            image_sums(r->pool, r_in[k], lrp_tensor_count(in[k]), n_img, before + k * n_img);
+            value_sums(r, n->inputs[k], lrp_tensor_count(in[k]), before + k * n_img);
     }
     const lrp_tensor *out = lrp_forward_value(f, n->outputs[0]);
     const float *r_out = r->of[n->outputs[0]];
@@ -227,11 +244,12 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
     lrp_rule_kernel(r->rules[idx].kind)(&ctx);
     double *step_in = r->step_in + (size_t)step * n_img;
     double *step_out = r->step_out + (size_t)step * n_img;
-    image_sums(r->pool, r_out, lrp_tensor_count(out), n_img, step_in);
+    value_sums(r, n->outputs[0], lrp_tensor_count(out), step_in);
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         if (!counted[k])
             continue;
-        image_sums(r->pool, r_in[k], lrp_tensor_count(in[k]), n_img, after);
+        r->summed[n->inputs[k]] = false; /* the kernel added to it */
+        value_sums(r, n->inputs[k], lrp_tensor_count(in[k]), after);
         for (int i = 0; i < n_img; i++) {
             double delta = after[i] - before[k * n_img + i];
             step_out[i] += delta;
@@ -245,6 +263,7 @@ void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
                        int seed_value, const int *target, const double *seed)
 {
     r->pool = pool;
+    memset(r->summed, 0, (size_t)r->g->n_values * sizeof *r->summed);
     size_t per_step = (size_t)r->n_steps * (size_t)r->n_images;
     memset(r->step_out, 0, per_step * sizeof(double));
     memset(r->slot_out, 0, 2 * per_step * sizeof(double));

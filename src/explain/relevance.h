@@ -23,6 +23,8 @@ typedef struct lrp_relevance {
     double *step_in, *step_out; /* n_steps * n_images */
     double *slot_out;           /* n_steps * n_images * 2: per input slot 0/1 */
     double *sums;               /* (LRP_MAX_INPUTS + 1) * n_images: sums around a step */
+    double *value_sum;          /* n_values * n_images: a value's relevance when last summed */
+    bool *summed;               /* per value: value_sum is current (its buffer unchanged) */
     double *absorbed;           /* n_steps * n_images: lrp_rule_ctx.absorbed */
 } lrp_relevance;
 
