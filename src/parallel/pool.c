@@ -1,7 +1,9 @@
 /* Worker pool: a job is published under the mutex with a new generation
  * number; workers spin on the generation for a short while (jobs come
  * back to back during a forward pass, and a futex wake-up costs tens of
- * microseconds on a VM), then sleep on a condition variable. Tasks are
+ * microseconds on a VM), then sleep on a condition variable. With more
+ * threads than cores nobody spins: a spinning thread would hold the core
+ * the thread it waits for needs. Tasks are
  * claimed from an atomic counter; the caller waits until every worker has
  * left the job, so no worker can still be inside it when the next begins. */
 #include "parallel/pool.h"
@@ -10,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "util/error.h"
 
@@ -24,6 +27,7 @@ enum { SPIN_ROUNDS = 1 << 15 }; /* about 100 µs of pause instructions */
 
 struct lrp_pool {
     int threads;
+    int spin; /* rounds of busy waiting before sleeping */
     pthread_t *workers; /* threads - 1 */
     int started;
     pthread_mutex_t mu;
@@ -49,7 +53,7 @@ static void *worker(void *arg)
     lrp_pool *p = arg;
     unsigned seen = 0;
     for (;;) {
-        for (int i = 0; i < SPIN_ROUNDS && atomic_load(&p->generation) == seen; i++)
+        for (int i = 0; i < p->spin && atomic_load(&p->generation) == seen; i++)
             cpu_relax();
         pthread_mutex_lock(&p->mu);
         while (atomic_load(&p->generation) == seen && !p->stop)
@@ -79,6 +83,8 @@ lrp_status lrp_pool_new(int threads, lrp_pool **out, lrp_error *err)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     }
     p->threads = threads;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    p->spin = cores > 0 && threads > cores ? 0 : SPIN_ROUNDS;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
@@ -158,7 +164,7 @@ void lrp_pool_run(lrp_pool *p, int n_tasks, lrp_task_fn fn, void *ctx)
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     run_tasks(p);
-    for (int i = 0; i < SPIN_ROUNDS && atomic_load(&p->busy) > 0; i++)
+    for (int i = 0; i < p->spin && atomic_load(&p->busy) > 0; i++)
         cpu_relax();
     pthread_mutex_lock(&p->mu);
     while (atomic_load(&p->busy) > 0)
