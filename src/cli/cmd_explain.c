@@ -56,8 +56,8 @@ static const char help[] =
     "  --relevance-out R.npy   write the input relevance, float32 (N,C,H,W)\n"
     "  --threads N             threads splitting each layer (default: all cores;\n"
     "                          any N gives the same bits, as image mode does)\n"
-    "  --repeat N              explain N times; forward_ms and explain_ms in the\n"
-    "                          JSON are medians (benchmarks)\n"
+    "  --repeat N              explain N times (after an untimed one when N > 1);\n"
+    "                          forward_ms and explain_ms in the JSON are medians\n"
     "\n"
     "report:\n"
     "  --json                  one JSON object per explanation and line: target,\n"
@@ -310,15 +310,17 @@ static lrp_status timed_explain(lrp_explainer *e, const lrp_array *x, int repeat
 {
     double fwd[1000], lrp[1000];
     int runs = repeat < 1 ? 1 : repeat > 1000 ? 1000 : repeat;
-    for (int i = 0; i < runs; i++) {
+    for (int i = runs > 1 ? -1 : 0; i < runs; i++) { /* -1: untimed, allocates */
         lrp_array_free(r);
         lrp_report_free(*rep);
         *rep = NULL;
         lrp_status st = lrp_explain(e, x, r, rep, err);
         if (st)
             return st;
-        fwd[i] = lrp_report_forward_ms(*rep);
-        lrp[i] = lrp_report_explain_ms(*rep);
+        if (i >= 0) {
+            fwd[i] = lrp_report_forward_ms(*rep);
+            lrp[i] = lrp_report_explain_ms(*rep);
+        }
     }
     ms[0] = cli_median(fwd, runs);
     ms[1] = cli_median(lrp, runs);
