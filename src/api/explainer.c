@@ -237,13 +237,7 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
 
 lrp_status lrp_explainer_set_threads(lrp_explainer *e, int threads, lrp_error *err)
 {
-    lrp_pool *pool = NULL;
-    lrp_status st = threads == 1 ? LRP_OK : lrp_pool_new(threads, &pool, err);
-    if (st)
-        return st;
-    lrp_pool_free(e->pool);
-    e->pool = pool;
-    return LRP_OK;
+    return lrp_pool_resize(&e->pool, threads, err);
 }
 
 lrp_status lrp_explainer_set_target(lrp_explainer *e, int target, lrp_error *err)

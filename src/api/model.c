@@ -171,13 +171,7 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
 
 lrp_status lrp_model_set_threads(lrp_model *m, int threads, lrp_error *err)
 {
-    lrp_pool *pool = NULL;
-    lrp_status st = threads == 1 ? LRP_OK : lrp_pool_new(threads, &pool, err);
-    if (st)
-        return st;
-    lrp_pool_free(m->pool);
-    m->pool = pool;
-    return LRP_OK;
+    return lrp_pool_resize(&m->pool, threads, err);
 }
 
 const char *lrp_model_metadata(const lrp_model *m, const char *key)

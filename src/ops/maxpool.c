@@ -8,17 +8,15 @@
 typedef struct maxpool_job {
     const lrp_tensor *x, *y;
     lrp_geom g;
-    int64_t planes;
-    int tasks;
 } maxpool_job;
 
-/* The planes of task t. */
-static void maxpool_planes(void *ctx, int t)
+/* Planes [p0, p1) of the (N*C) planes. */
+static void maxpool_planes(void *ctx, int range, size_t p0, size_t p1)
 {
+    (void)range;
     const maxpool_job *job = ctx;
     const lrp_geom g = job->g;
-    int64_t p0 = job->planes * t / job->tasks, p1 = job->planes * (t + 1) / job->tasks;
-    for (int64_t p = p0; p < p1; p++) {
+    for (int64_t p = (int64_t)p0; p < (int64_t)p1; p++) {
         const float *x = (const float *)job->x->data + p * g.in_h * g.in_w;
         float *y = (float *)job->y->data + p * g.out_h * g.out_w;
         for (int64_t oh = 0; oh < g.out_h; oh++)
@@ -44,9 +42,8 @@ static void maxpool_forward(const lrp_node *n, const lrp_tensor *const *in,
 {
     maxpool_job job = {.x = in[0], .y = out[0]};
     lrp_pool_geom(n, in[0], &job.g, NULL);
-    job.planes = in[0]->dims[0] * in[0]->dims[1];
-    job.tasks = job.planes < LRP_MAX_RANGES ? (int)job.planes : LRP_MAX_RANGES;
-    lrp_pool_run(scratch->pool, job.tasks, maxpool_planes, &job);
+    lrp_pool_for_items(scratch->pool, (size_t)(in[0]->dims[0] * in[0]->dims[1]), maxpool_planes,
+                       &job);
 }
 
 const lrp_op lrp_op_maxpool = {

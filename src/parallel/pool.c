@@ -115,6 +115,17 @@ void lrp_pool_free(lrp_pool *p)
     free(p);
 }
 
+lrp_status lrp_pool_resize(lrp_pool **pool, int threads, lrp_error *err)
+{
+    lrp_pool *fresh = NULL;
+    lrp_status st = threads == 1 ? LRP_OK : lrp_pool_new(threads, &fresh, err);
+    if (st)
+        return st;
+    lrp_pool_free(*pool);
+    *pool = fresh;
+    return LRP_OK;
+}
+
 int lrp_ranges(size_t n)
 {
     size_t r = (n + LRP_RANGE_FLOATS - 1) / LRP_RANGE_FLOATS;
@@ -139,6 +150,12 @@ static void run_range(void *ctx, int t)
 void lrp_pool_for(lrp_pool *pool, size_t n, lrp_range_fn fn, void *ctx)
 {
     range_job j = {n, lrp_ranges(n), fn, ctx};
+    lrp_pool_run(pool, j.ranges, run_range, &j);
+}
+
+void lrp_pool_for_items(lrp_pool *pool, size_t n, lrp_range_fn fn, void *ctx)
+{
+    range_job j = {n, n < LRP_MAX_RANGES ? (int)n : LRP_MAX_RANGES, fn, ctx};
     lrp_pool_run(pool, j.ranges, run_range, &j);
 }
 

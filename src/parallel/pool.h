@@ -15,6 +15,10 @@ typedef void (*lrp_task_fn)(void *ctx, int task);
 lrp_status lrp_pool_new(int threads, lrp_pool **out, lrp_error *err);
 void lrp_pool_free(lrp_pool *pool); /* joins the workers; NULL-safe */
 
+/* Replaces *pool by a pool of 'threads' (NULL for 1, which starts none);
+ * on failure *pool is left as it was. */
+lrp_status lrp_pool_resize(lrp_pool **pool, int threads, lrp_error *err);
+
 /* 1 for NULL. */
 int lrp_pool_threads(const lrp_pool *pool);
 
@@ -33,5 +37,9 @@ typedef void (*lrp_range_fn)(void *ctx, int range, size_t begin, size_t end);
 /* The number of ranges lrp_pool_for uses for n elements. */
 int lrp_ranges(size_t n);
 void lrp_pool_for(lrp_pool *pool, size_t n, lrp_range_fn fn, void *ctx);
+
+/* The same over n items that are each much work (image planes): one range
+ * per item, at most LRP_MAX_RANGES. */
+void lrp_pool_for_items(lrp_pool *pool, size_t n, lrp_range_fn fn, void *ctx);
 
 #endif

@@ -63,19 +63,17 @@ void lrp_norm_apply(const lrp_rule_ctx *c)
 typedef struct wta_job {
     const lrp_rule_ctx *c;
     lrp_geom g;
-    int64_t planes;
-    int tasks;
 } wta_job;
 
-/* Planes of task t: each adds into its own planes of R_in only. */
-static void wta_planes(void *ctx, int t)
+/* Planes [p0, p1): each range adds into its own planes of R_in only. */
+static void wta_planes(void *ctx, int range, size_t p0, size_t p1)
 {
+    (void)range;
     const wta_job *job = ctx;
     const lrp_rule_ctx *c = job->c;
     const lrp_tensor *x = c->in[0];
     const lrp_geom g = job->g;
-    int64_t p0 = job->planes * t / job->tasks, p1 = job->planes * (t + 1) / job->tasks;
-    for (int64_t p = p0; p < p1; p++) {
+    for (int64_t p = (int64_t)p0; p < (int64_t)p1; p++) {
         const float *xp = (const float *)x->data + p * g.in_h * g.in_w;
         float *rp = c->r_in[0] + p * g.in_h * g.in_w;
         for (int64_t oh = 0; oh < g.out_h; oh++)
@@ -100,9 +98,8 @@ void lrp_wta_apply(const lrp_rule_ctx *c)
 {
     wta_job job = {.c = c};
     lrp_pool_geom(c->node, c->in[0], &job.g, NULL);
-    job.planes = c->in[0]->dims[0] * c->in[0]->dims[1];
-    job.tasks = job.planes < LRP_MAX_RANGES ? (int)job.planes : LRP_MAX_RANGES;
-    lrp_pool_run(c->pool, job.tasks, wta_planes, &job);
+    lrp_pool_for_items(c->pool, (size_t)(c->in[0]->dims[0] * c->in[0]->dims[1]), wta_planes,
+                       &job);
 }
 
 /* The authors' code replaces MaxPool by a 2x2 stride-2 average z-rule:
