@@ -85,24 +85,23 @@ static lrp_status run_workers(run *r, lrp_explainer *e, int n, lrp_error *err)
        without any split inside an image, and each explainer keeps its
        default of one thread. */
     lrp_status st = LRP_OK;
-    int started = 0;
-    for (; started < n; started++) {
-        ws[started].r = r;
-        ws[started].e = e;
-        if (started > 0 && (st = lrp_explainer_fork(e, &ws[started].e, err)))
+    /* every fork before the first thread: worker 0 uses e, which forking reads */
+    int made = 1, started = 0;
+    ws[0] = (worker){.r = r, .e = e};
+    for (; made < n; made++) {
+        ws[made].r = r;
+        if ((st = lrp_explainer_fork(e, &ws[made].e, err)))
             break;
+    }
+    for (; started < made; started++)
         if (pthread_create(&ws[started].thread, NULL, work, &ws[started]) != 0) {
-            if (started > 0)
-                lrp_explainer_free(ws[started].e);
             st = lrp_error_set(err, LRP_ERR_NOMEM, "cannot start thread %d", started + 1);
             break;
         }
-    }
-    for (int k = 0; k < started; k++) {
+    for (int k = 0; k < started; k++)
         pthread_join(ws[k].thread, NULL);
-        if (k > 0)
-            lrp_explainer_free(ws[k].e);
-    }
+    for (int k = 1; k < made; k++)
+        lrp_explainer_free(ws[k].e);
     free(ws);
     return started > 0 ? LRP_OK : st; /* the threads that started did all the work */
 }
