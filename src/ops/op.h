@@ -11,8 +11,8 @@
 #define LRP_MAX_INPUTS 16
 #define LRP_MAX_OUTPUTS 8
 
-/* Work of the nodes after an op that the executor fused into it (ops with
- * 'epilogue' only): out[0] = relu?(op(...) + add). 'add' has out[0]'s shape
+/* Work of the nodes after an op that the executor fused into it (only for
+ * ops with relu_epilogue / add_epilogue): out[0] = relu?(op(...) + add). 'add' has out[0]'s shape
  * (a residual Add's other operand); NULL: nothing to add. */
 typedef struct lrp_epilogue {
     const float *add;

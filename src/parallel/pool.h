@@ -27,9 +27,10 @@ int lrp_pool_threads(const lrp_pool *pool);
  * task must not call lrp_pool_run on the same pool. */
 void lrp_pool_run(lrp_pool *pool, int n_tasks, lrp_task_fn fn, void *ctx);
 
-/* lrp_pool_for splits [0, n) into at most LRP_MAX_RANGES equal ranges of
- * about LRP_RANGE_FLOATS or more, their bounds a function of n alone: a
- * caller that reduces keeps one partial per range and adds them in order. */
+/* lrp_pool_for splits [0, n) into lrp_ranges(n) equal ranges, one per
+ * LRP_RANGE_FLOATS elements rounded up and at most LRP_MAX_RANGES. Their
+ * bounds depend on n alone: a caller that reduces keeps one partial per
+ * range and adds them in order, and gets the same sum on any threads. */
 enum { LRP_MAX_RANGES = 64, LRP_RANGE_FLOATS = 1 << 15 };
 
 typedef void (*lrp_range_fn)(void *ctx, int range, size_t begin, size_t end);
