@@ -159,11 +159,6 @@ void lrp_pool_for_items(lrp_pool *pool, size_t n, lrp_range_fn fn, void *ctx)
     lrp_pool_run(pool, j.ranges, run_range, &j);
 }
 
-int lrp_pool_threads(const lrp_pool *p)
-{
-    return p ? p->threads : 1;
-}
-
 void lrp_pool_run(lrp_pool *p, int n_tasks, lrp_task_fn fn, void *ctx)
 {
     if (!p || p->threads == 1 || n_tasks <= 1) {

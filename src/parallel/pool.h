@@ -19,9 +19,6 @@ void lrp_pool_free(lrp_pool *pool); /* joins the workers; NULL-safe */
  * on failure *pool is left as it was. */
 lrp_status lrp_pool_resize(lrp_pool **pool, int threads, lrp_error *err);
 
-/* 1 for NULL. */
-int lrp_pool_threads(const lrp_pool *pool);
-
 /* Runs fn(ctx, 0) .. fn(ctx, n_tasks - 1) and returns when all are done.
  * A NULL pool runs them in order on the calling thread. Not reentrant: a
  * task must not call lrp_pool_run on the same pool. */

@@ -178,9 +178,10 @@ size_t lrp_z_scratch_floats(const lrp_rule *r, const lrp_node *n, const lrp_tens
 }
 
 /* z of group g into z; returns which terms are active (bit t). The first
- * term with sign +1 is computed in place, the others through tmp. */
+ * term with sign +1 is computed in place, the others through tmp. xt[t]
+ * gets in_t(x) where it is x itself (a later term may overwrite xm). */
 static unsigned group_z(const lrp_rule_ctx *c, const linear *l, int g, float *z, float *xm,
-                        float *tmp, float *cs)
+                        float *tmp, float *cs, const float **xt_of)
 {
     const lrp_zrule *zr = &c->rule->z;
     const lrp_weights *w = l->w;
@@ -192,6 +193,7 @@ static unsigned group_z(const lrp_rule_ctx *c, const linear *l, int g, float *z,
             continue;
         const float *b = term->bias ? w->b[term->w] : NULL;
         const float *xt = modified_input(c, term->in, xm);
+        xt_of[t] = xt == xm ? NULL : xt;
         float *out = !started && term->sign == 1.0f ? z : tmp;
         if (xt) {
             active |= 1u << t;
@@ -291,7 +293,8 @@ void lrp_z_apply(const lrp_rule_ctx *c)
     float *cs = tmp + l.ny;
     const lrp_zrule *zr = &c->rule->z;
     for (int g = 0; g < zr->n_groups; g++) {
-        unsigned active = group_z(c, &l, g, z, xm, tmp, cs);
+        const float *xt_of[LRP_MAX_TERMS] = {0};
+        unsigned active = group_z(c, &l, g, z, xm, tmp, cs, xt_of);
         if (!active)
             continue;
         group_s(c, &l, g, z, s, tmp, cs);
@@ -303,7 +306,7 @@ void lrp_z_apply(const lrp_rule_ctx *c)
             lrp_pool_for(c->pool, l.nx, zero_range, &p);
             linear_backward_add(&l, s, l.w->w[term->w], dx, cs);
             p = (z_pass){.c = c, .dst = c->r_in[0], .dx = dx, .k = term->coef * term->sign,
-                         .xt = modified_input(c, term->in, xm)};
+                         .xt = xt_of[t] ? xt_of[t] : modified_input(c, term->in, xm)};
             lrp_pool_for(c->pool, l.nx, r_in_range, &p);
         }
     }
