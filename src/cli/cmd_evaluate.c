@@ -31,8 +31,8 @@ static const char help[] =
     "  --limit N               evaluate at most N images\n"
     "  --step S                pixels per step (default: ceil(pixels / 100))\n"
     "  --batch B               perturbed images per forward pass (default 16)\n"
-    "  --threads N             threads splitting each layer (default 1: the passes\n"
-    "                          are small)\n"
+    "  --threads N             threads splitting each layer and batch (default: all\n"
+    "                          cores; the results do not depend on N)\n"
     "  -o, --output-dir DIR    write evaluate.json (per image) and curves.svg\n"
     "  --resize, --crop, --mean, --std, --labels   as for explain\n"
     "\n"
@@ -437,7 +437,7 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup, cli_in
     int status = CLI_OK;
     if (!r.files || !r.label || !r.predicted ||
         make_methods(&r, o->methods ? o->methods : default_methods, m, in->count,
-                     o->img.threads ? o->img.threads : 1, &err)) {
+                     o->img.threads ? o->img.threads : cli_cores(), &err)) {
         status = cli_fail(&err);
     } else {
         eval_ctx ec = {&r, o, m};
@@ -470,7 +470,7 @@ int cmd_evaluate(int argc, char **argv)
     image_setup setup = {0};
     cli_inputs in = {0};
     if (cli_load_model(o.img.model, &m, &err) ||
-        lrp_model_set_threads(m, o.img.threads ? o.img.threads : 1, &err) ||
+        lrp_model_set_threads(m, o.img.threads ? o.img.threads : cli_cores(), &err) ||
         image_setup_init(&setup, &o.img, m, &err) ||
         cli_inputs_expand(o.img.inputs, o.img.n_inputs, &in, &err) ||
         (o.img.out_dir && cli_check_out_dir(o.img.out_dir, &err)))
