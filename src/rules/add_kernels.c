@@ -76,7 +76,7 @@ static void split_range(void *ctx, int range, size_t begin, size_t end)
             float sz = lrp_stabilize(r->stab, m[i] + s[i]);
             r_m[i] += m[i] / sz * r_out[i];
             r_s[i] += s[i] * r_out[i] / sz;
-            absorbed += (double)r_out[i] * ((sz - (m[i] + s[i])) / sz); /* see lrp_absorb */
+            absorbed += lrp_kept(1.0f, r_out[i], m[i] + s[i], sz);
         }
         break;
     case SHARE_RATIO:

@@ -145,12 +145,17 @@ typedef struct lrp_rule_ctx {
 /* A rule that divides by stab(z) passes on R z / stab(z) of each R: the
  * rest, R (stab(z) - z) / stab(z), stays with the stabilizer (all of R where
  * z = 0). Kernels add it to c->absorbed for output element i, so that the
- * report tells stabilizer leaks from bias leaks. */
+ * report tells stabilizer leaks from bias leaks. lrp_kept is that rest
+ * (times weight) for sz = stab(z), for kernels that add it up themselves. */
+static inline double lrp_kept(float weight, float r, float z, float sz)
+{
+    return (double)weight * r * ((sz - z) / sz);
+}
+
 static inline void lrp_absorb(const lrp_rule_ctx *c, size_t i, size_t per_image, float r,
                               float z, float weight)
 {
-    float sz = lrp_stabilize(c->rule->stab, z);
-    c->absorbed[i / per_image] += (double)weight * r * ((sz - z) / sz);
+    c->absorbed[i / per_image] += lrp_kept(weight, r, z, lrp_stabilize(c->rule->stab, z));
 }
 
 typedef void (*lrp_rule_fn)(const lrp_rule_ctx *c);
