@@ -115,6 +115,15 @@ bool cli_parse_count(const char *s, int *out)
     return true;
 }
 
+bool cli_parse_threads(const char *s, int *out)
+{
+    int n;
+    if (!cli_parse_count(s, &n) || n > CLI_MAX_THREADS)
+        return false;
+    *out = n;
+    return true;
+}
+
 int cli_cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);

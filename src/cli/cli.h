@@ -37,6 +37,9 @@ bool cli_value(cli_args *a, const char *name, const char **value, int *status);
 bool cli_parse_count(const char *s, int *out);
 /* Online cores: the default --threads. */
 int cli_cores(void);
+/* --threads of every command: a whole number from 1 to CLI_MAX_THREADS. */
+#define CLI_MAX_THREADS 256
+bool cli_parse_threads(const char *s, int *out);
 /* The median of v (n >= 1; v is reordered). */
 double cli_median(double *v, int n);
 /* This process's peak resident memory so far, in MiB. */

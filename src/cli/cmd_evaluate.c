@@ -75,14 +75,16 @@ static int parse(int argc, char **argv, eval_opts *o)
                    cli_value(&a, "-o", &o->img.out_dir, &status)) {
         } else if (cli_value(&a, "--limit", &v, &status) ||
                    cli_value(&a, "--step", &v, &status) ||
-                   cli_value(&a, "--batch", &v, &status) ||
-                   cli_value(&a, "--threads", &v, &status)) {
+                   cli_value(&a, "--batch", &v, &status)) {
             int *dst = strstr(arg, "limit")  ? &o->limit
                        : strstr(arg, "step") ? &o->step
-                       : strstr(arg, "batch") ? &o->batch
-                                             : &o->img.threads;
+                                             : &o->batch;
             if (!status && !cli_parse_count(v, dst))
                 return cli_usage_error("evaluate", "%s takes a positive count, not '%s'", arg, v);
+        } else if (cli_value(&a, "--threads", &v, &status)) {
+            if (!status && !cli_parse_threads(v, &o->img.threads))
+                return cli_usage_error("evaluate", "--threads takes a count from 1 to %d, not '%s'",
+                                       CLI_MAX_THREADS, v);
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage_error("evaluate", "unknown option '%s'", arg);
         } else if (!o->img.model) {

@@ -180,7 +180,7 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
         return bad_value(o, name, value, "a number of levels from 2 to 256");
     if (strcmp(name, "--topk") == 0 && !parse_int(value, 1, 1000, &o->topk))
         return bad_value(o, name, value, "a count from 1 to 1000");
-    if (strcmp(name, "--threads") == 0 && !parse_int(value, 1, 256, &o->threads))
+    if (strcmp(name, "--threads") == 0 && !cli_parse_threads(value, &o->threads))
         return bad_value(o, name, value, "a thread count from 1 to 256");
     if (strcmp(name, "--repeat") == 0 && !parse_int(value, 1, 1000, &o->repeat))
         return bad_value(o, name, value, "a count from 1 to 1000");

@@ -146,8 +146,9 @@ static int parse(int argc, char **argv, forward_opts *o)
             if (!status && !cli_parse_count(value, &o->repeat))
                 return cli_usage_error("forward", "--repeat takes a positive count");
         } else if (cli_value(&a, "--threads", &value, &status)) {
-            if (!status && !cli_parse_count(value, &o->threads))
-                return cli_usage_error("forward", "--threads takes a positive count");
+            if (!status && !cli_parse_threads(value, &o->threads))
+                return cli_usage_error("forward", "--threads takes a count from 1 to %d",
+                                       CLI_MAX_THREADS);
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage_error("forward", "unknown option '%s'", arg);
         } else if (o->model) {

@@ -129,6 +129,9 @@ for label, argv, frags in CASES:
         continue
     report(label, verdict_error(argv, frags, label.split()[-1] in QUICK_CASES))
 
+golden = os.path.join(args.fixtures, "..", "golden", "tiny-basic")
+tiny, tiny_x = os.path.join(golden, "model.onnx"), os.path.join(golden, "input.npy")
+images = os.path.join(args.fixtures, "..", "images")
 USAGE = [
     ("(no arguments)", [], 2, None),
     ("forward (no arguments)", ["forward"], 2, None),
@@ -136,6 +139,12 @@ USAGE = [
     ("forward MODEL (no --input-tensor)", ["forward", model13], 2, None),
     ("inspect MODEL --bogus", ["inspect", model13, "--bogus"], 2, None),
     ("frobnicate", ["frobnicate"], 2, None),
+    # valid model and inputs: only the thread count is wrong
+    ("forward --threads 0", ["forward", tiny, "--input-tensor", tiny_x, "--threads", "0"], 2, None),
+    ("forward --threads 257", ["forward", tiny, "--input-tensor", tiny_x, "--threads", "257"], 2,
+     None),
+    ("evaluate --threads 257", ["evaluate", tiny, images, "--limit", "1", "--threads", "257"], 2,
+     None),
     ("--help", ["--help"], 0, r"(?i)usage"),
     ("inspect --help", ["inspect", "--help"], 0, r"(?i)usage.*inspect"),
     ("forward --help", ["forward", "--help"], 0, r"(?i)usage.*forward"),
