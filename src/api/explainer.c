@@ -9,6 +9,7 @@
 #include "explain/gradcam.h"
 #include "explain/relevance.h"
 #include "rules/presets.h"
+#include "util/finite.h"
 
 /* What forks of one explainer share, read-only while they explain. */
 typedef struct rule_table {
@@ -326,6 +327,8 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
         return lrp_error_set(err, LRP_ERR_ARG, "the input must be an (N,C,H,W) array");
     double t0 = lrp_now_ms();
     lrp_status st = prepare(e, input, err);
+    if (st == LRP_OK) /* after prepare: the dims are checked */
+        st = lrp_check_finite(input->data, input->rank, input->dims, "the input", err);
     if (st)
         return st;
     lrp_model *m = e->model;

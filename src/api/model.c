@@ -7,6 +7,7 @@
 
 #include "io/file.h"
 #include "onnx/import.h"
+#include "util/finite.h"
 
 #define MAX_MODEL_BYTES ((size_t)4 << 30)
 
@@ -159,6 +160,8 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
         return lrp_error_set(err, LRP_ERR_ARG, "the input array is empty or of bad rank");
     bool rebuilt;
     lrp_status st = lrp_model_prepare(m, &m->fwd, input->rank, input->dims, NULL, &rebuilt, err);
+    if (st == LRP_OK) /* after prepare: the dims are checked */
+        st = lrp_check_finite(input->data, input->rank, input->dims, "the input", err);
     if (st)
         return st;
     lrp_forward_run(&m->fwd, input->data, m->pool);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "io/npy.h"
+#include "util/finite.h"
 #include "util/error.h"
 
 void cli_put_escaped(FILE *f, const char *s)
@@ -79,6 +80,10 @@ lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err)
                       npy.dtype == LRP_NPY_FLOAT32 ? "float32" : "int64", npy.rank);
         lrp_npy_free(&npy);
         return LRP_ERR_SHAPE;
+    }
+    if ((st = lrp_check_finite(npy.data, npy.rank, npy.dims, path, err))) {
+        lrp_npy_free(&npy);
+        return st;
     }
     out->rank = npy.rank;
     memcpy(out->dims, npy.dims, sizeof out->dims);
