@@ -2,6 +2,7 @@
  * host-order lrp_tensor data, with every size checked before allocating. */
 #include "onnx/tensor_proto.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,8 +90,8 @@ static const char *onnx_dtype_name(int32_t dt)
     return dt >= 0 && dt < (int32_t)(sizeof names / sizeof *names) ? names[dt] : "unknown";
 }
 
-lrp_status lrp_tensor_from_proto(Onnx__TensorProto *tp, const char *what, lrp_tensor *t,
-                                 lrp_error *err)
+static lrp_status read_tensor(Onnx__TensorProto *tp, const char *what, lrp_tensor *t,
+                              lrp_error *err)
 {
     memset(t, 0, sizeof *t);
     size_t count = 0;
@@ -138,4 +139,24 @@ lrp_status lrp_tensor_from_proto(Onnx__TensorProto *tp, const char *what, lrp_te
         t->data = NULL;
     }
     return st;
+}
+
+/* A NaN weight would not show: ReLU and MaxPool turn NaN into 0. (Infinity
+ * is allowed: Clip bounds may be +-inf.) */
+lrp_status lrp_tensor_from_proto(Onnx__TensorProto *tp, const char *what, lrp_tensor *t,
+                                 lrp_error *err)
+{
+    lrp_status st = read_tensor(tp, what, t, err);
+    if (st || t->dtype != LRP_FLOAT)
+        return st;
+    const float *x = t->data;
+    size_t n = lrp_tensor_count(t);
+    for (size_t i = 0; i < n; i++)
+        if (isnan(x[i])) {
+            free(t->data);
+            t->data = NULL;
+            return lrp_error_set(err, LRP_ERR_PARSE, "tensor '%s' holds NaN (element %zu of %zu)",
+                                 what, i, n);
+        }
+    return LRP_OK;
 }
