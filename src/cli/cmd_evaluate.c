@@ -199,32 +199,6 @@ static void random_map(float *map, size_t n, uint64_t seed)
         map[i] = (float)(splitmix64(&seed) >> 40) / (float)(1u << 24);
 }
 
-/* The label of 'path' in the CSV (file,label; matched by file name), or -1. */
-static int csv_label(const char *csv, const char *path)
-{
-    FILE *f = csv ? fopen(csv, "r") : NULL;
-    if (!f)
-        return -1;
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    char line[4096];
-    int label = -1;
-    while (label < 0 && fgets(line, sizeof line, f)) {
-        char *comma = strrchr(line, ',');
-        if (!comma)
-            continue;
-        *comma = '\0';
-        const char *name = strrchr(line, '/');
-        name = name ? name + 1 : line;
-        char *end;
-        long v = strtol(comma + 1, &end, 10);
-        if (strcmp(name, base) == 0 && end != comma + 1 && v >= 0 && v < 1 << 30)
-            label = (int)v;
-    }
-    fclose(f);
-    return label;
-}
-
 /* The map of method em for image x: explanation (channel sum) or random. */
 static lrp_status method_map(eval_method *em, int index, int k, const lrp_array *x, int label,
                              float *map, lrp_error *err)
@@ -343,16 +317,19 @@ static lrp_status evaluate_image(eval_ctx *ec, const char *path, lrp_error *err)
     int c = (int)x.dims[1], classes = 0;
     float *img01 = malloc(lrp_array_count(&x) * sizeof *img01);
     int predicted = img01 ? argmax_class(ec->m, &x, &classes, err) : -1;
-    int label = csv_label(ec->o->labels_csv, path);
+    int label = r->csv ? cli_labels_csv_find(r->csv, path) : predicted;
     if (!img01 || predicted < 0) {
         st = img01 ? err->status : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    } else if (label < 0) {
+        st = lrp_error_set(err, LRP_ERR_PARSE, "%s: no row for this file name in %s", path,
+                           ec->o->labels_csv);
     } else if (label >= classes) {
         st = lrp_error_set(err, LRP_ERR_SHAPE, "%s: label %d in %s is out of range: the model "
                            "has %d classes", path, label, ec->o->labels_csv, classes);
     } else {
         image01_from_display(&display, c, img01);
         int i = r->n_images;
-        r->label[i] = label >= 0 ? label : predicted;
+        r->label[i] = label;
         r->predicted[i] = predicted;
         st = score_methods(ec, i, &x, img01, r->label[i], err);
         if (st == LRP_OK && (r->files[i] = malloc(strlen(path) + 1)))
@@ -422,12 +399,11 @@ static lrp_status write_outputs(const eval_run *r, const char *dir, lrp_error *e
     return st ? st : eval_write_curves(r, svg, err);
 }
 
-static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup, cli_inputs *in)
+static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
+                    const cli_labels_csv *csv, cli_inputs *in)
 {
     lrp_error err = {0};
-    if (o->limit)
-        cli_inputs_truncate(in, o->limit);
-    eval_run r = {.model = o->img.model, .setup = setup};
+    eval_run r = {.model = o->img.model, .setup = setup, .csv = csv};
     lrp_model_info info;
     if (lrp_model_get_info(m, &info, &err))
         return cli_fail(&err);
@@ -456,6 +432,33 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup, cli_in
     return status;
 }
 
+/* --labels-csv, read and checked before any image: labels within the
+ * model's classes, and at least one of the inputs named. */
+static lrp_status read_labels_csv(const char *path, const lrp_model *m, const cli_inputs *in,
+                                  cli_labels_csv *csv, lrp_error *err)
+{
+    lrp_status st = cli_labels_csv_read(path, cli_model_classes(m), csv, err);
+    int named = 0;
+    for (int i = 0; st == LRP_OK && i < in->count; i++)
+        named += cli_labels_csv_find(csv, in->items[i].path) >= 0;
+    if (st == LRP_OK && in->count > 0 && named == 0)
+        st = lrp_error_set(err, LRP_ERR_ARG, "%s names none of the %d input images (rows are "
+                           "matched by file name)", path, in->count);
+    return st;
+}
+
+/* The images (at most --limit) and their --labels-csv rows. */
+static lrp_status prepare_inputs(const eval_opts *o, const lrp_model *m, cli_inputs *in,
+                                 cli_labels_csv *csv, lrp_error *err)
+{
+    lrp_status st = cli_inputs_expand(o->img.inputs, o->img.n_inputs, in, err);
+    if (st == LRP_OK && o->limit)
+        cli_inputs_truncate(in, o->limit);
+    if (st == LRP_OK && o->labels_csv)
+        st = read_labels_csv(o->labels_csv, m, in, csv, err);
+    return st;
+}
+
 int cmd_evaluate(int argc, char **argv)
 {
     eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH};
@@ -471,15 +474,17 @@ int cmd_evaluate(int argc, char **argv)
     lrp_model *m = NULL;
     image_setup setup = {0};
     cli_inputs in = {0};
+    cli_labels_csv csv = {0};
     if (cli_load_model(o.img.model, &m, &err) ||
         lrp_model_set_threads(m, o.img.threads ? o.img.threads : cli_cores(), &err) ||
         image_setup_init(&setup, &o.img, m, &err) ||
-        cli_inputs_expand(o.img.inputs, o.img.n_inputs, &in, &err) ||
+        prepare_inputs(&o, m, &in, &csv, &err) ||
         (o.img.out_dir && cli_check_out_dir(o.img.out_dir, &err)))
         status = cli_fail(&err);
     else
-        status = in.count ? evaluate(&o, m, &setup, &in)
+        status = in.count ? evaluate(&o, m, &setup, o.labels_csv ? &csv : NULL, &in)
                           : cli_usage_error("evaluate", "no image among the inputs");
+    cli_labels_csv_free(&csv);
     cli_inputs_free(&in);
     image_setup_free(&setup);
     lrp_model_free(m);
