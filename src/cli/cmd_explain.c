@@ -356,6 +356,9 @@ static int parse(int argc, char **argv, explain_opts *o)
         return status;
     if (o->relevance_out && !o->relevance_out[0])
         return cli_usage_error("explain", "--relevance-out needs a file name");
+    if (o->topk > 1 && o->config.target >= 0)
+        return cli_usage_error("explain", "--topk %d and --target %d: give one (--topk explains "
+                               "each image's top classes)", o->topk, o->config.target);
     if (!o->model || (!o->input_tensor && o->n_inputs == 0))
         return cli_usage_error("explain", "need MODEL.onnx and images or --input-tensor X.npy");
     if (o->input_tensor && o->n_inputs)

@@ -253,9 +253,25 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
     return status;
 }
 
+/* --target and --topk within the model's classes, before any image. */
+static int check_classes(const explain_opts *o, const lrp_model *m)
+{
+    int classes = cli_model_classes(m);
+    if (classes > 0 && o->config.target >= classes)
+        return cli_usage_error("explain", "--target %d: the model has %d classes (0 to %d)",
+                               o->config.target, classes, classes - 1);
+    if (classes > 0 && o->topk > classes)
+        return cli_usage_error("explain", "--topk %d: the model has %d classes", o->topk,
+                               classes);
+    return CLI_OK;
+}
+
 int cli_explain_images(const explain_opts *o, lrp_model *m)
 {
     lrp_error err = {0};
+    int status = check_classes(o, m);
+    if (status)
+        return status;
     image_setup setup;
     cli_inputs in = {0};
     if (image_setup_init(&setup, o, m, &err) ||
@@ -265,8 +281,8 @@ int cli_explain_images(const explain_opts *o, lrp_model *m)
         cli_inputs_free(&in);
         return cli_fail(&err);
     }
-    int status = in.count ? explain_all(o, m, &setup, &in)
-                          : cli_usage_error("explain", "no image among the inputs");
+    status = in.count ? explain_all(o, m, &setup, &in)
+                      : cli_usage_error("explain", "no image among the inputs");
     image_setup_free(&setup);
     cli_inputs_free(&in);
     return status;

@@ -123,7 +123,9 @@ static lrp_status split_labels(image_setup *s, size_t size, int n_classes, const
     if (!(s->labels = calloc(size + 2, sizeof *s->labels)))
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for labels");
     char *line = s->label_text;
-    while (line && *line) { /* a last newline ends the last name */
+    while (size > 0 && (line[size - 1] == '\n' || line[size - 1] == '\r'))
+        line[--size] = '\0'; /* blank lines at the end name no class */
+    while (line && *line) {
         char *next = strchr(line, '\n');
         if (next)
             *next++ = '\0';

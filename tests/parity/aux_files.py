@@ -146,9 +146,10 @@ def check_class_names(tmp):
     gap = write(os.path.join(tmp, "gap.txt"), "\n".join(names[:4] + [""] + names[4:]) + "\n")
     refused("explain --labels with an empty line 5: exit 2 naming the line",
             ["explain", MODEL, TSHIRT, "--labels", gap], ["gap.txt", "line 5"])
-    ten = write(os.path.join(tmp, "ten.txt"), "\n".join("name-%d" % k for k in range(CLASSES)))
+    ten = write(os.path.join(tmp, "ten.txt"), "\n".join("name-%d" % k for k in range(CLASSES)) +
+                "\r\n\n")
     code, out, err = cli("explain", MODEL, TROUSER, "--labels", ten)
-    report("explain --labels with 10 names: the trouser is name-1",
+    report("explain --labels with 10 names (and blank lines at the end): trouser is name-1",
            code == 0 and "name-1 (p " in out, "exit %s: %s" % (code, out.strip() or first_line(err)))
     try:
         three = model_with_labels(tmp, ["a", "b", "c"])
@@ -281,6 +282,12 @@ def check_no_effect(tmp):
                 ["--save-relevance"]):
         refused("explain IMAGE %s without -o: refused" % opt[0], images + opt, [opt[0], "-o"])
     refused("explain IMAGE --repeat 3: refused", images + ["--repeat", "3"], ["--repeat"])
+    refused("explain IMAGE --topk 12 (10 classes): refused before any image",
+            images + ["--topk", "12"], ["--topk 12", "10 classes"])
+    refused("explain IMAGE --target 10 (10 classes): exit 2 before any image",
+            images + ["--target", "10"], ["--target 10", "10 classes"])
+    refused("explain IMAGE --topk 2 --target 3: refused (which classes?)",
+            images + ["--topk", "2", "--target", "3"], ["--topk", "--target"])
     refused("evaluate --labels (no class names printed): refused",
             ["evaluate", MODEL, TSHIRT, "--methods", "random", "--labels",
              os.path.join(args.samples, "fashion_mnist_labels.txt")], ["--labels"])
