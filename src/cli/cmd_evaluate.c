@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/evaluate.h"
+#include "cli/method_spec.h"
 #include "io/heatmap.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -51,89 +52,6 @@ typedef struct eval_opts {
     const char *methods, *labels_csv;
     int limit, step, batch;
 } eval_opts;
-
-/* One --methods entry, "PRESET[:SPLIT][+hq]" or "random", taken apart. */
-typedef struct method_spec {
-    const char *preset; /* the preset's own name; NULL for random */
-    lrp_split split;
-    bool quantize;
-} method_spec;
-
-static lrp_status parse_method(const char *spec, method_spec *ms, lrp_error *err)
-{
-    char preset[96];
-    if (snprintf(preset, sizeof preset, "%s", spec) >= (int)sizeof preset)
-        return lrp_error_set(err, LRP_ERR_ARG, "method '%.40s...': name too long", spec);
-    char *hq = strstr(preset, "+hq"), *colon = strchr(preset, ':');
-    *ms = (method_spec){.split = LRP_SPLIT_DEFAULT, .quantize = hq && hq[3] == '\0'};
-    if (ms->quantize)
-        *hq = '\0';
-    if (colon) {
-        *colon = '\0';
-        if ((ms->split = lrp_split_from_name(colon + 1)) == (lrp_split)-1)
-            return lrp_error_set(err, LRP_ERR_ARG, "method '%s': unknown split '%s'", spec,
-                                 colon + 1);
-    }
-    if (strcmp(preset, "random") == 0)
-        return colon ? lrp_error_set(err, LRP_ERR_ARG, "method '%s': random takes no split", spec)
-                     : LRP_OK;
-    if ((ms->preset = lrp_preset_lookup(preset)))
-        return LRP_OK;
-    char known[400];
-    lrp_preset_list(known, sizeof known);
-    return lrp_error_set(err, LRP_ERR_ARG, "method '%s': unknown preset '%s' (known: %s, "
-                         "random)", spec, preset, known);
-}
-
-/* Every --methods entry, checked before the model is loaded. */
-static int check_methods(const char *list)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
-        return cli_usage_error("evaluate", "--methods: the list is too long");
-    int n = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
-        lrp_error err = {0};
-        method_spec ms;
-        if (n == 32)
-            return cli_usage_error("evaluate", "--methods: at most 32 methods");
-        if (parse_method(tok, &ms, &err))
-            return cli_usage_error("evaluate", "--methods: %s", err.message);
-    }
-    return n ? CLI_OK : cli_usage_error("evaluate", "--methods: no method in '%s'", list);
-}
-
-/* "otsuki2024:symmetric+hq" -> an explainer with that preset and split. */
-static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m, int n_images,
-                              int threads, lrp_error *err)
-{
-    snprintf(em->name, sizeof em->name, "%s", spec);
-    method_spec ms;
-    lrp_status st = parse_method(spec, &ms, err);
-    if (st)
-        return st;
-    em->quantize = ms.quantize;
-    em->ins = calloc((size_t)n_images + 1, sizeof *em->ins);
-    em->del = calloc((size_t)n_images + 1, sizeof *em->del);
-    em->cons = calloc((size_t)n_images + 1, sizeof *em->cons);
-    if (!em->ins || !em->del || !em->cons)
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
-    em->random = ms.preset == NULL;
-    if (em->random)
-        return LRP_OK;
-    lrp_config c;
-    lrp_config_init(&c);
-    c.preset = ms.preset;
-    c.split = ms.split;
-    em->lrp = strncmp(ms.preset, "grad", 4) != 0;
-    st = lrp_explainer_new(m, &c, &em->e, err);
-    if (st == LRP_OK)
-        st = lrp_explainer_set_threads(em->e, threads, err);
-    if (st)
-        lrp_error_prefix(err, "method '%s'", spec);
-    return st;
-}
 
 static int parse(int argc, char **argv, eval_opts *o)
 {
@@ -182,7 +100,38 @@ static int parse(int argc, char **argv, eval_opts *o)
     }
     if (!status && (!o->img.model || !o->img.n_inputs))
         return cli_usage_error("evaluate", "need MODEL.onnx and images");
-    return status ? status : check_methods(o->methods ? o->methods : default_methods);
+    return status ? status : cli_methods_check(o->methods ? o->methods : default_methods);
+}
+
+/* "otsuki2024:symmetric+hq" -> an explainer with that preset and split. */
+static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m, int n_images,
+                              int threads, lrp_error *err)
+{
+    snprintf(em->name, sizeof em->name, "%s", spec);
+    cli_method_spec ms;
+    lrp_status st = cli_method_parse(spec, &ms, err);
+    if (st)
+        return st;
+    em->quantize = ms.quantize;
+    em->ins = calloc((size_t)n_images + 1, sizeof *em->ins);
+    em->del = calloc((size_t)n_images + 1, sizeof *em->del);
+    em->cons = calloc((size_t)n_images + 1, sizeof *em->cons);
+    if (!em->ins || !em->del || !em->cons)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    em->random = ms.preset == NULL;
+    if (em->random)
+        return LRP_OK;
+    lrp_config c;
+    lrp_config_init(&c);
+    c.preset = ms.preset;
+    c.split = ms.split;
+    em->lrp = strncmp(ms.preset, "grad", 4) != 0;
+    st = lrp_explainer_new(m, &c, &em->e, err);
+    if (st == LRP_OK)
+        st = lrp_explainer_set_threads(em->e, threads, err);
+    if (st)
+        lrp_error_prefix(err, "method '%s'", spec);
+    return st;
 }
 
 static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int n_images,
@@ -190,13 +139,13 @@ static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int 
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", list);
-    r->methods = calloc(32, sizeof *r->methods);
+    r->methods = calloc(CLI_MAX_METHODS, sizeof *r->methods);
     if (!r->methods)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (r->n_methods == 32)
-            return lrp_error_set(err, LRP_ERR_ARG, "at most 32 methods");
+        if (r->n_methods == CLI_MAX_METHODS)
+            return lrp_error_set(err, LRP_ERR_ARG, "at most %d methods", CLI_MAX_METHODS);
         lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, n_images, threads, err);
         if (st)
             return st;

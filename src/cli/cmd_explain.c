@@ -126,7 +126,7 @@ static int bad_value(const explain_opts *o, const char *name, const char *value,
     return cli_usage_error(o->command, "%s: '%s' is not %s", name, value, want);
 }
 
-int cli_unknown_preset(const char *command, const char *option, const char *name)
+static int unknown_preset(const char *command, const char *option, const char *name)
 {
     char known[400];
     lrp_preset_list(known, sizeof known);
@@ -140,7 +140,7 @@ static int rule_option(const char *name, const char *value, explain_opts *o)
     double d;
     if (strcmp(name, "--preset") == 0) {
         if (!(c->preset = lrp_preset_lookup(value)))
-            return cli_unknown_preset(o->command, name, value);
+            return unknown_preset(o->command, name, value);
     } else if (strcmp(name, "--split") == 0) {
         if ((c->split = lrp_split_from_name(value)) == (lrp_split)-1)
             return bad_value(o, name, value, "a split (proportional, ratio, symmetric, "
@@ -216,12 +216,13 @@ static const struct {
     const char *name;
     int scope;
 } scoped[] = {
-    {"-o", FOR_IMAGES},          {"--output-dir", FOR_IMAGES},    {"--topk", FOR_IMAGES},
-    {"--resize", FOR_IMAGES},    {"--crop", FOR_IMAGES},          {"--mean", FOR_IMAGES},
-    {"--std", FOR_IMAGES},       {"--labels", FOR_IMAGES},        {"--colormap", FOR_PICTURES},
-    {"--positive", FOR_PICTURES}, {"--overlay-alpha", FOR_PICTURES},
-    {"--quantize", FOR_PICTURES}, {"--save-relevance", FOR_PICTURES},
-    {"--repeat", FOR_TENSORS},   {"--relevance-out", FOR_TENSORS}};
+    {"-o", FOR_IMAGES}, {"--output-dir", FOR_IMAGES}, {"--topk", FOR_IMAGES},
+    {"--resize", FOR_IMAGES}, {"--crop", FOR_IMAGES}, {"--mean", FOR_IMAGES},
+    {"--std", FOR_IMAGES}, {"--labels", FOR_IMAGES},
+    {"--colormap", FOR_PICTURES}, {"--positive", FOR_PICTURES},
+    {"--overlay-alpha", FOR_PICTURES}, {"--quantize", FOR_PICTURES},
+    {"--save-relevance", FOR_PICTURES},
+    {"--repeat", FOR_TENSORS}, {"--relevance-out", FOR_TENSORS}};
 
 static void note_given(explain_opts *o, const char *name)
 {

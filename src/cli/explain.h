@@ -38,9 +38,6 @@ typedef struct explain_opts {
  * --labels, --colormap, ...) into o; CLI_BAD_INPUT for a bad value. */
 int cli_image_option(const char *name, const char *value, explain_opts *o);
 
-/* "onnx-lrp COMMAND: OPTION: unknown preset 'NAME' (known: ...)"; exit 2. */
-int cli_unknown_preset(const char *command, const char *option, const char *name);
-
 /* The output folder exists (made with its missing parents) and takes files. */
 lrp_status cli_check_out_dir(const char *dir, lrp_error *err);
 
