@@ -107,7 +107,7 @@ lrp_status cli_labels_csv_read(const char *path, int n_classes, cli_labels_csv *
         st = lrp_error_set(err, LRP_ERR_PARSE, "%s: not a text file (a NUL byte)", path);
     else if (!(out->rows = calloc(lines, sizeof *out->rows)))
         st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory reading %s", path);
-    char *line = out->text;
+    char *line = out->text + (strncmp(out->text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0); /* BOM */
     for (int number = 1; st == LRP_OK && line; number++) {
         char *next = strchr(line, '\n');
         if (next)

@@ -58,7 +58,7 @@ def refused(label, argv, fragments, must_not_exist=()):
 
 
 def write(path, text):
-    with open(path, "w") as f:
+    with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
     return path
 
@@ -110,10 +110,10 @@ def check_labels_csv(tmp):
            "exit %s, images %s: %s" % (code, images, first_line(err)))
 
     # labels from the CSV: one right (0), one wrong (5): accuracy 50%, and no fallback note
-    csv = write(os.path.join(tmp, "half.csv"), "file,label\r\n%s,0\r\n%s,5\r\n"
+    csv = write(os.path.join(tmp, "half.csv"), "\ufeff%s,0\r\nimages/%s , 5\r\n"
                 % (base(TSHIRT), base(TROUSER)))
     code, stdout, err = evaluate(tmp, [TSHIRT, TROUSER], "--labels-csv", csv)
-    report("evaluate --labels-csv (CRLF): accuracy 50.0% (1/2), no 'prediction' note",
+    report("evaluate --labels-csv (BOM, CRLF, folders): accuracy 50.0% (1/2), no note",
            code == 0 and "accuracy 50.0% (1/2)" in stdout and "prediction" not in stdout,
            "exit %s: %s" % (code, stdout.strip().splitlines()[-1:] or first_line(err)))
     code, stdout, err = evaluate(tmp, [TSHIRT])
