@@ -161,6 +161,15 @@ const char *lrp_split_name(lrp_split split);
 int lrp_init_from_name(const char *name);
 const char *lrp_init_name(lrp_init init);
 
+/* The preset's own name for 'name' ("epsilon-plus-flat", or zennit's
+ * spelling "EpsilonPlusFlat"), or NULL when no preset is called that. Needs
+ * no model: commands check --preset before loading one. Static string. */
+const char *lrp_preset_lookup(const char *name);
+/* Every preset, "epsilon-plus-flat (EpsilonPlusFlat), ..., grad-cam" (zennit's
+ * name in parentheses), into buf as snprintf writes; returns the length of the
+ * whole list. */
+size_t lrp_preset_list(char *buf, size_t size);
+
 typedef struct lrp_explainer lrp_explainer;
 
 /* Builds the rule table of 'model' for 'config': which rule runs at which

@@ -82,9 +82,12 @@ static lrp_status resolve(lrp_explainer *e, const lrp_config *in, lrp_error *err
     *c = *in;
     if (!c->preset)
         c->preset = "epsilon-plus-flat";
-    if (!(e->preset = lrp_preset_find(c->preset)))
+    if (!(e->preset = lrp_preset_find(c->preset))) {
+        char known[400];
+        lrp_preset_list(known, sizeof known);
         return lrp_error_set(err, LRP_ERR_ARG, "unknown preset '%s' (known: %s)", c->preset,
-                             lrp_preset_names());
+                             known);
+    }
     c->preset = e->preset->name;
     if (c->split == LRP_SPLIT_DEFAULT)
         c->split = e->preset->split;

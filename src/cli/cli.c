@@ -91,6 +91,16 @@ lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err)
     return LRP_OK;
 }
 
+int cli_model_classes(const lrp_model *m)
+{
+    lrp_model_info info;
+    lrp_error err = {0};
+    if (lrp_model_get_info(m, &info, &err) || info.output_rank < 1)
+        return 0;
+    int64_t classes = info.output_dims[info.output_rank - 1];
+    return classes > 0 && classes < 1 << 30 ? (int)classes : 0;
+}
+
 double cli_median(double *v, int n)
 {
     for (int i = 1; i < n; i++) /* insertion sort: n is a repeat count */

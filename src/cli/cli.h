@@ -51,6 +51,10 @@ int cli_take_max_memory(int *argc, char **argv);
 /* lrp_model_load with the --max-memory limit applied. */
 lrp_status cli_load_model(const char *path, lrp_model **out, lrp_error *err);
 
+/* The model's number of classes: the last dimension of its output, 0 when
+ * that is not static. */
+int cli_model_classes(const lrp_model *m);
+
 /* Reads a float32 .npy of rank 4 (N,C,H,W) into an lrp_array. */
 lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err);
 

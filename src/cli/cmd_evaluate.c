@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/evaluate.h"
+#include "cli/method_spec.h"
 #include "io/heatmap.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -26,15 +27,17 @@ static const char help[] =
     "                          Default: otsuki2024+hq, otsuki2024:symmetric+hq,\n"
     "                          otsuki2024:ratio-projection-only+hq, epsilon-plus-flat,\n"
     "                          epsilon-gamma-box, gradient-x-input, grad-cam, random\n"
-    "  --labels-csv FILE       file,label lines (file matched by name); without it\n"
+    "  --labels-csv FILE       file,label lines (file matched by name), checked before\n"
+    "                          any work; an image without a row fails; without it\n"
     "                          the predicted class is the label\n"
     "  --limit N               evaluate at most N images\n"
     "  --step S                pixels per step (default: ceil(pixels / 100))\n"
     "  --batch B               perturbed images per forward pass (default 16)\n"
     "  --threads N             threads splitting each layer and batch (default: all\n"
     "                          cores; the results do not depend on N)\n"
-    "  -o, --output-dir DIR    write evaluate.json (per image) and curves.svg\n"
-    "  --resize, --crop, --mean, --std, --labels   as for explain\n"
+    "  -o, --output-dir DIR    write evaluate.json (per image) and curves.svg (the\n"
+    "                          folder and its missing parents are made)\n"
+    "  --resize, --crop, --mean, --std   as for explain\n"
     "\n"
     "Prints a table: per method the mean +- standard error over images of\n"
     "Insertion, Deletion and ID, and the mean conservation error; then the\n"
@@ -52,8 +55,7 @@ typedef struct eval_opts {
 
 static int parse(int argc, char **argv, eval_opts *o)
 {
-    static const char *const image_valued[] = {"--resize", "--crop", "--mean", "--std",
-                                               "--labels"};
+    static const char *const image_valued[] = {"--resize", "--crop", "--mean", "--std"};
     cli_args a = {argc, argv, 1};
     int status = CLI_OK;
     for (; a.i < argc && status == CLI_OK; a.i++) {
@@ -69,6 +71,9 @@ static int parse(int argc, char **argv, eval_opts *o)
         if (cli_is(arg, "--help") || cli_is(arg, "-h")) {
             fputs(help, stdout);
             return -1;
+        } else if (cli_value(&a, "--labels", &v, &status)) {
+            return status ? status : cli_usage_error("evaluate", "--labels has no effect here "
+                                                     "(evaluate prints no class names)");
         } else if (cli_value(&a, "--methods", &o->methods, &status) ||
                    cli_value(&a, "--labels-csv", &o->labels_csv, &status) ||
                    cli_value(&a, "--output-dir", &o->img.out_dir, &status) ||
@@ -95,7 +100,7 @@ static int parse(int argc, char **argv, eval_opts *o)
     }
     if (!status && (!o->img.model || !o->img.n_inputs))
         return cli_usage_error("evaluate", "need MODEL.onnx and images");
-    return status;
+    return status ? status : cli_methods_check(o->methods ? o->methods : default_methods);
 }
 
 /* "otsuki2024:symmetric+hq" -> an explainer with that preset and split. */
@@ -103,33 +108,25 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m, i
                               int threads, lrp_error *err)
 {
     snprintf(em->name, sizeof em->name, "%s", spec);
-    char preset[96];
-    snprintf(preset, sizeof preset, "%s", spec);
-    char *hq = strstr(preset, "+hq");
-    if (hq && hq[3] == '\0') {
-        em->quantize = true;
-        *hq = '\0';
-    }
-    lrp_config c;
-    lrp_config_init(&c);
-    char *colon = strchr(preset, ':');
-    if (colon) {
-        *colon = '\0';
-        if ((c.split = lrp_split_from_name(colon + 1)) == (lrp_split)-1)
-            return lrp_error_set(err, LRP_ERR_ARG, "method '%s': unknown split '%s'", spec,
-                                 colon + 1);
-    }
+    cli_method_spec ms;
+    lrp_status st = cli_method_parse(spec, &ms, err);
+    if (st)
+        return st;
+    em->quantize = ms.quantize;
     em->ins = calloc((size_t)n_images + 1, sizeof *em->ins);
     em->del = calloc((size_t)n_images + 1, sizeof *em->del);
     em->cons = calloc((size_t)n_images + 1, sizeof *em->cons);
     if (!em->ins || !em->del || !em->cons)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
-    em->random = strcmp(preset, "random") == 0;
+    em->random = ms.preset == NULL;
     if (em->random)
         return LRP_OK;
-    c.preset = preset;
-    em->lrp = strncmp(preset, "grad", 4) != 0;
-    lrp_status st = lrp_explainer_new(m, &c, &em->e, err);
+    lrp_config c;
+    lrp_config_init(&c);
+    c.preset = ms.preset;
+    c.split = ms.split;
+    em->lrp = strncmp(ms.preset, "grad", 4) != 0;
+    st = lrp_explainer_new(m, &c, &em->e, err);
     if (st == LRP_OK)
         st = lrp_explainer_set_threads(em->e, threads, err);
     if (st)
@@ -142,13 +139,13 @@ static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int 
 {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", list);
-    r->methods = calloc(32, sizeof *r->methods);
+    r->methods = calloc(CLI_MAX_METHODS, sizeof *r->methods);
     if (!r->methods)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     char *save = NULL;
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (r->n_methods == 32)
-            return lrp_error_set(err, LRP_ERR_ARG, "at most 32 methods");
+        if (r->n_methods == CLI_MAX_METHODS)
+            return lrp_error_set(err, LRP_ERR_ARG, "at most %d methods", CLI_MAX_METHODS);
         lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, n_images, threads, err);
         if (st)
             return st;
@@ -197,32 +194,6 @@ static void random_map(float *map, size_t n, uint64_t seed)
 {
     for (size_t i = 0; i < n; i++)
         map[i] = (float)(splitmix64(&seed) >> 40) / (float)(1u << 24);
-}
-
-/* The label of 'path' in the CSV (file,label; matched by file name), or -1. */
-static int csv_label(const char *csv, const char *path)
-{
-    FILE *f = csv ? fopen(csv, "r") : NULL;
-    if (!f)
-        return -1;
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    char line[4096];
-    int label = -1;
-    while (label < 0 && fgets(line, sizeof line, f)) {
-        char *comma = strrchr(line, ',');
-        if (!comma)
-            continue;
-        *comma = '\0';
-        const char *name = strrchr(line, '/');
-        name = name ? name + 1 : line;
-        char *end;
-        long v = strtol(comma + 1, &end, 10);
-        if (strcmp(name, base) == 0 && end != comma + 1 && v >= 0 && v < 1 << 30)
-            label = (int)v;
-    }
-    fclose(f);
-    return label;
 }
 
 /* The map of method em for image x: explanation (channel sum) or random. */
@@ -343,16 +314,19 @@ static lrp_status evaluate_image(eval_ctx *ec, const char *path, lrp_error *err)
     int c = (int)x.dims[1], classes = 0;
     float *img01 = malloc(lrp_array_count(&x) * sizeof *img01);
     int predicted = img01 ? argmax_class(ec->m, &x, &classes, err) : -1;
-    int label = csv_label(ec->o->labels_csv, path);
+    int label = r->csv ? cli_labels_csv_find(r->csv, path) : predicted;
     if (!img01 || predicted < 0) {
         st = img01 ? err->status : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    } else if (label < 0) {
+        st = lrp_error_set(err, LRP_ERR_PARSE, "%s: no row for this file name in %s", path,
+                           ec->o->labels_csv);
     } else if (label >= classes) {
         st = lrp_error_set(err, LRP_ERR_SHAPE, "%s: label %d in %s is out of range: the model "
                            "has %d classes", path, label, ec->o->labels_csv, classes);
     } else {
         image01_from_display(&display, c, img01);
         int i = r->n_images;
-        r->label[i] = label >= 0 ? label : predicted;
+        r->label[i] = label;
         r->predicted[i] = predicted;
         st = score_methods(ec, i, &x, img01, r->label[i], err);
         if (st == LRP_OK && (r->files[i] = malloc(strlen(path) + 1)))
@@ -422,12 +396,11 @@ static lrp_status write_outputs(const eval_run *r, const char *dir, lrp_error *e
     return st ? st : eval_write_curves(r, svg, err);
 }
 
-static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup, cli_inputs *in)
+static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
+                    const cli_labels_csv *csv, cli_inputs *in)
 {
     lrp_error err = {0};
-    if (o->limit)
-        cli_inputs_truncate(in, o->limit);
-    eval_run r = {.model = o->img.model, .setup = setup};
+    eval_run r = {.model = o->img.model, .setup = setup, .csv = csv};
     lrp_model_info info;
     if (lrp_model_get_info(m, &info, &err))
         return cli_fail(&err);
@@ -456,6 +429,33 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup, cli_in
     return status;
 }
 
+/* --labels-csv, read and checked before any image: labels within the
+ * model's classes, and at least one of the inputs named. */
+static lrp_status read_labels_csv(const char *path, const lrp_model *m, const cli_inputs *in,
+                                  cli_labels_csv *csv, lrp_error *err)
+{
+    lrp_status st = cli_labels_csv_read(path, cli_model_classes(m), csv, err);
+    int named = 0;
+    for (int i = 0; st == LRP_OK && i < in->count; i++)
+        named += cli_labels_csv_find(csv, in->items[i].path) >= 0;
+    if (st == LRP_OK && in->count > 0 && named == 0)
+        st = lrp_error_set(err, LRP_ERR_ARG, "%s names none of the %d input images (rows are "
+                           "matched by file name)", path, in->count);
+    return st;
+}
+
+/* The images (at most --limit) and their --labels-csv rows. */
+static lrp_status prepare_inputs(const eval_opts *o, const lrp_model *m, cli_inputs *in,
+                                 cli_labels_csv *csv, lrp_error *err)
+{
+    lrp_status st = cli_inputs_expand(o->img.inputs, o->img.n_inputs, in, err);
+    if (st == LRP_OK && o->limit)
+        cli_inputs_truncate(in, o->limit);
+    if (st == LRP_OK && o->labels_csv)
+        st = read_labels_csv(o->labels_csv, m, in, csv, err);
+    return st;
+}
+
 int cmd_evaluate(int argc, char **argv)
 {
     eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH};
@@ -471,15 +471,17 @@ int cmd_evaluate(int argc, char **argv)
     lrp_model *m = NULL;
     image_setup setup = {0};
     cli_inputs in = {0};
+    cli_labels_csv csv = {0};
     if (cli_load_model(o.img.model, &m, &err) ||
         lrp_model_set_threads(m, o.img.threads ? o.img.threads : cli_cores(), &err) ||
         image_setup_init(&setup, &o.img, m, &err) ||
-        cli_inputs_expand(o.img.inputs, o.img.n_inputs, &in, &err) ||
+        prepare_inputs(&o, m, &in, &csv, &err) ||
         (o.img.out_dir && cli_check_out_dir(o.img.out_dir, &err)))
         status = cli_fail(&err);
     else
-        status = in.count ? evaluate(&o, m, &setup, &in)
+        status = in.count ? evaluate(&o, m, &setup, o.labels_csv ? &csv : NULL, &in)
                           : cli_usage_error("evaluate", "no image among the inputs");
+    cli_labels_csv_free(&csv);
     cli_inputs_free(&in);
     image_setup_free(&setup);
     lrp_model_free(m);

@@ -20,9 +20,10 @@ static const char help[] =
     "error ((sum R_in - R_out) / R_out).\n"
     "\n"
     "rules:\n"
-    "  --preset P              epsilon-plus-flat (default), epsilon-plus,\n"
-    "                          epsilon-alpha2-beta1, epsilon-gamma-box (zennit's\n"
-    "                          composites), otsuki2024 (Otsuki et al., ECCV 2024)\n"
+    "  --preset P              default epsilon-plus-flat; zennit's composites (also\n"
+    "                          in zennit's spelling), otsuki2024 (Otsuki et al.,\n"
+    "                          ECCV 2024) and the baselines. One of:\n"
+    "%PRESETS%"
     "  --split S               at residual Adds: proportional (zennit presets),\n"
     "                          ratio (otsuki2024), symmetric, ratio-projection-only,\n"
     "                          symmetric-projection-only\n"
@@ -37,7 +38,9 @@ static const char help[] =
     "\n"
     "images (default: the model's onnx_lrp.* metadata, else ImageNet's):\n"
     "  -o, --output-dir DIR    write <stem>.heatmap.png, <stem>.overlay.png and\n"
-    "                          report.json there (without it: the summary only)\n"
+    "                          report.json there, making missing folders (without\n"
+    "                          it: the summary only; the picture options below\n"
+    "                          then have no effect and are refused)\n"
     "  --resize N              shorter side before cropping (default: crop x 256/224;\n"
     "                          0: none)\n"
     "  --crop N | HxW          center crop (default 224, or the model's input size)\n"
@@ -46,8 +49,9 @@ static const char help[] =
     "  --colormap NAME         bwr (default), coldnhot, seismic, jet, gray\n"
     "  --positive              draw only positive relevance\n"
     "  --overlay-alpha A       heatmap weight in the overlay (default 0.6)\n"
-    "  --quantize L            the paper's heat quantization into L levels (8)\n"
-    "  --relevance-out         also write <stem>.relevance.npy (C,H,W float32)\n"
+    "  --quantize [L]          the paper's heat quantization into L levels (2 to\n"
+    "                          256; without L: 8, the paper's)\n"
+    "  --save-relevance        also write <stem>.relevance.npy (C,H,W float32)\n"
     "  --threads N             images explained in parallel, each on one core\n"
     "                          (default: all cores; results do not depend on N)\n"
     "\n"
@@ -58,6 +62,7 @@ static const char help[] =
     "                          any N gives the same bits, as image mode does)\n"
     "  --repeat N              explain N times (after an untimed one when N > 1);\n"
     "                          forward_ms and explain_ms in the JSON are medians\n"
+    "  (image options are refused here; --repeat and --relevance-out with images)\n"
     "\n"
     "report:\n"
     "  --json                  one JSON object per explanation and line: target,\n"
@@ -121,13 +126,21 @@ static int bad_value(const explain_opts *o, const char *name, const char *value,
     return cli_usage_error(o->command, "%s: '%s' is not %s", name, value, want);
 }
 
+static int unknown_preset(const char *command, const char *option, const char *name)
+{
+    char known[400];
+    lrp_preset_list(known, sizeof known);
+    return cli_usage_error(command, "%s: unknown preset '%s' (known: %s)", option, name, known);
+}
+
 /* Options about rules and the target. */
 static int rule_option(const char *name, const char *value, explain_opts *o)
 {
     lrp_config *c = &o->config;
     double d;
     if (strcmp(name, "--preset") == 0) {
-        c->preset = value;
+        if (!(c->preset = lrp_preset_lookup(value)))
+            return unknown_preset(o->command, name, value);
     } else if (strcmp(name, "--split") == 0) {
         if ((c->split = lrp_split_from_name(value)) == (lrp_split)-1)
             return bad_value(o, name, value, "a split (proportional, ratio, symmetric, "
@@ -194,54 +207,142 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
 static const char *const valued[] = {
     "--preset", "--split", "--init", "--target", "--epsilon", "--gamma", "--alpha", "--beta",
     "--check-conservation", "--resize", "--crop", "--mean", "--std", "--labels", "--colormap",
-    "--overlay-alpha", "--quantize", "--topk", "--threads", "--output-dir", "-o",
-    "--input-tensor", "--repeat"};
+    "--overlay-alpha", "--topk", "--threads", "--output-dir", "-o", "--input-tensor",
+    "--repeat"};
 
-/* --relevance-out takes a path in tensor mode and is a flag with images. */
-static bool tensor_mode(int argc, char **argv)
+/* Options that act in one mode only; any other use is refused. */
+enum { FOR_IMAGES, FOR_PICTURES /* images, with -o */, FOR_TENSORS };
+static const struct {
+    const char *name;
+    int scope;
+} scoped[] = {
+    {"-o", FOR_IMAGES}, {"--output-dir", FOR_IMAGES}, {"--topk", FOR_IMAGES},
+    {"--resize", FOR_IMAGES}, {"--crop", FOR_IMAGES}, {"--mean", FOR_IMAGES},
+    {"--std", FOR_IMAGES}, {"--labels", FOR_IMAGES},
+    {"--colormap", FOR_PICTURES}, {"--positive", FOR_PICTURES},
+    {"--overlay-alpha", FOR_PICTURES}, {"--quantize", FOR_PICTURES},
+    {"--save-relevance", FOR_PICTURES},
+    {"--repeat", FOR_TENSORS}, {"--relevance-out", FOR_TENSORS}};
+
+static void note_given(explain_opts *o, const char *name)
 {
-    for (int i = 1; i < argc; i++)
-        if (strncmp(argv[i], "--input-tensor", 14) == 0)
-            return true;
-    return false;
+    for (unsigned k = 0; k < sizeof scoped / sizeof *scoped; k++)
+        if (strcmp(scoped[k].name, name) == 0)
+            o->scoped_given |= 1u << k;
 }
 
-static int take_option(cli_args *a, explain_opts *o, bool tensors, int *status)
+/* Refuses the options that have no effect in the mode given. */
+static int check_scopes(const explain_opts *o)
 {
-    const char *arg = a->argv[a->i], *value = NULL;
-    for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) {
-        if (!cli_value(a, valued[k], &value, status))
+    bool tensors = o->input_tensor != NULL;
+    for (unsigned k = 0; k < sizeof scoped / sizeof *scoped; k++) {
+        const char *name = scoped[k].name;
+        if (!(o->scoped_given & 1u << k))
             continue;
-        if (*status)
-            return 1;
-        int st = rule_option(valued[k], value, o);
-        *status = st < 0 ? cli_image_option(valued[k], value, o) : st;
-        return 1;
+        if (scoped[k].scope == FOR_TENSORS && !tensors && strcmp(name, "--relevance-out") == 0)
+            return cli_usage_error("explain", "--relevance-out FILE is for --input-tensor; with "
+                                   "images use --save-relevance (writes <stem>.relevance.npy "
+                                   "into -o DIR)");
+        if (scoped[k].scope == FOR_TENSORS && !tensors)
+            return cli_usage_error("explain", "%s has no effect with images (it is for "
+                                   "--input-tensor)", name);
+        if (scoped[k].scope != FOR_TENSORS && tensors)
+            return cli_usage_error("explain", "%s has no effect with --input-tensor (it is for "
+                                   "images)", name);
+        if (scoped[k].scope == FOR_PICTURES && !o->out_dir)
+            return cli_usage_error("explain", "%s has no effect without -o DIR (it is about the "
+                                   "files written there)", name);
     }
+    return CLI_OK;
+}
+
+/* --quantize [L]: L when the next argument is a whole number, else 8. */
+static int take_quantize(cli_args *a, explain_opts *o)
+{
+    const char *arg = a->argv[a->i], *next = a->i + 1 < a->argc ? a->argv[a->i + 1] : "";
+    const char *value = "8";
+    if (arg[10] == '=')
+        value = arg + 11;
+    else if (next[0] && strspn(next, "0123456789") == strlen(next))
+        value = a->argv[++a->i];
+    return cli_image_option("--quantize", value, o);
+}
+
+static int take_flag(const char *arg, explain_opts *o)
+{
     if (cli_is(arg, "--json"))
         o->json = true;
     else if (cli_is(arg, "--zero-bias"))
         o->config.zero_bias = 1;
     else if (cli_is(arg, "--positive"))
         o->positive = true;
-    else if (!tensors && cli_is(arg, "--relevance-out"))
+    else if (cli_is(arg, "--save-relevance"))
         o->save_relevance = true;
-    else if (!(tensors && cli_value(a, "--relevance-out", &o->relevance_out, status)))
+    else
         return 0;
+    note_given(o, arg);
     return 1;
+}
+
+static int take_option(cli_args *a, explain_opts *o, int *status)
+{
+    const char *arg = a->argv[a->i], *value = NULL;
+    if (cli_is(arg, "--quantize") || strncmp(arg, "--quantize=", 11) == 0) {
+        note_given(o, "--quantize");
+        *status = take_quantize(a, o);
+        return 1;
+    }
+    if (cli_is(arg, "--relevance-out") && a->i + 1 == a->argc) {
+        o->relevance_out = ""; /* the old image-mode flag: check_scopes names its successor */
+        note_given(o, arg);
+        return 1;
+    }
+    if (cli_value(a, "--relevance-out", &o->relevance_out, status)) {
+        note_given(o, "--relevance-out");
+        return 1;
+    }
+    for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) {
+        if (!cli_value(a, valued[k], &value, status))
+            continue;
+        if (*status)
+            return 1;
+        note_given(o, valued[k]);
+        int st = rule_option(valued[k], value, o);
+        *status = st < 0 ? cli_image_option(valued[k], value, o) : st;
+        return 1;
+    }
+    return take_flag(arg, o);
+}
+
+static void print_help(void)
+{
+    const char *mark = strstr(help, "%PRESETS%");
+    char list[400];
+    lrp_preset_list(list, sizeof list);
+    fwrite(help, 1, (size_t)(mark - help), stdout);
+    int col = 0;
+    for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        p += *p == ' ';
+        if (col && col + 2 + (int)strlen(p) > 79) {
+            fputs(",\n", stdout);
+            col = 0;
+        }
+        col += col ? printf(", %s", p) : printf("%26s%s", "", p);
+    }
+    fputs("\n", stdout);
+    fputs(mark + strlen("%PRESETS%"), stdout);
 }
 
 static int parse(int argc, char **argv, explain_opts *o)
 {
     cli_args a = {argc, argv, 1};
-    bool tensors = tensor_mode(argc, argv);
     int status = CLI_OK;
     for (; a.i < argc && status == CLI_OK; a.i++) {
         const char *arg = argv[a.i];
         if (cli_is(arg, "--help") || cli_is(arg, "-h")) {
-            fputs(help, stdout);
+            print_help();
             return -1;
-        } else if (take_option(&a, o, tensors, &status)) {
+        } else if (take_option(&a, o, &status)) {
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage_error("explain", "unknown option '%s'", arg);
         } else if (!o->model) {
@@ -252,6 +353,13 @@ static int parse(int argc, char **argv, explain_opts *o)
     }
     if (status)
         return status;
+    if ((status = check_scopes(o)))
+        return status;
+    if (o->relevance_out && !o->relevance_out[0])
+        return cli_usage_error("explain", "--relevance-out needs a file name");
+    if (o->topk > 1 && o->config.target >= 0)
+        return cli_usage_error("explain", "--topk %d and --target %d: give one (--topk explains "
+                               "each image's top classes)", o->topk, o->config.target);
     if (!o->model || (!o->input_tensor && o->n_inputs == 0))
         return cli_usage_error("explain", "need MODEL.onnx and images or --input-tensor X.npy");
     if (o->input_tensor && o->n_inputs)

@@ -3,6 +3,7 @@
 #define LRP_CLI_EVALUATE_H
 
 #include "cli/image_job.h"
+#include "cli/labels_csv.h"
 #include "eval/insdel.h"
 
 /* One method on --methods: "random", or PRESET[:SPLIT][+hq]. */
@@ -27,6 +28,7 @@ typedef struct eval_run {
     int n_images; /* evaluated so far */
     int step;     /* pixels per step as used */
     const image_setup *setup;
+    const cli_labels_csv *csv; /* --labels-csv, or NULL: the label is the prediction */
 } eval_run;
 
 /* The table on stdout; evaluate.json and curves.svg into out_dir. */

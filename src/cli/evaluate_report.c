@@ -46,8 +46,9 @@ void eval_print_table(const eval_run *r)
     for (int i = 0; i < n; i++)
         correct += r->label[i] == r->predicted[i];
     printf("images %d, step %d pixels, mean ± standard error over images; accuracy "
-           "%.1f%% (%d/%d; the label is the prediction without --labels-csv)\n",
-           n, r->step, 100.0 * correct / (n ? n : 1), correct, n);
+           "%.1f%% (%d/%d%s)\n",
+           n, r->step, 100.0 * correct / (n ? n : 1), correct, n,
+           r->csv ? "" : "; the label is the prediction without --labels-csv");
     free(id);
 }
 

@@ -31,13 +31,14 @@ typedef struct explain_opts {
     int topk;
     int threads; /* 0 = all cores */
     int repeat;  /* tensor mode: runs timed, medians reported */
+    unsigned scoped_given; /* bits of the mode-bound options given (cmd_explain.c) */
 } explain_opts;
 
 /* One option about images or pictures (--resize, --crop, --mean, --std,
  * --labels, --colormap, ...) into o; CLI_BAD_INPUT for a bad value. */
 int cli_image_option(const char *name, const char *value, explain_opts *o);
 
-/* The output folder exists (made when missing) and takes files. */
+/* The output folder exists (made with its missing parents) and takes files. */
 lrp_status cli_check_out_dir(const char *dir, lrp_error *err);
 
 /* --input-tensor: relevance of a preprocessed (N,C,H,W) tensor. */

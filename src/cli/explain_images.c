@@ -106,15 +106,39 @@ static lrp_status run_workers(run *r, lrp_explainer *e, int n, lrp_error *err)
     return started > 0 ? LRP_OK : st; /* the threads that started did all the work */
 }
 
+/* mkdir -p: dir and its missing parents. */
+static lrp_status make_dirs(const char *dir, lrp_error *err)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+        return lrp_error_set(err, LRP_ERR_IO, "%.200s...: the output directory's name is too "
+                             "long", dir);
+    for (char *p = path + 1;; p++) {
+        if (*p && *p != '/')
+            continue;
+        char end = *p;
+        *p = '\0';
+        struct stat sb;
+        bool made = mkdir(path, 0777) == 0;
+        if (!made && errno == EEXIST && (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+            errno = ENOTDIR; /* a file of that name */
+        if (!made && errno != EEXIST)
+            return lrp_error_set(err, LRP_ERR_IO, "%s: cannot create the output directory "
+                                 "%s: %s", dir, path, strerror(errno));
+        if (!(*p = end))
+            return LRP_OK;
+    }
+}
+
 lrp_status cli_check_out_dir(const char *dir, lrp_error *err)
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-        return lrp_error_set(err, LRP_ERR_IO, "%s: cannot create the output directory: %s", dir,
-                             strerror(errno));
+    lrp_status st = make_dirs(dir, err);
+    if (st)
+        return st;
     char probe[4096];
     snprintf(probe, sizeof probe, "%s/.onnx-lrp-probe", dir);
     lrp_atomic_file af;
-    lrp_status st = lrp_atomic_open(probe, &af, err);
+    st = lrp_atomic_open(probe, &af, err);
     if (st == LRP_OK)
         lrp_atomic_abort(&af);
     else
@@ -229,9 +253,25 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
     return status;
 }
 
+/* --target and --topk within the model's classes, before any image. */
+static int check_classes(const explain_opts *o, const lrp_model *m)
+{
+    int classes = cli_model_classes(m);
+    if (classes > 0 && o->config.target >= classes)
+        return cli_usage_error("explain", "--target %d: the model has %d classes (0 to %d)",
+                               o->config.target, classes, classes - 1);
+    if (classes > 0 && o->topk > classes)
+        return cli_usage_error("explain", "--topk %d: the model has %d classes", o->topk,
+                               classes);
+    return CLI_OK;
+}
+
 int cli_explain_images(const explain_opts *o, lrp_model *m)
 {
     lrp_error err = {0};
+    int status = check_classes(o, m);
+    if (status)
+        return status;
     image_setup setup;
     cli_inputs in = {0};
     if (image_setup_init(&setup, o, m, &err) ||
@@ -241,8 +281,8 @@ int cli_explain_images(const explain_opts *o, lrp_model *m)
         cli_inputs_free(&in);
         return cli_fail(&err);
     }
-    int status = in.count ? explain_all(o, m, &setup, &in)
-                          : cli_usage_error("explain", "no image among the inputs");
+    status = in.count ? explain_all(o, m, &setup, &in)
+                      : cli_usage_error("explain", "no image among the inputs");
     image_setup_free(&setup);
     cli_inputs_free(&in);
     return status;

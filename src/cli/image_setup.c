@@ -115,6 +115,33 @@ static lrp_status fit_input_size(lrp_preprocess *p, const lrp_model_info *info, 
     return LRP_OK;
 }
 
+/* The lines of s->label_text as class names: exactly n_classes of them
+ * (0: unknown, any count), none empty; 'what' names the source. */
+static lrp_status split_labels(image_setup *s, size_t size, int n_classes, const char *what,
+                               lrp_error *err)
+{
+    if (!(s->labels = calloc(size + 2, sizeof *s->labels)))
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for labels");
+    char *line = s->label_text;
+    while (size > 0 && (line[size - 1] == '\n' || line[size - 1] == '\r'))
+        line[--size] = '\0'; /* blank lines at the end name no class */
+    while (line && *line) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        line[strcspn(line, "\r")] = '\0';
+        if (!*line)
+            return lrp_error_set(err, LRP_ERR_PARSE, "%s: line %d is empty (one class name a "
+                                 "line)", what, s->n_labels + 1);
+        s->labels[s->n_labels++] = line;
+        line = next;
+    }
+    if (n_classes > 0 && s->n_labels != n_classes)
+        return lrp_error_set(err, LRP_ERR_ARG, "%s has %d class names, but the model has %d "
+                             "classes", what, s->n_labels, n_classes);
+    return LRP_OK;
+}
+
 /* Class names: --labels FILE, else metadata onnx_lrp.labels; one a line. */
 static lrp_status load_labels(image_setup *s, const explain_opts *o, const lrp_model *m,
                               lrp_error *err)
@@ -134,15 +161,14 @@ static lrp_status load_labels(image_setup *s, const explain_opts *o, const lrp_m
     } else {
         return LRP_OK;
     }
-    if (!s->label_text || !(s->labels = calloc(size + 2, sizeof *s->labels)))
+    if (!s->label_text)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for labels");
-    char *save = NULL;
-    for (char *line = strtok_r(s->label_text, "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        line[strcspn(line, "\r")] = '\0';
-        s->labels[s->n_labels++] = line;
-    }
-    return LRP_OK;
+    char what[600];
+    if (o->labels)
+        snprintf(what, sizeof what, "%s", o->labels);
+    else
+        snprintf(what, sizeof what, "%s: metadata onnx_lrp.labels", o->model);
+    return split_labels(s, size, cli_model_classes(m), what, err);
 }
 
 lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_model *m,

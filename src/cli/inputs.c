@@ -127,7 +127,17 @@ static lrp_status add_list(const char *list, cli_inputs *in, lrp_error *err)
     return st;
 }
 
-/* "dir/cat.png" -> "cat"; a repeated stem gets "-2", "-3", ... */
+static bool stem_taken(const cli_inputs *in, int before, const char *stem)
+{
+    for (int j = 0; j < before; j++)
+        if (strcmp(in->items[j].stem, stem) == 0)
+            return true;
+    return false;
+}
+
+/* "dir/cat.png" -> "cat"; a stem already taken by an earlier input gets
+ * "-2", "-3", ... (the first free one), so no two inputs share output files
+ * ("a/cat.png", "b/cat.png", "cat-2.png" -> cat, cat-2, cat-2-2). */
 static lrp_status assign_stems(cli_inputs *in, lrp_error *err)
 {
     for (int i = 0; i < in->count; i++) {
@@ -138,15 +148,10 @@ static lrp_status assign_stems(cli_inputs *in, lrp_error *err)
         char *dot = strrchr(stem, '.');
         if (dot && dot != stem)
             *dot = '\0';
-        int seen = 0;
-        for (int j = 0; j < i; j++) {
-            const char *other = in->items[j].path, *ob = strrchr(other, '/');
-            ob = ob ? ob + 1 : other;
-            seen += strncmp(ob, stem, strlen(stem)) == 0 &&
-                    (ob[strlen(stem)] == '.' || ob[strlen(stem)] == '\0');
-        }
         char unique[1100];
-        snprintf(unique, sizeof unique, seen ? "%s-%d" : "%s", stem, seen + 1);
+        snprintf(unique, sizeof unique, "%s", stem);
+        for (int k = 2; stem_taken(in, i, unique); k++)
+            snprintf(unique, sizeof unique, "%s-%d", stem, k);
         if (!(in->items[i].stem = dup_str(unique)))
             return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     }

@@ -27,6 +27,7 @@ typedef enum lrp_method {
 
 typedef struct lrp_preset {
     const char *name;
+    const char *zennit; /* zennit's name for the same method, accepted too; or NULL */
     lrp_method method;
     lrp_rule_id first, conv, dense; /* "first" = first Conv/Gemm from the input */
     lrp_split split;
@@ -36,9 +37,8 @@ typedef struct lrp_preset {
     lrp_stab stab;
 } lrp_preset;
 
+/* The preset called 'name' (its own name or zennit's), or NULL. */
 const lrp_preset *lrp_preset_find(const char *name);
-/* "a, b, c": every preset name, for messages and --help. */
-const char *lrp_preset_names(void);
 
 /* Everything the table is built from. */
 typedef struct lrp_rule_inputs {

@@ -83,7 +83,7 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-explain-errors-") as tmp:
         ("--target 99 (10 classes)", base + ["--target", "99"], 2, ["99", "10", "class"], True),
         ("--target -1", base + ["--target", "-1"], 2, ["--target"], False),
         ("--target 2.5", base + ["--target", "2.5"], 2, ["--target"], False),
-        ("--preset nope", base + ["--preset", "nope"], 2, ["'nope'"] + PRESETS, True),
+        ("--preset nope", base + ["--preset", "nope"], 2, ["'nope'"] + PRESETS, False),
         ("--split nope", base + ["--split", "nope"], 2, ["'nope'", "split"], False),
         ("--init nope", base + ["--init", "nope"], 2, ["'nope'", "one", "logit", "softmax"], False),
         ("--alpha 3 --beta 1", base + ["--alpha", "3", "--beta", "1"], 2, ["alpha", "beta", "3", "1"],

@@ -103,7 +103,7 @@ if not os.path.isfile(cli):
 
 # ---------------------------------------------------------------- 1, 2, 3
 d1 = fresh("rgb")
-res1 = run([dyn, rgb, "-o", d1, "--relevance-out"])
+res1 = run([dyn, rgb, "-o", d1, "--save-relevance"])
 
 
 def check_image_vs_tensor():
@@ -223,7 +223,7 @@ guarded("3 --colormap gray: R == G == B", check_gray)
 
 def check_twice():
     d = fresh("again")
-    bad = ran(run([dyn, rgb, "-o", d, "--relevance-out"]))
+    bad = ran(run([dyn, rgb, "-o", d, "--save-relevance"]))
     if bad:
         return bad
     a, b = file_bytes(d1), file_bytes(d)
@@ -244,7 +244,7 @@ def good_images():
 threads = {}
 for n in (1, 2):
     d = fresh("threads%d" % n)
-    threads[n] = (d, run([dyn, args.images, "-o", d, "--relevance-out", "--threads", str(n)]))
+    threads[n] = (d, run([dyn, args.images, "-o", d, "--save-relevance", "--threads", str(n)]))
 
 
 def check_threads_files():
@@ -310,7 +310,7 @@ def check_pre(d, resize, mean, std, labels):
 
 def check_meta(model):
     d = fresh("meta")
-    bad = ran(run([model, rgb, "-o", d, "--relevance-out"]))
+    bad = ran(run([model, rgb, "-o", d, "--save-relevance"]))
     return bad or check_pre(d, 80, 0.5, 0.25, LABELS)
 
 

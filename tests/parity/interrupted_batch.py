@@ -106,7 +106,7 @@ def final_files(out_dir):
 def run_interrupted(sig, image_dir, out_dir, rnd):
     """Starts the batch, signals it after its first outputs; (problems, finals, temps, note)."""
     argv = [args.cli, "explain", model, image_dir, "-o", out_dir, "--crop", "96", "--resize", "110",
-            "--relevance-out", "--threads", "2"]
+            "--save-relevance", "--threads", "2"]
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0, note = time.monotonic(), ""
     while p.poll() is None and len(final_files(out_dir)) < FIRST_OUTPUTS:

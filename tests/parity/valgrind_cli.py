@@ -43,7 +43,7 @@ RUNS = [
     ("explain tensor", ["explain", model, "--input-tensor", x, "--preset", "otsuki2024", "--json",
                         "--relevance-out", os.path.join(work, "R.npy")], 0),
     ("explain images", ["explain", dynamic, img("palette.png"), img("photo.jpg"), img("corrupt.png"),
-                        "--crop", "32", "-o", out_dir, "--threads", "2", "--relevance-out",
+                        "--crop", "32", "-o", out_dir, "--threads", "2", "--save-relevance",
                         "--topk", "2"], 1),
     # --limit drops inputs after the folder was listed: they must be freed too
     ("evaluate", ["evaluate", region, region_images, "--labels-csv",
