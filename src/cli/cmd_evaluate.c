@@ -98,9 +98,10 @@ static int parse(int argc, char **argv, eval_opts *o)
     return status;
 }
 
-/* "otsuki2024:symmetric+hq" -> an explainer with that preset and split. */
-static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m, int n_images,
-                              int threads, lrp_error *err)
+/* "otsuki2024:symmetric+hq" -> an explainer with that preset and split,
+ * its zbox bounds from the preprocessing p. */
+static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
+                              const lrp_preprocess *p, int n_images, int threads, lrp_error *err)
 {
     snprintf(em->name, sizeof em->name, "%s", spec);
     char preset[96];
@@ -129,7 +130,9 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m, i
         return LRP_OK;
     c.preset = preset;
     em->lrp = strncmp(preset, "grad", 4) != 0;
-    lrp_status st = lrp_explainer_new(m, &c, &em->e, err);
+    lrp_status st = lrp_config_set_normalization(&c, p->channels, p->mean, p->std, err);
+    if (st == LRP_OK)
+        st = lrp_explainer_new(m, &c, &em->e, err);
     if (st == LRP_OK)
         st = lrp_explainer_set_threads(em->e, threads, err);
     if (st)
@@ -149,7 +152,8 @@ static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int 
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (r->n_methods == 32)
             return lrp_error_set(err, LRP_ERR_ARG, "at most 32 methods");
-        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, n_images, threads, err);
+        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, &r->setup->pre, n_images,
+                                    threads, err);
         if (st)
             return st;
     }

@@ -7,6 +7,7 @@
 #include "cli/explain.h"
 #include "io/heatmap.h"
 #include "io/npy.h"
+#include "util/error.h"
 
 static const char help[] =
     "usage: onnx-lrp explain MODEL.onnx IMAGE|DIR|@LIST... -o DIR [options]\n"
@@ -41,7 +42,10 @@ static const char help[] =
     "  --resize N              shorter side before cropping (default: crop x 256/224;\n"
     "                          0: none)\n"
     "  --crop N | HxW          center crop (default 224, or the model's input size)\n"
-    "  --mean a,b,c --std a,b,c  normalization (default ImageNet's)\n"
+    "  --mean a,b,c --std a,b,c  normalization, one value per input channel or one\n"
+    "                          for all (default ImageNet's; 1 channel: its luma,\n"
+    "                          0.4590, 0.2256); also sets the zbox bounds of\n"
+    "                          epsilon-gamma-box, in tensor mode too\n"
     "  --labels FILE           class names, one per line\n"
     "  --colormap NAME         bwr (default), coldnhot, seismic, jet, gray\n"
     "  --positive              draw only positive relevance\n"
@@ -327,6 +331,40 @@ static lrp_status timed_explain(lrp_explainer *e, const lrp_array *x, int repeat
     return LRP_OK;
 }
 
+/* o->config with the zbox bounds of the mean and std in force for the
+ * model's input channels (x's where the model's are dynamic), resolved as
+ * in image mode; the library's defaults where nothing gives them. */
+static lrp_status tensor_config(const explain_opts *o, const lrp_model *m, const lrp_array *x,
+                                lrp_config *c, lrp_error *err)
+{
+    lrp_model_info info;
+    float mean[4], std[4];
+    bool known = false;
+    *c = o->config;
+    lrp_status st = lrp_model_get_info(m, &info, err);
+    int64_t channels = x->rank >= 2 ? x->dims[1] : 0;
+    if (!st && info.input_rank >= 2 && info.input_dims[1] > 0)
+        channels = info.input_dims[1];
+    if (!st)
+        st = cli_resolve_norm(o, m, channels, mean, std, &known, err);
+    if (!st && known)
+        st = lrp_config_set_normalization(c, (int)channels, mean, std, err);
+    if (st)
+        lrp_error_prefix(err, "%s", o->model);
+    return st;
+}
+
+/* The explainer for x, its threads set. */
+static lrp_status tensor_explainer(const explain_opts *o, lrp_model *m, const lrp_array *x,
+                                   lrp_explainer **e, lrp_error *err)
+{
+    lrp_config c;
+    lrp_status st = tensor_config(o, m, x, &c, err);
+    if (!st)
+        st = lrp_explainer_new(m, &c, e, err);
+    return st ? st : lrp_explainer_set_threads(*e, o->threads ? o->threads : cli_cores(), err);
+}
+
 int cli_explain_tensor(const explain_opts *o, lrp_model *m)
 {
     lrp_error err = {0};
@@ -335,9 +373,7 @@ int cli_explain_tensor(const explain_opts *o, lrp_model *m)
     lrp_report *rep = NULL;
     int status = CLI_OK;
     double ms[2];
-    if (lrp_explainer_new(m, &o->config, &e, &err) ||
-        lrp_explainer_set_threads(e, o->threads ? o->threads : cli_cores(), &err) ||
-        cli_read_input(o->input_tensor, &x, &err) ||
+    if (cli_read_input(o->input_tensor, &x, &err) || tensor_explainer(o, m, &x, &e, &err) ||
         timed_explain(e, &x, o->repeat, &r, &rep, ms, &err) ||
         (o->relevance_out &&
          lrp_npy_write(o->relevance_out, LRP_NPY_FLOAT32, r.rank, r.dims, r.data, &err))) {

@@ -207,7 +207,10 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
 {
     lrp_error err = {0};
     lrp_explainer *e = NULL;
-    if (lrp_explainer_new(m, &o->config, &e, &err))
+    lrp_config config = o->config;
+    const lrp_preprocess *p = &setup->pre;
+    if (lrp_config_set_normalization(&config, p->channels, p->mean, p->std, &err) ||
+        lrp_explainer_new(m, &config, &e, &err))
         return cli_fail(&err);
     run r = {.o = o, .setup = setup, .in = in, .total = in->count, .t0 = lrp_now_ms(),
              .progress = isatty(STDERR_FILENO)};

@@ -13,16 +13,29 @@
 
 #define PRECISION_BITS 22 /* PIL's: 32 - 8 bits of sample - 2 bits of headroom */
 
+/* ImageNet's normalization, the default preprocessing (torchvision's). */
+static const float imagenet_mean[3] = { 0.485f, 0.456f, 0.406f };
+static const float imagenet_std[3] = { 0.229f, 0.224f, 0.225f };
+
+bool lrp_norm_defaults(int channels, float *mean, float *std)
+{
+    if (channels == 3) {
+        memcpy(mean, imagenet_mean, sizeof imagenet_mean);
+        memcpy(std, imagenet_std, sizeof imagenet_std);
+    } else if (channels == 1) {
+        mean[0] = lrp_luma(imagenet_mean);
+        std[0] = lrp_luma(imagenet_std);
+    }
+    return channels == 1 || channels == 3;
+}
+
 void lrp_preprocess_defaults(lrp_preprocess *p)
 {
-    static const float mean[3] = { 0.485f, 0.456f, 0.406f };
-    static const float std[3] = { 0.229f, 0.224f, 0.225f };
     memset(p, 0, sizeof *p);
     p->resize = 256;
     p->crop_h = p->crop_w = 224;
     p->channels = 3;
-    memcpy(p->mean, mean, sizeof mean);
-    memcpy(p->std, std, sizeof std);
+    lrp_norm_defaults(3, p->mean, p->std);
     p->mean[3] = 0.0f;
     p->std[3] = 1.0f;
 }

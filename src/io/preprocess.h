@@ -3,6 +3,8 @@
 #ifndef LRP_IO_PREPROCESS_H
 #define LRP_IO_PREPROCESS_H
 
+#include <stdbool.h>
+
 #include "io/image.h"
 #include "lrp.h"
 
@@ -15,6 +17,13 @@ typedef struct lrp_preprocess {
 
 /* resize 256, crop 224x224, 3 channels, ImageNet mean and std. */
 void lrp_preprocess_defaults(lrp_preprocess *p);
+
+/* The default normalization of a model input with 'channels' channels:
+ * ImageNet's mean and std for 3; for 1, their luma (lrp_luma of each, the
+ * gray of ImageNet's mean pixel): mean 0.4590, std 0.2256. Returns false,
+ * writing nothing, for other counts: they have no default. */
+bool lrp_norm_defaults(int channels, float *mean, float *std);
+
 
 /* The (height, width) of the tensor lrp_preprocess_run makes from a
  * width x height image: the crop, or the resized size where crop is 0. */
