@@ -201,6 +201,12 @@ lrp_split lrp_explainer_split(const lrp_explainer *explainer);
 int lrp_explainer_zbox_bounds(const lrp_explainer *explainer, const float **low,
                               const float **high);
 
+/* Notes on where this explanation knowingly departs from the method its
+ * preset names (e.g. otsuki2024 on a BN-folded export): a count, and note
+ * i as a static one-line string (NULL out of range). Same for forks. */
+int lrp_explainer_notes(const lrp_explainer *explainer);
+const char *lrp_explainer_note(const lrp_explainer *explainer, int i);
+
 typedef struct lrp_report lrp_report;
 
 /* Explains 'input' (N,C,H,W): *relevance gets the input relevance

@@ -29,6 +29,8 @@ struct lrp_explainer {
     lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
     lrp_relevance rel;
     lrp_pool *pool;  /* NULL = one thread */
+    const char *notes[1]; /* static strings: how this run deviates from its method */
+    int n_notes;
 };
 
 static const char *const split_names[] = {"proportional", "ratio", "symmetric",
@@ -161,6 +163,28 @@ static lrp_status check_bounds(const lrp_explainer *e, lrp_error *err)
     return LRP_OK;
 }
 
+/* The paper preset keeps BN apart (pass) so that z+ sees the Conv's raw
+ * weights; a graph without BN nodes was most likely folded by its exporter. */
+static const char bn_folded_note[] =
+    "the model has no BatchNormalization nodes: if its BN was folded into the Conv weights "
+    "(torch.onnx.export's default), z+ runs on the folded weights, which is not the authors' "
+    "z+ on the raw weights wherever a BN scale is negative; for exact agreement with the "
+    "authors' code export with BN kept: tools/export_resnet.py --bn keep, or "
+    "torch.onnx.export(..., training=torch.onnx.TrainingMode.PRESERVE, "
+    "do_constant_folding=False)";
+
+static void collect_notes(lrp_explainer *e)
+{
+    const lrp_graph *g = &e->model->graph;
+    e->n_notes = 0;
+    if (e->preset->method != LRP_METHOD_LRP || e->preset->fold_bn)
+        return;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (strcmp(g->nodes[i].op_type, "BatchNormalization") == 0)
+            return;
+    e->notes[e->n_notes++] = bn_folded_note;
+}
+
 /* Grad-CAM's layer: the input of the last GlobalAveragePool on the path. */
 static lrp_status find_cam_value(lrp_explainer *e, lrp_error *err)
 {
@@ -225,6 +249,8 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
         st = find_cam_value(e, err);
     if (st == LRP_OK)
         st = mark_kept(e, err);
+    if (st == LRP_OK)
+        collect_notes(e);
     if (st) {
         lrp_error_prefix(err, "%s", m->path);
         lrp_explainer_free(e);
@@ -259,6 +285,8 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
     (*out)->config = e->config;
     (*out)->seed_value = e->seed_value;
     (*out)->cam_value = e->cam_value;
+    memcpy((*out)->notes, e->notes, sizeof e->notes);
+    (*out)->n_notes = e->n_notes;
     (*out)->t = e->t;
     e->t->refs++;
     return LRP_OK;
@@ -291,6 +319,16 @@ int lrp_explainer_zbox_bounds(const lrp_explainer *e, const float **low, const f
     *low = e->t->low;
     *high = e->t->high;
     return e->preset->first == LRP_ID_ZBOX ? e->config.n_bounds : 0;
+}
+
+int lrp_explainer_notes(const lrp_explainer *e)
+{
+    return e->n_notes;
+}
+
+const char *lrp_explainer_note(const lrp_explainer *e, int i)
+{
+    return i >= 0 && i < e->n_notes ? e->notes[i] : NULL;
 }
 
 /* Targets and seeds from the logits (n images x classes). */

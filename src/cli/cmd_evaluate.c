@@ -140,6 +140,20 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
     return st;
 }
 
+/* Each method's notes on stderr, once for methods that share them. */
+static void print_notes(const eval_run *r)
+{
+    for (int k = 0; k < r->n_methods; k++) {
+        const lrp_explainer *e = r->methods[k].e;
+        bool said = false;
+        for (int q = 0; e && q < k && !said; q++)
+            said = r->methods[q].e && lrp_explainer_notes(r->methods[q].e) > 0 &&
+                   lrp_explainer_note(r->methods[q].e, 0) == lrp_explainer_note(e, 0);
+        if (e && !said)
+            cli_print_notes(e);
+    }
+}
+
 static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int n_images,
                                int threads, lrp_error *err)
 {
@@ -157,6 +171,7 @@ static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int 
         if (st)
             return st;
     }
+    print_notes(r);
     return r->n_methods ? LRP_OK : lrp_error_set(err, LRP_ERR_ARG, "no method in --methods");
 }
 

@@ -354,7 +354,7 @@ static lrp_status tensor_config(const explain_opts *o, const lrp_model *m, const
     return st;
 }
 
-/* The explainer for x, its threads set. */
+/* The explainer for x, its notes said once, its threads set. */
 static lrp_status tensor_explainer(const explain_opts *o, lrp_model *m, const lrp_array *x,
                                    lrp_explainer **e, lrp_error *err)
 {
@@ -362,7 +362,10 @@ static lrp_status tensor_explainer(const explain_opts *o, lrp_model *m, const lr
     lrp_status st = tensor_config(o, m, x, &c, err);
     if (!st)
         st = lrp_explainer_new(m, &c, e, err);
-    return st ? st : lrp_explainer_set_threads(*e, o->threads ? o->threads : cli_cores(), err);
+    if (st)
+        return st;
+    cli_print_notes(*e);
+    return lrp_explainer_set_threads(*e, o->threads ? o->threads : cli_cores(), err);
 }
 
 int cli_explain_tensor(const explain_opts *o, lrp_model *m)

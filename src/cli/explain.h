@@ -55,7 +55,7 @@ int cli_explain_tensor(const explain_opts *o, lrp_model *m);
 int cli_explain_images(const explain_opts *o, lrp_model *m);
 
 /* "zbox_bounds": {"low": [...], "high": [...]} (per input channel) for a
- * preset with a zbox layer. */
+ * preset with a zbox layer, and "notes": [...] when the explainer has any. */
 void cli_json_method_fields(lrp_json *j, const lrp_explainer *e);
 
 /* The fields of image i's JSON object (the caller opens and closes it);

@@ -71,6 +71,13 @@ void cli_json_method_fields(lrp_json *j, const lrp_explainer *e)
         lrp_json_end_array(j);
         lrp_json_end_object(j);
     }
+    if (lrp_explainer_notes(e) == 0)
+        return;
+    lrp_json_key(j, "notes");
+    lrp_json_begin_array(j);
+    for (int i = 0; i < lrp_explainer_notes(e); i++)
+        lrp_json_string(j, lrp_explainer_note(e, i));
+    lrp_json_end_array(j);
 }
 
 void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_explainer *e,
