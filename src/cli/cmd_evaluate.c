@@ -356,7 +356,7 @@ static lrp_status evaluate_image(eval_ctx *ec, const char *path, lrp_error *err)
     eval_run *r = ec->r;
     lrp_array x = {0};
     lrp_image display = {0};
-    lrp_status st = image_setup_load(r->setup, path, &x, &display, err);
+    lrp_status st = image_setup_load(r->setup, path, &x, &display, NULL, err);
     if (st)
         return st;
     int c = (int)x.dims[1], classes = 0;

@@ -41,8 +41,8 @@ static lrp_status spread(const float *v, int n, int channels, const char *what, 
 {
     if (n != channels && n != 1)
         return lrp_error_set(err, LRP_ERR_ARG, "%s has %d values and the model input %d "
-                             "channel%s: give %d (or 1 for every channel)", what, n, channels,
-                             channels == 1 ? "" : "s", channels);
+                             "channel%s: give %d%s", what, n, channels, channels == 1 ? "" : "s",
+                             channels, channels == 1 ? "" : " (or 1 for every channel)");
     for (int c = 0; c < channels; c++)
         out[c] = v[n == 1 ? 0 : c];
     return LRP_OK;
@@ -239,12 +239,14 @@ static lrp_status preprocess(const image_setup *s, const lrp_image *img, lrp_arr
 }
 
 lrp_status image_setup_load(const image_setup *s, const char *path, lrp_array *x,
-                            lrp_image *display, lrp_error *err)
+                            lrp_image *display, unsigned *conversions, lrp_error *err)
 {
     lrp_image img = {0};
     memset(x, 0, sizeof *x);
     memset(display, 0, sizeof *display);
     lrp_status st = lrp_image_load(path, &img, err); /* its messages name the file */
+    if (st == LRP_OK && conversions)
+        *conversions = lrp_preprocess_conversions(img.channels, s->pre.channels);
     if (st == LRP_OK && (st = preprocess(s, &img, x, display, err)))
         lrp_error_prefix(err, "%s", path); /* preprocessing knows no file name */
     lrp_image_free(&img);

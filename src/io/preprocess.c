@@ -40,6 +40,30 @@ void lrp_preprocess_defaults(lrp_preprocess *p)
     p->std[3] = 1.0f;
 }
 
+unsigned lrp_preprocess_conversions(int image_channels, int channels)
+{
+    bool color = image_channels >= 3, alpha = image_channels == 2 || image_channels == 4;
+    return (color && channels == 1 ? LRP_CONVERT_LUMA : 0u)
+           | (!color && channels == 3 ? LRP_CONVERT_REPLICATE : 0u)
+           | (alpha ? LRP_CONVERT_ALPHA : 0u);
+}
+
+/* In the words of image_to_u8 below, which does them. */
+const char *lrp_conversion_text(unsigned flag)
+{
+    switch (flag) {
+    case LRP_CONVERT_LUMA:
+        return "RGB image converted to luma, L = (19595 R + 38470 G + 7471 B + 32768) >> 16 "
+               "on 8-bit samples (ITU-R 601-2, as PIL's convert('L'))";
+    case LRP_CONVERT_REPLICATE:
+        return "gray image replicated into R, G and B (as PIL's convert('RGB'))";
+    case LRP_CONVERT_ALPHA:
+        return "alpha channel dropped, not composited over a background (as PIL's convert)";
+    default:
+        return NULL;
+    }
+}
+
 /* ------------------------------------------------------------------ sizes */
 
 static lrp_status check_params(const lrp_preprocess *p, lrp_error *err)
