@@ -95,8 +95,8 @@ lrp_status cli_resolve_norm(const explain_opts *o, const lrp_model *m, int64_t c
     *known = *known || given_mean;
     for (int c = 0; *known && c < n; c++)
         if (!(std[c] > 0))
-            return lrp_error_set(err, LRP_ERR_ARG, "std must be > 0 (channel %d: %g)", c,
-                                 (double)std[c]);
+            return lrp_error_set(err, LRP_ERR_ARG, "%s: the std must be > 0 (channel %d: %g)",
+                                 o->n_std ? "--std" : "metadata onnx_lrp.std", c, (double)std[c]);
     return LRP_OK;
 }
 
