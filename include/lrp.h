@@ -148,13 +148,21 @@ typedef struct lrp_config {
     double alpha, beta; /* < 0: 2 and 1; alpha - beta must be 1 */
     int zero_bias;      /* 1: every rule uses b = 0 */
     int target;         /* < 0: each image's top-1 class */
-    /* zbox bounds of the first layer per input channel; n_bounds = 0: from
-       ImageNet's mean/std, low = (0 - mean)/std, high = (1 - mean)/std */
+    /* zbox bounds of the first layer per input channel (see
+       lrp_config_set_normalization); n_bounds = 0: from the default
+       normalization of the model's input channels, ImageNet's mean and std
+       for 3 channels, their luma (mean 0.4590, std 0.2256) for 1 */
     int n_bounds;
     float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS];
 } lrp_config;
 
 void lrp_config_init(lrp_config *config);
+/* Sets the zbox bounds from the normalization the input went through,
+ * x = (v - mean) / std with v in [0, 1]: per channel, low = (0 - mean)/std,
+ * high = (1 - mean)/std. Fails for channels outside 1..LRP_MAX_CHANNELS or
+ * a std that is not > 0. */
+lrp_status lrp_config_set_normalization(lrp_config *config, int channels, const float *mean,
+                                        const float *std, lrp_error *err);
 /* Names <-> enums, for command lines; -1 / NULL when unknown. */
 int lrp_split_from_name(const char *name);
 const char *lrp_split_name(lrp_split split);
@@ -196,6 +204,17 @@ lrp_status lrp_explainer_set_target(lrp_explainer *explainer, int target, lrp_er
 /* The preset and split in force, after defaults. */
 const char *lrp_explainer_preset(const lrp_explainer *explainer);
 lrp_split lrp_explainer_split(const lrp_explainer *explainer);
+
+/* The zbox bounds in force per input channel (arrays owned by the
+ * explainer): the channel count, 0 when the preset has no zbox layer. */
+int lrp_explainer_zbox_bounds(const lrp_explainer *explainer, const float **low,
+                              const float **high);
+
+/* Notes on where this explanation knowingly departs from the method its
+ * preset names (e.g. otsuki2024 on a BN-folded export): a count, and note
+ * i as a static one-line string (NULL out of range). Same for forks. */
+int lrp_explainer_notes(const lrp_explainer *explainer);
+const char *lrp_explainer_note(const lrp_explainer *explainer, int i);
 
 typedef struct lrp_report lrp_report;
 

@@ -8,6 +8,7 @@
 #include "api/report.h"
 #include "explain/gradcam.h"
 #include "explain/relevance.h"
+#include "io/preprocess.h"
 #include "rules/presets.h"
 #include "util/finite.h"
 
@@ -29,6 +30,8 @@ struct lrp_explainer {
     lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
     lrp_relevance rel;
     lrp_pool *pool;  /* NULL = one thread */
+    const char *notes[1]; /* static strings: how this run deviates from its method */
+    int n_notes;
 };
 
 static const char *const split_names[] = {"proportional", "ratio", "symmetric",
@@ -72,9 +75,35 @@ void lrp_config_init(lrp_config *c)
     c->target = -1;
 }
 
-/* ImageNet's normalization, the default preprocessing. */
-static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f};
-static const float imagenet_std[3] = {0.229f, 0.224f, 0.225f};
+lrp_status lrp_config_set_normalization(lrp_config *c, int channels, const float *mean,
+                                        const float *std, lrp_error *err)
+{
+    if (channels < 1 || channels > LRP_MAX_CHANNELS)
+        return lrp_error_set(err, LRP_ERR_ARG, "a normalization of %d channels (1 to %d)",
+                             channels, LRP_MAX_CHANNELS);
+    for (int i = 0; i < channels; i++)
+        if (!isfinite(mean[i]) || !(std[i] > 0) || !isfinite(std[i]))
+            return lrp_error_set(err, LRP_ERR_ARG, "channel %d: mean %g, std %g: the std must be "
+                                 "a number > 0", i, (double)mean[i], (double)std[i]);
+    /* x = (v - mean) / std for v in [0, 1] */
+    for (int i = 0; i < channels; i++) {
+        c->low[i] = (0.0f - mean[i]) / std[i];
+        c->high[i] = (1.0f - mean[i]) / std[i];
+    }
+    c->n_bounds = channels;
+    return LRP_OK;
+}
+
+/* n_bounds = 0: the bounds of the default normalization for the model's
+ * input channels; left 0 when that count has no default. */
+static void default_bounds(const lrp_model *m, lrp_config *c)
+{
+    const lrp_tensor *x = &m->graph.values[m->graph.inputs[0]].tensor;
+    float mean[LRP_MAX_CHANNELS], std[LRP_MAX_CHANNELS];
+    int64_t channels = x->rank >= 2 ? x->dims[1] : 0;
+    if (channels > 0 && channels <= LRP_MAX_CHANNELS && lrp_norm_defaults((int)channels, mean, std))
+        lrp_config_set_normalization(c, (int)channels, mean, std, NULL);
+}
 
 static lrp_status resolve(lrp_explainer *e, const lrp_config *in, lrp_error *err)
 {
@@ -104,14 +133,10 @@ static lrp_status resolve(lrp_explainer *e, const lrp_config *in, lrp_error *err
                              c->alpha, c->beta);
     if (c->n_bounds < 0 || c->n_bounds > LRP_MAX_CHANNELS)
         return lrp_error_set(err, LRP_ERR_ARG, "zbox bounds for %d channels", c->n_bounds);
-    for (int i = 0; i < 3 && c->n_bounds == 0; i++) {
-        e->t->low[i] = (0.0f - imagenet_mean[i]) / imagenet_std[i];
-        e->t->high[i] = (1.0f - imagenet_mean[i]) / imagenet_std[i];
-    }
-    memcpy(e->t->low, c->n_bounds ? c->low : e->t->low, sizeof e->t->low);
-    memcpy(e->t->high, c->n_bounds ? c->high : e->t->high, sizeof e->t->high);
     if (c->n_bounds == 0)
-        c->n_bounds = 3;
+        default_bounds(e->model, c);
+    memcpy(e->t->low, c->low, sizeof e->t->low);
+    memcpy(e->t->high, c->high, sizeof e->t->high);
     return LRP_OK;
 }
 
@@ -129,11 +154,39 @@ static lrp_status check_bounds(const lrp_explainer *e, lrp_error *err)
 {
     const lrp_tensor *x = &e->model->graph.values[e->model->graph.inputs[0]].tensor;
     bool zbox = e->preset->first == LRP_ID_ZBOX;
-    if (zbox && x->rank >= 2 && x->dims[1] != e->config.n_bounds)
+    long long channels = x->rank >= 2 ? (long long)x->dims[1] : 0;
+    if (zbox && e->config.n_bounds == 0)
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "the zbox bounds come from the input's mean and std, and a "
+                             "%lld-channel input has no default (ImageNet's has 3 channels, its "
+                             "luma 1): give them (--mean, --std)", channels);
+    if (zbox && x->rank >= 2 && channels != e->config.n_bounds)
         return lrp_error_set(err, LRP_ERR_ARG,
                              "the zbox bounds cover %d channels, the model input has %lld",
-                             e->config.n_bounds, (long long)x->dims[1]);
+                             e->config.n_bounds, channels);
     return LRP_OK;
+}
+
+/* The paper preset keeps BN apart (pass) so that z+ sees the Conv's raw
+ * weights; a graph without BN nodes was most likely folded by its exporter. */
+static const char bn_folded_note[] =
+    "the model has no BatchNormalization nodes: if its BN was folded into the Conv weights "
+    "(torch.onnx.export's default), z+ runs on the folded weights, which is not the authors' "
+    "z+ on the raw weights wherever a BN scale is negative; for exact agreement with the "
+    "authors' code export with BN kept: tools/export_resnet.py --bn keep, or "
+    "torch.onnx.export(..., training=torch.onnx.TrainingMode.PRESERVE, "
+    "do_constant_folding=False)";
+
+static void collect_notes(lrp_explainer *e)
+{
+    const lrp_graph *g = &e->model->graph;
+    e->n_notes = 0;
+    if (e->preset->method != LRP_METHOD_LRP || e->preset->fold_bn)
+        return;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (strcmp(g->nodes[i].op_type, "BatchNormalization") == 0)
+            return;
+    e->notes[e->n_notes++] = bn_folded_note;
 }
 
 /* Grad-CAM's layer: the input of the last GlobalAveragePool on the path. */
@@ -200,6 +253,8 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
         st = find_cam_value(e, err);
     if (st == LRP_OK)
         st = mark_kept(e, err);
+    if (st == LRP_OK)
+        collect_notes(e);
     if (st) {
         lrp_error_prefix(err, "%s", m->path);
         lrp_explainer_free(e);
@@ -234,6 +289,8 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
     (*out)->config = e->config;
     (*out)->seed_value = e->seed_value;
     (*out)->cam_value = e->cam_value;
+    memcpy((*out)->notes, e->notes, sizeof e->notes);
+    (*out)->n_notes = e->n_notes;
     (*out)->t = e->t;
     e->t->refs++;
     return LRP_OK;
@@ -259,6 +316,23 @@ const char *lrp_explainer_preset(const lrp_explainer *e)
 lrp_split lrp_explainer_split(const lrp_explainer *e)
 {
     return e->config.split;
+}
+
+int lrp_explainer_zbox_bounds(const lrp_explainer *e, const float **low, const float **high)
+{
+    *low = e->t->low;
+    *high = e->t->high;
+    return e->preset->first == LRP_ID_ZBOX ? e->config.n_bounds : 0;
+}
+
+int lrp_explainer_notes(const lrp_explainer *e)
+{
+    return e->n_notes;
+}
+
+const char *lrp_explainer_note(const lrp_explainer *e, int i)
+{
+    return i >= 0 && i < e->n_notes ? e->notes[i] : NULL;
 }
 
 /* Targets and seeds from the logits (n images x classes). */

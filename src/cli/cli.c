@@ -30,6 +30,13 @@ int cli_fail(const lrp_error *err)
     return CLI_BAD_INPUT;
 }
 
+void cli_print_notes(const lrp_explainer *e)
+{
+    for (int i = 0; i < lrp_explainer_notes(e); i++)
+        fprintf(stderr, "onnx-lrp: note: %s (preset %s)\n", lrp_explainer_note(e, i),
+                lrp_explainer_preset(e));
+}
+
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;

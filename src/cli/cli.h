@@ -20,6 +20,10 @@ void cli_put_escaped(FILE *f, const char *s);
 
 /* Prints "onnx-lrp: error: <message>" on stderr; returns CLI_BAD_INPUT. */
 int cli_fail(const lrp_error *err);
+
+/* Prints "onnx-lrp: note: ..." on stderr for each of the explainer's
+ * notes (lrp_explainer_note): once per run, where the run starts. */
+void cli_print_notes(const lrp_explainer *e);
 int cli_usage_error(const char *command, const char *fmt, ...);
 
 /* Option parsing over argv[1..]: options and positionals in any order. */

@@ -103,9 +103,10 @@ static int parse(int argc, char **argv, eval_opts *o)
     return status ? status : cli_methods_check(o->methods ? o->methods : default_methods);
 }
 
-/* "otsuki2024:symmetric+hq" -> an explainer with that preset and split. */
-static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m, int n_images,
-                              int threads, lrp_error *err)
+/* "otsuki2024:symmetric+hq" -> an explainer with that preset and split,
+ * its zbox bounds from the preprocessing p. */
+static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
+                              const lrp_preprocess *p, int n_images, int threads, lrp_error *err)
 {
     snprintf(em->name, sizeof em->name, "%s", spec);
     cli_method_spec ms;
@@ -126,12 +127,28 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m, i
     c.preset = ms.preset;
     c.split = ms.split;
     em->lrp = strncmp(ms.preset, "grad", 4) != 0;
-    st = lrp_explainer_new(m, &c, &em->e, err);
+    st = lrp_config_set_normalization(&c, p->channels, p->mean, p->std, err);
+    if (st == LRP_OK)
+        st = lrp_explainer_new(m, &c, &em->e, err);
     if (st == LRP_OK)
         st = lrp_explainer_set_threads(em->e, threads, err);
     if (st)
         lrp_error_prefix(err, "method '%s'", spec);
     return st;
+}
+
+/* Each method's notes on stderr, once for methods that share them. */
+static void print_notes(const eval_run *r)
+{
+    for (int k = 0; k < r->n_methods; k++) {
+        const lrp_explainer *e = r->methods[k].e;
+        bool said = false;
+        for (int q = 0; e && q < k && !said; q++)
+            said = r->methods[q].e && lrp_explainer_notes(r->methods[q].e) > 0 &&
+                   lrp_explainer_note(r->methods[q].e, 0) == lrp_explainer_note(e, 0);
+        if (e && !said)
+            cli_print_notes(e);
+    }
 }
 
 static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int n_images,
@@ -146,10 +163,12 @@ static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int 
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (r->n_methods == CLI_MAX_METHODS)
             return lrp_error_set(err, LRP_ERR_ARG, "at most %d methods", CLI_MAX_METHODS);
-        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, n_images, threads, err);
+        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, &r->setup->pre, n_images,
+                                    threads, err);
         if (st)
             return st;
     }
+    print_notes(r);
     return r->n_methods ? LRP_OK : lrp_error_set(err, LRP_ERR_ARG, "no method in --methods");
 }
 
@@ -308,7 +327,7 @@ static lrp_status evaluate_image(eval_ctx *ec, const char *path, lrp_error *err)
     eval_run *r = ec->r;
     lrp_array x = {0};
     lrp_image display = {0};
-    lrp_status st = image_setup_load(r->setup, path, &x, &display, err);
+    lrp_status st = image_setup_load(r->setup, path, &x, &display, NULL, err);
     if (st)
         return st;
     int c = (int)x.dims[1], classes = 0;

@@ -7,8 +7,10 @@
 #include "cli/explain.h"
 #include "io/heatmap.h"
 #include "io/npy.h"
+#include "util/error.h"
 
-static const char help[] =
+/* --help: help_top, the preset list from the table, help_rest. */
+static const char help_top[] =
     "usage: onnx-lrp explain MODEL.onnx IMAGE|DIR|@LIST... -o DIR [options]\n"
     "       onnx-lrp explain MODEL.onnx --input-tensor X.npy [options]\n"
     "\n"
@@ -22,8 +24,9 @@ static const char help[] =
     "rules:\n"
     "  --preset P              default epsilon-plus-flat; zennit's composites (also\n"
     "                          in zennit's spelling), otsuki2024 (Otsuki et al.,\n"
-    "                          ECCV 2024) and the baselines. One of:\n"
-    "%PRESETS%"
+    "                          ECCV 2024) and the baselines. One of:\n";
+
+static const char help_rest[] =
     "  --split S               at residual Adds: proportional (zennit presets),\n"
     "                          ratio (otsuki2024), symmetric, ratio-projection-only,\n"
     "                          symmetric-projection-only\n"
@@ -44,7 +47,10 @@ static const char help[] =
     "  --resize N              shorter side before cropping (default: crop x 256/224;\n"
     "                          0: none)\n"
     "  --crop N | HxW          center crop (default 224, or the model's input size)\n"
-    "  --mean a,b,c --std a,b,c  normalization (default ImageNet's)\n"
+    "  --mean a,b,c --std a,b,c  normalization, one value per input channel or one\n"
+    "                          for all (default ImageNet's; 1 channel: its luma,\n"
+    "                          0.4590, 0.2256); also sets the zbox bounds of\n"
+    "                          epsilon-gamma-box, in tensor mode too\n"
     "  --labels FILE           class names, one per line\n"
     "  --colormap NAME         bwr (default), coldnhot, seismic, jet, gray\n"
     "  --positive              draw only positive relevance\n"
@@ -62,7 +68,8 @@ static const char help[] =
     "                          any N gives the same bits, as image mode does)\n"
     "  --repeat N              explain N times (after an untimed one when N > 1);\n"
     "                          forward_ms and explain_ms in the JSON are medians\n"
-    "  (image options are refused here; --repeat and --relevance-out with images)\n"
+    "  (image options other than --mean/--std are refused here, and --repeat and\n"
+    "  --relevance-out with images)\n"
     "\n"
     "report:\n"
     "  --json                  one JSON object per explanation and line: target,\n"
@@ -217,8 +224,7 @@ static const struct {
     int scope;
 } scoped[] = {
     {"-o", FOR_IMAGES}, {"--output-dir", FOR_IMAGES}, {"--topk", FOR_IMAGES},
-    {"--resize", FOR_IMAGES}, {"--crop", FOR_IMAGES}, {"--mean", FOR_IMAGES},
-    {"--std", FOR_IMAGES}, {"--labels", FOR_IMAGES},
+    {"--resize", FOR_IMAGES}, {"--crop", FOR_IMAGES}, {"--labels", FOR_IMAGES},
     {"--colormap", FOR_PICTURES}, {"--positive", FOR_PICTURES},
     {"--overlay-alpha", FOR_PICTURES}, {"--quantize", FOR_PICTURES},
     {"--save-relevance", FOR_PICTURES},
@@ -316,10 +322,9 @@ static int take_option(cli_args *a, explain_opts *o, int *status)
 
 static void print_help(void)
 {
-    const char *mark = strstr(help, "%PRESETS%");
     char list[400];
     lrp_preset_list(list, sizeof list);
-    fwrite(help, 1, (size_t)(mark - help), stdout);
+    fputs(help_top, stdout);
     int col = 0;
     for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         p += *p == ' ';
@@ -330,7 +335,7 @@ static void print_help(void)
         col += col ? printf(", %s", p) : printf("%26s%s", "", p);
     }
     fputs("\n", stdout);
-    fputs(mark + strlen("%PRESETS%"), stdout);
+    fputs(help_rest, stdout);
 }
 
 static int parse(int argc, char **argv, explain_opts *o)
@@ -435,6 +440,43 @@ static lrp_status timed_explain(lrp_explainer *e, const lrp_array *x, int repeat
     return LRP_OK;
 }
 
+/* o->config with the zbox bounds of the mean and std in force for the
+ * model's input channels (x's where the model's are dynamic), resolved as
+ * in image mode; the library's defaults where nothing gives them. */
+static lrp_status tensor_config(const explain_opts *o, const lrp_model *m, const lrp_array *x,
+                                lrp_config *c, lrp_error *err)
+{
+    lrp_model_info info;
+    float mean[4], std[4];
+    bool known = false;
+    *c = o->config;
+    lrp_status st = lrp_model_get_info(m, &info, err);
+    int64_t channels = x->rank >= 2 ? x->dims[1] : 0;
+    if (!st && info.input_rank >= 2 && info.input_dims[1] > 0)
+        channels = info.input_dims[1];
+    if (!st)
+        st = cli_resolve_norm(o, m, channels, mean, std, &known, err);
+    if (!st && known)
+        st = lrp_config_set_normalization(c, (int)channels, mean, std, err);
+    if (st)
+        lrp_error_prefix(err, "%s", o->model);
+    return st;
+}
+
+/* The explainer for x, its notes said once, its threads set. */
+static lrp_status tensor_explainer(const explain_opts *o, lrp_model *m, const lrp_array *x,
+                                   lrp_explainer **e, lrp_error *err)
+{
+    lrp_config c;
+    lrp_status st = tensor_config(o, m, x, &c, err);
+    if (!st)
+        st = lrp_explainer_new(m, &c, e, err);
+    if (st)
+        return st;
+    cli_print_notes(*e);
+    return lrp_explainer_set_threads(*e, o->threads ? o->threads : cli_cores(), err);
+}
+
 int cli_explain_tensor(const explain_opts *o, lrp_model *m)
 {
     lrp_error err = {0};
@@ -443,9 +485,7 @@ int cli_explain_tensor(const explain_opts *o, lrp_model *m)
     lrp_report *rep = NULL;
     int status = CLI_OK;
     double ms[2];
-    if (lrp_explainer_new(m, &o->config, &e, &err) ||
-        lrp_explainer_set_threads(e, o->threads ? o->threads : cli_cores(), &err) ||
-        cli_read_input(o->input_tensor, &x, &err) ||
+    if (cli_read_input(o->input_tensor, &x, &err) || tensor_explainer(o, m, &x, &e, &err) ||
         timed_explain(e, &x, o->repeat, &r, &rep, ms, &err) ||
         (o->relevance_out &&
          lrp_npy_write(o->relevance_out, LRP_NPY_FLOAT32, r.rank, r.dims, r.data, &err))) {

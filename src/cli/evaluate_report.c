@@ -69,6 +69,8 @@ static void json_method(lrp_json *j, const eval_run *r, const eval_method *em, d
     lrp_json_begin_object(j);
     lrp_json_key(j, "method");
     lrp_json_string(j, em->name);
+    if (em->e)
+        cli_json_method_fields(j, em->e);
     const double *cols[3] = {em->ins, em->del, id};
     const char *names[3] = {"insertion", "deletion", "id"};
     for (int c = 0; c < 3; c++) {

@@ -178,6 +178,35 @@ static void write_report_header(lrp_json *j, const run *r, const lrp_explainer *
     lrp_json_end_object(j);
 }
 
+/* The lrp_conversion flags of every image explained. */
+static unsigned run_conversions(const run *r)
+{
+    unsigned all = 0;
+    for (int i = 0; i < r->total; i++)
+        all |= r->results[i].error ? 0u : r->results[i].conversions;
+    return all;
+}
+
+/* What was done to the images' channels, once per run on stderr. */
+static void print_conversions(const run *r)
+{
+    unsigned all = run_conversions(r);
+    for (int k = 0; k < LRP_CONVERSIONS; k++)
+        if (all & (1u << k))
+            fprintf(stderr, "onnx-lrp: note: %s\n", lrp_conversion_text(1u << k));
+}
+
+static void write_conversions(lrp_json *j, const run *r)
+{
+    unsigned all = run_conversions(r);
+    lrp_json_key(j, "conversions");
+    lrp_json_begin_array(j);
+    for (int k = 0; k < LRP_CONVERSIONS; k++)
+        if (all & (1u << k))
+            lrp_json_string(j, lrp_conversion_text(1u << k));
+    lrp_json_end_array(j);
+}
+
 /* report.json: the setup, every explanation, every failure. */
 static lrp_status write_report(const run *r, const lrp_explainer *e, lrp_error *err)
 {
@@ -190,6 +219,7 @@ static lrp_status write_report(const run *r, const lrp_explainer *e, lrp_error *
     lrp_json *j = &jf.j;
     lrp_json_begin_object(j);
     write_report_header(j, r, e);
+    write_conversions(j, r);
     lrp_json_key(j, "images");
     lrp_json_begin_array(j);
     for (int i = 0; i < r->total; i++)
@@ -231,8 +261,12 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
 {
     lrp_error err = {0};
     lrp_explainer *e = NULL;
-    if (lrp_explainer_new(m, &o->config, &e, &err))
+    lrp_config config = o->config;
+    const lrp_preprocess *p = &setup->pre;
+    if (lrp_config_set_normalization(&config, p->channels, p->mean, p->std, &err) ||
+        lrp_explainer_new(m, &config, &e, &err))
         return cli_fail(&err);
+    cli_print_notes(e);
     run r = {.o = o, .setup = setup, .in = in, .total = in->count, .t0 = lrp_now_ms(),
              .progress = isatty(STDERR_FILENO)};
     r.results = calloc((size_t)in->count + 1, sizeof *r.results);
@@ -240,11 +274,12 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
     int threads = o->threads ? o->threads : cli_cores();
     threads = threads < in->count ? threads : in->count;
     int status = CLI_OK;
-    if (!r.results || run_workers(&r, e, threads, &err) ||
-        (o->out_dir && write_report(&r, e, &err)))
+    if (!r.results || run_workers(&r, e, threads, &err)) {
         status = cli_fail(&err);
-    else
-        status = outcome(&r);
+    } else {
+        print_conversions(&r);
+        status = o->out_dir && write_report(&r, e, &err) ? cli_fail(&err) : outcome(&r);
+    }
     for (int i = 0; r.results && i < in->count; i++)
         image_result_clear(&r.results[i]);
     free(r.results);

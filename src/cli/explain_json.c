@@ -52,6 +52,34 @@ static void leaks(lrp_json *j, const lrp_report *rep, int i)
     lrp_json_end_array(j);
 }
 
+void cli_json_method_fields(lrp_json *j, const lrp_explainer *e)
+{
+    const float *low, *high;
+    int n = lrp_explainer_zbox_bounds(e, &low, &high);
+    if (n > 0) {
+        lrp_json_key(j, "zbox_bounds");
+        lrp_json_begin_object(j);
+        lrp_json_key(j, "low");
+        lrp_json_begin_array(j);
+        for (int c = 0; c < n; c++)
+            lrp_json_float(j, low[c]);
+        lrp_json_end_array(j);
+        lrp_json_key(j, "high");
+        lrp_json_begin_array(j);
+        for (int c = 0; c < n; c++)
+            lrp_json_float(j, high[c]);
+        lrp_json_end_array(j);
+        lrp_json_end_object(j);
+    }
+    if (lrp_explainer_notes(e) == 0)
+        return;
+    lrp_json_key(j, "notes");
+    lrp_json_begin_array(j);
+    for (int i = 0; i < lrp_explainer_notes(e); i++)
+        lrp_json_string(j, lrp_explainer_note(e, i));
+    lrp_json_end_array(j);
+}
+
 void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_explainer *e,
                            double forward_ms, double explain_ms)
 {
@@ -60,6 +88,7 @@ void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_
     lrp_json_string(j, lrp_explainer_preset(e));
     lrp_json_key(j, "split");
     lrp_json_string(j, lrp_split_name(lrp_explainer_split(e)));
+    cli_json_method_fields(j, e);
     lrp_json_key(j, "target");
     lrp_json_int(j, ir.target);
     lrp_json_key(j, "logits");

@@ -223,7 +223,7 @@ void image_job_run(const image_setup *s, lrp_explainer *e, const cli_input *in,
     jb.lines = open_memstream(&res->line, &line_size);
     jb.json = open_memstream(&res->json_lines, &json_size);
     lrp_status st = jb.lines && jb.json
-                        ? image_setup_load(s, in->path, &jb.x, &jb.display, &err)
+                        ? image_setup_load(s, in->path, &jb.x, &jb.display, &res->conversions, &err)
                         : lrp_error_set(&err, LRP_ERR_NOMEM, "out of memory");
     if (st == LRP_OK)
         st = explain_topk(&jb, &err);

@@ -20,10 +20,11 @@ lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_mod
                             lrp_error *err);
 
 /* Decodes and preprocesses one image: x (1, C, H, W) normalized, display
- * the cropped image (H, W, 3) in [0,1]; both the caller's. Messages name
- * the file. */
+ * the cropped image (H, W, 3) in [0,1]; both the caller's. *conversions
+ * (NULL: not wanted) gets the lrp_conversion flags the image went through.
+ * Messages name the file. */
 lrp_status image_setup_load(const image_setup *s, const char *path, lrp_array *x,
-                            lrp_image *display, lrp_error *err);
+                            lrp_image *display, unsigned *conversions, lrp_error *err);
 void image_setup_free(image_setup *s);
 
 typedef struct image_result {
@@ -34,6 +35,7 @@ typedef struct image_result {
     char **objects;   /* report.json: one serialized object per explanation */
     int n_objects;
     bool not_conserved;
+    unsigned conversions; /* lrp_conversion flags of the image */
 } image_result;
 
 /* Explains one image (its top-k classes) with e and writes its files. */

@@ -11,27 +11,22 @@
 #include "io/image.h"
 #include "util/error.h"
 
-/* "a,b,c" (or one value for every channel) into out[channels]. */
-static bool parse_list(const char *s, float *out, int channels)
+/* "a,b,c" into v[4]: the count, or -1 when it is not 1 to 4 numbers. */
+static int parse_list(const char *s, float *v)
 {
-    float v[4];
     int n = 0;
     const char *p = s;
     while (*p && n < 4) {
         char *end;
         double d = strtod(p, &end);
         if (end == p || !isfinite(d))
-            return false;
+            return -1;
         v[n++] = (float)d;
         p = *end == ',' ? end + 1 : end;
         if (*end != ',' && *end != '\0')
-            return false;
+            return -1;
     }
-    if (*p || (n != channels && n != 1))
-        return false;
-    for (int c = 0; c < channels; c++)
-        out[c] = v[n == 1 ? 0 : c];
-    return true;
+    return *p || n == 0 ? -1 : n;
 }
 
 static lrp_status bad_meta(const char *key, const char *value, lrp_error *err)
@@ -39,8 +34,74 @@ static lrp_status bad_meta(const char *key, const char *value, lrp_error *err)
     return lrp_error_set(err, LRP_ERR_PARSE, "metadata %s = '%s' is not valid", key, value);
 }
 
-/* metadata_props onnx_lrp.resize / .crop / .mean / .std, written by
- * tools/export_resnet.py. */
+/* n values from 'what' into out[channels]: n = channels, or 1 for every
+ * channel (a documented broadcast); any other count is an error. */
+static lrp_status spread(const float *v, int n, int channels, const char *what, float *out,
+                         lrp_error *err)
+{
+    if (n != channels && n != 1)
+        return lrp_error_set(err, LRP_ERR_ARG, "%s has %d values and the model input %d "
+                             "channel%s: give %d%s", what, n, channels, channels == 1 ? "" : "s",
+                             channels, channels == 1 ? "" : " (or 1 for every channel)");
+    for (int c = 0; c < channels; c++)
+        out[c] = v[n == 1 ? 0 : c];
+    return LRP_OK;
+}
+
+static lrp_status norm_from_metadata(const lrp_model *m, const char *key, int channels,
+                                     float *out, bool *given, lrp_error *err)
+{
+    const char *s = lrp_model_metadata(m, key);
+    float v[4];
+    int n;
+    if (!s)
+        return LRP_OK;
+    if ((n = parse_list(s, v)) < 0)
+        return bad_meta(key, s, err);
+    *given = true;
+    char what[64];
+    snprintf(what, sizeof what, "metadata %s", key);
+    return spread(v, n, channels, what, out, err);
+}
+
+lrp_status cli_resolve_norm(const explain_opts *o, const lrp_model *m, int64_t channels,
+                            float *mean, float *std, bool *known, lrp_error *err)
+{
+    bool given_mean = false, given_std = false;
+    *known = false;
+    if (channels < 1 || channels > 4) { /* the most --mean and the metadata take */
+        bool given = o->n_mean || o->n_std || lrp_model_metadata(m, "onnx_lrp.mean") ||
+                     lrp_model_metadata(m, "onnx_lrp.std");
+        return given ? lrp_error_set(err, LRP_ERR_ARG, "a mean and std for %lld input channels: "
+                                     "at most 4 are supported", (long long)channels)
+                     : LRP_OK;
+    }
+    *known = lrp_norm_defaults((int)channels, mean, std);
+    int n = (int)channels;
+    lrp_status st = norm_from_metadata(m, "onnx_lrp.mean", n, mean, &given_mean, err);
+    if (!st)
+        st = norm_from_metadata(m, "onnx_lrp.std", n, std, &given_std, err);
+    if (!st && o->n_mean)
+        st = spread(o->mean, o->n_mean, n, "--mean", mean, err);
+    if (!st && o->n_std)
+        st = spread(o->std, o->n_std, n, "--std", std, err);
+    if (st)
+        return st;
+    given_mean = given_mean || o->n_mean;
+    given_std = given_std || o->n_std;
+    if (!*known && given_mean != given_std)
+        return lrp_error_set(err, LRP_ERR_ARG, "a %d-channel input has no default mean and "
+                             "std: give both (--mean, --std)", n);
+    *known = *known || given_mean;
+    for (int c = 0; *known && c < n; c++)
+        if (!(std[c] > 0))
+            return lrp_error_set(err, LRP_ERR_ARG, "%s: the std must be > 0 (channel %d: %g)",
+                                 o->n_std ? "--std" : "metadata onnx_lrp.std", c, (double)std[c]);
+    return LRP_OK;
+}
+
+/* metadata_props onnx_lrp.resize / .crop, written by tools/export_resnet.py
+ * (.mean and .std: cli_resolve_norm). */
 static lrp_status from_metadata(lrp_preprocess *p, const lrp_model *m, bool *crop_given,
                                 lrp_error *err)
 {
@@ -54,15 +115,10 @@ static lrp_status from_metadata(lrp_preprocess *p, const lrp_model *m, bool *cro
         p->crop_w = n == 2 ? p->crop_w : p->crop_h;
         *crop_given = true;
     }
-    if ((v = lrp_model_metadata(m, "onnx_lrp.mean")) && !parse_list(v, p->mean, p->channels))
-        return bad_meta("onnx_lrp.mean", v, err);
-    if ((v = lrp_model_metadata(m, "onnx_lrp.std")) && !parse_list(v, p->std, p->channels))
-        return bad_meta("onnx_lrp.std", v, err);
     return LRP_OK;
 }
 
-static lrp_status from_options(lrp_preprocess *p, const explain_opts *o, bool *crop_given,
-                               lrp_error *err)
+static void from_options(lrp_preprocess *p, const explain_opts *o, bool *crop_given)
 {
     if (o->resize >= 0)
         p->resize = o->resize;
@@ -71,19 +127,6 @@ static lrp_status from_options(lrp_preprocess *p, const explain_opts *o, bool *c
         p->crop_w = o->crop_w;
         *crop_given = true;
     }
-    for (int c = 0; c < p->channels; c++) {
-        if (o->n_mean)
-            p->mean[c] = o->mean[o->n_mean == 1 ? 0 : c];
-        if (o->n_std)
-            p->std[c] = o->std[o->n_std == 1 ? 0 : c];
-    }
-    if ((o->n_mean > 1 && o->n_mean != p->channels) || (o->n_std > 1 && o->n_std != p->channels))
-        return lrp_error_set(err, LRP_ERR_ARG, "--mean and --std need 1 or %d values (the "
-                             "model's input channels)", p->channels);
-    for (int c = 0; c < p->channels; c++)
-        if (!(p->std[c] > 0))
-            return lrp_error_set(err, LRP_ERR_ARG, "std must be > 0");
-    return LRP_OK;
 }
 
 /* The model's input channels: images become 1 (gray) or 3 (RGB) planes. */
@@ -179,7 +222,7 @@ lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_mod
     lrp_preprocess *p = &s->pre;
     lrp_preprocess_defaults(p);
     lrp_model_info info;
-    bool crop_given = false;
+    bool crop_given = false, known;
     bool resize_given = o->resize >= 0 || lrp_model_metadata(m, "onnx_lrp.resize");
     lrp_status st = lrp_model_get_info(m, &info, err);
     if (st == LRP_OK)
@@ -187,9 +230,11 @@ lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_mod
     if (st == LRP_OK)
         st = from_metadata(p, m, &crop_given, err);
     if (st == LRP_OK)
-        st = from_options(p, o, &crop_given, err);
-    if (st == LRP_OK)
+        st = cli_resolve_norm(o, m, p->channels, p->mean, p->std, &known, err);
+    if (st == LRP_OK) {
+        from_options(p, o, &crop_given);
         st = fit_input_size(p, &info, crop_given, resize_given, err);
+    }
     if (st) {
         lrp_error_prefix(err, "%s", o->model);
         return st;
@@ -220,12 +265,14 @@ static lrp_status preprocess(const image_setup *s, const lrp_image *img, lrp_arr
 }
 
 lrp_status image_setup_load(const image_setup *s, const char *path, lrp_array *x,
-                            lrp_image *display, lrp_error *err)
+                            lrp_image *display, unsigned *conversions, lrp_error *err)
 {
     lrp_image img = {0};
     memset(x, 0, sizeof *x);
     memset(display, 0, sizeof *display);
     lrp_status st = lrp_image_load(path, &img, err); /* its messages name the file */
+    if (st == LRP_OK && conversions)
+        *conversions = lrp_preprocess_conversions(img.channels, s->pre.channels);
     if (st == LRP_OK && (st = preprocess(s, &img, x, display, err)))
         lrp_error_prefix(err, "%s", path); /* preprocessing knows no file name */
     lrp_image_free(&img);

@@ -118,8 +118,7 @@ lrp_status lrp_image_load(const char *path, lrp_image *out, lrp_error *err)
     return st;
 }
 
-/* ITU-R 601-2 luma of one RGB pixel. */
-static float luma(const float *rgb)
+float lrp_luma(const float *rgb)
 {
     return rgb[0] * (299.0f / 1000) + rgb[1] * (587.0f / 1000) + rgb[2] * (114.0f / 1000);
 }
@@ -140,7 +139,7 @@ lrp_status lrp_image_to_rgb(const lrp_image *img, int channels, lrp_image *out,
         const float *s = img->data + i * (size_t)cin;
         float *d = out->data + i * (size_t)channels;
         if (channels == 1)
-            d[0] = cin >= 3 ? luma(s) : s[0];
+            d[0] = cin >= 3 ? lrp_luma(s) : s[0];
         else
             for (int k = 0; k < 3; k++)
                 d[k] = cin >= 3 ? s[k] : s[0];

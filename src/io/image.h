@@ -36,6 +36,9 @@ lrp_status lrp_image_new(int width, int height, int channels, lrp_image *out,
 /* Frees the data and zeroes the struct; NULL-safe. */
 void lrp_image_free(lrp_image *img);
 
+/* ITU-R 601-2 luma of one RGB triple, L = R*0.299 + G*0.587 + B*0.114. */
+float lrp_luma(const float *rgb);
+
 /* Like PIL's convert('RGB') (channels 3) or convert('L') (channels 1):
  * gray is replicated, alpha is dropped (not composited), and RGB becomes
  * gray by ITU-R 601-2 luma, L = R*299/1000 + G*587/1000 + B*114/1000.

@@ -13,18 +13,55 @@
 
 #define PRECISION_BITS 22 /* PIL's: 32 - 8 bits of sample - 2 bits of headroom */
 
+/* ImageNet's normalization, the default preprocessing (torchvision's). */
+static const float imagenet_mean[3] = { 0.485f, 0.456f, 0.406f };
+static const float imagenet_std[3] = { 0.229f, 0.224f, 0.225f };
+
+bool lrp_norm_defaults(int channels, float *mean, float *std)
+{
+    if (channels == 3) {
+        memcpy(mean, imagenet_mean, sizeof imagenet_mean);
+        memcpy(std, imagenet_std, sizeof imagenet_std);
+    } else if (channels == 1) {
+        mean[0] = lrp_luma(imagenet_mean);
+        std[0] = lrp_luma(imagenet_std);
+    }
+    return channels == 1 || channels == 3;
+}
+
 void lrp_preprocess_defaults(lrp_preprocess *p)
 {
-    static const float mean[3] = { 0.485f, 0.456f, 0.406f };
-    static const float std[3] = { 0.229f, 0.224f, 0.225f };
     memset(p, 0, sizeof *p);
     p->resize = 256;
     p->crop_h = p->crop_w = 224;
     p->channels = 3;
-    memcpy(p->mean, mean, sizeof mean);
-    memcpy(p->std, std, sizeof std);
+    lrp_norm_defaults(3, p->mean, p->std);
     p->mean[3] = 0.0f;
     p->std[3] = 1.0f;
+}
+
+unsigned lrp_preprocess_conversions(int image_channels, int channels)
+{
+    bool color = image_channels >= 3, alpha = image_channels == 2 || image_channels == 4;
+    return (color && channels == 1 ? LRP_CONVERT_LUMA : 0u)
+           | (!color && channels == 3 ? LRP_CONVERT_REPLICATE : 0u)
+           | (alpha ? LRP_CONVERT_ALPHA : 0u);
+}
+
+/* In the words of image_to_u8 below, which does them. */
+const char *lrp_conversion_text(unsigned flag)
+{
+    switch (flag) {
+    case LRP_CONVERT_LUMA:
+        return "RGB image converted to luma, L = (19595 R + 38470 G + 7471 B + 32768) >> 16 "
+               "on 8-bit samples (ITU-R 601-2, as PIL's convert('L'))";
+    case LRP_CONVERT_REPLICATE:
+        return "gray image replicated into R, G and B (as PIL's convert('RGB'))";
+    case LRP_CONVERT_ALPHA:
+        return "alpha channel dropped, not composited over a background (as PIL's convert)";
+    default:
+        return NULL;
+    }
 }
 
 /* ------------------------------------------------------------------ sizes */

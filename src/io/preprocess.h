@@ -3,6 +3,8 @@
 #ifndef LRP_IO_PREPROCESS_H
 #define LRP_IO_PREPROCESS_H
 
+#include <stdbool.h>
+
 #include "io/image.h"
 #include "lrp.h"
 
@@ -15,6 +17,28 @@ typedef struct lrp_preprocess {
 
 /* resize 256, crop 224x224, 3 channels, ImageNet mean and std. */
 void lrp_preprocess_defaults(lrp_preprocess *p);
+
+/* The default normalization of a model input with 'channels' channels:
+ * ImageNet's mean and std for 3; for 1, their luma (lrp_luma of each, the
+ * gray of ImageNet's mean pixel): mean 0.4590, std 0.2256. Returns false,
+ * writing nothing, for other counts: they have no default. */
+bool lrp_norm_defaults(int channels, float *mean, float *std);
+
+/* What lrp_preprocess_run does to an image's channels to give the model's,
+ * as bit flags; lrp_conversion_text says each in words. */
+typedef enum lrp_conversion {
+    LRP_CONVERT_LUMA = 1,      /* RGB to 1 channel */
+    LRP_CONVERT_REPLICATE = 2, /* gray to 3 channels */
+    LRP_CONVERT_ALPHA = 4,     /* the alpha channel dropped */
+} lrp_conversion;
+
+#define LRP_CONVERSIONS 3 /* flags above: 1 << 0 .. 1 << (LRP_CONVERSIONS - 1) */
+
+/* The conversions an image of image_channels (1..4: gray, gray+alpha, RGB,
+ * RGBA) goes through to become 'channels' (1 or 3) planes. */
+unsigned lrp_preprocess_conversions(int image_channels, int channels);
+/* One conversion flag in words (static), or NULL for anything else. */
+const char *lrp_conversion_text(unsigned flag);
 
 /* The (height, width) of the tensor lrp_preprocess_run makes from a
  * width x height image: the crop, or the resized size where crop is 0. */
