@@ -79,6 +79,20 @@ lrp_status lrp_model_set_threads(lrp_model *model, int threads, lrp_error *err);
 /* The model's metadata_props value for 'key', or NULL. Owned by the model. */
 const char *lrp_model_metadata(const lrp_model *model, const char *key);
 
+/* What the model's first output holds, decided from the graph. */
+typedef enum lrp_output_kind {
+    LRP_OUTPUT_LOGITS,            /* logits (anything but the two below) */
+    LRP_OUTPUT_PROBABILITIES,     /* the output of a final Softmax */
+    LRP_OUTPUT_LOG_PROBABILITIES, /* the output of a final LogSoftmax */
+} lrp_output_kind;
+
+lrp_output_kind lrp_model_output_kind(const lrp_model *model);
+
+/* The probability of class k from one row (n values) of an output of this
+ * kind: the softmax of logits, the value itself, or exp of a log-probability.
+ * Every probability onnx-lrp prints or scores comes from here. */
+double lrp_output_probability(lrp_output_kind kind, const float *row, int n, int k);
+
 /* What `onnx-lrp inspect` shows. Strings are owned by the model. */
 typedef struct lrp_model_info {
     int64_t opset;
@@ -94,7 +108,7 @@ typedef struct lrp_model_info {
     int64_t flops_dims[LRP_MAX_RANK];  /* ...at this input shape (dynamic dims: batch 1, 224) */
     int n_op_types;
     int n_residual_adds;
-    int output_is_softmax; /* the first output is a Softmax: probabilities */
+    lrp_output_kind output_kind; /* lrp_model_output_kind */
 } lrp_model_info;
 
 lrp_status lrp_model_get_info(const lrp_model *model, lrp_model_info *info, lrp_error *err);
@@ -201,6 +215,7 @@ typedef struct lrp_image_report {
     int target;
     int n_classes;
     const float *logits;        /* n_classes values, owned by the report */
+    double probability;         /* the target's, from the logits (lrp_output_probability) */
     double output_relevance;    /* the seeded value */
     double input_relevance_sum;
     double conservation_error;  /* (sum R_in - R_out) / R_out */
