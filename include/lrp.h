@@ -198,6 +198,13 @@ lrp_status lrp_explainer_set_threads(lrp_explainer *explainer, int threads, lrp_
 /* Explain class 'target' from now on (< 0: each image's top-1). */
 lrp_status lrp_explainer_set_target(lrp_explainer *explainer, int target, lrp_error *err);
 
+/* 1 when the preset's method defines conservation (the LRP presets), 0 for
+ * the baselines gradient, gradient-x-input and grad-cam, -1 for an unknown
+ * name; NULL is the default preset. */
+int lrp_preset_conserves(const char *preset);
+/* The same for the explainer's preset. */
+int lrp_explainer_conserves(const lrp_explainer *explainer);
+
 /* The preset and split in force, after defaults. */
 const char *lrp_explainer_preset(const lrp_explainer *explainer);
 lrp_split lrp_explainer_split(const lrp_explainer *explainer);
@@ -218,7 +225,13 @@ typedef struct lrp_image_report {
     double probability;         /* the target's, from the logits (lrp_output_probability) */
     double output_relevance;    /* the seeded value */
     double input_relevance_sum;
-    double conservation_error;  /* (sum R_in - R_out) / R_out */
+    /* The rest are NaN when the method defines no conservation
+       (lrp_explainer_conserves). (sum R_in - R_out) / R_out: */
+    double conservation_error;
+    /* where the missing relevance went, relative to R_out: what the
+       stabilizers kept (the sum of the steps' absorbed) and what biases took
+       (negative: gave); conservation_error = -(bias_loss + stabilizer_loss) */
+    double bias_loss, stabilizer_loss;
 } lrp_image_report;
 
 int lrp_report_images(const lrp_report *report);

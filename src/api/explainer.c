@@ -242,6 +242,19 @@ const char *lrp_explainer_preset(const lrp_explainer *e)
     return e->preset->name;
 }
 
+int lrp_preset_conserves(const char *name)
+{
+    lrp_config defaults;
+    lrp_config_init(&defaults);
+    const lrp_preset *p = lrp_preset_find(name ? name : defaults.preset);
+    return p ? lrp_preset_defines_conservation(p) : -1;
+}
+
+int lrp_explainer_conserves(const lrp_explainer *e)
+{
+    return lrp_preset_defines_conservation(e->preset);
+}
+
 lrp_split lrp_explainer_split(const lrp_explainer *e)
 {
     return e->config.split;
@@ -322,6 +335,7 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
                                      (int)input->dims[0]);
     if (!rep)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the report");
+    rep->conserves = lrp_preset_defines_conservation(e->preset);
     if ((st = choose_targets(e, rep, err))) {
         lrp_report_free(rep);
         return st;

@@ -37,8 +37,9 @@ static const char help[] =
     "  --resize, --crop, --mean, --std, --labels   as for explain\n"
     "\n"
     "Prints a table: per method the mean +- standard error over images of\n"
-    "Insertion, Deletion and ID, and the mean conservation error; then the\n"
-    "accuracy. Progress goes to stderr when it is a terminal.\n";
+    "Insertion, Deletion and ID, and the mean conservation error (\"-\", and null\n"
+    "in evaluate.json, for methods that define none); then the accuracy. Progress\n"
+    "goes to stderr when it is a terminal.\n";
 
 static const char *default_methods =
     "otsuki2024+hq,otsuki2024:symmetric+hq,otsuki2024:ratio-projection-only+hq,"
@@ -128,8 +129,8 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m, i
     if (em->random)
         return LRP_OK;
     c.preset = preset;
-    em->lrp = strncmp(preset, "grad", 4) != 0;
     lrp_status st = lrp_explainer_new(m, &c, &em->e, err);
+    em->lrp = st == LRP_OK && lrp_explainer_conserves(em->e);
     if (st == LRP_OK)
         st = lrp_explainer_set_threads(em->e, threads, err);
     if (st)

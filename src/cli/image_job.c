@@ -21,6 +21,7 @@ typedef struct job {
     lrp_image display;   /* the preprocessed image, for overlays */
     FILE *lines, *json;  /* memstreams into res->line, res->json_lines */
     image_result *res;
+    bool warned;         /* about lost relevance: once per image */
 } job;
 
 static char *dup_str(const char *s)
@@ -120,6 +121,27 @@ static char *explanation_json(const job *jb, const lrp_report *rep, int rank,
     return buf;
 }
 
+/* The terminal line of one explanation, with where the relevance went and
+ * a warning when most of it was lost; false when the method defines no
+ * conservation (the line then names the class only). */
+static bool describe(job *jb, const lrp_report *rep, int rank)
+{
+    lrp_image_report ir = lrp_report_image(rep, 0);
+    char name[32], losses[96];
+    fprintf(jb->lines, "%s: %s%s (p %.4f)", jb->in->path, rank ? "  also " : "",
+            class_name(jb->s, ir.target, name, sizeof name), ir.probability);
+    if (!lrp_explainer_conserves(jb->e)) {
+        fputc('\n', jb->lines);
+        return false;
+    }
+    cli_relevance_losses(&ir, losses, sizeof losses);
+    fprintf(jb->lines, "  sum R_in %.6g of %.6g (%s)  conservation error %+.3e\n",
+            ir.input_relevance_sum, ir.output_relevance, losses, ir.conservation_error);
+    if (!jb->warned)
+        jb->warned = cli_warn_lost_relevance(&ir, jb->in->path);
+    return true;
+}
+
 static lrp_status record(job *jb, const lrp_report *rep, int rank, char paths[3][4096],
                          lrp_error *err)
 {
@@ -135,12 +157,8 @@ static lrp_status record(job *jb, const lrp_report *rep, int rank, char paths[3]
     res->objects = grown;
     res->objects[res->n_objects++] = obj;
     fprintf(jb->json, "%s\n", obj);
-    lrp_image_report ir = lrp_report_image(rep, 0);
-    char name[32];
-    fprintf(jb->lines, "%s: %s%s (p %.4f)  sum R_in %.6g of %.6g  conservation error %+.3e\n",
-            jb->in->path, rank ? "  also " : "", class_name(jb->s, ir.target, name, sizeof name),
-            ir.probability, ir.input_relevance_sum, ir.output_relevance,
-            ir.conservation_error);
+    if (!describe(jb, rep, rank))
+        return LRP_OK;
     double tol = jb->s->o->check_tol;
     if (tol >= 0 && cli_check_conservation(rep, 0, tol, jb->in->path))
         res->not_conserved = true;

@@ -35,6 +35,11 @@ const lrp_preset *lrp_preset_find(const char *name)
     return NULL;
 }
 
+bool lrp_preset_defines_conservation(const lrp_preset *p)
+{
+    return p->method == LRP_METHOD_LRP;
+}
+
 const char *lrp_preset_names(void)
 {
     return "epsilon-plus-flat, epsilon-plus, epsilon-alpha2-beta1, epsilon-gamma-box, "

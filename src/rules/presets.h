@@ -37,6 +37,9 @@ typedef struct lrp_preset {
 } lrp_preset;
 
 const lrp_preset *lrp_preset_find(const char *name);
+/* Does the preset's method define conservation (method §9)? The LRP
+ * presets do; the gradient baselines do not. */
+bool lrp_preset_defines_conservation(const lrp_preset *p);
 /* "a, b, c": every preset name, for messages and --help. */
 const char *lrp_preset_names(void);
 
