@@ -88,9 +88,9 @@ typedef enum lrp_output_kind {
 
 lrp_output_kind lrp_model_output_kind(const lrp_model *model);
 
-/* The probability of class k from one row (n values) of an output of this
- * kind: the softmax of logits, the value itself, or exp of a log-probability.
- * Every probability onnx-lrp prints or scores comes from here. */
+/* The probability of class k (0 <= k < n) from one row (n values) of an
+ * output of this kind: the softmax of logits, the value itself, or exp of a
+ * log-probability. Every probability onnx-lrp prints or scores comes from here. */
 double lrp_output_probability(lrp_output_kind kind, const float *row, int n, int k);
 
 /* What `onnx-lrp inspect` shows. Strings are owned by the model. */

@@ -165,7 +165,7 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
     if (!e)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     e->model = m;
-    e->seed_value = lrp_model_logits_value(&m->graph, NULL); /* relevance starts at the logits */
+    e->seed_value = lrp_model_logits_value(m, NULL); /* relevance starts at the logits */
     e->t = calloc(1, sizeof *e->t);
     if (e->t) {
         e->t->refs = 1;

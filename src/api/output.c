@@ -5,21 +5,26 @@
 #include <string.h>
 
 #include "api/model.h"
+#include "ops/softmax.h"
 
-/* The Softmax-like op that produces value v, or NULL. */
-static const char *final_op(const lrp_graph *g, int v)
+/* The (Log)Softmax over each image's classes that produces value v, or
+ * NULL. One over another axis leaves v as it is: logits to softmax, and
+ * on the relevance path, where explaining refuses it by name. */
+static const char *final_op(const lrp_model *m, int v)
 {
-    int p = g->values[v].producer;
+    int p = m->graph.values[v].producer;
     if (p < 0)
         return NULL;
-    const char *op = g->nodes[p].op_type;
-    return strcmp(op, "Softmax") == 0 || strcmp(op, "LogSoftmax") == 0 ? op : NULL;
+    const lrp_node *n = &m->graph.nodes[p];
+    bool softmax = strcmp(n->op_type, "Softmax") == 0 || strcmp(n->op_type, "LogSoftmax") == 0;
+    return softmax && lrp_softmax_per_image(n, &m->shapes.t[n->inputs[0]]) ? n->op_type : NULL;
 }
 
-int lrp_model_logits_value(const lrp_graph *g, lrp_output_kind *kind)
+int lrp_model_logits_value(const lrp_model *m, lrp_output_kind *kind)
 {
+    const lrp_graph *g = &m->graph;
     int v = g->outputs[0];
-    const char *op = final_op(g, v);
+    const char *op = final_op(m, v);
     if (kind)
         *kind = !op                           ? LRP_OUTPUT_LOGITS
                 : strcmp(op, "Softmax") == 0 ? LRP_OUTPUT_PROBABILITIES
@@ -30,7 +35,7 @@ int lrp_model_logits_value(const lrp_graph *g, lrp_output_kind *kind)
 lrp_output_kind lrp_model_output_kind(const lrp_model *m)
 {
     lrp_output_kind kind;
-    lrp_model_logits_value(&m->graph, &kind);
+    lrp_model_logits_value(m, &kind);
     return kind;
 }
 

@@ -63,6 +63,20 @@ static size_t dims_product(const lrp_tensor *t, int from, int to)
     return p;
 }
 
+/* Opset < 13 flattens at the axis: axis 1 spans each image. Otherwise the
+ * axis must be the only one of dims 1.. that is not 1. */
+bool lrp_softmax_per_image(const lrp_node *n, const lrp_tensor *x)
+{
+    const softmax_params *p = n->params;
+    int axis = (int)(p->axis < 0 ? p->axis + x->rank : p->axis);
+    if (axis < 1 || axis >= x->rank)
+        return false;
+    for (int i = 1; i < x->rank; i++)
+        if (x->dims[i] < 0 || (i != axis && x->dims[i] != 1 && !(p->legacy && axis == 1)))
+            return false;
+    return true;
+}
+
 /* X viewed as (outer, len, inner): (log)softmax along len for each outer, inner. */
 void lrp_softmax_run(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
                      bool take_log)

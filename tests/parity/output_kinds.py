@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # One seeded ResNet-ish model exported three ways: plain logits, with a trailing nn.Softmax and with a
 # trailing nn.LogSoftmax. `evaluate` must score the three the same (probabilities are not put
-# through softmax again), `forward` and `explain` must give torch's softmax of the logits.
+# through softmax again), `forward` and `explain` must give torch's softmax of the logits. A Softmax
+# over the batch axis is no classifier output: explain refuses it, naming the node.
 import argparse
 import json
 import os
@@ -151,10 +152,23 @@ def check_evaluate(paths, images, tmp):
                    "max diff %.2e" % diff)
 
 
+def check_batch_softmax(net, images, tmp):
+    """A Softmax over the batch axis gives no class probabilities: explain refuses it by name."""
+    path = os.path.join(tmp, "batch-softmax.onnx")
+    torch.onnx.export(torch.nn.Sequential(net, torch.nn.Softmax(dim=0)).eval(), torch.zeros(1, 3, SIZE, SIZE),
+                      path, opset_version=13, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+    code, out, err = run_status([args.cli, "explain", path, images] + PRE)
+    line = (err.strip().splitlines() or [""])[-1]
+    report("explain, Softmax over the batch: exit 2 naming the Softmax node", code == 2 and "(Softmax)" in line,
+           "exit %s" % code)
+
+
 with tempfile.TemporaryDirectory() as tmp:
     net, paths = build(tmp)
     images = make_images(tmp)
     check_forward(net, paths, tmp)
     check_explain(net, paths, images)
     check_evaluate(paths, images, tmp)
+    check_batch_softmax(net, images, tmp)
 finish(passed, failed)
