@@ -105,10 +105,11 @@ def check_image_lines(tmp):
                code == 0 and len(lines) == n_images and worst <= 2e-3, "max diff %.1e" % worst)
         report("explain %s on the README's samples: no lost-relevance warning" % preset,
                code == 0 and WARNING not in err)
-    code, out, err = run_status([args.cli, "explain", model, images, "--preset", "grad-cam"])
+    two = sorted(glob.glob(os.path.join(images, "*.png")))[:2]
+    code, out, err = run_status([args.cli, "explain", model] + two + ["--preset", "grad-cam"])
     lines = [l for l in out.splitlines() if l.strip()]
     report("explain grad-cam (images): the line names the class, no relevance sums",
-           code == 0 and len(lines) == n_images and all("(p " in l and "R_in" not in l and "conservation" not in l
+           code == 0 and len(lines) == 2 and all("(p " in l and "R_in" not in l and "conservation" not in l
                                                   for l in lines))
 
 
