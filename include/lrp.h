@@ -79,6 +79,20 @@ lrp_status lrp_model_set_threads(lrp_model *model, int threads, lrp_error *err);
 /* The model's metadata_props value for 'key', or NULL. Owned by the model. */
 const char *lrp_model_metadata(const lrp_model *model, const char *key);
 
+/* What the model's first output holds, decided from the graph. */
+typedef enum lrp_output_kind {
+    LRP_OUTPUT_LOGITS,            /* logits (anything but the two below) */
+    LRP_OUTPUT_PROBABILITIES,     /* the output of a final Softmax */
+    LRP_OUTPUT_LOG_PROBABILITIES, /* the output of a final LogSoftmax */
+} lrp_output_kind;
+
+lrp_output_kind lrp_model_output_kind(const lrp_model *model);
+
+/* The probability of class k (0 <= k < n) from one row (n values) of an
+ * output of this kind: the softmax of logits, the value itself, or exp of a
+ * log-probability. Every probability onnx-lrp prints or scores comes from here. */
+double lrp_output_probability(lrp_output_kind kind, const float *row, int n, int k);
+
 /* What `onnx-lrp inspect` shows. Strings are owned by the model. */
 typedef struct lrp_model_info {
     int64_t opset;
@@ -94,7 +108,7 @@ typedef struct lrp_model_info {
     int64_t flops_dims[LRP_MAX_RANK];  /* ...at this input shape (dynamic dims: batch 1, 224) */
     int n_op_types;
     int n_residual_adds;
-    int output_is_softmax; /* the first output is a Softmax: probabilities */
+    lrp_output_kind output_kind; /* lrp_model_output_kind */
 } lrp_model_info;
 
 lrp_status lrp_model_get_info(const lrp_model *model, lrp_model_info *info, lrp_error *err);
@@ -201,6 +215,13 @@ lrp_status lrp_explainer_set_threads(lrp_explainer *explainer, int threads, lrp_
 /* Explain class 'target' from now on (< 0: each image's top-1). */
 lrp_status lrp_explainer_set_target(lrp_explainer *explainer, int target, lrp_error *err);
 
+/* 1 when the preset's method defines conservation (the LRP presets), 0 for
+ * the baselines gradient, gradient-x-input and grad-cam, -1 for an unknown
+ * name; NULL is the default preset. */
+int lrp_preset_conserves(const char *preset);
+/* The same for the explainer's preset. */
+int lrp_explainer_conserves(const lrp_explainer *explainer);
+
 /* The preset and split in force, after defaults. */
 const char *lrp_explainer_preset(const lrp_explainer *explainer);
 lrp_split lrp_explainer_split(const lrp_explainer *explainer);
@@ -229,9 +250,16 @@ typedef struct lrp_image_report {
     int target;
     int n_classes;
     const float *logits;        /* n_classes values, owned by the report */
+    double probability;         /* the target's, from the logits (lrp_output_probability) */
     double output_relevance;    /* the seeded value */
     double input_relevance_sum;
-    double conservation_error;  /* (sum R_in - R_out) / R_out */
+    /* The rest are NaN when the method defines no conservation
+       (lrp_explainer_conserves). (sum R_in - R_out) / R_out: */
+    double conservation_error;
+    /* where the missing relevance went, relative to R_out: what the
+       stabilizers kept (the sum of the steps' absorbed) and what biases took
+       (negative: gave); conservation_error = -(bias_loss + stabilizer_loss) */
+    double bias_loss, stabilizer_loss;
 } lrp_image_report;
 
 int lrp_report_images(const lrp_report *report);

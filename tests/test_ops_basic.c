@@ -572,6 +572,33 @@ static void test_softmax_last_axis(void)
     done(&n, &y);
 }
 
+/* LogSoftmax as x - max - log(sum exp(x - max)): exp(-200) underflows in
+ * float, so log(softmax) would give -inf where the answer is -200.69. */
+static void test_logsoftmax(void)
+{
+    float xd[] = {1, 2, 3, 0, 0, -200};
+    lrp_tensor x = ten(LRP_FLOAT, xd, DIMS(2, 3)), y, *in[] = {&x};
+    lrp_attr attrs[] = {attr_int("_opset", 13)};
+    lrp_error err;
+    lrp_node n = node("logp", "LogSoftmax", 1, attrs, 1);
+    CHECK_OK(infer(&n, in, &y, &err), err);
+    CHECK_DIMS(&y, 2, 3);
+    forward(&n, in, &y);
+    CHECK_FLOATS(y.data, 1e-5f, -2.40760596f, -1.40760596f, -0.40760596f, -0.69314718f,
+                 -0.69314718f, -200.69314718f);
+    done(&n, &y);
+}
+
+/* One probability per output kind: softmax of logits, the value, exp. */
+static void test_output_probability(void)
+{
+    const float logits[] = {1, 2, 3}, probs[] = {0.25f, 0.75f}, logp[] = {-0.5f, -2.0f};
+    CHECK(fabs(lrp_output_probability(LRP_OUTPUT_LOGITS, logits, 3, 2) - 0.66524096) < 1e-7);
+    CHECK(lrp_output_probability(LRP_OUTPUT_PROBABILITIES, probs, 2, 1) == 0.75);
+    CHECK(fabs(lrp_output_probability(LRP_OUTPUT_LOG_PROBABILITIES, logp, 2, 1) - exp(-2.0)) <
+          1e-12);
+}
+
 static void test_softmax_axes(void)
 {
     float xd[] = {0, 0, 1, 0, 2, 0, 0, 5};
@@ -879,6 +906,8 @@ int main(void)
     test_constant();
     test_softmax_last_axis();
     test_softmax_axes();
+    test_logsoftmax();
+    test_output_probability();
     test_concat();
     test_squeeze();
     test_unsqueeze();

@@ -140,16 +140,6 @@ static lrp_status resolve(lrp_explainer *e, const lrp_config *in, lrp_error *err
     return LRP_OK;
 }
 
-/* Relevance starts at the logits: the first output, or the input of a
- * Softmax that produces it. */
-static int seed_value(const lrp_graph *g)
-{
-    int v = g->outputs[0], p = g->values[v].producer;
-    if (p >= 0 && strcmp(g->nodes[p].op_type, "Softmax") == 0)
-        return g->nodes[p].inputs[0];
-    return v;
-}
-
 static lrp_status check_bounds(const lrp_explainer *e, lrp_error *err)
 {
     const lrp_tensor *x = &e->model->graph.values[e->model->graph.inputs[0]].tensor;
@@ -232,7 +222,7 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
     if (!e)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     e->model = m;
-    e->seed_value = seed_value(&m->graph);
+    e->seed_value = lrp_model_logits_value(m, NULL); /* relevance starts at the logits */
     e->t = calloc(1, sizeof *e->t);
     if (e->t) {
         e->t->refs = 1;
@@ -313,6 +303,19 @@ const char *lrp_explainer_preset(const lrp_explainer *e)
     return e->preset->name;
 }
 
+int lrp_preset_conserves(const char *name)
+{
+    lrp_config defaults;
+    lrp_config_init(&defaults);
+    const lrp_preset *p = lrp_preset_find(name ? name : defaults.preset);
+    return p ? lrp_preset_defines_conservation(p) : -1;
+}
+
+int lrp_explainer_conserves(const lrp_explainer *e)
+{
+    return lrp_preset_defines_conservation(e->preset);
+}
+
 lrp_split lrp_explainer_split(const lrp_explainer *e)
 {
     return e->config.split;
@@ -347,15 +350,12 @@ static lrp_status choose_targets(const lrp_explainer *e, lrp_report *rep, lrp_er
         if (t < 0)
             for (int k = t = 0; k < rep->n_classes; k++)
                 t = row[k] > row[t] ? k : t;
-        double max = row[0], sum = 0.0;
-        for (int k = 0; k < rep->n_classes; k++)
-            max = row[k] > max ? row[k] : max;
-        for (int k = 0; k < rep->n_classes; k++)
-            sum += exp(row[k] - max);
         rep->target[i] = t;
         rep->seed[i] = e->config.init == LRP_INIT_ONE     ? 1.0
                        : e->config.init == LRP_INIT_LOGIT ? row[t]
-                                                          : exp(row[t] - max) / sum;
+                                                          : lrp_output_probability(
+                                                                LRP_OUTPUT_LOGITS, row,
+                                                                rep->n_classes, t);
     }
     return LRP_OK;
 }
@@ -415,6 +415,7 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
                                      (int)input->dims[0]);
     if (!rep)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the report");
+    rep->conserves = lrp_preset_defines_conservation(e->preset);
     if ((st = choose_targets(e, rep, err))) {
         lrp_report_free(rep);
         return st;

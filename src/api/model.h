@@ -29,4 +29,9 @@ struct lrp_model {
 lrp_status lrp_model_prepare(const lrp_model *m, lrp_forward *f, int rank, const int64_t *dims,
                              const bool *keep, bool *rebuilt, lrp_error *err);
 
+/* The value holding the logits: the first output, or the input of the
+ * Softmax / LogSoftmax producing it; *kind (may be NULL) gets what the first
+ * output holds. The one place that decides it (api/output.c). */
+int lrp_model_logits_value(const lrp_model *m, lrp_output_kind *kind);
+
 #endif

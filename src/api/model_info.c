@@ -70,8 +70,7 @@ lrp_status lrp_model_get_info(const lrp_model *m, lrp_model_info *info, lrp_erro
     while (lrp_model_op_type(m, info->n_op_types, NULL))
         info->n_op_types++;
     info->n_residual_adds = m->n_residuals;
-    int producer = out->producer;
-    info->output_is_softmax = producer >= 0 && strcmp(g->nodes[producer].op_type, "Softmax") == 0;
+    info->output_kind = lrp_model_output_kind(m);
     return fill_flops(m, info, err);
 }
 

@@ -1,6 +1,7 @@
 /* Building and reading lrp_report. */
 #include "api/report.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,16 +131,32 @@ int lrp_report_images(const lrp_report *r)
     return r->n_images;
 }
 
+/* The stabilizers' part of image i's missing relevance, relative to the seed. */
+static double stabilizer_loss(const lrp_report *r, int i, double seed)
+{
+    double kept = 0.0;
+    for (int s = 0; s < r->n_steps; s++)
+        kept += r->absorbed[(size_t)s * r->n_images + i];
+    return seed != 0.0 ? kept / seed : 0.0;
+}
+
 lrp_image_report lrp_report_image(const lrp_report *r, int i)
 {
     double seed = r->seed[i];
+    double error = seed != 0.0 ? (r->input_sum[i] - seed) / seed : 0.0;
+    double stab = stabilizer_loss(r, i, seed);
     return (lrp_image_report){
         .target = r->target[i],
         .n_classes = r->n_classes,
         .logits = r->logits + (size_t)i * r->n_classes,
+        .probability = lrp_output_probability(LRP_OUTPUT_LOGITS,
+                                              r->logits + (size_t)i * r->n_classes, r->n_classes,
+                                              r->target[i]),
         .output_relevance = seed,
         .input_relevance_sum = r->input_sum[i],
-        .conservation_error = seed != 0.0 ? (r->input_sum[i] - seed) / seed : 0.0,
+        .conservation_error = r->conserves ? error : NAN,
+        .bias_loss = r->conserves ? -error - stab : NAN,
+        .stabilizer_loss = r->conserves ? stab : NAN,
     };
 }
 

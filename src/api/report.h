@@ -19,6 +19,7 @@ struct lrp_report {
     const char **res_node, **res_kind;
     double *res_in, *res_main, *res_short; /* n_residuals * n_images */
     double forward_ms, explain_ms;
+    bool conserves; /* the method defines conservation: the errors are reported */
 };
 
 /* A report for n images with logits copied from 'logits' (n, classes). */

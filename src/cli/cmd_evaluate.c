@@ -40,8 +40,9 @@ static const char help[] =
     "  --resize, --crop, --mean, --std   as for explain\n"
     "\n"
     "Prints a table: per method the mean +- standard error over images of\n"
-    "Insertion, Deletion and ID, and the mean conservation error; then the\n"
-    "accuracy. Progress goes to stderr when it is a terminal.\n";
+    "Insertion, Deletion and ID, and the mean conservation error (\"-\", and null\n"
+    "in evaluate.json, for methods that define none); then the accuracy. Progress\n"
+    "goes to stderr when it is a terminal.\n";
 
 static const char *default_methods =
     "otsuki2024+hq,otsuki2024:symmetric+hq,otsuki2024:ratio-projection-only+hq,"
@@ -126,10 +127,10 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
     lrp_config_init(&c);
     c.preset = ms.preset;
     c.split = ms.split;
-    em->lrp = strncmp(ms.preset, "grad", 4) != 0;
     st = lrp_config_set_normalization(&c, p->channels, p->mean, p->std, err);
     if (st == LRP_OK)
         st = lrp_explainer_new(m, &c, &em->e, err);
+    em->lrp = st == LRP_OK && lrp_explainer_conserves(em->e);
     if (st == LRP_OK)
         st = lrp_explainer_set_threads(em->e, threads, err);
     if (st)
@@ -174,10 +175,11 @@ static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int 
 
 typedef struct forward_ctx {
     lrp_model *m;
+    lrp_output_kind kind; /* what the model's output holds */
     int64_t c, h, w;
 } forward_ctx;
 
-/* Softmax probability of 'label' for a batch (b, c, h, w), through the model. */
+/* The probability of 'label' for a batch (b, c, h, w), through the model. */
 static lrp_status batch_probability(void *ctx, const float *batch, int b, int label, float *prob,
                                     lrp_error *err)
 {
@@ -187,15 +189,9 @@ static lrp_status batch_probability(void *ctx, const float *batch, int b, int la
     if (st)
         return st;
     int classes = (int)(lrp_array_count(&y) / (size_t)b);
-    for (int i = 0; i < b; i++) {
-        const float *row = y.data + (size_t)i * classes;
-        double max = row[0], sum = 0.0;
-        for (int k = 0; k < classes; k++)
-            max = row[k] > max ? row[k] : max;
-        for (int k = 0; k < classes; k++)
-            sum += exp(row[k] - max);
-        prob[i] = (float)(exp(row[label] - max) / sum);
-    }
+    for (int i = 0; i < b; i++)
+        prob[i] = (float)lrp_output_probability(f->kind, y.data + (size_t)i * classes, classes,
+                                                label);
     lrp_array_free(&y);
     return LRP_OK;
 }
@@ -295,7 +291,7 @@ static lrp_status score_methods(eval_ctx *ec, int index, const lrp_array *x, con
     eval_run *r = ec->r;
     const lrp_preprocess *p = &r->setup->pre;
     int c = (int)x->dims[1], h = (int)x->dims[2], w = (int)x->dims[3];
-    forward_ctx fctx = {ec->m, c, h, w};
+    forward_ctx fctx = {ec->m, lrp_model_output_kind(ec->m), c, h, w};
     lrp_insdel_config cfg = {.step = ec->o->step, .max_batch = ec->o->batch};
     float *map = malloc((size_t)h * (size_t)w * sizeof *map);
     lrp_insdel_result *res = calloc((size_t)r->n_methods, sizeof *res);

@@ -81,7 +81,7 @@ static const char help_rest[] =
     "                          absorbed = the part the stabilizer kept)\n"
     "  --check-conservation TOL  exit 3, naming the first node whose leak exceeds\n"
     "                          TOL (relative to the seed), when |conservation error|\n"
-    "                          > TOL\n"
+    "                          > TOL (LRP presets only)\n"
     "\n"
     "exit codes: 0 ok, 1 some image failed, 2 bad input, 3 not conserved\n";
 
@@ -395,11 +395,44 @@ int cli_check_conservation(const lrp_report *rep, int i, double tol, const char 
     return CLI_NOT_CONSERVED;
 }
 
+/* share of R_out in R_out's units, 0 below the 3 digits shown */
+static double share(double fraction, double r_out)
+{
+    return fabs(fraction) < 5e-4 ? 0.0 : fraction * r_out;
+}
+
+void cli_relevance_losses(const lrp_image_report *ir, char *buf, size_t size)
+{
+    double bias = share(ir->bias_loss, ir->output_relevance);
+    snprintf(buf, size, "biases %s %.3g, the stabilizer %.3g", bias < 0 ? "gave" : "took",
+             fabs(bias), share(ir->stabilizer_loss, ir->output_relevance));
+}
+
+bool cli_warn_lost_relevance(const lrp_image_report *ir, const char *what)
+{
+    if (!(ir->stabilizer_loss > CLI_STABILIZER_LOSS_WARN))
+        return false;
+    fprintf(stderr,
+            "onnx-lrp: warning: %s: the stabilizer swallowed %.0f%% of the relevance (more than "
+            "%.0f%%): the rules found almost nothing to pass it on to; is the model a ResNet "
+            "the method covers?\n",
+            what, 100.0 * ir->stabilizer_loss, 100.0 * CLI_STABILIZER_LOSS_WARN);
+    return true;
+}
+
 static void print_image(const lrp_report *rep, int i, const lrp_explainer *e, bool json,
                         const double ms[2])
 {
+    lrp_image_report ir = lrp_report_image(rep, i);
+    char what[32];
+    snprintf(what, sizeof what, "image %d", i);
+    cli_warn_lost_relevance(&ir, what);
+    if (!json && !lrp_explainer_conserves(e)) {
+        printf("image %d: target %d  (%s defines no conservation)\n", i, ir.target,
+               lrp_explainer_preset(e));
+        return;
+    }
     if (!json) {
-        lrp_image_report ir = lrp_report_image(rep, i);
         printf("image %d: target %d  R_out %.6g  sum R_in %.6g  conservation error %+.3e\n", i,
                ir.target, ir.output_relevance, ir.input_relevance_sum, ir.conservation_error);
         return;
@@ -518,6 +551,11 @@ int cmd_explain(int argc, char **argv)
     if (status) {
         free(o.inputs);
         return status < 0 ? CLI_OK : status;
+    }
+    if (o.check_tol >= 0 && lrp_preset_conserves(o.config.preset) == 0) {
+        free(o.inputs);
+        return cli_usage_error("explain", "--check-conservation: preset '%s' defines no "
+                               "conservation (only the LRP presets do)", o.config.preset);
     }
     lrp_error err = {0};
     lrp_model *m = NULL;

@@ -1,6 +1,5 @@
 /* onnx-lrp forward: run a model on an (N,C,H,W) tensor, write the output,
  * print the top-5 classes of each image. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,7 +13,8 @@ static const char help[] =
     "\n"
     "Runs the model on X, a float32 .npy of shape (N,C,H,W) that is already\n"
     "preprocessed, and prints the top-5 classes of each of the N images with\n"
-    "their logit and softmax probability.\n"
+    "their logit and softmax probability (a model ending in Softmax or\n"
+    "LogSoftmax: the probability its output gives, and no logit).\n"
     "\n"
     "  --input-tensor X.npy    the input batch (required)\n"
     "  --output-tensor Y.npy   write the first graph output as float32 .npy\n"
@@ -31,15 +31,10 @@ typedef struct ranked {
     double prob;
 } ranked;
 
-/* The top k of one row of logits with their softmax probabilities; when
- * the model ends in a Softmax the row holds the probabilities already. */
-static int top_k(const float *row, int classes, bool probabilities, int k, ranked *out)
+/* The top k of one output row (its order is the logits' for every kind)
+ * with their probabilities. */
+static int top_k(const float *row, int classes, lrp_output_kind kind, int k, ranked *out)
 {
-    double max = -INFINITY, sum = 0.0;
-    for (int c = 0; c < classes; c++)
-        max = row[c] > max ? row[c] : max;
-    for (int c = 0; c < classes; c++)
-        sum += exp(row[c] - max);
     int n = 0;
     for (int c = 0; c < classes; c++) {
         int pos = n < k ? n++ : k;
@@ -48,16 +43,18 @@ static int top_k(const float *row, int classes, bool probabilities, int k, ranke
                 out[pos] = out[pos - 1];
             pos--;
         }
-        double p = probabilities ? row[c] : exp(row[c] - max) / sum;
         if (pos < k)
-            out[pos] = (ranked){c, row[c], p};
+            out[pos] = (ranked){c, row[c], 0.0};
     }
+    for (int r = 0; r < n; r++)
+        out[r].prob = lrp_output_probability(kind, row, classes, out[r].cls);
     return n;
 }
 
-static void print_results(const lrp_array *y, bool probabilities, bool json, double load_ms,
+static void print_results(const lrp_array *y, lrp_output_kind kind, bool json, double load_ms,
                           double forward_ms)
 {
+    bool logits = kind == LRP_OUTPUT_LOGITS; /* else the row holds no logit to show */
     int64_t images = y->rank > 0 ? y->dims[0] : 1;
     int classes = (int)(lrp_array_count(y) / (size_t)(images ? images : 1));
     lrp_json j;
@@ -80,11 +77,11 @@ static void print_results(const lrp_array *y, bool probabilities, bool json, dou
     }
     for (int64_t i = 0; i < images; i++) {
         ranked top[5];
-        int n = top_k(y->data + i * classes, classes, probabilities, 5, top);
+        int n = top_k(y->data + i * classes, classes, kind, 5, top);
         if (!json) {
             printf("image %lld:", (long long)i);
             for (int r = 0; r < n; r++)
-                printf(probabilities ? "  class %d %.4f" : "  class %d %.4f (logit %.4g)",
+                printf(logits ? "  class %d %.4f (logit %.4g)" : "  class %d %.4f",
                        top[r].cls, top[r].prob, top[r].logit);
             printf("\n");
             continue;
@@ -96,7 +93,7 @@ static void print_results(const lrp_array *y, bool probabilities, bool json, dou
             lrp_json_begin_object(&j);
             lrp_json_key(&j, "class");
             lrp_json_int(&j, top[r].cls);
-            if (!probabilities) {
+            if (logits) {
                 lrp_json_key(&j, "logit");
                 lrp_json_float(&j, top[r].logit);
             }
@@ -114,13 +111,6 @@ static void print_results(const lrp_array *y, bool probabilities, bool json, dou
     } else {
         fprintf(stderr, "load %.1f ms, forward %.1f ms\n", load_ms, forward_ms);
     }
-}
-
-/* Does the model end in a Softmax (its output is probabilities)? */
-static bool probabilities(const lrp_model *m)
-{
-    lrp_model_info info;
-    return lrp_model_get_info(m, &info, NULL) == LRP_OK && info.output_is_softmax;
 }
 
 typedef struct forward_opts {
@@ -204,7 +194,7 @@ int cmd_forward(int argc, char **argv)
         if (o.output && lrp_npy_write(o.output, LRP_NPY_FLOAT32, y.rank, y.dims, y.data, &err))
             status = cli_fail(&err);
         else
-            print_results(&y, probabilities(m), o.json, load_ms, forward_ms);
+            print_results(&y, lrp_model_output_kind(m), o.json, load_ms, forward_ms);
     }
     lrp_array_free(&x);
     lrp_array_free(&y);

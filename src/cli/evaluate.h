@@ -11,7 +11,7 @@ typedef struct eval_method {
     char name[96];        /* as the user wrote it */
     bool random;          /* the floor: a seeded random map */
     bool quantize;        /* +hq: the paper's heat quantization (8 levels) */
-    bool lrp;             /* reports a conservation error */
+    bool lrp;             /* its method defines conservation (lrp_explainer_conserves) */
     lrp_explainer *e;     /* NULL for random */
     double *ins, *del;    /* per image: the AUCs */
     double *cons;         /* per image: conservation error (lrp methods) */

@@ -82,8 +82,12 @@ static void json_method(lrp_json *j, const eval_run *r, const eval_method *em, d
         lrp_json_key(j, key);
         lrp_json_double(j, se);
     }
-    if (em->lrp)
+    if (em->lrp) {
         json_doubles(j, "conservation_error", em->cons, n);
+    } else { /* the method defines none */
+        lrp_json_key(j, "conservation_error");
+        lrp_json_null(j);
+    }
     json_doubles(j, "per_image_insertion", em->ins, n);
     json_doubles(j, "per_image_deletion", em->del, n);
     lrp_json_end_object(j);

@@ -101,7 +101,7 @@ void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_
     lrp_json_key(j, "input_relevance_sum");
     lrp_json_double(j, ir.input_relevance_sum);
     lrp_json_key(j, "conservation_error");
-    lrp_json_double(j, ir.conservation_error);
+    lrp_json_double(j, ir.conservation_error); /* NaN, so null, where the method defines none */
     lrp_json_key(j, "forward_ms");
     lrp_json_double(j, forward_ms);
     lrp_json_key(j, "explain_ms");

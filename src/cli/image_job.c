@@ -1,7 +1,6 @@
 /* One image: decode, preprocess, explain its top-k classes, write the
  * heatmap, overlay and relevance files, and describe it for the terminal
  * and report.json. Runs on a worker thread with its own explainer. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@ typedef struct job {
     lrp_image display;   /* the preprocessed image, for overlays */
     FILE *lines, *json;  /* memstreams into res->line, res->json_lines */
     image_result *res;
+    bool warned;         /* about lost relevance: once per image */
 } job;
 
 static char *dup_str(const char *s)
@@ -37,16 +37,6 @@ static const char *class_name(const image_setup *s, int c, char *buf, size_t siz
         return s->labels[c];
     snprintf(buf, size, "class %d", c);
     return buf;
-}
-
-static double probability(const lrp_image_report *ir)
-{
-    double max = ir->logits[0], sum = 0.0;
-    for (int k = 0; k < ir->n_classes; k++)
-        max = ir->logits[k] > max ? ir->logits[k] : max;
-    for (int k = 0; k < ir->n_classes; k++)
-        sum += exp(ir->logits[k] - max);
-    return exp(ir->logits[ir->target] - max) / sum;
 }
 
 /* "<dir>/<stem>[.class-<c>].<what>" */
@@ -114,7 +104,7 @@ static char *explanation_json(const job *jb, const lrp_report *rep, int rank,
     lrp_json_key(&j, "class_name");
     lrp_json_string(&j, class_name(jb->s, ir.target, name, sizeof name));
     lrp_json_key(&j, "probability");
-    lrp_json_double(&j, probability(&ir));
+    lrp_json_double(&j, ir.probability);
     cli_json_image_fields(&j, rep, 0, jb->e, lrp_report_forward_ms(rep),
                           lrp_report_explain_ms(rep));
     lrp_json_key(&j, "outputs");
@@ -129,6 +119,27 @@ static char *explanation_json(const job *jb, const lrp_report *rep, int rank,
     lrp_json_end_object(&j);
     fclose(f);
     return buf;
+}
+
+/* The terminal line of one explanation, with where the relevance went and
+ * a warning when most of it was lost; false when the method defines no
+ * conservation (the line then names the class only). */
+static bool describe(job *jb, const lrp_report *rep, int rank)
+{
+    lrp_image_report ir = lrp_report_image(rep, 0);
+    char name[32], losses[96];
+    fprintf(jb->lines, "%s: %s%s (p %.4f)", jb->in->path, rank ? "  also " : "",
+            class_name(jb->s, ir.target, name, sizeof name), ir.probability);
+    if (!lrp_explainer_conserves(jb->e)) {
+        fputc('\n', jb->lines);
+        return false;
+    }
+    cli_relevance_losses(&ir, losses, sizeof losses);
+    fprintf(jb->lines, "  sum R_in %.6g of %.6g (%s)  conservation error %+.3e\n",
+            ir.input_relevance_sum, ir.output_relevance, losses, ir.conservation_error);
+    if (!jb->warned)
+        jb->warned = cli_warn_lost_relevance(&ir, jb->in->path);
+    return true;
 }
 
 static lrp_status record(job *jb, const lrp_report *rep, int rank, char paths[3][4096],
@@ -146,12 +157,8 @@ static lrp_status record(job *jb, const lrp_report *rep, int rank, char paths[3]
     res->objects = grown;
     res->objects[res->n_objects++] = obj;
     fprintf(jb->json, "%s\n", obj);
-    lrp_image_report ir = lrp_report_image(rep, 0);
-    char name[32];
-    fprintf(jb->lines, "%s: %s%s (p %.4f)  sum R_in %.6g of %.6g  conservation error %+.3e\n",
-            jb->in->path, rank ? "  also " : "", class_name(jb->s, ir.target, name, sizeof name),
-            probability(&ir), ir.input_relevance_sum, ir.output_relevance,
-            ir.conservation_error);
+    if (!describe(jb, rep, rank))
+        return LRP_OK;
     double tol = jb->s->o->check_tol;
     if (tol >= 0 && cli_check_conservation(rep, 0, tol, jb->in->path))
         res->not_conserved = true;

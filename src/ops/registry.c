@@ -19,6 +19,7 @@ static const lrp_op *const ops[] = {
     &lrp_op_gemm,
     &lrp_op_globalaveragepool,
     &lrp_op_identity,
+    &lrp_op_logsoftmax,
     &lrp_op_matmul,
     &lrp_op_maxpool,
     &lrp_op_mul,

@@ -19,6 +19,7 @@ extern const lrp_op lrp_op_gather;
 extern const lrp_op lrp_op_gemm;
 extern const lrp_op lrp_op_globalaveragepool;
 extern const lrp_op lrp_op_identity;
+extern const lrp_op lrp_op_logsoftmax;
 extern const lrp_op lrp_op_matmul;
 extern const lrp_op lrp_op_maxpool;
 extern const lrp_op lrp_op_mul;

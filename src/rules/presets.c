@@ -39,6 +39,11 @@ const lrp_preset *lrp_preset_find(const char *name)
     return NULL;
 }
 
+bool lrp_preset_defines_conservation(const lrp_preset *p)
+{
+    return p->method == LRP_METHOD_LRP;
+}
+
 const char *lrp_preset_lookup(const char *name)
 {
     const lrp_preset *p = lrp_preset_find(name);

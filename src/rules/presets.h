@@ -39,6 +39,9 @@ typedef struct lrp_preset {
 
 /* The preset called 'name' (its own name or zennit's), or NULL. */
 const lrp_preset *lrp_preset_find(const char *name);
+/* Does the preset's method define conservation (method §9)? The LRP
+ * presets do; the gradient baselines do not. */
+bool lrp_preset_defines_conservation(const lrp_preset *p);
 
 /* Everything the table is built from. */
 typedef struct lrp_rule_inputs {
