@@ -34,14 +34,9 @@ void lrp_grad_pool_apply(const lrp_rule_ctx *c)
     for (int64_t p = 0; p < planes; p++)
         for (int64_t oh = 0; oh < g.out_h; oh++)
             for (int64_t ow = 0; ow < g.out_w; ow++) {
-                int64_t h0 = oh * g.sh - g.pad_t, w0 = ow * g.sw - g.pad_l, inside = 0;
-                for (int64_t i = 0; i < g.kh; i++)
-                    for (int64_t j = 0; j < g.kw; j++) {
-                        int64_t h = h0 + i * g.dh, w = w0 + j * g.dw;
-                        inside += h >= 0 && h < g.in_h && w >= 0 && w < g.in_w;
-                    }
-                int64_t count = pp->count_include_pad ? g.kh * g.kw : inside;
-                float s = c->r_out[(p * g.out_h + oh) * g.out_w + ow] / (float)(count ? count : 1);
+                int64_t h0 = oh * g.sh - g.pad_t, w0 = ow * g.sw - g.pad_l;
+                int64_t count = lrp_avgpool_divisor(&g, pp->count_include_pad, oh, ow);
+                float s = c->r_out[(p * g.out_h + oh) * g.out_w + ow] / (float)count;
                 for (int64_t i = 0; i < g.kh; i++)
                     for (int64_t j = 0; j < g.kw; j++) {
                         int64_t h = h0 + i * g.dh, w = w0 + j * g.dw;
