@@ -7,6 +7,7 @@
 #include "cli/explain.h"
 #include "io/heatmap.h"
 #include "io/npy.h"
+#include "util/text.h"
 
 static const char help[] =
     "usage: onnx-lrp explain MODEL.onnx IMAGE|DIR|@LIST... -o DIR [options]\n"
@@ -275,10 +276,12 @@ int cli_check_conservation(const lrp_report *rep, int i, double tol, const char 
             worst = s;
     }
     lrp_node_flow f = lrp_report_step(rep, i, worst);
+    char node[512];
     fprintf(stderr,
             "onnx-lrp: relevance not conserved for %s: error %+.3e > %g; first leak at node "
             "'%s' (%s, rule %s): %+.3e\n",
-            what, ir.conservation_error, tol, f.node, f.op, f.rule, f.leak);
+            what, ir.conservation_error, tol, lrp_text_escape(node, sizeof node, f.node), f.op,
+            f.rule, f.leak);
     return CLI_NOT_CONSERVED;
 }
 

@@ -12,6 +12,7 @@
 #include "io/npy.h"
 #include "io/png.h"
 #include "util/error.h"
+#include "util/text.h"
 
 /* Everything one image's explanations share. */
 typedef struct job {
@@ -147,9 +148,11 @@ static lrp_status record(job *jb, const lrp_report *rep, int rank, char paths[3]
     res->objects[res->n_objects++] = obj;
     fprintf(jb->json, "%s\n", obj);
     lrp_image_report ir = lrp_report_image(rep, 0);
-    char name[32];
+    char name[32], path[1024], shown[512]; /* a label can come from the model's metadata */
+    lrp_text_escape(path, sizeof path, jb->in->path);
+    lrp_text_escape(shown, sizeof shown, class_name(jb->s, ir.target, name, sizeof name));
     fprintf(jb->lines, "%s: %s%s (p %.4f)  sum R_in %.6g of %.6g  conservation error %+.3e\n",
-            jb->in->path, rank ? "  also " : "", class_name(jb->s, ir.target, name, sizeof name),
+            path, rank ? "  also " : "", shown,
             probability(&ir), ir.input_relevance_sum, ir.output_relevance,
             ir.conservation_error);
     double tol = jb->s->o->check_tol;
