@@ -94,6 +94,7 @@ typedef struct lrp_model_info {
     int64_t flops_dims[LRP_MAX_RANK];  /* ...at this input shape (dynamic dims: batch 1, 224) */
     int n_op_types;
     int n_residual_adds;
+    int n_unclassified_adds; /* Adds of two activations that are no split point */
     int output_is_softmax; /* the first output is a Softmax: probabilities */
 } lrp_model_info;
 
@@ -113,6 +114,16 @@ typedef struct lrp_residual_add {
 
 /* 0 <= i < info.n_residual_adds, in topological order; all NULL otherwise. */
 lrp_residual_add lrp_model_residual_add(const lrp_model *model, int i);
+
+/* An Add of two activations that is not a split point, and why: relevance
+ * there is split by the Add rule of §3, not by a split rule of §4. */
+typedef struct lrp_unclassified_add {
+    const char *node;   /* the Add node's name */
+    const char *reason; /* one sentence naming the operands, escaped (valid UTF-8) */
+} lrp_unclassified_add;
+
+/* 0 <= i < info.n_unclassified_adds, in topological order; all NULL otherwise. */
+lrp_unclassified_add lrp_model_unclassified_add(const lrp_model *model, int i);
 
 /* ---- explainer ---------------------------------------------------------- */
 
