@@ -6,7 +6,8 @@
 # still links, or one, so it does not). inspect, inspect --json, forward
 # --json and explain --json must then exit 0 or 2, write stdout and stderr
 # that decode as strict UTF-8 without control characters other than newline,
-# and, with --json and exit 0, lines that parse as JSON.
+# and, with --json and exit 0, lines that parse as JSON. A directory entry
+# with such bytes, skipped by explain, is named the same way.
 import argparse
 import json
 import os
@@ -98,4 +99,14 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-names-") as tmp:
         print("%-64s %s" % (label[:64], "; ".join(found) + "  FAIL" if found else "PASS"))
         passed += not found
         failed += bool(found)
+    # a directory entry is a name from outside too: one that is no image file
+    images = os.path.join(tmp, "images")
+    os.mkdir(images)
+    with open(os.path.join(os.fsencode(images), b"notes\xff\x1b[2J.txt"), "wb") as f:
+        f.write(b"not an image")
+    found = check([args.cli, "explain", model_path, images, "-o", os.path.join(tmp, "out")], False)
+    print("%-64s %s" % ("a directory entry named notes\\xff\\x1b[2J.txt",
+                        "; ".join(found) + "  FAIL" if found else "PASS"))
+    passed += not found
+    failed += bool(found)
 finish(passed, failed)
