@@ -4,7 +4,8 @@
 # Conv -> Clip(0, 6) -> Mul(per-channel constant) -> Conv -> Div(scalar) ->
 # Clip(-1, 1) -> GlobalAveragePool -> Gemm model against torch autograd
 # (float64), with both Clips saturating on both sides; and the LRP presets
-# name Clip's rule "pass" (method §3).
+# name Clip's rule "pass" (method §3). Then the gradient of a torchvision
+# MobileNetV2 (ReLU6 throughout) against torch autograd.
 import argparse
 import json
 import os
@@ -112,4 +113,25 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-clip-") as tmp:
             report("%s: Clip's rule" % preset, rules == [want], "rule %s" % rules)
         except (RuntimeError, ValueError) as e:
             report("%s: Clip's rule" % preset, False, "onnx-lrp failed: %s" % str(e).strip())
+    try:
+        import torchvision
+    except ImportError:
+        print("torchvision is not available: MobileNetV2 not checked")
+    else:  # ReLU6 throughout, BN folded by the exporter
+        torch.manual_seed(0)
+        net = torchvision.models.mobilenet_v2(num_classes=10, width_mult=0.35).eval()
+        model = os.path.join(tmp, "mobilenet_v2.onnx")
+        x = rng.standard_normal((1, 3, 32, 32)).astype(np.float32)
+        torch.onnx.export(net, torch.tensor(x), model, opset_version=13)
+        np.save(xp, x)
+        xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        (grad,) = torch.autograd.grad(net.double()(xt)[0, TARGET], xt)
+        try:
+            explain(model, xp, "gradient", ["--relevance-out", rp])
+            verdict = compare(rp, grad.numpy(), 1e-5, "torch autograd")
+            print("%-44s %s" % ("MobileNetV2 gradient vs torch autograd", verdict))
+            passed += verdict.endswith("PASS")
+            failed += not verdict.endswith("PASS")
+        except RuntimeError as e:
+            report("MobileNetV2 gradient vs torch autograd", False, "onnx-lrp failed: %s" % str(e).strip())
 finish(passed, failed)
