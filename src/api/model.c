@@ -51,7 +51,7 @@ static lrp_status build(lrp_model *m, const void *buf, size_t size, lrp_error *e
     if ((st = lrp_shapes_infer(g, declared, &m->shapes, err)))
         return st;
     count_op_types(m);
-    return lrp_pass_residual(g, &m->residuals, &m->n_residuals, &m->plain_adds,
+    return lrp_pass_residual(g, &m->shapes, &m->residuals, &m->n_residuals, &m->plain_adds,
                              &m->n_plain_adds, err);
 }
 

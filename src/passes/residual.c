@@ -17,6 +17,7 @@ static const char *const activation_ops[] = {"Relu", "Clip"};
 
 typedef struct search {
     const lrp_graph *g;
+    const lrp_shapes *shapes;
     int *mark;  /* per (node, state): stamp of the last search that visited it */
     int *queue; /* 2 * MAX_VISIT entries 2 * node + state */
     int stamp;
@@ -96,14 +97,16 @@ static int projection_conv(const lrp_graph *g, int s)
     return is_op(g, p, "Conv") ? p : -1;
 }
 
-static bool is_activation(const lrp_graph *g, int v)
+/* A float value computed from the input (not a constant, not folded shape
+ * arithmetic). */
+static bool is_activation(const lrp_shapes *s, int v)
 {
-    return v >= 0 && !g->values[v].tensor.data;
+    return v >= 0 && s->t[v].dtype == LRP_FLOAT && !s->t[v].data;
 }
 
-/* The best candidate (S, M, B) of one Add so far: classified, or how close
- * a failed one came (0: no shortcut candidate, 1: M does not lead back to
- * B, 2: only linearly). */
+/* The best candidate (S, M, B) of one Add so far: how close it came (0: no
+ * shortcut candidate, 1: M does not lead back to B, 2: only linearly, 3: a
+ * split point). */
 typedef struct verdict {
     int rank;
     lrp_residual r;
@@ -168,7 +171,8 @@ static bool note_plain(const lrp_graph *g, int node, const verdict *v, lrp_plain
                        int *n_plain)
 {
     if ((*n_plain & (*n_plain - 1)) == 0) { /* 0, 1, 2, 4, ...: grow */
-        lrp_plain_add *grown = realloc(*plain, sizeof **plain * (size_t)(*n_plain ? 2 * *n_plain : 1));
+        size_t size = (size_t)(*n_plain ? 2 * *n_plain : 1);
+        lrp_plain_add *grown = realloc(*plain, sizeof **plain * size);
         if (!grown)
             return false;
         *plain = grown;
@@ -189,8 +193,8 @@ static bool check_add(search *se, int idx, lrp_residual *out, int *count, lrp_pl
     const lrp_graph *g = se->g;
     const lrp_node *n = &g->nodes[idx];
     int a = n->inputs[0], b = n->inputs[1];
-    if (!is_activation(g, a) || !is_activation(g, b))
-        return true; /* a bias, or a constant */
+    if (!is_activation(se->shapes, a) || !is_activation(se->shapes, b))
+        return true; /* a bias, a constant, or shape arithmetic */
     verdict v = {0};
     if (a != b && find_split(se, a, b, &v)) {
         out[*count] = v.r;
@@ -207,10 +211,10 @@ void lrp_plain_adds_free(lrp_plain_add *plain, int n_plain)
     free(plain);
 }
 
-lrp_status lrp_pass_residual(const lrp_graph *g, lrp_residual **out, int *count,
-                             lrp_plain_add **plain, int *n_plain, lrp_error *err)
+lrp_status lrp_pass_residual(const lrp_graph *g, const lrp_shapes *shapes, lrp_residual **out,
+                             int *count, lrp_plain_add **plain, int *n_plain, lrp_error *err)
 {
-    search se = {.g = g};
+    search se = {.g = g, .shapes = shapes};
     se.mark = calloc(2 * (size_t)g->n_nodes + 2, sizeof *se.mark);
     se.queue = malloc(sizeof *se.queue * 2 * MAX_VISIT);
     *out = calloc((size_t)g->n_nodes + 1, sizeof **out);
