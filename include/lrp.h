@@ -109,6 +109,7 @@ typedef struct lrp_model_info {
     int n_op_types;
     int n_residual_adds;
     lrp_output_kind output_kind; /* lrp_model_output_kind */
+    int n_unclassified_adds; /* Adds of two activations that are no split point */
 } lrp_model_info;
 
 lrp_status lrp_model_get_info(const lrp_model *model, lrp_model_info *info, lrp_error *err);
@@ -127,6 +128,16 @@ typedef struct lrp_residual_add {
 
 /* 0 <= i < info.n_residual_adds, in topological order; all NULL otherwise. */
 lrp_residual_add lrp_model_residual_add(const lrp_model *model, int i);
+
+/* An Add of two activations that is not a split point, and why: relevance
+ * there is split by the Add rule of §3, not by a split rule of §4. */
+typedef struct lrp_unclassified_add {
+    const char *node;   /* the Add node's name */
+    const char *reason; /* one sentence naming the operands, escaped (valid UTF-8) */
+} lrp_unclassified_add;
+
+/* 0 <= i < info.n_unclassified_adds, in topological order; all NULL otherwise. */
+lrp_unclassified_add lrp_model_unclassified_add(const lrp_model *model, int i);
 
 /* ---- explainer ---------------------------------------------------------- */
 

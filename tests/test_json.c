@@ -94,7 +94,7 @@ static void test_strings(void)
 {
     expect("strings", emit_strings, 0,
            "[\"quote\\\" back\\\\ nl\\n tab\\t cr\\r\","
-           "\"ctl\\u0001\\u001f\x7f end\","
+           "\"ctl\\u0001\\u001f\\u007f end\","
            "\"caf\xc3\xa9 \xe2\x82\xac\",\"\",null]", 1);
 }
 

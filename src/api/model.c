@@ -20,6 +20,7 @@ void lrp_model_free(lrp_model *m)
     lrp_shapes_free(&m->shapes);
     lrp_graph_free(&m->graph);
     free(m->residuals);
+    lrp_plain_adds_free(m->plain_adds, m->n_plain_adds);
     free(m->path);
     free(m);
 }
@@ -51,7 +52,8 @@ static lrp_status build(lrp_model *m, const void *buf, size_t size, lrp_error *e
     if ((st = lrp_shapes_infer(g, declared, &m->shapes, err)))
         return st;
     count_op_types(m);
-    return lrp_pass_residual(g, &m->residuals, &m->n_residuals, err);
+    return lrp_pass_residual(g, &m->shapes, &m->residuals, &m->n_residuals, &m->plain_adds,
+                             &m->n_plain_adds, err);
 }
 
 /* 3/4 of physical memory, at most LRP_DEFAULT_MAX_BYTES. */

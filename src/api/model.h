@@ -16,6 +16,8 @@ struct lrp_model {
     lrp_shapes shapes; /* at the declared input shape */
     lrp_residual *residuals;
     int n_residuals;
+    lrp_plain_add *plain_adds; /* the other Adds of two activations */
+    int n_plain_adds;
     const lrp_op *op_types[LRP_MAX_OP_TYPES]; /* distinct ops, first appearance order */
     int op_counts[LRP_MAX_OP_TYPES];
     int n_op_types;

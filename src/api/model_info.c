@@ -71,6 +71,7 @@ lrp_status lrp_model_get_info(const lrp_model *m, lrp_model_info *info, lrp_erro
         info->n_op_types++;
     info->n_residual_adds = m->n_residuals;
     info->output_kind = lrp_model_output_kind(m);
+    info->n_unclassified_adds = m->n_plain_adds;
     return fill_flops(m, info, err);
 }
 
@@ -96,4 +97,12 @@ lrp_residual_add lrp_model_residual_add(const lrp_model *m, int i)
         .shortcut = g->values[r->shortcut].name,
         .block_input = g->values[r->block_input].name,
     };
+}
+
+lrp_unclassified_add lrp_model_unclassified_add(const lrp_model *m, int i)
+{
+    if (i < 0 || i >= m->n_plain_adds)
+        return (lrp_unclassified_add){0};
+    const lrp_plain_add *p = &m->plain_adds[i];
+    return (lrp_unclassified_add){.node = m->graph.nodes[p->node].name, .reason = p->reason};
 }

@@ -10,16 +10,11 @@
 #include "io/npy.h"
 #include "util/finite.h"
 #include "util/error.h"
+#include "util/text.h"
 
 void cli_put_escaped(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch < 0x20 || ch == 0x7f)
-            fprintf(f, "\\x%02x", ch);
-        else
-            fputc(ch, f);
-    }
+    lrp_text_put_escaped(f, s);
 }
 
 int cli_fail(const lrp_error *err)

@@ -15,7 +15,8 @@ enum {
     CLI_NOT_CONSERVED = 3 /* --check-conservation found a leak */
 };
 
-/* Writes s with control characters as \xNN: names come from untrusted files. */
+/* Writes s with control characters and invalid UTF-8 as \xNN (lrp_text_put_escaped):
+ * names come from untrusted files. */
 void cli_put_escaped(FILE *f, const char *s);
 
 /* Prints "onnx-lrp: error: <message>" on stderr; returns CLI_BAD_INPUT. */

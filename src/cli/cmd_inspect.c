@@ -11,10 +11,11 @@ static const char help[] =
     "Prints the model's input and output shapes, op counts, parameter count,\n"
     "multiply-accumulates of one forward pass, and one line per residual Add\n"
     "(the split points of LRP): node, kind (identity or projection shortcut),\n"
-    "mainstream operand M, shortcut operand S and block input B.\n"
+    "mainstream operand M, shortcut operand S and block input B; then each\n"
+    "other Add of two activations with the reason it is no split point.\n"
     "\n"
     "  --json    one JSON object with keys inputs, outputs, ops, params, flops,\n"
-    "            residual_adds\n";
+    "            residual_adds, unclassified_adds (node, reason)\n";
 
 static void print_dims(const int64_t *dims, int rank)
 {
@@ -88,6 +89,18 @@ static void print_json(const lrp_model *m, const lrp_model_info *info)
         lrp_json_end_object(&j);
     }
     lrp_json_end_array(&j);
+    lrp_json_key(&j, "unclassified_adds");
+    lrp_json_begin_array(&j);
+    for (int i = 0; i < info->n_unclassified_adds; i++) {
+        lrp_unclassified_add u = lrp_model_unclassified_add(m, i);
+        lrp_json_begin_object(&j);
+        lrp_json_key(&j, "node");
+        lrp_json_string(&j, u.node);
+        lrp_json_key(&j, "reason");
+        lrp_json_string(&j, u.reason);
+        lrp_json_end_object(&j);
+    }
+    lrp_json_end_array(&j);
     lrp_json_end_object(&j);
     fputc('\n', stdout);
 }
@@ -126,6 +139,17 @@ static void print_text(const char *path, const lrp_model *m, const lrp_model_inf
             fputs(labels[f], stdout);
             cli_put_escaped(stdout, fields[f]);
         }
+        putchar('\n');
+    }
+    if (info->n_unclassified_adds)
+        printf("other Adds of two activations (no split point): %d\n",
+               info->n_unclassified_adds);
+    for (int i = 0; i < info->n_unclassified_adds; i++) {
+        lrp_unclassified_add u = lrp_model_unclassified_add(m, i);
+        fputs("  ", stdout);
+        cli_put_escaped(stdout, u.node);
+        fputs(": ", stdout);
+        cli_put_escaped(stdout, u.reason);
         putchar('\n');
     }
 }

@@ -11,6 +11,7 @@
 #include "io/npy.h"
 #include "io/png.h"
 #include "util/error.h"
+#include "util/text.h"
 
 /* Everything one image's explanations share. */
 typedef struct job {
@@ -127,9 +128,10 @@ static char *explanation_json(const job *jb, const lrp_report *rep, int rank,
 static bool describe(job *jb, const lrp_report *rep, int rank)
 {
     lrp_image_report ir = lrp_report_image(rep, 0);
-    char name[32], losses[96];
-    fprintf(jb->lines, "%s: %s%s (p %.4f)", jb->in->path, rank ? "  also " : "",
-            class_name(jb->s, ir.target, name, sizeof name), ir.probability);
+    char name[32], losses[96], path[1024], shown[512]; /* a label can come from the metadata */
+    lrp_text_escape(path, sizeof path, jb->in->path);
+    lrp_text_escape(shown, sizeof shown, class_name(jb->s, ir.target, name, sizeof name));
+    fprintf(jb->lines, "%s: %s%s (p %.4f)", path, rank ? "  also " : "", shown, ir.probability);
     if (!lrp_explainer_conserves(jb->e)) {
         fputc('\n', jb->lines);
         return false;

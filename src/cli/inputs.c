@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "util/error.h"
+#include "util/text.h"
 
 static const char *const image_exts[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga",
                                          ".pnm", ".ppm", ".pgm"};
@@ -88,7 +89,10 @@ static lrp_status add_directory(const char *dir, cli_inputs *in, lrp_error *err)
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         if (!has_image_ext(names[i])) {
-            fprintf(stderr, "onnx-lrp: skipping %s/%s: not an image file name\n", dir, names[i]);
+            char shown[1024]; /* a file name can hold any byte but '/' */
+            fprintf(stderr, "onnx-lrp: skipping %s/", lrp_text_escape(shown, sizeof shown, dir));
+            fprintf(stderr, "%s: not an image file name\n",
+                    lrp_text_escape(shown, sizeof shown, names[i]));
             free(names[i]);
             continue;
         }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/text.h"
+
 void lrp_json_init(lrp_json *j, FILE *f, int pretty)
 {
     memset(j, 0, sizeof *j);
@@ -65,23 +67,31 @@ void lrp_json_end_object(lrp_json *j) { close_container(j, '}'); }
 void lrp_json_begin_array(lrp_json *j) { open_container(j, '['); }
 void lrp_json_end_array(lrp_json *j) { close_container(j, ']'); }
 
+/* One character of len bytes (lrp_utf8_len; 0 = an invalid byte). Control
+ * characters keep their value as \u escapes; JSON cannot hold an invalid
+ * byte, which becomes the text \xNN, as in every other output. */
+static void write_char(FILE *f, const char *s, int len)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (len == 0)
+        fprintf(f, "\\\\x%02x", c);
+    else if (c == '"' || c == '\\')
+        fprintf(f, "\\%c", c);
+    else if (c == '\n' || c == '\r' || c == '\t')
+        fputs(c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t", f);
+    else if (lrp_utf8_is_control(s, len))
+        fprintf(f, "\\u%04x", len == 1 ? c : (unsigned char)s[1]);
+    else
+        fwrite(s, 1, (size_t)len, f);
+}
+
 static void write_escaped(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (c < 0x20)
-                fprintf(f, "\\u%04x", c);
-            else
-                fputc(c, f);
-        }
+    while (*s) {
+        int len = lrp_utf8_len(s);
+        write_char(f, s, len);
+        s += len ? len : 1;
     }
     fputc('"', f);
 }

@@ -27,8 +27,9 @@ void lrp_json_end_array(lrp_json *j);
 /* Object key; the next call writes its value. */
 void lrp_json_key(lrp_json *j, const char *key);
 
-/* Escapes '"', '\\' and control characters; other bytes (UTF-8) pass
- * through. NULL is written as null. */
+/* Escapes '"', '\\' and control characters (C1 too); valid UTF-8 passes
+ * through, each byte of invalid UTF-8 becomes the text \xNN (so the output
+ * is always valid JSON). NULL is written as null. */
 void lrp_json_string(lrp_json *j, const char *s);
 void lrp_json_int(lrp_json *j, int64_t v);
 /* Shortest round-trip form; NaN and infinities are written as null. */

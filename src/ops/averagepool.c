@@ -1,10 +1,7 @@
-/* AveragePool (2-D): the divisor counts in-bounds taps, or with
- * count_include_pad the taps inside the padded extent. */
+/* AveragePool (2-D): the sum of each window's in-bounds taps over
+ * lrp_avgpool_divisor. */
 #include "ops/op.h"
 #include "ops/pool.h"
-
-static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 static void averagepool_forward(const lrp_node *n, const lrp_tensor *const *in,
                                 lrp_tensor *const *out, lrp_scratch *scratch)
@@ -21,22 +18,14 @@ static void averagepool_forward(const lrp_node *n, const lrp_tensor *const *in,
             for (int64_t ow = 0; ow < g.out_w; ow++) {
                 int64_t h0 = oh * g.sh - g.pad_t, w0 = ow * g.sw - g.pad_l;
                 float sum = 0.0f;
-                int64_t inside = 0;
                 for (int64_t i = 0; i < g.kh; i++)
                     for (int64_t j = 0; j < g.kw; j++) {
                         int64_t h = h0 + i * g.dh, w = w0 + j * g.dw;
-                        if (h >= 0 && h < g.in_h && w >= 0 && w < g.in_w) {
+                        if (h >= 0 && h < g.in_h && w >= 0 && w < g.in_w)
                             sum += x[h * g.in_w + w];
-                            inside++;
-                        }
                     }
-                int64_t count = inside;
-                if (p->count_include_pad) {
-                    int64_t h1 = min64(h0 + (g.kh - 1) * g.dh + 1, g.in_h + g.pad_b);
-                    int64_t w1 = min64(w0 + (g.kw - 1) * g.dw + 1, g.in_w + g.pad_r);
-                    count = ((h1 - h0 + g.dh - 1) / g.dh) * ((w1 - w0 + g.dw - 1) / g.dw);
-                }
-                y[oh * g.out_w + ow] = sum / (float)max64(count, 1);
+                y[oh * g.out_w + ow] =
+                    sum / (float)lrp_avgpool_divisor(&g, p->count_include_pad, oh, ow);
             }
     }
 }

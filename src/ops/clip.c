@@ -1,5 +1,7 @@
 /* Clip: Y = min(max(X, min), max), float32. Opset >= 11 takes min and max
  * as optional inputs 1 and 2, which must be constant; opset 6 as attributes. */
+#include "ops/clip.h"
+
 #include <math.h>
 
 #include "ops/registry.h"
@@ -61,12 +63,19 @@ static float bound(const lrp_node *n, const lrp_tensor *const *in, int i, float 
     return *(const float *)in[i]->data;
 }
 
+void lrp_clip_bounds(const lrp_node *n, const lrp_tensor *const *in, float *lo, float *hi)
+{
+    const clip_params *p = n->params;
+    *lo = bound(n, in, 1, p->min);
+    *hi = bound(n, in, 2, p->max);
+}
+
 static void clip_forward(const lrp_node *n, const lrp_tensor *const *in,
                          lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)scratch;
-    const clip_params *p = n->params;
-    float lo = bound(n, in, 1, p->min), hi = bound(n, in, 2, p->max);
+    float lo, hi;
+    lrp_clip_bounds(n, in, &lo, &hi);
     const float *x = in[0]->data;
     float *y = out[0]->data;
     size_t count = lrp_tensor_count(in[0]);

@@ -38,6 +38,30 @@ lrp_status lrp_pool_geom(const lrp_node *n, const lrp_tensor *x, lrp_geom *g,
                               p->win.kernel[1], g, err);
 }
 
+/* Taps start, start + d, ... below end on one axis; 0 when end <= start. */
+static int64_t taps(int64_t start, int64_t end, int64_t d)
+{
+    return end > start ? (end - start + d - 1) / d : 0;
+}
+
+int64_t lrp_avgpool_divisor(const lrp_geom *g, bool count_include_pad, int64_t oh, int64_t ow)
+{
+    int64_t h0 = oh * g->sh - g->pad_t, w0 = ow * g->sw - g->pad_l;
+    int64_t h1 = h0 + (g->kh - 1) * g->dh + 1, w1 = w0 + (g->kw - 1) * g->dw + 1;
+    int64_t lo_h = 0, lo_w = 0, hi_h = g->in_h, hi_w = g->in_w;
+    if (count_include_pad) {
+        lo_h = -g->pad_t;
+        lo_w = -g->pad_l;
+        hi_h += g->pad_b;
+        hi_w += g->pad_r;
+    }
+    /* the first tap at or after lo on the dilated grid of the window */
+    int64_t sh = h0 < lo_h ? h0 + (lo_h - h0 + g->dh - 1) / g->dh * g->dh : h0;
+    int64_t sw = w0 < lo_w ? w0 + (lo_w - w0 + g->dw - 1) / g->dw * g->dw : w0;
+    int64_t n = taps(sh, h1 < hi_h ? h1 : hi_h, g->dh) * taps(sw, w1 < hi_w ? w1 : hi_w, g->dw);
+    return n > 0 ? n : 1;
+}
+
 lrp_status lrp_pool_infer(const lrp_node *n, lrp_tensor *const *in,
                           lrp_tensor *const *out, lrp_error *err)
 {

@@ -13,6 +13,13 @@ lrp_status lrp_pool_parse(lrp_node *n, lrp_error *err);
 /* g for X (N,C,H,W); fails on rank != 4 or a window larger than the input. */
 lrp_status lrp_pool_geom(const lrp_node *n, const lrp_tensor *x, lrp_geom *g,
                          lrp_error *err);
+/* AveragePool's divisor for the window at output (oh, ow): its in-bounds
+ * taps, or with count_include_pad its taps inside the padded input. A
+ * ceil_mode window that runs past the trailing pad counts only up to it
+ * (ONNX, onnxruntime and torch's avg_pool2d agree). Used by the forward op,
+ * the norm rule and the gradient, so all three divide alike; always >= 1. */
+int64_t lrp_avgpool_divisor(const lrp_geom *g, bool count_include_pad, int64_t oh, int64_t ow);
+
 lrp_status lrp_pool_infer(const lrp_node *n, lrp_tensor *const *in,
                           lrp_tensor *const *out, lrp_error *err);
 

@@ -4,6 +4,7 @@
 #define LRP_PASSES_PASSES_H
 
 #include "graph/graph.h"
+#include "graph/shapes.h"
 
 /* Identity nodes that read an initializer (PyTorch's way of sharing a
  * weight) are removed and their readers pointed at the initializer. */
@@ -31,10 +32,20 @@ typedef struct lrp_residual {
     lrp_shortcut_kind kind;
 } lrp_residual;
 
+/* An Add of two activations (float values computed from the input, per
+ * the shapes inferred at load) that is no residual split point. */
+typedef struct lrp_plain_add {
+    int node;     /* the Add */
+    char *reason; /* why, naming its operands (escaped text); owned */
+} lrp_plain_add;
+
 /* Finds every Add where a skip connection meets a residual branch (method
  * §8): the shortcut operand is B, a value with two or more consumers, or a
- * Conv(+BN) reading such a B; the other operand leads back to B. Operand
- * order is never relied on. *out is malloc'd (caller frees). */
-lrp_status lrp_pass_residual(const lrp_graph *g, lrp_residual **out, int *count,
-                             lrp_error *err);
+ * Conv(+BN) reading such a B; the other operand leads back to B on a path
+ * through a Relu or Clip. Operand order is never relied on. Every other
+ * Add of two activations goes to *plain with the reason. *out and *plain
+ * are malloc'd (caller frees: free, lrp_plain_adds_free). */
+lrp_status lrp_pass_residual(const lrp_graph *g, const lrp_shapes *shapes, lrp_residual **out,
+                             int *count, lrp_plain_add **plain, int *n_plain, lrp_error *err);
+void lrp_plain_adds_free(lrp_plain_add *plain, int n_plain);
 #endif

@@ -1,55 +1,87 @@
-/* Marks the residual Adds: which operand is the shortcut, which the
- * mainstream, and the block input both start from. */
+/* Marks the residual Adds (method §8): which operand is the shortcut S,
+ * which the mainstream M, and the block input B both start from; and says
+ * why each other Add of two activations is not one. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "passes/passes.h"
+#include "util/text.h"
 
 /* Blocks are short: a bounded backward search keeps hostile graphs linear. */
 #define MAX_VISIT 512
 
+/* The nonlinearities a residual function needs between B and M. */
+static const char *const activation_ops[] = {"Relu", "Clip"};
+
 typedef struct search {
     const lrp_graph *g;
-    int *mark;  /* per node: stamp of the last search that visited it */
-    int *queue; /* MAX_VISIT node indices */
+    const lrp_shapes *shapes;
+    int *mark;  /* per (node, state): stamp of the last search that visited it */
+    int *queue; /* 2 * MAX_VISIT entries 2 * node + state */
     int stamp;
 } search;
 
-/* Does value 'from' depend on value 'target' through at most MAX_VISIT
- * producer nodes? */
-static bool leads_back(search *s, int from, int target)
-{
-    const lrp_graph *g = s->g;
-    if (from == target)
-        return true;
-    int head = 0, tail = 0;
-    s->stamp++;
-    int p = g->values[from].producer;
-    if (p < 0)
-        return false;
-    s->queue[tail++] = p;
-    s->mark[p] = s->stamp;
-    while (head < tail) {
-        const lrp_node *n = &g->nodes[s->queue[head++]];
-        for (int k = 0; k < n->n_inputs; k++) {
-            int v = n->inputs[k];
-            if (v < 0)
-                continue;
-            if (v == target)
-                return true;
-            int q = g->values[v].producer;
-            if (q < 0 || s->mark[q] == s->stamp || tail == MAX_VISIT)
-                continue;
-            s->mark[q] = s->stamp;
-            s->queue[tail++] = q;
-        }
-    }
-    return false;
-}
+/* How a value depends on another. */
+typedef enum path {
+    PATH_NONE,      /* not at all (within MAX_VISIT producer nodes) */
+    PATH_LINEAR,    /* only through ops that are no activation */
+    PATH_NONLINEAR, /* on a path through a Relu or Clip */
+} path;
 
 static bool is_op(const lrp_graph *g, int node, const char *op)
 {
     return node >= 0 && strcmp(g->nodes[node].op_type, op) == 0;
+}
+
+static bool is_activation_op(const lrp_graph *g, int node)
+{
+    for (size_t i = 0; i < sizeof activation_ops / sizeof *activation_ops; i++)
+        if (is_op(g, node, activation_ops[i]))
+            return true;
+    return false;
+}
+
+/* Visits (node, through): 'through' = a path from 'from' to this node
+ * already passed an activation. */
+static void visit(search *s, int *tail, int node, bool through)
+{
+    if (node < 0)
+        return;
+    int e = 2 * node + through;
+    if (s->mark[e] == s->stamp || *tail == 2 * MAX_VISIT)
+        return;
+    s->mark[e] = s->stamp;
+    s->queue[(*tail)++] = e;
+}
+
+/* How value 'from' depends on value 'target' (a breadth-first search over
+ * producers, each node seen with and without an activation behind it). */
+static path leads_back(search *s, int from, int target)
+{
+    const lrp_graph *g = s->g;
+    if (from == target)
+        return PATH_LINEAR;
+    path found = PATH_NONE;
+    int head = 0, tail = 0;
+    s->stamp++;
+    visit(s, &tail, g->values[from].producer, false);
+    while (head < tail) {
+        int node = s->queue[head] / 2;
+        bool through = s->queue[head++] % 2 || is_activation_op(g, node);
+        const lrp_node *n = &g->nodes[node];
+        for (int k = 0; k < n->n_inputs; k++) {
+            int v = n->inputs[k];
+            if (v == target && through)
+                return PATH_NONLINEAR;
+            if (v == target)
+                found = PATH_LINEAR;
+            else if (v >= 0)
+                visit(s, &tail, g->values[v].producer, through);
+        }
+    }
+    return found;
 }
 
 /* The Conv behind a projection shortcut value s (Conv, or Conv -> BN), or -1. */
@@ -65,71 +97,144 @@ static int projection_conv(const lrp_graph *g, int s)
     return is_op(g, p, "Conv") ? p : -1;
 }
 
-static bool is_activation(const lrp_graph *g, int v)
+/* A float value computed from the input (not a constant, not folded shape
+ * arithmetic). */
+static bool is_activation(const lrp_shapes *s, int v)
 {
-    return v >= 0 && !g->values[v].tensor.data;
+    return v >= 0 && s->t[v].dtype == LRP_FLOAT && !s->t[v].data;
 }
 
-/* Tries S = operand s, M = operand m; fills r on success. */
-static bool classify(search *se, int s, int m, lrp_residual *r)
+/* The best candidate (S, M, B) of one Add so far: how close it came (0: no
+ * shortcut candidate, 1: M does not lead back to B, 2: only linearly, 3: a
+ * split point). */
+typedef struct verdict {
+    int rank;
+    lrp_residual r;
+} verdict;
+
+/* S = operand s, B = b (s itself, or the input of the projection Conv). */
+static bool try_candidate(search *se, int s, int m, int b, int conv, verdict *v)
 {
     const lrp_graph *g = se->g;
-    if (g->values[s].n_consumers >= 2 && leads_back(se, m, s)) {
-        *r = (lrp_residual){.mainstream = m, .shortcut = s, .block_input = s,
-                            .shortcut_conv = -1, .kind = LRP_SHORTCUT_IDENTITY};
-        return true;
+    if (b < 0 || g->values[b].n_consumers < 2)
+        return false;
+    path p = leads_back(se, m, b);
+    int rank = p == PATH_NONLINEAR ? 3 : p == PATH_LINEAR ? 2 : 1;
+    if (rank > v->rank)
+        *v = (verdict){rank, {.mainstream = m, .shortcut = s, .block_input = b,
+                              .shortcut_conv = conv,
+                              .kind = conv < 0 ? LRP_SHORTCUT_IDENTITY : LRP_SHORTCUT_PROJECTION}};
+    return rank == 3;
+}
+
+/* Identity shortcuts first, then projections; operand order is not relied on. */
+static bool find_split(search *se, int a, int b, verdict *v)
+{
+    const lrp_graph *g = se->g;
+    int ca = projection_conv(g, a), cb = projection_conv(g, b);
+    return try_candidate(se, a, b, a, -1, v) || try_candidate(se, b, a, b, -1, v) ||
+           (ca >= 0 && try_candidate(se, a, b, g->nodes[ca].inputs[0], ca, v)) ||
+           (cb >= 0 && try_candidate(se, b, a, g->nodes[cb].inputs[0], cb, v));
+}
+
+/* p->reason = the escaped sentence; false when out of memory. */
+static bool explain_add(lrp_plain_add *p, const char *fmt, ...)
+{
+    char raw[768], text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    lrp_text_escape(text, sizeof text, raw);
+    p->reason = strdup(text);
+    return p->reason != NULL;
+}
+
+/* Why Add n (operands a, b) is no split point, from the best candidate. */
+static bool reason(const lrp_graph *g, int a, int b, const verdict *v, lrp_plain_add *p)
+{
+    if (a == b)
+        return explain_add(p, "both operands are '%s'", g->values[a].name);
+    if (v->rank == 0)
+        return explain_add(p, "neither operand ('%s', '%s') is a block input (a tensor with "
+                           "two or more consumers) or a Conv(+BatchNormalization) reading one",
+                           g->values[a].name, g->values[b].name);
+    const char *m = g->values[v->r.mainstream].name, *bi = g->values[v->r.block_input].name;
+    if (v->rank == 1)
+        return explain_add(p, "operand '%s' does not lead back to block input '%s'", m, bi);
+    return explain_add(p, "operand '%s' leads back to block input '%s' through no Relu or "
+                       "Clip: a sum of linear branches, not a residual function", m, bi);
+}
+
+/* Appends Add 'node' to *plain; false when out of memory. */
+static bool note_plain(const lrp_graph *g, int node, const verdict *v, lrp_plain_add **plain,
+                       int *n_plain)
+{
+    if ((*n_plain & (*n_plain - 1)) == 0) { /* 0, 1, 2, 4, ...: grow */
+        size_t size = (size_t)(*n_plain ? 2 * *n_plain : 1);
+        lrp_plain_add *grown = realloc(*plain, sizeof **plain * size);
+        if (!grown)
+            return false;
+        *plain = grown;
     }
-    return false;
-}
-
-static bool classify_projection(search *se, int s, int m, lrp_residual *r)
-{
-    const lrp_graph *g = se->g;
-    int conv = projection_conv(g, s);
-    if (conv < 0)
+    const lrp_node *n = &g->nodes[node];
+    lrp_plain_add *p = &(*plain)[*n_plain];
+    p->node = node;
+    if (!reason(g, n->inputs[0], n->inputs[1], v, p))
         return false;
-    int b = g->nodes[conv].inputs[0];
-    if (g->values[b].n_consumers < 2 || !leads_back(se, m, b))
-        return false;
-    *r = (lrp_residual){.mainstream = m, .shortcut = s, .block_input = b,
-                        .shortcut_conv = conv, .kind = LRP_SHORTCUT_PROJECTION};
+    (*n_plain)++;
     return true;
 }
 
-static bool find_split(search *se, const lrp_node *n, lrp_residual *r)
+/* Classifies Add 'idx' into out or plain; false when out of memory. */
+static bool check_add(search *se, int idx, lrp_residual *out, int *count, lrp_plain_add **plain,
+                      int *n_plain)
 {
+    const lrp_graph *g = se->g;
+    const lrp_node *n = &g->nodes[idx];
     int a = n->inputs[0], b = n->inputs[1];
-    if (a == b || !is_activation(se->g, a) || !is_activation(se->g, b))
-        return false;
-    return classify(se, a, b, r) || classify(se, b, a, r) ||
-           classify_projection(se, a, b, r) || classify_projection(se, b, a, r);
+    if (!is_activation(se->shapes, a) || !is_activation(se->shapes, b))
+        return true; /* a bias, a constant, or shape arithmetic */
+    verdict v = {0};
+    if (a != b && find_split(se, a, b, &v)) {
+        out[*count] = v.r;
+        out[(*count)++].node = idx;
+        return true;
+    }
+    return note_plain(g, idx, &v, plain, n_plain);
 }
 
-lrp_status lrp_pass_residual(const lrp_graph *g, lrp_residual **out, int *count,
-                             lrp_error *err)
+void lrp_plain_adds_free(lrp_plain_add *plain, int n_plain)
 {
-    search se = {.g = g};
-    se.mark = calloc((size_t)g->n_nodes + 1, sizeof *se.mark);
-    se.queue = malloc(sizeof *se.queue * MAX_VISIT);
+    for (int i = 0; plain && i < n_plain; i++)
+        free(plain[i].reason);
+    free(plain);
+}
+
+lrp_status lrp_pass_residual(const lrp_graph *g, const lrp_shapes *shapes, lrp_residual **out,
+                             int *count, lrp_plain_add **plain, int *n_plain, lrp_error *err)
+{
+    search se = {.g = g, .shapes = shapes};
+    se.mark = calloc(2 * (size_t)g->n_nodes + 2, sizeof *se.mark);
+    se.queue = malloc(sizeof *se.queue * 2 * MAX_VISIT);
     *out = calloc((size_t)g->n_nodes + 1, sizeof **out);
-    *count = 0;
-    if (!se.mark || !se.queue || !*out) {
-        free(se.mark);
-        free(se.queue);
-        free(*out);
-        *out = NULL;
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory finding residual Adds");
-    }
-    for (int i = 0; i < g->n_nodes; i++) {
+    *count = *n_plain = 0;
+    *plain = NULL;
+    bool ok = se.mark && se.queue && *out;
+    for (int i = 0; ok && i < g->n_nodes; i++) {
         int idx = g->order[i];
         const lrp_node *n = &g->nodes[idx];
-        lrp_residual r;
-        if (strcmp(n->op_type, "Add") == 0 && n->n_inputs == 2 && find_split(&se, n, &r)) {
-            r.node = idx;
-            (*out)[(*count)++] = r;
-        }
+        if (strcmp(n->op_type, "Add") == 0 && n->n_inputs == 2)
+            ok = check_add(&se, idx, *out, count, plain, n_plain);
     }
     free(se.mark);
     free(se.queue);
-    return LRP_OK;
+    if (ok)
+        return LRP_OK;
+    free(*out);
+    *out = NULL;
+    lrp_plain_adds_free(*plain, *n_plain);
+    *plain = NULL;
+    *count = *n_plain = 0;
+    return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory finding residual Adds");
 }

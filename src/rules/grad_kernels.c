@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "ops/batchnorm.h"
+#include "ops/broadcast.h"
+#include "ops/clip.h"
 #include "ops/pool.h"
 #include "rules/kernels.h"
 
@@ -34,14 +36,9 @@ void lrp_grad_pool_apply(const lrp_rule_ctx *c)
     for (int64_t p = 0; p < planes; p++)
         for (int64_t oh = 0; oh < g.out_h; oh++)
             for (int64_t ow = 0; ow < g.out_w; ow++) {
-                int64_t h0 = oh * g.sh - g.pad_t, w0 = ow * g.sw - g.pad_l, inside = 0;
-                for (int64_t i = 0; i < g.kh; i++)
-                    for (int64_t j = 0; j < g.kw; j++) {
-                        int64_t h = h0 + i * g.dh, w = w0 + j * g.dw;
-                        inside += h >= 0 && h < g.in_h && w >= 0 && w < g.in_w;
-                    }
-                int64_t count = pp->count_include_pad ? g.kh * g.kw : inside;
-                float s = c->r_out[(p * g.out_h + oh) * g.out_w + ow] / (float)(count ? count : 1);
+                int64_t h0 = oh * g.sh - g.pad_t, w0 = ow * g.sw - g.pad_l;
+                int64_t count = lrp_avgpool_divisor(&g, pp->count_include_pad, oh, ow);
+                float s = c->r_out[(p * g.out_h + oh) * g.out_w + ow] / (float)count;
                 for (int64_t i = 0; i < g.kh; i++)
                     for (int64_t j = 0; j < g.kw; j++) {
                         int64_t h = h0 + i * g.dh, w = w0 + j * g.dw;
@@ -79,4 +76,29 @@ void lrp_grad_bn_apply(const lrp_rule_ctx *c)
             for (size_t k = 0; k < inner; k++)
                 c->r_in[0][off + k] += c->r_out[off + k] * a;
         }
+}
+
+/* 1 strictly inside (min, max), 0 on and beyond the bounds, as Relu's [x > 0]. */
+void lrp_grad_clip_apply(const lrp_rule_ctx *c)
+{
+    const float *x = c->in[0]->data;
+    float lo, hi;
+    lrp_clip_bounds(c->node, c->in, &lo, &hi);
+    size_t n = lrp_tensor_count(c->out);
+    for (size_t i = 0; i < n; i++)
+        c->r_in[0][i] += x[i] > lo && x[i] < hi ? c->r_out[i] : 0.0f;
+}
+
+/* y = x c or x / c with x of y's shape and c a constant that broadcasts. */
+void lrp_grad_scale_apply(const lrp_rule_ctx *c)
+{
+    int slot = c->rule->activation;
+    lrp_binop op = strcmp(c->node->op_type, "Div") == 0 ? LRP_BINOP_DIV : LRP_BINOP_MUL;
+    lrp_tensor r = *c->out, scaled = *c->out;
+    r.data = (void *)c->r_out;
+    scaled.data = c->scratch;
+    lrp_broadcast_f32(op, &r, c->in[1 - slot], &scaled);
+    size_t n = lrp_tensor_count(c->out);
+    for (size_t i = 0; i < n; i++)
+        c->r_in[slot][i] += c->scratch[i];
 }

@@ -17,6 +17,8 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
         [LRP_RULE_GRAD_POOL] = lrp_grad_pool_apply,
         [LRP_RULE_GRAD_SUM] = lrp_grad_sum_apply,
         [LRP_RULE_GRAD_BN] = lrp_grad_bn_apply,
+        [LRP_RULE_GRAD_CLIP] = lrp_grad_clip_apply,
+        [LRP_RULE_GRAD_SCALE] = lrp_grad_scale_apply,
     };
     return kernels[kind];
 }
@@ -30,6 +32,7 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     case LRP_RULE_GRAD_POOL:
     case LRP_RULE_GRAD_SUM:
     case LRP_RULE_GRAD_BN:
+    case LRP_RULE_GRAD_SCALE: /* the constant only */
         return;
     case LRP_RULE_NORM: /* x and y */
     case LRP_RULE_SUM:
@@ -48,6 +51,8 @@ size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
                                const lrp_tensor *const *in, const lrp_tensor *out)
 {
     bool linear = r->kind == LRP_RULE_Z || r->kind == LRP_RULE_GRAD_LINEAR;
+    if (r->kind == LRP_RULE_GRAD_SCALE) /* R c before it is added */
+        return lrp_tensor_count(out);
     return linear ? lrp_z_scratch_floats(r, n, in, out) : 0;
 }
 

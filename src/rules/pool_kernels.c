@@ -34,20 +34,9 @@ void lrp_norm_apply(const lrp_rule_ctx *c)
         for (int64_t oh = 0; oh < g.out_h; oh++)
             for (int64_t ow = 0; ow < g.out_w; ow++) {
                 int64_t o = (p * g.out_h + oh) * g.out_w + ow;
-                int64_t h0 = oh * g.sh - g.pad_t, w0 = ow * g.sw - g.pad_l, inside = 0;
-                for (int64_t i = 0; i < g.kh; i++)
-                    for (int64_t j = 0; j < g.kw; j++) {
-                        int64_t h = h0 + i * g.dh, w = w0 + j * g.dw;
-                        inside += h >= 0 && h < g.in_h && w >= 0 && w < g.in_w;
-                    }
-                int64_t count = inside;
-                if (pp->count_include_pad) {
-                    int64_t h1 = h0 + (g.kh - 1) * g.dh + 1, w1 = w0 + (g.kw - 1) * g.dw + 1;
-                    h1 = h1 < g.in_h + g.pad_b ? h1 : g.in_h + g.pad_b;
-                    w1 = w1 < g.in_w + g.pad_r ? w1 : g.in_w + g.pad_r;
-                    count = ((h1 - h0 + g.dh - 1) / g.dh) * ((w1 - w0 + g.dw - 1) / g.dw);
-                }
-                float s = c->r_out[o] / ((float)(count > 0 ? count : 1) * lrp_stabilize(stab, y[o]));
+                int64_t h0 = oh * g.sh - g.pad_t, w0 = ow * g.sw - g.pad_l;
+                int64_t count = lrp_avgpool_divisor(&g, pp->count_include_pad, oh, ow);
+                float s = c->r_out[o] / ((float)count * lrp_stabilize(stab, y[o]));
                 lrp_absorb(c, (size_t)o, per_image, c->r_out[o], y[o], 1.0f);
                 for (int64_t i = 0; i < g.kh; i++)
                     for (int64_t j = 0; j < g.kw; j++) {

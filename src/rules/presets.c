@@ -233,6 +233,18 @@ static bool same_shape_as_output(const lrp_rule_inputs *ri, const lrp_node *n, i
                                  &ri->shapes->t[n->outputs[0]]);
 }
 
+/* Mul or Div of one activation x (of the output's shape) by a constant: the
+ * slot of x, or -1 (two activations, x broadcast, or a constant over x). */
+static int scaled_activation(const lrp_rule_inputs *ri, const lrp_node *n)
+{
+    if (!is_op(n, "Mul") && !is_op(n, "Div"))
+        return -1;
+    int slot = single_activation(ri, n);
+    if (slot < 0 || (is_op(n, "Div") && slot != 0) || !same_shape_as_output(ri, n, slot))
+        return -1;
+    return slot;
+}
+
 static const lrp_residual *residual_of(const lrp_rule_inputs *ri, int node)
 {
     for (int k = 0; k < ri->n_residuals; k++)
@@ -278,7 +290,8 @@ static bool folded_bn(const lrp_rule_inputs *ri, const lrp_node *bn)
            following_bn(ri->g, &ri->g->nodes[p]) == bn;
 }
 
-/* The gradient of the ops without weights; false when the op has none. */
+/* The gradient of the ops without weights; false when the op has none. Each
+ * op here has an LRP rule in simple_rule and the reverse (method §3). */
 static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule *r)
 {
     static const char *const pass[] = {"Identity", "Dropout", "Flatten", "Reshape", "Squeeze",
@@ -287,8 +300,13 @@ static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule
     for (size_t i = 0; i < sizeof pass / sizeof *pass; i++)
         if (is_op(n, pass[i]))
             kind = LRP_RULE_PASS;
+    int scaled = scaled_activation(ri, n);
     if (is_op(n, "Relu"))
         kind = LRP_RULE_GRAD_RELU;
+    else if (is_op(n, "Clip"))
+        kind = LRP_RULE_GRAD_CLIP;
+    else if (scaled >= 0)
+        kind = LRP_RULE_GRAD_SCALE;
     else if (is_op(n, "BatchNormalization"))
         kind = folded_bn(ri, n) ? LRP_RULE_PASS : LRP_RULE_GRAD_BN;
     else if (is_op(n, "MaxPool"))
@@ -300,7 +318,7 @@ static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule
     for (int k = 0; kind == LRP_RULE_GRAD_SUM && k < n->n_inputs; k++)
         if (is_activation(ri, n->inputs[k]) && !same_shape_as_output(ri, n, k))
             kind = LRP_RULE_NONE; /* a broadcast activation */
-    *r = (lrp_rule){.kind = kind, .name = "gradient"};
+    *r = (lrp_rule){.kind = kind, .name = "gradient", .activation = scaled > 0 ? scaled : 0};
     return kind != LRP_RULE_NONE;
 }
 
@@ -313,8 +331,8 @@ static bool simple_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, l
     if (pass_rule(n)) {
         *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass"};
     } else if (is_op(n, "Mul") || is_op(n, "Div")) {
-        int slot = single_activation(ri, n);
-        if (slot < 0 || (is_op(n, "Div") && slot != 0) || !same_shape_as_output(ri, n, slot))
+        int slot = scaled_activation(ri, n);
+        if (slot < 0)
             return false;
         *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass", .activation = slot};
     } else if (is_op(n, "Add") || is_op(n, "Sub")) {

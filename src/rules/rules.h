@@ -101,6 +101,8 @@ typedef enum lrp_rule_kind {
     LRP_RULE_GRAD_POOL,   /* average pools: each tap gets R / count */
     LRP_RULE_GRAD_SUM,    /* Add/Sub: each activation gets +R (Sub's second: -R) */
     LRP_RULE_GRAD_BN,     /* a BN not folded: R_in += R scale / sqrt(var + eps) */
+    LRP_RULE_GRAD_CLIP,   /* R_in += R [min < x < max] */
+    LRP_RULE_GRAD_SCALE,  /* Mul/Div of x by a constant c: R_in += R c (Div: R / c) */
     LRP_RULE_KINDS
 } lrp_rule_kind;
 
@@ -121,7 +123,7 @@ typedef struct lrp_rule {
     lrp_stab stab;
     lrp_zrule z;          /* LRP_RULE_Z */
     lrp_weights weights;  /* LRP_RULE_Z */
-    int activation;       /* PASS on Mul/Div: the slot of x; SPLIT: the slot of M */
+    int activation;       /* PASS, GRAD_SCALE on Mul/Div: the slot of x; SPLIT: of M */
     lrp_split split;      /* LRP_RULE_SPLIT */
     const lrp_residual *residual;
     const float *low, *high; /* zbox bounds per channel (the explainer's) */

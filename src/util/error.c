@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/text.h"
+
 const char *lrp_status_str(lrp_status status)
 {
     switch (status) {
@@ -21,14 +23,18 @@ const char *lrp_status_str(lrp_status status)
     return "unknown status";
 }
 
+/* Names from a model file end up in messages: each message is escaped
+ * once, here, so it is valid UTF-8 without control characters. */
 lrp_status lrp_error_set(lrp_error *err, lrp_status status, const char *fmt, ...)
 {
     if (err) {
+        char raw[sizeof err->message];
         va_list ap;
         va_start(ap, fmt);
         err->status = status;
-        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
+        lrp_text_escape(err->message, sizeof err->message, raw);
     }
     return status;
 }
@@ -37,19 +43,17 @@ void lrp_error_prefix(lrp_error *err, const char *fmt, ...)
 {
     if (!err)
         return;
-    char old[sizeof err->message];
+    char old[sizeof err->message], raw[sizeof err->message];
     memcpy(old, err->message, sizeof old);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
+    int n = vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
-    size_t len = n < 0 ? 0 : (size_t)n;
-    if (len + 2 >= sizeof err->message)
+    lrp_text_escape(err->message, sizeof err->message, raw);
+    size_t len = strlen(err->message);
+    if (n < 0 || len + 2 >= sizeof err->message)
         return;
     memcpy(err->message + len, ": ", 2);
     len += 2;
-    size_t room = sizeof err->message - len - 1, old_len = strlen(old);
-    size_t take = old_len < room ? old_len : room;
-    memcpy(err->message + len, old, take);
-    err->message[len + take] = '\0';
+    lrp_text_escape(err->message + len, sizeof err->message - len, old); /* cut whole */
 }

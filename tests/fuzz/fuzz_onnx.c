@@ -27,6 +27,10 @@ static size_t touch_strings(const lrp_model *model, const lrp_model_info *info)
         lrp_residual_add r = lrp_model_residual_add(model, i);
         n += len(r.node) + len(r.kind) + len(r.mainstream) + len(r.shortcut) + len(r.block_input);
     }
+    for (int i = 0; i < info->n_unclassified_adds; i++) {
+        lrp_unclassified_add u = lrp_model_unclassified_add(model, i);
+        n += len(u.node) + len(u.reason);
+    }
     const char *v = lrp_model_metadata(model, "onnx_lrp.crop");
     return n + len(v);
 }
