@@ -100,19 +100,31 @@ lrp_status cli_resolve_norm(const explain_opts *o, const lrp_model *m, int64_t c
     return LRP_OK;
 }
 
-/* metadata_props onnx_lrp.resize / .crop, written by tools/export_resnet.py
- * (.mean and .std: cli_resolve_norm). */
+/* A whole number from lo to 65536 and nothing after it, ending at *end. */
+static bool parse_pixels(const char *s, int lo, char **end, int *out)
+{
+    long v = strtol(s, end, 10);
+    *out = (int)v;
+    return *end != s && v >= lo && v <= 65536;
+}
+
+/* metadata_props onnx_lrp.resize ("N", 0: none) and .crop ("N" or "HxW"),
+ * written by tools/export_resnet.py (.mean and .std: cli_resolve_norm). */
 static lrp_status from_metadata(lrp_preprocess *p, const lrp_model *m, bool *crop_given,
                                 lrp_error *err)
 {
     const char *v;
-    if ((v = lrp_model_metadata(m, "onnx_lrp.resize")) && sscanf(v, "%d", &p->resize) != 1)
+    char *end;
+    if ((v = lrp_model_metadata(m, "onnx_lrp.resize")) &&
+        (!parse_pixels(v, 0, &end, &p->resize) || *end))
         return bad_meta("onnx_lrp.resize", v, err);
     if ((v = lrp_model_metadata(m, "onnx_lrp.crop"))) {
-        int n = sscanf(v, "%dx%d", &p->crop_h, &p->crop_w);
-        if (n < 1)
+        bool ok = parse_pixels(v, 1, &end, &p->crop_h);
+        p->crop_w = p->crop_h;
+        if (ok && *end == 'x')
+            ok = parse_pixels(end + 1, 1, &end, &p->crop_w);
+        if (!ok || *end)
             return bad_meta("onnx_lrp.crop", v, err);
-        p->crop_w = n == 2 ? p->crop_w : p->crop_h;
         *crop_given = true;
     }
     return LRP_OK;
@@ -140,9 +152,11 @@ static lrp_status input_channels(lrp_preprocess *p, const lrp_model_info *info, 
 }
 
 /* A static input size comes from the model: a fixed (H, W) is the crop.
- * A crop without a resize keeps ImageNet's 256/224 ratio (224 -> 256). */
+ * A crop without a resize keeps ImageNet's 256/224 ratio (224 -> 256); a
+ * resize below the crop is refused, naming --resize (resize_option) or the
+ * metadata. */
 static lrp_status fit_input_size(lrp_preprocess *p, const lrp_model_info *info, bool crop_given,
-                                 bool resize_given, lrp_error *err)
+                                 bool resize_given, bool resize_option, lrp_error *err)
 {
     int64_t h = info->input_dims[2], w = info->input_dims[3];
     if (h > 0 && w > 0 && !crop_given) {
@@ -155,6 +169,13 @@ static lrp_status fit_input_size(lrp_preprocess *p, const lrp_model_info *info, 
         return lrp_error_set(err, LRP_ERR_ARG,
                              "a %dx%d crop does not fit the model input, %lldx%lld pixels",
                              p->crop_h, p->crop_w, (long long)h, (long long)w);
+    int shorter = p->crop_h < p->crop_w ? p->crop_h : p->crop_w;
+    if (p->resize > 0 && p->resize < shorter) /* every image would come out too small */
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "%s %d is smaller than the %dx%d crop: the shorter side is resized "
+                             "to it, so it must be at least %d (or 0: no resize)",
+                             resize_option ? "--resize" : "metadata onnx_lrp.resize", p->resize,
+                             p->crop_h, p->crop_w, shorter);
     return LRP_OK;
 }
 
@@ -233,7 +254,7 @@ lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_mod
         st = cli_resolve_norm(o, m, p->channels, p->mean, p->std, &known, err);
     if (st == LRP_OK) {
         from_options(p, o, &crop_given);
-        st = fit_input_size(p, &info, crop_given, resize_given, err);
+        st = fit_input_size(p, &info, crop_given, resize_given, o->resize >= 0, err);
     }
     if (st) {
         lrp_error_prefix(err, "%s", o->model);
