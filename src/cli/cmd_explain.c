@@ -438,8 +438,11 @@ static void print_image(const lrp_report *rep, int i, const lrp_explainer *e, bo
         return;
     }
     if (!json) {
-        printf("image %d: target %d  R_out %.6g  sum R_in %.6g  conservation error %+.3e\n", i,
-               ir.target, ir.output_relevance, ir.input_relevance_sum, ir.conservation_error);
+        char losses[96];
+        cli_relevance_losses(&ir, losses, sizeof losses);
+        printf("image %d: target %d  R_out %.6g  sum R_in %.6g (%s)  conservation error %+.3e\n",
+               i, ir.target, ir.output_relevance, ir.input_relevance_sum, losses,
+               ir.conservation_error);
         return;
     }
     lrp_json j;
@@ -544,6 +547,19 @@ int cli_explain_tensor(const explain_opts *o, lrp_model *m)
     return status;
 }
 
+/* --target and --topk within the model's classes, before any work. */
+static int check_classes(const explain_opts *o, const lrp_model *m)
+{
+    int classes = cli_model_classes(m);
+    if (classes > 0 && o->config.target >= classes)
+        return cli_usage_error("explain", "--target %d: the model has %d classes (0 to %d)",
+                               o->config.target, classes, classes - 1);
+    if (classes > 0 && o->topk > classes)
+        return cli_usage_error("explain", "--topk %d: the model has %d classes", o->topk,
+                               classes);
+    return CLI_OK;
+}
+
 int cmd_explain(int argc, char **argv)
 {
     explain_opts o = {.command = "explain", .check_tol = -1.0, .resize = -1, .crop_h = -1,
@@ -568,7 +584,8 @@ int cmd_explain(int argc, char **argv)
         free(o.inputs);
         return cli_fail(&err);
     }
-    status = o.input_tensor ? cli_explain_tensor(&o, m) : cli_explain_images(&o, m);
+    if (!(status = check_classes(&o, m)))
+        status = o.input_tensor ? cli_explain_tensor(&o, m) : cli_explain_images(&o, m);
     lrp_model_free(m);
     free(o.inputs);
     return status;

@@ -187,10 +187,12 @@ static unsigned run_conversions(const run *r)
     return all;
 }
 
-/* What was done to the images' channels, once per run on stderr. */
+/* What was done to the images' channels that changes what they show (luma,
+ * alpha dropped), once per run on stderr; report.json lists them all. A
+ * gray image replicated into RGB loses nothing and is not said there. */
 static void print_conversions(const run *r)
 {
-    unsigned all = run_conversions(r);
+    unsigned all = run_conversions(r) & ~(unsigned)LRP_CONVERT_REPLICATE;
     for (int k = 0; k < LRP_CONVERSIONS; k++)
         if (all & (1u << k))
             fprintf(stderr, "onnx-lrp: note: %s\n", lrp_conversion_text(1u << k));
@@ -288,25 +290,10 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
     return status;
 }
 
-/* --target and --topk within the model's classes, before any image. */
-static int check_classes(const explain_opts *o, const lrp_model *m)
-{
-    int classes = cli_model_classes(m);
-    if (classes > 0 && o->config.target >= classes)
-        return cli_usage_error("explain", "--target %d: the model has %d classes (0 to %d)",
-                               o->config.target, classes, classes - 1);
-    if (classes > 0 && o->topk > classes)
-        return cli_usage_error("explain", "--topk %d: the model has %d classes", o->topk,
-                               classes);
-    return CLI_OK;
-}
-
 int cli_explain_images(const explain_opts *o, lrp_model *m)
 {
     lrp_error err = {0};
-    int status = check_classes(o, m);
-    if (status)
-        return status;
+    int status;
     image_setup setup;
     cli_inputs in = {0};
     if (image_setup_init(&setup, o, m, &err) ||
