@@ -471,6 +471,18 @@ static lrp_status prepare_inputs(const eval_opts *o, const lrp_model *m, cli_inp
     return st;
 }
 
+/* A --step above half the pixels leaves a curve whose points all show the
+ * whole image (method §7: the first point already takes `step` pixels). */
+static int check_step(const eval_opts *o, const image_setup *setup)
+{
+    int n_pixels = setup->pre.crop_h * setup->pre.crop_w;
+    if (o->step > 0 && n_pixels > 1 && o->step > n_pixels / 2)
+        return cli_usage_error("evaluate", "--step %d leaves no curve on %dx%d = %d pixels: at "
+                               "most %d", o->step, setup->pre.crop_h, setup->pre.crop_w,
+                               n_pixels, n_pixels / 2);
+    return CLI_OK;
+}
+
 int cmd_evaluate(int argc, char **argv)
 {
     eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH};
@@ -493,7 +505,7 @@ int cmd_evaluate(int argc, char **argv)
         prepare_inputs(&o, m, &in, &csv, &err) ||
         (o.img.out_dir && cli_check_out_dir(o.img.out_dir, &err)))
         status = cli_fail(&err);
-    else
+    else if (!(status = check_step(&o, &setup)))
         status = in.count ? evaluate(&o, m, &setup, o.labels_csv ? &csv : NULL, &in)
                           : cli_usage_error("evaluate", "no image among the inputs");
     cli_labels_csv_free(&csv);
