@@ -34,12 +34,13 @@ void cli_print_notes(const lrp_explainer *e)
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
+    char raw[1024], shown[2048];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "onnx-lrp %s: ", command);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nTry 'onnx-lrp %s --help'.\n", command);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "onnx-lrp %s: %s (see 'onnx-lrp %s --help')\n", command,
+            lrp_text_escape(shown, sizeof shown, raw), command);
     return CLI_BAD_INPUT;
 }
 

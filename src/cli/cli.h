@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "lrp.h"
+#include "util/error.h"
 
 enum {
     CLI_OK = 0,
@@ -25,7 +26,9 @@ int cli_fail(const lrp_error *err);
 /* Prints "onnx-lrp: note: ..." on stderr for each of the explainer's
  * notes (lrp_explainer_note): once per run, where the run starts. */
 void cli_print_notes(const lrp_explainer *e);
-int cli_usage_error(const char *command, const char *fmt, ...);
+/* Prints "onnx-lrp COMMAND: <message> (see 'onnx-lrp COMMAND --help')" on
+ * stderr, one line, escaped; returns CLI_BAD_INPUT. */
+int cli_usage_error(const char *command, const char *fmt, ...) LRP_PRINTF(2, 3);
 
 /* Option parsing over argv[1..]: options and positionals in any order. */
 typedef struct cli_args {
