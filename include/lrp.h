@@ -19,7 +19,8 @@ extern "C" {
 #define LRP_API
 #endif
 
-#define LRP_VERSION "0.1.0"
+/* LRP_VERSION "0.1.0", LRP_VERSION_MAJOR/_MINOR/_PATCH, LRP_ABI_VERSION */
+#include "lrp_version.h"
 #define LRP_MAX_RANK 8
 
 typedef enum lrp_status {
@@ -38,6 +39,10 @@ typedef struct lrp_error {
     lrp_status status;
     char message[512];
 } lrp_error;
+
+/* The version of the library loaded at run time, e.g. "0.1.0" (LRP_VERSION
+ * is the one compiled against). */
+LRP_API const char *lrp_version(void);
 
 /* A static string for a status, e.g. "unsupported". */
 LRP_API const char *lrp_status_str(lrp_status status);
