@@ -84,8 +84,8 @@ LRP_API void lrp_model_set_max_memory(lrp_model *model, size_t bytes);
 
 /* Threads lrp_model_forward works with, the caller's included (default 1).
  * Work is split by shape, so any thread count gives the same bits. The
- * BLAS is called from these threads: keep the BLAS itself single-threaded
- * (openblas_set_num_threads(1)), as the CLI does. */
+ * BLAS is called from these threads: loading a model sets the BLAS itself
+ * single-threaded (OpenBLAS's threads would only compete with these). */
 LRP_API lrp_status lrp_model_set_threads(lrp_model *model, int threads, lrp_error *err);
 
 /* The model's metadata_props value for 'key', or NULL. Owned by the model. */
