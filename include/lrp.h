@@ -317,6 +317,82 @@ typedef struct lrp_residual_flow {
 LRP_API int lrp_report_residuals(const lrp_report *report);
 LRP_API lrp_residual_flow lrp_report_residual(const lrp_report *report, int image, int k);
 
+/* ---- the image pipeline ------------------------------------------------- */
+
+/* Decodes an image file (PNG, JPEG, BMP, GIF's first frame, TGA, PNM) into
+ * *out, (H, W, C) floats in [0,1], C 1..4: gray, gray+alpha, RGB, RGBA
+ * (8-bit samples v/255, 16-bit ones v/65535). Messages name the file. */
+LRP_API lrp_status lrp_image_decode(const char *path, lrp_array *out, lrp_error *err);
+/* The same from an encoded file in memory; 'name' is used in messages. */
+LRP_API lrp_status lrp_image_decode_mem(const void *buf, size_t size, const char *name,
+                                        lrp_array *out, lrp_error *err);
+
+/* torchvision's ImageNet evaluation transform, Resize + CenterCrop +
+ * ToTensor + Normalize, computed bit for bit as PIL computes it, with
+ * PIL's convert('RGB') or convert('L') to the model's channels first. */
+typedef struct lrp_preprocessing {
+    int resize;         /* the shorter side after resizing; 0: none; < 0: the model's */
+    int crop_h, crop_w; /* the center crop; 0: the model's */
+    int channels;       /* 1 (gray) or 3 (RGB): the model input's, set by _for_model */
+    int n_mean, n_std;  /* values given below: 0: the model's, 1: for every channel */
+    float mean[4], std[4];
+} lrp_preprocessing;
+
+/* Everything "the model's": metadata onnx_lrp.resize, .crop, .mean, .std
+ * (written by tools/export_resnet.py), then the input shape, then
+ * ImageNet's (resize 256, crop 224, its mean and std; gray: their luma). */
+LRP_API void lrp_preprocessing_init(lrp_preprocessing *p);
+/* Resolves every "the model's" field of *p for 'model' and checks the
+ * result fits the model input. Afterwards resize >= 0, crop_h, crop_w > 0
+ * and n_mean = n_std = channels. */
+LRP_API lrp_status lrp_preprocessing_for_model(const lrp_model *model, lrp_preprocessing *p,
+                                               lrp_error *err);
+
+/* A decoded image (H, W, C) into *input (1, channels, crop_h, crop_w)
+ * float32, the model's input; display (NULL to skip) gets the resized and
+ * cropped image (crop_h, crop_w, 3) in [0,1] for overlays. Caller frees. */
+LRP_API lrp_status lrp_preprocess_image(const lrp_preprocessing *p, const lrp_array *image,
+                                        lrp_array *input, lrp_array *display, lrp_error *err);
+/* lrp_image_decode + lrp_preprocess_image; messages name the file. */
+LRP_API lrp_status lrp_image_load_input(const lrp_preprocessing *p, const char *path,
+                                        lrp_array *input, lrp_array *display, lrp_error *err);
+
+/* A float32 .npy file (C order, little-endian, rank 0..LRP_MAX_RANK) into
+ * *out; untrusted headers are checked. Write: byte-identical to np.save,
+ * into a temporary file renamed over 'path'. */
+LRP_API lrp_status lrp_npy_load(const char *path, lrp_array *out, lrp_error *err);
+LRP_API lrp_status lrp_npy_save(const char *path, const lrp_array *a, lrp_error *err);
+
+/* How a relevance map becomes a picture, as `onnx-lrp explain` draws it. */
+typedef struct lrp_heatmap_style {
+    const char *cmap;  /* bwr (default), coldnhot, seismic, jet, gray */
+    int quantize;      /* 0: off; 2..256: the paper's heat quantization into that many levels */
+    int positive_only; /* 1: relevance <= 0 is drawn as 0 */
+    double alpha;      /* overlay opacity at the strongest relevance, 0..1 (default 0.6) */
+} lrp_heatmap_style;
+
+LRP_API void lrp_heatmap_style_init(lrp_heatmap_style *style);
+
+/* In place, method §6: with m = min, M = max and edges
+ * b_i = m + i (M - m) / (L - 1), a value in [b_i, b_{i+1}) becomes b_i and
+ * M stays M. Unchanged when M == m or levels < 2. */
+LRP_API void lrp_quantize_heat(float *map, size_t n, int levels);
+
+/* relevance (C, H, W) or (1, C, H, W) to rgb, H*W*3 bytes the caller
+ * provides: the channel sum, quantized, through the colormap. */
+LRP_API lrp_status lrp_render_heatmap(const lrp_array *relevance, const lrp_heatmap_style *style,
+                                      uint8_t *rgb, lrp_error *err);
+/* The heatmap over 'display' (H, W, 3) in [0,1] (lrp_preprocess_image's),
+ * blended by alpha times the relevance's strength: where it is small, the
+ * image shows through. */
+LRP_API lrp_status lrp_render_overlay(const lrp_array *relevance, const lrp_array *display,
+                                      const lrp_heatmap_style *style, uint8_t *rgb,
+                                      lrp_error *err);
+/* pixels (height, width, channels) bytes, channels 1..4, as a PNG file,
+ * written atomically; the same pixels always give the same bytes. */
+LRP_API lrp_status lrp_png_save(const char *path, const uint8_t *pixels, int width, int height,
+                                int channels, lrp_error *err);
+
 #ifdef __cplusplus
 }
 #endif
