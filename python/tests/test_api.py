@@ -1,0 +1,94 @@
+"""The package itself: version, errors with the library's message, object
+lifetimes, .npy and image decoding, preprocessing overrides, threads."""
+import os
+import re
+import subprocess
+import threading
+
+import numpy as np
+import pytest
+
+import onnx_lrp
+
+
+def test_version_is_the_library_and_the_cli_and_the_package(cli, source):
+    with open(os.path.join(source, "python", "pyproject.toml")) as f:
+        package = re.search(r'^version = "([^"]+)"', f.read(), re.M).group(1)
+    out = subprocess.run([cli, "--version"], check=True, capture_output=True, text=True).stdout
+    assert onnx_lrp.version() == package
+    assert out.strip() == "onnx-lrp " + package
+
+
+def test_errors_carry_the_library_message(sample_model, tmp_path):
+    with pytest.raises(onnx_lrp.Error, match="nothing.onnx"):
+        onnx_lrp.Model(str(tmp_path / "nothing.onnx"))
+    with onnx_lrp.Model(sample_model) as model:
+        with pytest.raises(onnx_lrp.Error, match="unknown preset 'nope'") as e:
+            model.explain(np.zeros((1, 3, 64, 64), np.float32), preset="nope")
+        assert e.value.status == "bad argument"
+        with pytest.raises(onnx_lrp.Error, match=r"1x2x64x64|\(1, ?2, ?64, ?64\)|channels"):
+            model.forward(np.zeros((1, 2, 64, 64), np.float32))
+        with pytest.raises(onnx_lrp.Error, match="missing.png"):
+            model.explain_image(str(tmp_path / "missing.png"))
+        with pytest.raises(onnx_lrp.Error, match="resize 10 is smaller"):
+            model.preprocessing(resize=10)
+
+
+def test_objects_free_themselves(sample_model):
+    with onnx_lrp.Model(sample_model) as model:
+        e = model.explainer(preset="otsuki2024")
+        e.close()
+        e.close()  # twice is harmless
+    with pytest.raises(onnx_lrp.Error, match="closed"):
+        model.forward(np.zeros((1, 3, 64, 64), np.float32))
+    model.close()
+    onnx_lrp.Model(sample_model).explain(np.zeros((1, 3, 64, 64), np.float32))  # __del__
+
+
+def test_npy_round_trip_is_np_save(tmp_path):
+    x = np.random.default_rng(0).standard_normal((2, 3, 5)).astype(np.float32)
+    onnx_lrp.save_npy(tmp_path / "ours.npy", x)
+    np.save(tmp_path / "numpy.npy", x)
+    assert (tmp_path / "ours.npy").read_bytes() == (tmp_path / "numpy.npy").read_bytes()
+    assert onnx_lrp.load_npy(tmp_path / "numpy.npy").tobytes() == x.tobytes()
+    np.save(tmp_path / "int.npy", np.arange(3))
+    with pytest.raises(onnx_lrp.Error, match="int.npy: need a float32"):
+        onnx_lrp.load_npy(tmp_path / "int.npy")
+
+
+def test_decode_image_is_the_png_samples_over_255(sample_images):
+    Image = pytest.importorskip("PIL.Image")
+    img = onnx_lrp.decode_image(sample_images[0])
+    want = np.asarray(Image.open(sample_images[0]), dtype=np.float32) / 255
+    assert img.shape[:2] == want.shape[:2]
+    assert np.array_equal(img.reshape(want.shape), want)
+
+
+def test_preprocessing_from_metadata_unless_given(sample_model):
+    with onnx_lrp.Model(sample_model) as model:
+        p = model.preprocessing()
+        assert p["resize"] == int(model.metadata("onnx_lrp.resize"))
+        assert p["crop"] == (64, 64)
+        assert p["mean"] == pytest.approx([0.286] * 3)
+        q = model.preprocessing(resize=80, mean=0.5, std=[0.25, 0.5, 1])
+        assert q["resize"] == 80 and q["mean"] == [0.5] * 3 and q["std"] == [0.25, 0.5, 1]
+        with pytest.raises(onnx_lrp.Error, match="crop does not fit"):
+            model.preprocessing(crop=(32, 48))
+
+
+def test_threads_explain_in_parallel(sample_model, sample_images):
+    images = sample_images[:4]
+    with onnx_lrp.Model(sample_model) as model:
+        alone = [model.explain_image(i, preset="otsuki2024")[0] for i in images]
+        together = [None] * len(images)
+
+        def work(k):
+            together[k] = model.explain_image(images[k], preset="otsuki2024")[0]
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(len(images))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    for a, b in zip(alone, together):
+        assert a.tobytes() == b.tobytes()
