@@ -2,7 +2,7 @@
  * the steps `onnx-lrp explain` takes for its pictures, in one place. */
 #include <stdlib.h>
 
-#include "io/heatmap.h"
+#include "api/render.h"
 #include "io/png.h"
 #include "util/error.h"
 
@@ -44,6 +44,31 @@ static lrp_status check(const lrp_array *r, const lrp_heatmap_style *s, int *c, 
     return LRP_OK;
 }
 
+lrp_status lrp_render_pictures(const float *chw, int c, int h, int w, lrp_colormap cmap,
+                               int quantize, bool positive_only, float alpha,
+                               const float *display_hwc, uint8_t *heat, uint8_t *over,
+                               lrp_error *err)
+{
+    size_t hw = (size_t)h * (size_t)w;
+    float *map = malloc(hw * sizeof *map), *strength = malloc(hw * sizeof *strength);
+    lrp_status st = LRP_OK;
+    if (map && strength) {
+        lrp_channel_sum(chw, c, h, w, map);
+        if (quantize)
+            lrp_heat_quantize(map, hw, quantize);
+        lrp_heatmap_rgb(map, h, w, cmap, positive_only, heat);
+        if (over) {
+            lrp_heat_strength(map, hw, positive_only, strength);
+            lrp_overlay_rgb(heat, strength, display_hwc, h, w, alpha, over);
+        }
+    } else {
+        st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for a %dx%d heatmap", h, w);
+    }
+    free(map);
+    free(strength);
+    return st;
+}
+
 /* heat (h, w, 3) and, when over is not NULL, the overlay on display. */
 static lrp_status render(const lrp_array *r, const lrp_array *display,
                          const lrp_heatmap_style *s, uint8_t *heat, uint8_t *over,
@@ -58,23 +83,8 @@ static lrp_status render(const lrp_array *r, const lrp_array *display,
                  display->dims[2] != 3 || !display->data))
         return lrp_error_set(err, LRP_ERR_SHAPE, "overlay: the image must be (%d, %d, 3) like "
                              "the relevance", h, w);
-    size_t hw = (size_t)h * (size_t)w;
-    float *map = malloc(hw * sizeof *map), *strength = malloc(hw * sizeof *strength);
-    if (map && strength) {
-        lrp_channel_sum(r->data, c, h, w, map);
-        if (s->quantize)
-            lrp_heat_quantize(map, hw, s->quantize);
-        lrp_heatmap_rgb(map, h, w, cmap, s->positive_only != 0, heat);
-        if (over) {
-            lrp_heat_strength(map, hw, s->positive_only != 0, strength);
-            lrp_overlay_rgb(heat, strength, display->data, h, w, (float)s->alpha, over);
-        }
-    } else {
-        st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for a %dx%d heatmap", h, w);
-    }
-    free(map);
-    free(strength);
-    return st;
+    return lrp_render_pictures(r->data, c, h, w, cmap, s->quantize, s->positive_only != 0,
+                               (float)s->alpha, over ? display->data : NULL, heat, over, err);
 }
 
 lrp_status lrp_render_heatmap(const lrp_array *relevance, const lrp_heatmap_style *style,
