@@ -92,3 +92,32 @@ def test_threads_explain_in_parallel(sample_model, sample_images):
             t.join()
     for a, b in zip(alone, together):
         assert a.tobytes() == b.tobytes()
+
+
+def test_bad_arguments_raise_not_crash(sample_model):
+    with onnx_lrp.Model(sample_model) as model:
+        img = np.full((20, 20, 3), 0.5, np.float32)
+        img[3, 4, 1] = np.nan
+        with pytest.raises(onnx_lrp.Error, match=r"NaN"):
+            model.load_image(img)
+        with pytest.raises(onnx_lrp.Error, match="must be \\(H, W, C\\)"):
+            model.load_image(np.zeros((20, 20, 5), np.float32))
+        with pytest.raises(onnx_lrp.Error, match="smaller than the crop"):
+            model.load_image(np.zeros((20, 20, 3), np.float32), resize=0)
+        with pytest.raises(onnx_lrp.Error, match="std must be > 0"):
+            model.preprocessing(std=0)
+        with pytest.raises(onnx_lrp.Error, match="has 2 values"):
+            model.preprocessing(mean=[0.1, 0.2])
+        rel, _ = model.explain_image(np.zeros((64, 64, 3), np.float32))
+        x, display = model.load_image(np.zeros((64, 64, 3), np.float32))
+    with pytest.raises(onnx_lrp.Error, match="unknown colormap 'nope'"):
+        onnx_lrp.heatmap(rel, cmap="nope")
+    with pytest.raises(onnx_lrp.Error, match="quantize 1"):
+        onnx_lrp.heatmap(rel, quantize=1)
+    with pytest.raises(onnx_lrp.Error, match="rank"):
+        onnx_lrp.heatmap(rel[0, 0])
+    with pytest.raises(onnx_lrp.Error, match="must be \\(64, 64, 3\\)"):
+        onnx_lrp.overlay(rel, display[:32])
+    with pytest.raises(onnx_lrp.Error, match="alpha 2 is not"):
+        onnx_lrp.overlay(rel, display, alpha=2)
+    assert onnx_lrp.heatmap(np.zeros((1, 3, 4, 4), np.float32)).shape == (4, 4, 3)
