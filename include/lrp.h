@@ -21,6 +21,7 @@ extern "C" {
 
 /* LRP_VERSION "0.1.0", LRP_VERSION_MAJOR/_MINOR/_PATCH, LRP_ABI_VERSION */
 #include "lrp_version.h"
+
 #define LRP_MAX_RANK 8
 
 typedef enum lrp_status {
@@ -332,9 +333,10 @@ LRP_API lrp_status lrp_image_decode_mem(const void *buf, size_t size, const char
  * PIL's convert('RGB') or convert('L') to the model's channels first. */
 typedef struct lrp_preprocessing {
     int resize;         /* the shorter side after resizing; 0: none; < 0: the model's */
-    int crop_h, crop_w; /* the center crop; 0: the model's */
+    int crop_h, crop_w; /* the center crop; 0: the model's (crop_w 0 alone: square) */
     int channels;       /* 1 (gray) or 3 (RGB): the model input's, set by _for_model */
-    int n_mean, n_std;  /* values given below: 0: the model's, 1: for every channel */
+    int n_mean, n_std;  /* values given below: 0: the model's, 1: for every channel,
+                           or one per channel */
     float mean[4], std[4];
 } lrp_preprocessing;
 
