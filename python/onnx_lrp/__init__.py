@@ -13,6 +13,7 @@ explain, so Python threads can explain in parallel (one explainer each).
 import ctypes
 import os
 import threading
+import weakref
 
 import numpy as np
 
@@ -30,6 +31,10 @@ def version():
 
 def _path(p):
     return os.fsencode(p)
+
+
+def _str(s):
+    return None if s is None else s.decode("utf-8", "replace")
 
 
 def _in(x, what, rank=None):
@@ -106,8 +111,8 @@ class Report:
             steps = []
             for k in range(lib.lrp_report_steps(handle)):
                 s = lib.lrp_report_step(handle, i, k)
-                steps.append({"node": s.node.decode(), "op": s.op.decode(),
-                              "rule": s.rule.decode(), "relevance_in": s.relevance_in,
+                steps.append({"node": _str(s.node), "op": _str(s.op),
+                              "rule": _str(s.rule), "relevance_in": s.relevance_in,
                               "relevance_out": s.relevance_out, "leak": s.leak,
                               "absorbed": s.absorbed})
             self.steps.append(steps)
@@ -151,11 +156,12 @@ class Explainer(_Handle):
     def __init__(self, model, preset=None, split=None, init=None, epsilon=None, gamma=None,
                  alpha=None, beta=None, zero_bias=False, target=None, threads=None, norm=None):
         self._h = None
-        self.model = model  # the model must outlive the explainer
+        self.model = model  # the model must outlive the explainer: it closes us first
         c = _config(preset, split, init, epsilon, gamma, alpha, beta, zero_bias, target, norm)
         h = ctypes.c_void_p()
         _call(lib.lrp_explainer_new, model._handle(), ctypes.byref(c), ctypes.byref(h))
         self._h = h.value
+        model._explainers_made.add(self)
         self.lock = threading.Lock()
         if threads is not None:
             _call(lib.lrp_explainer_set_threads, self._h, int(threads))
@@ -184,12 +190,13 @@ class Model(_Handle):
         h = ctypes.c_void_p()
         _call(lib.lrp_model_load, _path(self.path), ctypes.byref(h))
         self._h = h.value
-        self._explainers = {}
+        self._explainers = {}  # Model.explain's, by options
+        self._explainers_made = weakref.WeakSet()  # every Explainer of this model
         self._forward_lock = threading.Lock()
         _call(lib.lrp_model_set_threads, self._h, self.threads)
 
     def close(self):
-        for e in getattr(self, "_explainers", {}).values():
+        for e in list(getattr(self, "_explainers_made", ())):
             e.close()  # explainers borrow the model: free them first
         self._explainers = {}
         super().close()

@@ -39,6 +39,9 @@ def test_objects_free_themselves(sample_model):
         e = model.explainer(preset="otsuki2024")
         e.close()
         e.close()  # twice is harmless
+        kept = model.explainer()
+    with pytest.raises(onnx_lrp.Error, match="Explainer is closed"):
+        kept.explain(np.zeros((1, 3, 64, 64), np.float32))  # closed with its model
     with pytest.raises(onnx_lrp.Error, match="closed"):
         model.forward(np.zeros((1, 3, 64, 64), np.float32))
     model.close()
