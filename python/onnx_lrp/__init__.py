@@ -20,8 +20,8 @@ import numpy as np
 from . import _lib
 from ._lib import Error, lib
 
-__all__ = ["Error", "Model", "Explainer", "Report", "version", "decode_image", "load_npy",
-           "save_npy", "heatmap", "overlay", "save_png"]
+__all__ = ["Error", "Model", "Explainer", "Report", "version", "decode_image",
+           "decode_image_bytes", "load_npy", "save_npy", "heatmap", "overlay", "save_png"]
 
 
 def version():
@@ -302,6 +302,15 @@ def decode_image(path):
     [0, 1], C 1 to 4 (gray, gray+alpha, RGB, RGBA)."""
     a = _lib.LrpArray()
     _call(lib.lrp_image_decode, _path(path), ctypes.byref(a))
+    return _out(a)
+
+
+def decode_image_bytes(data, name="<memory>"):
+    """An encoded image held in memory (bytes) as decode_image gives it;
+    name is used in messages."""
+    data = bytes(data)
+    a = _lib.LrpArray()
+    _call(lib.lrp_image_decode_mem, data, len(data), name.encode(), ctypes.byref(a))
     return _out(a)
 
 

@@ -118,6 +118,8 @@ _SIGNATURES = {  # name: (result, arguments)
     "lrp_report_steps": (ctypes.c_int, [ctypes.c_void_p]),
     "lrp_report_step": (LrpNodeFlow, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]),
     "lrp_image_decode": (ctypes.c_int, [ctypes.c_char_p, P(LrpArray), P(LrpError)]),
+    "lrp_image_decode_mem": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                                            P(LrpArray), P(LrpError)]),
     "lrp_preprocessing_init": (None, [P(LrpPreprocessing)]),
     "lrp_preprocessing_for_model": (ctypes.c_int, [ctypes.c_void_p, P(LrpPreprocessing),
                                                    P(LrpError)]),

@@ -1,5 +1,6 @@
 """The package itself: version, errors with the library's message, object
 lifetimes, .npy and image decoding, preprocessing overrides, threads."""
+import ctypes
 import os
 import re
 import subprocess
@@ -65,6 +66,16 @@ def test_decode_image_is_the_png_samples_over_255(sample_images):
     want = np.asarray(Image.open(sample_images[0]), dtype=np.float32) / 255
     assert img.shape[:2] == want.shape[:2]
     assert np.array_equal(img.reshape(want.shape), want)
+    with open(sample_images[0], "rb") as f:
+        data = f.read()
+    assert onnx_lrp.decode_image_bytes(data).tobytes() == img.tobytes()
+    with pytest.raises(onnx_lrp.Error, match="upload.png"):
+        onnx_lrp.decode_image_bytes(data[:40], name="upload.png")
+
+
+def test_the_library_runs_without_the_gil():
+    # ctypes.CDLL (not PyDLL) releases the GIL around every call
+    assert type(onnx_lrp.lib) is ctypes.CDLL
 
 
 def test_preprocessing_from_metadata_unless_given(sample_model):
