@@ -12,7 +12,16 @@
 extern "C" {
 #endif
 
-#define LRP_VERSION "0.1.0"
+/* LRP_API marks what the shared library exports; everything else is hidden. */
+#if defined(__GNUC__)
+#define LRP_API __attribute__((visibility("default")))
+#else
+#define LRP_API
+#endif
+
+/* LRP_VERSION "0.1.0", LRP_VERSION_MAJOR/_MINOR/_PATCH, LRP_ABI_VERSION */
+#include "lrp_version.h"
+
 #define LRP_MAX_RANK 8
 
 typedef enum lrp_status {
@@ -32,8 +41,12 @@ typedef struct lrp_error {
     char message[512];
 } lrp_error;
 
+/* The version of the library loaded at run time, e.g. "0.1.0" (LRP_VERSION
+ * is the one compiled against). */
+LRP_API const char *lrp_version(void);
+
 /* A static string for a status, e.g. "unsupported". */
-const char *lrp_status_str(lrp_status status);
+LRP_API const char *lrp_status_str(lrp_status status);
 
 /* A dense float32 array in C order. Arrays returned by the library own
  * their data: release it with lrp_array_free. */
@@ -43,8 +56,8 @@ typedef struct lrp_array {
     float *data;
 } lrp_array;
 
-size_t lrp_array_count(const lrp_array *a);
-void lrp_array_free(lrp_array *a); /* frees data and zeroes a; NULL-safe */
+LRP_API size_t lrp_array_count(const lrp_array *a);
+LRP_API void lrp_array_free(lrp_array *a); /* frees data and zeroes a; NULL-safe */
 
 /* ---- model ------------------------------------------------------------ */
 
@@ -52,32 +65,32 @@ typedef struct lrp_model lrp_model;
 
 /* Parses an ONNX file into onnx-lrp's graph, checks every op is supported
  * and infers shapes. On success *out is the caller's (lrp_model_free). */
-lrp_status lrp_model_load(const char *path, lrp_model **out, lrp_error *err);
+LRP_API lrp_status lrp_model_load(const char *path, lrp_model **out, lrp_error *err);
 /* The same from memory; 'name' is used in messages. */
-lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name,
-                              lrp_model **out, lrp_error *err);
-void lrp_model_free(lrp_model *model);
+LRP_API lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name,
+                                      lrp_model **out, lrp_error *err);
+LRP_API void lrp_model_free(lrp_model *model);
 
 /* Runs the model on 'input' (N,C,H,W float32) and writes its first graph
  * output into *output (caller frees with lrp_array_free). Uses the model's
  * own workspace: one thread at a time per model (explainers have their own). */
-lrp_status lrp_model_forward(lrp_model *model, const lrp_array *input,
-                             lrp_array *output, lrp_error *err);
+LRP_API lrp_status lrp_model_forward(lrp_model *model, const lrp_array *input,
+                                     lrp_array *output, lrp_error *err);
 
 /* The most memory one workspace (activations, relevance, scratch of one
  * forward pass or explanation) may take, checked before allocating; larger
  * inputs fail with LRP_ERR_LIMIT. Default: 3/4 of the machine's memory, at
  * most 16 GiB. Applies to workspaces made after the call. */
-void lrp_model_set_max_memory(lrp_model *model, size_t bytes);
+LRP_API void lrp_model_set_max_memory(lrp_model *model, size_t bytes);
 
 /* Threads lrp_model_forward works with, the caller's included (default 1).
  * Work is split by shape, so any thread count gives the same bits. The
- * BLAS is called from these threads: keep the BLAS itself single-threaded
- * (openblas_set_num_threads(1)), as the CLI does. */
-lrp_status lrp_model_set_threads(lrp_model *model, int threads, lrp_error *err);
+ * BLAS is called from these threads: loading a model sets the BLAS itself
+ * single-threaded (OpenBLAS's threads would only compete with these). */
+LRP_API lrp_status lrp_model_set_threads(lrp_model *model, int threads, lrp_error *err);
 
 /* The model's metadata_props value for 'key', or NULL. Owned by the model. */
-const char *lrp_model_metadata(const lrp_model *model, const char *key);
+LRP_API const char *lrp_model_metadata(const lrp_model *model, const char *key);
 
 /* What the model's first output holds, decided from the graph. */
 typedef enum lrp_output_kind {
@@ -86,12 +99,12 @@ typedef enum lrp_output_kind {
     LRP_OUTPUT_LOG_PROBABILITIES, /* the output of a final LogSoftmax */
 } lrp_output_kind;
 
-lrp_output_kind lrp_model_output_kind(const lrp_model *model);
+LRP_API lrp_output_kind lrp_model_output_kind(const lrp_model *model);
 
 /* The probability of class k (0 <= k < n) from one row (n values) of an
  * output of this kind: the softmax of logits, the value itself, or exp of a
  * log-probability. Every probability onnx-lrp prints or scores comes from here. */
-double lrp_output_probability(lrp_output_kind kind, const float *row, int n, int k);
+LRP_API double lrp_output_probability(lrp_output_kind kind, const float *row, int n, int k);
 
 /* What `onnx-lrp inspect` shows. Strings are owned by the model. */
 typedef struct lrp_model_info {
@@ -112,10 +125,10 @@ typedef struct lrp_model_info {
     int n_unclassified_adds; /* Adds of two activations that are no split point */
 } lrp_model_info;
 
-lrp_status lrp_model_get_info(const lrp_model *model, lrp_model_info *info, lrp_error *err);
+LRP_API lrp_status lrp_model_get_info(const lrp_model *model, lrp_model_info *info, lrp_error *err);
 
 /* The i-th op type in order of first appearance; *count gets its node count. */
-const char *lrp_model_op_type(const lrp_model *model, int i, int *count);
+LRP_API const char *lrp_model_op_type(const lrp_model *model, int i, int *count);
 
 /* A residual Add the graph pass marked as a split point (method §8). */
 typedef struct lrp_residual_add {
@@ -127,7 +140,7 @@ typedef struct lrp_residual_add {
 } lrp_residual_add;
 
 /* 0 <= i < info.n_residual_adds, in topological order; all NULL otherwise. */
-lrp_residual_add lrp_model_residual_add(const lrp_model *model, int i);
+LRP_API lrp_residual_add lrp_model_residual_add(const lrp_model *model, int i);
 
 /* An Add of two activations that is not a split point, and why: relevance
  * there is split by the Add rule of §3, not by a split rule of §4. */
@@ -137,7 +150,7 @@ typedef struct lrp_unclassified_add {
 } lrp_unclassified_add;
 
 /* 0 <= i < info.n_unclassified_adds, in topological order; all NULL otherwise. */
-lrp_unclassified_add lrp_model_unclassified_add(const lrp_model *model, int i);
+LRP_API lrp_unclassified_add lrp_model_unclassified_add(const lrp_model *model, int i);
 
 /* ---- explainer ---------------------------------------------------------- */
 
@@ -181,27 +194,27 @@ typedef struct lrp_config {
     float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS];
 } lrp_config;
 
-void lrp_config_init(lrp_config *config);
+LRP_API void lrp_config_init(lrp_config *config);
 /* Sets the zbox bounds from the normalization the input went through,
  * x = (v - mean) / std with v in [0, 1]: per channel, low = (0 - mean)/std,
  * high = (1 - mean)/std. Fails for channels outside 1..LRP_MAX_CHANNELS or
  * a std that is not > 0. */
-lrp_status lrp_config_set_normalization(lrp_config *config, int channels, const float *mean,
-                                        const float *std, lrp_error *err);
+LRP_API lrp_status lrp_config_set_normalization(lrp_config *config, int channels, const float *mean,
+                                                const float *std, lrp_error *err);
 /* Names <-> enums, for command lines; -1 / NULL when unknown. */
-int lrp_split_from_name(const char *name);
-const char *lrp_split_name(lrp_split split);
-int lrp_init_from_name(const char *name);
-const char *lrp_init_name(lrp_init init);
+LRP_API int lrp_split_from_name(const char *name);
+LRP_API const char *lrp_split_name(lrp_split split);
+LRP_API int lrp_init_from_name(const char *name);
+LRP_API const char *lrp_init_name(lrp_init init);
 
 /* The preset's own name for 'name' ("epsilon-plus-flat", or zennit's
  * spelling "EpsilonPlusFlat"), or NULL when no preset is called that. Needs
  * no model: commands check --preset before loading one. Static string. */
-const char *lrp_preset_lookup(const char *name);
+LRP_API const char *lrp_preset_lookup(const char *name);
 /* Every preset, "epsilon-plus-flat (EpsilonPlusFlat), ..., grad-cam" (zennit's
  * name in parentheses), into buf as snprintf writes; returns the length of the
  * whole list. */
-size_t lrp_preset_list(char *buf, size_t size);
+LRP_API size_t lrp_preset_list(char *buf, size_t size);
 
 typedef struct lrp_explainer lrp_explainer;
 
@@ -209,53 +222,53 @@ typedef struct lrp_explainer lrp_explainer;
  * node, with precomputed modified weights. Fails naming the node when an op
  * on the relevance path has no rule. 'model' must outlive the explainer and
  * its reports (which borrow node names); explaining only reads the model. */
-lrp_status lrp_explainer_new(lrp_model *model, const lrp_config *config,
-                             lrp_explainer **out, lrp_error *err);
-void lrp_explainer_free(lrp_explainer *explainer);
+LRP_API lrp_status lrp_explainer_new(lrp_model *model, const lrp_config *config,
+                                     lrp_explainer **out, lrp_error *err);
+LRP_API void lrp_explainer_free(lrp_explainer *explainer);
 
 /* A new explainer sharing this one's rule table and modified weights, with
  * workspaces of its own: one fork per thread explains in parallel. Fork
  * and free from one thread; the table lives until the last one is freed. */
-lrp_status lrp_explainer_fork(const lrp_explainer *explainer, lrp_explainer **out,
-                              lrp_error *err);
+LRP_API lrp_status lrp_explainer_fork(const lrp_explainer *explainer, lrp_explainer **out,
+                                      lrp_error *err);
 
 /* Threads one lrp_explain works with, the caller's included (default 1,
  * also for forks); the same bits for any count. See lrp_model_set_threads. */
-lrp_status lrp_explainer_set_threads(lrp_explainer *explainer, int threads, lrp_error *err);
+LRP_API lrp_status lrp_explainer_set_threads(lrp_explainer *explainer, int threads, lrp_error *err);
 
 /* Explain class 'target' from now on (< 0: each image's top-1). */
-lrp_status lrp_explainer_set_target(lrp_explainer *explainer, int target, lrp_error *err);
+LRP_API lrp_status lrp_explainer_set_target(lrp_explainer *explainer, int target, lrp_error *err);
 
 /* 1 when the preset's method defines conservation (the LRP presets), 0 for
  * the baselines gradient, gradient-x-input and grad-cam, -1 for an unknown
  * name; NULL is the default preset. */
-int lrp_preset_conserves(const char *preset);
+LRP_API int lrp_preset_conserves(const char *preset);
 /* The same for the explainer's preset. */
-int lrp_explainer_conserves(const lrp_explainer *explainer);
+LRP_API int lrp_explainer_conserves(const lrp_explainer *explainer);
 
 /* The preset and split in force, after defaults. */
-const char *lrp_explainer_preset(const lrp_explainer *explainer);
-lrp_split lrp_explainer_split(const lrp_explainer *explainer);
+LRP_API const char *lrp_explainer_preset(const lrp_explainer *explainer);
+LRP_API lrp_split lrp_explainer_split(const lrp_explainer *explainer);
 
 /* The zbox bounds in force per input channel (arrays owned by the
  * explainer): the channel count, 0 when the preset has no zbox layer. */
-int lrp_explainer_zbox_bounds(const lrp_explainer *explainer, const float **low,
-                              const float **high);
+LRP_API int lrp_explainer_zbox_bounds(const lrp_explainer *explainer, const float **low,
+                                      const float **high);
 
 /* Notes on where this explanation knowingly departs from the method its
  * preset names (e.g. otsuki2024 on a BN-folded export): a count, and note
  * i as a static one-line string (NULL out of range). Same for forks. */
-int lrp_explainer_notes(const lrp_explainer *explainer);
-const char *lrp_explainer_note(const lrp_explainer *explainer, int i);
+LRP_API int lrp_explainer_notes(const lrp_explainer *explainer);
+LRP_API const char *lrp_explainer_note(const lrp_explainer *explainer, int i);
 
 typedef struct lrp_report lrp_report;
 
 /* Explains 'input' (N,C,H,W): *relevance gets the input relevance
  * (N,C,H,W), *report what happened per image (caller frees both). */
-lrp_status lrp_explain(lrp_explainer *explainer, const lrp_array *input,
-                       lrp_array *relevance, lrp_report **report, lrp_error *err);
+LRP_API lrp_status lrp_explain(lrp_explainer *explainer, const lrp_array *input,
+                               lrp_array *relevance, lrp_report **report, lrp_error *err);
 
-void lrp_report_free(lrp_report *report);
+LRP_API void lrp_report_free(lrp_report *report);
 
 typedef struct lrp_image_report {
     int target;
@@ -273,10 +286,10 @@ typedef struct lrp_image_report {
     double bias_loss, stabilizer_loss;
 } lrp_image_report;
 
-int lrp_report_images(const lrp_report *report);
-lrp_image_report lrp_report_image(const lrp_report *report, int image);
-double lrp_report_forward_ms(const lrp_report *report);
-double lrp_report_explain_ms(const lrp_report *report);
+LRP_API int lrp_report_images(const lrp_report *report);
+LRP_API lrp_image_report lrp_report_image(const lrp_report *report, int image);
+LRP_API double lrp_report_forward_ms(const lrp_report *report);
+LRP_API double lrp_report_explain_ms(const lrp_report *report);
 
 /* Relevance through each node on the relevance path, in the order it flows
  * (reverse topological): what arrived at its output and what it passed on. */
@@ -290,8 +303,8 @@ typedef struct lrp_node_flow {
     double absorbed;
 } lrp_node_flow;
 
-int lrp_report_steps(const lrp_report *report);
-lrp_node_flow lrp_report_step(const lrp_report *report, int image, int step);
+LRP_API int lrp_report_steps(const lrp_report *report);
+LRP_API lrp_node_flow lrp_report_step(const lrp_report *report, int image, int step);
 
 /* Relevance at each residual Add, in the order of lrp_model_residual_add. */
 typedef struct lrp_residual_flow {
@@ -302,8 +315,85 @@ typedef struct lrp_residual_flow {
     double mainstream_share;
 } lrp_residual_flow;
 
-int lrp_report_residuals(const lrp_report *report);
-lrp_residual_flow lrp_report_residual(const lrp_report *report, int image, int k);
+LRP_API int lrp_report_residuals(const lrp_report *report);
+LRP_API lrp_residual_flow lrp_report_residual(const lrp_report *report, int image, int k);
+
+/* ---- the image pipeline ------------------------------------------------- */
+
+/* Decodes an image file (PNG, JPEG, BMP, GIF's first frame, TGA, PNM) into
+ * *out, (H, W, C) floats in [0,1], C 1..4: gray, gray+alpha, RGB, RGBA
+ * (8-bit samples v/255, 16-bit ones v/65535). Messages name the file. */
+LRP_API lrp_status lrp_image_decode(const char *path, lrp_array *out, lrp_error *err);
+/* The same from an encoded file in memory; 'name' is used in messages. */
+LRP_API lrp_status lrp_image_decode_mem(const void *buf, size_t size, const char *name,
+                                        lrp_array *out, lrp_error *err);
+
+/* torchvision's ImageNet evaluation transform, Resize + CenterCrop +
+ * ToTensor + Normalize, computed bit for bit as PIL computes it, with
+ * PIL's convert('RGB') or convert('L') to the model's channels first. */
+typedef struct lrp_preprocessing {
+    int resize;         /* the shorter side after resizing; 0: none; < 0: the model's */
+    int crop_h, crop_w; /* the center crop; 0: the model's (crop_w 0 alone: square) */
+    int channels;       /* 1 (gray) or 3 (RGB): the model input's, set by _for_model */
+    int n_mean, n_std;  /* values given below: 0: the model's, 1: for every channel,
+                           or one per channel */
+    float mean[4], std[4];
+} lrp_preprocessing;
+
+/* Everything "the model's": metadata onnx_lrp.resize, .crop, .mean, .std
+ * (written by tools/export_resnet.py), then the input shape, then
+ * ImageNet's (resize 256, crop 224, its mean and std; gray: their luma). */
+LRP_API void lrp_preprocessing_init(lrp_preprocessing *p);
+/* Resolves every "the model's" field of *p for 'model' and checks the
+ * result fits the model input. Afterwards resize >= 0, crop_h, crop_w > 0
+ * and n_mean = n_std = channels. */
+LRP_API lrp_status lrp_preprocessing_for_model(const lrp_model *model, lrp_preprocessing *p,
+                                               lrp_error *err);
+
+/* A decoded image (H, W, C) into *input (1, channels, crop_h, crop_w)
+ * float32, the model's input; display (NULL to skip) gets the resized and
+ * cropped image (crop_h, crop_w, 3) in [0,1] for overlays. Caller frees. */
+LRP_API lrp_status lrp_preprocess_image(const lrp_preprocessing *p, const lrp_array *image,
+                                        lrp_array *input, lrp_array *display, lrp_error *err);
+/* lrp_image_decode + lrp_preprocess_image; messages name the file. */
+LRP_API lrp_status lrp_image_load_input(const lrp_preprocessing *p, const char *path,
+                                        lrp_array *input, lrp_array *display, lrp_error *err);
+
+/* A float32 .npy file (C order, little-endian, rank 0..LRP_MAX_RANK) into
+ * *out; untrusted headers are checked. Write: byte-identical to np.save,
+ * into a temporary file renamed over 'path'. */
+LRP_API lrp_status lrp_npy_load(const char *path, lrp_array *out, lrp_error *err);
+LRP_API lrp_status lrp_npy_save(const char *path, const lrp_array *a, lrp_error *err);
+
+/* How a relevance map becomes a picture, as `onnx-lrp explain` draws it. */
+typedef struct lrp_heatmap_style {
+    const char *cmap;  /* bwr (default), coldnhot, seismic, jet, gray */
+    int quantize;      /* 0: off; 2..256: the paper's heat quantization into that many levels */
+    int positive_only; /* 1: relevance <= 0 is drawn as 0 */
+    double alpha;      /* overlay opacity at the strongest relevance, 0..1 (default 0.6) */
+} lrp_heatmap_style;
+
+LRP_API void lrp_heatmap_style_init(lrp_heatmap_style *style);
+
+/* In place, method §6: with m = min, M = max and edges
+ * b_i = m + i (M - m) / (L - 1), a value in [b_i, b_{i+1}) becomes b_i and
+ * M stays M. Unchanged when M == m or levels < 2. */
+LRP_API void lrp_quantize_heat(float *map, size_t n, int levels);
+
+/* relevance (C, H, W) or (1, C, H, W) to rgb, H*W*3 bytes the caller
+ * provides: the channel sum, quantized, through the colormap. */
+LRP_API lrp_status lrp_render_heatmap(const lrp_array *relevance, const lrp_heatmap_style *style,
+                                      uint8_t *rgb, lrp_error *err);
+/* The heatmap over 'display' (H, W, 3) in [0,1] (lrp_preprocess_image's),
+ * blended by alpha times the relevance's strength: where it is small, the
+ * image shows through. */
+LRP_API lrp_status lrp_render_overlay(const lrp_array *relevance, const lrp_array *display,
+                                      const lrp_heatmap_style *style, uint8_t *rgb,
+                                      lrp_error *err);
+/* pixels (height, width, channels) bytes, channels 1..4, as a PNG file,
+ * written atomically; the same pixels always give the same bytes. */
+LRP_API lrp_status lrp_png_save(const char *path, const uint8_t *pixels, int width, int height,
+                                int channels, lrp_error *err);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blas/gemm.h"
 #include "io/file.h"
 #include "onnx/import.h"
 #include "util/finite.h"
@@ -75,6 +76,7 @@ lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name,
                               lrp_model **out, lrp_error *err)
 {
     *out = NULL;
+    lrp_blas_init(); /* our workers call the BLAS: threads inside it only compete */
     lrp_model *m = calloc(1, sizeof *m);
     size_t n = strlen(name) + 1;
     if (!m || !(m->path = malloc(n))) {

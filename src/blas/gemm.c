@@ -2,6 +2,7 @@
 #include "blas/gemm.h"
 
 #include <cblas.h>
+#include <pthread.h>
 
 void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                const float *a, int lda, const float *b, int ldb, float beta,
@@ -17,6 +18,17 @@ void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
 void lrp_blas_set_threads(int threads)
 {
     openblas_set_num_threads(threads);
+}
+
+static void blas_single(void)
+{
+    openblas_set_num_threads(1);
+}
+
+void lrp_blas_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, blas_single);
 }
 
 void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,

@@ -6,7 +6,6 @@
 
 #include "cli/explain.h"
 #include "io/heatmap.h"
-#include "io/npy.h"
 #include "util/error.h"
 #include "util/text.h"
 
@@ -528,8 +527,7 @@ int cli_explain_tensor(const explain_opts *o, lrp_model *m)
     double ms[2];
     if (cli_read_input(o->input_tensor, &x, &err) || tensor_explainer(o, m, &x, &e, &err) ||
         timed_explain(e, &x, o->repeat, &r, &rep, ms, &err) ||
-        (o->relevance_out &&
-         lrp_npy_write(o->relevance_out, LRP_NPY_FLOAT32, r.rank, r.dims, r.data, &err))) {
+        (o->relevance_out && lrp_npy_save(o->relevance_out, &r, &err))) {
         status = cli_fail(&err);
     } else {
         for (int i = 0; i < lrp_report_images(rep); i++)

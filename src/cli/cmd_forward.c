@@ -5,7 +5,6 @@
 
 #include "cli/cli.h"
 #include "io/json.h"
-#include "io/npy.h"
 #include "util/clock.h"
 
 static const char help[] =
@@ -191,7 +190,7 @@ int cmd_forward(int argc, char **argv)
     if (cli_read_input(o.input, &x, &err) || timed_forward(m, &o, &x, &y, &forward_ms, &err)) {
         status = cli_fail(&err);
     } else {
-        if (o.output && lrp_npy_write(o.output, LRP_NPY_FLOAT32, y.rank, y.dims, y.data, &err))
+        if (o.output && lrp_npy_save(o.output, &y, &err))
             status = cli_fail(&err);
         else
             print_results(&y, lrp_model_output_kind(m), o.json, load_ms, forward_ms);

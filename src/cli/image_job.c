@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/render.h"
 #include "cli/image_job.h"
-#include "io/heatmap.h"
 #include "io/image.h"
 #include "io/npy.h"
 #include "io/png.h"
@@ -56,18 +56,13 @@ static lrp_status write_pictures(const job *jb, const lrp_array *r, int target, 
     const explain_opts *o = jb->s->o;
     int c = (int)r->dims[1], h = (int)r->dims[2], w = (int)r->dims[3];
     size_t hw = (size_t)h * (size_t)w;
-    float *map = malloc(hw * sizeof *map), *strength = malloc(hw * sizeof *strength);
     uint8_t *heat = malloc(hw * 3), *over = malloc(hw * 3);
-    lrp_status st = map && strength && heat && over
-                        ? LRP_OK
-                        : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    lrp_status st = heat && over ? lrp_render_pictures(r->data, c, h, w,
+                                                       (lrp_colormap)o->colormap, o->quantize,
+                                                       o->positive, (float)o->overlay_alpha,
+                                                       jb->display.data, heat, over, err)
+                                 : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     if (st == LRP_OK) {
-        lrp_channel_sum(r->data, c, h, w, map);
-        if (o->quantize)
-            lrp_heat_quantize(map, hw, o->quantize);
-        lrp_heatmap_rgb(map, h, w, (lrp_colormap)o->colormap, o->positive, heat);
-        lrp_heat_strength(map, hw, o->positive, strength);
-        lrp_overlay_rgb(heat, strength, jb->display.data, h, w, (float)o->overlay_alpha, over);
         out_path(jb, target, "heatmap.png", paths[0], sizeof paths[0]);
         out_path(jb, target, "overlay.png", paths[1], sizeof paths[1]);
         st = lrp_png_write(paths[0], heat, w, h, 3, err);
@@ -78,8 +73,6 @@ static lrp_status write_pictures(const job *jb, const lrp_array *r, int target, 
         out_path(jb, target, "relevance.npy", paths[2], sizeof paths[2]);
         st = lrp_npy_write(paths[2], LRP_NPY_FLOAT32, 3, r->dims + 1, r->data, err);
     }
-    free(map);
-    free(strength);
     free(heat);
     free(over);
     return st;

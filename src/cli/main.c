@@ -45,7 +45,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("onnx-lrp %s\n", LRP_VERSION);
+        printf("onnx-lrp %s\n", lrp_version());
         return CLI_OK;
     }
     if (strcmp(cmd, "inspect") == 0)
