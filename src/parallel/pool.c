@@ -90,9 +90,10 @@ lrp_status lrp_pool_new(int threads, lrp_pool **out, lrp_error *err)
     pthread_cond_init(&p->done, NULL);
     for (; p->started < threads - 1; p->started++)
         if (pthread_create(&p->workers[p->started], NULL, worker, p) != 0) {
+            int failed = p->started + 1;
             lrp_pool_free(p);
             return lrp_error_set(err, LRP_ERR_NOMEM, "cannot start worker thread %d of %d",
-                                 p->started + 1, threads - 1);
+                                 failed, threads - 1);
         }
     *out = p;
     return LRP_OK;
