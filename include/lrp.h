@@ -305,6 +305,11 @@ typedef struct lrp_residual_flow {
 int lrp_report_residuals(const lrp_report *report);
 lrp_residual_flow lrp_report_residual(const lrp_report *report, int image, int k);
 
+/* The model's Adds that are no split point (lrp_model_unclassified_add),
+ * whose relevance the Add rule of §3 split; the strings are the model's. */
+int lrp_report_unclassified_adds(const lrp_report *report);
+lrp_unclassified_add lrp_report_unclassified_add(const lrp_report *report, int k);
+
 #ifdef __cplusplus
 }
 #endif
