@@ -4,6 +4,7 @@
 #define LRP_OPS_OP_H
 
 #include "graph/graph.h"
+#include "ops/index_map.h"
 #include "parallel/pool.h"
 
 /* Inputs and outputs one node may have (shape inference refuses more, so
@@ -60,6 +61,12 @@ typedef struct lrp_op {
     /* What forward() can fuse from scratch->epi: a following Relu, and (with
      * add_epilogue) a residual Add of another activation. */
     bool relu_epilogue, add_epilogue;
+
+    /* Optional, for ops that only move elements of input 0 (Pad, Slice,
+     * Transpose): their map for these shapes, inferred and known. The
+     * relevance and gradient rule of such an op routes R back along it. */
+    void (*index_map)(const lrp_node *n, const lrp_tensor *const *in, const lrp_tensor *out,
+                      lrp_index_map *m);
 
     /* Optional: multiply-accumulates of one forward pass (for inspect). */
     double (*flops)(const lrp_node *n, const lrp_tensor *const *in,

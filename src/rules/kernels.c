@@ -12,6 +12,7 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
         [LRP_RULE_SPLIT] = lrp_split_apply,
         [LRP_RULE_WTA] = lrp_wta_apply,
         [LRP_RULE_AVG2X2] = lrp_avg2x2_apply,
+        [LRP_RULE_ROUTE] = lrp_route_apply,
         [LRP_RULE_GRAD_LINEAR] = lrp_grad_linear_apply,
         [LRP_RULE_GRAD_RELU] = lrp_grad_relu_apply,
         [LRP_RULE_GRAD_POOL] = lrp_grad_pool_apply,
@@ -28,6 +29,7 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     switch (r->kind) {
     case LRP_RULE_NONE:
     case LRP_RULE_PASS: /* shapes only */
+    case LRP_RULE_ROUTE:
     case LRP_RULE_GRAD_LINEAR:
     case LRP_RULE_GRAD_POOL:
     case LRP_RULE_GRAD_SUM:
@@ -69,4 +71,15 @@ static void pass_range(void *ctx, int range, size_t begin, size_t end)
 void lrp_pass_apply(const lrp_rule_ctx *c)
 {
     lrp_pool_for(c->pool, lrp_tensor_count(c->out), pass_range, (void *)c);
+}
+
+/* The adjoint of the op's element map: what a padding cell received goes
+ * nowhere (a constant, like a bias), every other R to its source. */
+void lrp_route_apply(const lrp_rule_ctx *c)
+{
+    lrp_index_map m;
+    if (!c->r_in[0])
+        return;
+    c->node->op->index_map(c->node, c->in, c->out, &m);
+    lrp_index_map_adjoint(&m, c->in[0], c->out, c->r_out, c->r_in[0]);
 }

@@ -275,7 +275,7 @@ static bool add_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, lrp_
 static bool pass_rule(const lrp_node *n)
 {
     static const char *const ops[] = {"Relu", "Clip", "Identity", "Dropout", "Flatten", "Reshape",
-                                      "Squeeze", "Unsqueeze", "BatchNormalization"};
+                                      "Squeeze", "Unsqueeze", "BatchNormalization", "Cast"};
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
         if (is_op(n, ops[i]))
             return true;
@@ -295,13 +295,15 @@ static bool folded_bn(const lrp_rule_inputs *ri, const lrp_node *bn)
 static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule *r)
 {
     static const char *const pass[] = {"Identity", "Dropout", "Flatten", "Reshape", "Squeeze",
-                                       "Unsqueeze"};
+                                       "Unsqueeze", "Cast"};
     lrp_rule_kind kind = LRP_RULE_NONE;
     for (size_t i = 0; i < sizeof pass / sizeof *pass; i++)
         if (is_op(n, pass[i]))
             kind = LRP_RULE_PASS;
     int scaled = scaled_activation(ri, n);
-    if (is_op(n, "Relu"))
+    if (n->op && n->op->index_map)
+        kind = LRP_RULE_ROUTE;
+    else if (is_op(n, "Relu"))
         kind = LRP_RULE_GRAD_RELU;
     else if (is_op(n, "Clip"))
         kind = LRP_RULE_GRAD_CLIP;
@@ -330,6 +332,8 @@ static bool simple_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, l
         return gradient_rule(ri, n, r);
     if (pass_rule(n)) {
         *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass"};
+    } else if (n->op && n->op->index_map) {
+        *r = (lrp_rule){.kind = LRP_RULE_ROUTE, .name = "route"};
     } else if (is_op(n, "Mul") || is_op(n, "Div")) {
         int slot = scaled_activation(ri, n);
         if (slot < 0)

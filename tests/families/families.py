@@ -1,6 +1,8 @@
 # Seeded small re-implementations of the ResNet families people export,
-# written to ONNX at test time. Each family gives the model, its input shape
-# and the residual blocks the graph must show: (module scope, kind).
+# written to ONNX at test time: the published code's structure at a smaller
+# width and depth. Each family gives the model, its input shape and the
+# residual blocks the graph must show: (module scope, kind, the submodule
+# whose input is the block input B, the submodule holding the shortcut).
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -71,15 +73,166 @@ class ResNetD(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
     def blocks(self):
-        return [("/layer%d/layer%d.%d" % (i + 1, i + 1, b), "identity" if blk.downsample is None else "projection")
-                for i, stage in enumerate((self.layer1, self.layer2, self.layer3, self.layer4))
-                for b, blk in enumerate(stage)]
+        return stage_blocks((self.layer1, self.layer2, self.layer3, self.layer4),
+                            lambda blk: blk.downsample is not None, lambda proj: "conv1", "downsample")
+
+
+def stage_blocks(stages, has_projection, b_module, shortcut):
+    """(scope, kind, B's module, shortcut module) of every block of
+    layer1, layer2, ... as torch.onnx names their nodes."""
+    out = []
+    for i, stage in enumerate(stages):
+        for b, blk in enumerate(stage):
+            proj = has_projection(blk)
+            out.append(("/layer%d/layer%d.%d" % (i + 1, i + 1, b), "projection" if proj else "identity",
+                        b_module(proj), shortcut))
+    return out
+
+
+class BasicBlock(nn.Module):
+    """kuangliu/pytorch-cifar models/resnet.py BasicBlock."""
+
+    def __init__(self, cin, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out = out + self.shortcut(x)
+        return F.relu(out)
+
+
+class PreActBlock(nn.Module):
+    """kuangliu/pytorch-cifar models/preact_resnet.py PreActBlock: BN-ReLU
+    before each Conv, the shortcut Conv on that ReLU, no ReLU after the Add."""
+
+    def __init__(self, cin, planes, stride=1):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        if stride != 1 or cin != planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(x))
+        shortcut = self.shortcut(out) if hasattr(self, "shortcut") else x
+        out = self.conv1(out)
+        out = self.conv2(F.relu(self.bn2(out)))
+        return out + shortcut
+
+
+class CifarResNet18(nn.Module):
+    """kuangliu's ResNet18 / PreActResNet18 (3x3 stem, four stages of two
+    blocks, F.avg_pool2d(out, 4): a zero Pad before the AveragePool in the
+    torch 1.13 export) at width w instead of 64."""
+
+    def __init__(self, block, w=4, classes=10):
+        super().__init__()
+        self.preact = block is PreActBlock
+        self.conv1 = nn.Conv2d(3, w, 3, 1, 1, bias=False)
+        self.bn1 = None if self.preact else nn.BatchNorm2d(w)
+        cin, stages = w, []
+        for i in range(4):
+            planes, blocks = w << i, []
+            for stride in (1 if i == 0 else 2, 1):
+                blocks.append(block(cin, planes, stride))
+                cin = planes
+            stages.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        self.linear = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        out = self.conv1(x) if self.preact else F.relu(self.bn1(self.conv1(x)))
+        out = self.layer4(self.layer3(self.layer2(self.layer1(out))))
+        out = F.avg_pool2d(out, 4)
+        return self.linear(out.view(out.size(0), -1))
+
+    def blocks(self):
+        has = (lambda blk: hasattr(blk, "shortcut")) if self.preact else (lambda blk: len(blk.shortcut) > 0)
+        b = (lambda proj: "conv1" if proj else "bn1") if self.preact else (lambda proj: "conv1")
+        return stage_blocks((self.layer1, self.layer2, self.layer3, self.layer4), has, b, "shortcut")
+
+
+class LambdaLayer(nn.Module):
+    """akamaster's wrapper that makes the option-A shortcut a submodule."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+class OptionABlock(nn.Module):
+    """akamaster/pytorch_resnet_cifar10 resnet.py BasicBlock, option A: the
+    shortcut is x[:, :, ::2, ::2] zero-padded by planes // 4 channels on
+    each side (a strided Slice and a Pad whose pads the exporter computes
+    with ConstantOfShape, Concat, Reshape, Slice, Transpose and Cast)."""
+
+    def __init__(self, cin, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.option_a = stride != 1 or cin != planes
+        self.shortcut = nn.Sequential()
+        if self.option_a:
+            pad = planes // 4
+            self.shortcut = LambdaLayer(lambda x: F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, pad, pad), "constant", 0))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+class ResNet20(nn.Module):
+    """akamaster's resnet20 (three stages of three option-A blocks) at widths
+    4, 8, 16 instead of 16, 32, 64."""
+
+    def __init__(self, w=4, n=3, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, w, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(w)
+        cin, stages = w, []
+        for i in range(3):
+            planes, blocks = w << i, []
+            for b in range(n):
+                blocks.append(OptionABlock(cin, planes, 2 if i > 0 and b == 0 else 1))
+                cin = planes
+            stages.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3 = stages
+        self.linear = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer3(self.layer2(self.layer1(out)))
+        out = F.avg_pool2d(out, int(out.size()[3]))  # akamaster: out.size()[3]
+        return self.linear(out.view(out.size(0), -1))
+
+    def blocks(self):
+        return stage_blocks((self.layer1, self.layer2, self.layer3), lambda blk: blk.option_a,
+                            lambda proj: "conv1", "shortcut")
 
 
 # name: (constructor, input shape (N, C, H, W)); 40x40 makes the stage-3
 # shortcut pool a ceil_mode window that runs past the 5x5 input.
 FAMILIES = {
     "resnet-d": (ResNetD, (1, 3, 40, 40)),
+    "cifar-resnet18": (lambda: CifarResNet18(BasicBlock), (1, 3, 32, 32)),
+    "cifar-preact18": (lambda: CifarResNet18(PreActBlock), (1, 3, 32, 32)),
+    "cifar-resnet20-a": (ResNet20, (1, 3, 32, 32)),
 }
 
 

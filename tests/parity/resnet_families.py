@@ -55,15 +55,13 @@ def cli_json(cmd, lines=True):
 
 
 def expected_blocks(model_path, blocks):
-    """Per block scope: (kind, B = the input of the block's conv1, the node
-    scopes of S and M) from the exported graph's names."""
+    """Per block scope: (kind, B, shortcut scope), B = the data input of the
+    block's submodule that reads it, from the exported graph's names."""
     g = onnx.load(model_path).graph
-    producer = {o: n.name for n in g.node for o in n.output}
-    conv1 = {n.name: n.input[0] for n in g.node if n.op_type == "Conv"}
     out = {}
-    for scope, kind in blocks:
-        b = conv1.get(scope + "/conv1/Conv")
-        out[scope] = (kind, b, producer)
+    for scope, kind, b_module, shortcut in blocks:
+        readers = [n.input[0] for n in g.node if n.name.startswith("%s/%s/" % (scope, b_module))]
+        out[scope] = (kind, readers[0] if readers else None, "%s/%s" % (scope, shortcut))
     return out
 
 
@@ -71,19 +69,19 @@ def check_structure(name, path, blocks):
     info = cli_json(["inspect", path, "--json"], lines=False)
     got = info["residual_adds"]
     report(name + ": residual Adds", len(got) == len(blocks), "%d found, %d blocks" % (len(got), len(blocks)))
-    want = expected_blocks(path, blocks)
-    for scope, (kind, b, producer) in want.items():
+    producer = {o: n.name for n in onnx.load(path).graph.node for o in n.output}
+    for scope, (kind, b, shortcut) in expected_blocks(path, blocks).items():
         adds = [r for r in got if r["node"].startswith(scope + "/")]
         if len(adds) != 1:
             report("%s %s" % (name, scope), False, "%d residual Adds in the block" % len(adds))
             continue
         r = adds[0]
         s_scope, m_scope = producer.get(r["shortcut"], ""), producer.get(r["mainstream"], "")
-        ok_s = r["shortcut"] == b if kind == "identity" else s_scope.startswith(scope + "/downsample/")
-        ok_m = m_scope.startswith(scope + "/") and "/downsample/" not in m_scope
+        ok_s = r["shortcut"] == b if kind == "identity" else s_scope.startswith(shortcut + "/")
+        ok_m = m_scope.startswith(scope + "/") and not m_scope.startswith(shortcut + "/")
         report("%s %s" % (name, scope), r["kind"] == kind and r["block_input"] == b and ok_s and ok_m,
-               "kind %s, B %s, S from %s, M from %s" % (r["kind"], r["block_input"], s_scope or r["shortcut"],
-                                                       m_scope))
+               "%s, B %s, S from %s, M from %s" % (r["kind"], r["block_input"], s_scope or r["shortcut"],
+                                                  m_scope))
     unclassified = info.get("unclassified_adds", [])
     report(name + ": no unclassified Add", not unclassified, "%s" % [u["reason"] for u in unclassified])
     return len(got)
