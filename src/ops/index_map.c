@@ -32,6 +32,8 @@ static void walk(const lrp_index_map *m, const lrp_tensor *x, const lrp_tensor *
     for (size_t j = 0; j < count; j++) {
         int64_t i = 0;
         for (int d = 0; d < y->rank && i >= 0; d++) {
+            if (m->step[d] == 0 && m->start[d] == 0)
+                continue; /* a repeated or new dim: always its element 0 */
             int a = m->axis[d];
             int64_t c = m->start[d] + m->step[d] * at[d];
             i = c >= 0 && c < x->dims[a] ? i + c * stride[a] : -1;

@@ -1,5 +1,5 @@
-/* Ops that only move elements (Pad, Slice, Transpose): each output element
- * is one element of input 0 or a fill constant. The op describes the map
+/* Ops that only move elements (Pad, Slice, Transpose, Expand): each output
+ * element is one element of input 0 or a fill constant. The op describes the map
  * once; the forward kernel, folding at infer time and the relevance rule
  * (the adjoint: each output's R back to its source) all follow it. */
 #ifndef LRP_OPS_INDEX_MAP_H
@@ -12,7 +12,8 @@ struct lrp_node;
 
 /* Output element j (a multi-index over out's dims) reads input element i
  * with i[axis[d]] = start[d] + step[d] * j[d] for every output dim d; it
- * is the fill where some i[axis[d]] falls outside the input. */
+ * is the fill where some i[axis[d]] falls outside the input. A dim with
+ * start 0 and step 0 reads element 0 (a broadcast or a new leading dim). */
 typedef struct lrp_index_map {
     int axis[LRP_MAX_RANK];
     int64_t start[LRP_MAX_RANK], step[LRP_MAX_RANK];

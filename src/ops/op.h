@@ -63,7 +63,7 @@ typedef struct lrp_op {
     bool relu_epilogue, add_epilogue;
 
     /* Optional, for ops that only move elements of input 0 (Pad, Slice,
-     * Transpose): their map for these shapes, inferred and known. The
+     * Transpose, Expand): their map for these shapes, inferred and known. The
      * relevance and gradient rule of such an op routes R back along it. */
     void (*index_map)(const lrp_node *n, const lrp_tensor *const *in, const lrp_tensor *out,
                       lrp_index_map *m);

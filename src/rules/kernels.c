@@ -20,6 +20,8 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
         [LRP_RULE_GRAD_BN] = lrp_grad_bn_apply,
         [LRP_RULE_GRAD_CLIP] = lrp_grad_clip_apply,
         [LRP_RULE_GRAD_SCALE] = lrp_grad_scale_apply,
+        [LRP_RULE_GRAD_MUL] = lrp_grad_mul_apply,
+        [LRP_RULE_GRAD_SIGMOID] = lrp_grad_sigmoid_apply,
     };
     return kernels[kind];
 }
@@ -36,14 +38,18 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     case LRP_RULE_GRAD_BN:
     case LRP_RULE_GRAD_SCALE: /* the constant only */
         return;
+    case LRP_RULE_GRAD_SIGMOID: /* y only */
+        keep[n->outputs[0]] = true;
+        return;
     case LRP_RULE_NORM: /* x and y */
     case LRP_RULE_SUM:
         keep[n->outputs[0]] = true;
         break;
-    default: /* the inputs: Z, WTA, AVG2X2, SPLIT */
+    default: /* the inputs: Z, WTA, AVG2X2, SPLIT, GRAD_MUL */
         break;
     }
-    int inputs = r->kind == LRP_RULE_SUM || r->kind == LRP_RULE_SPLIT ? n->n_inputs : 1;
+    bool all = r->kind == LRP_RULE_SUM || r->kind == LRP_RULE_SPLIT || r->kind == LRP_RULE_GRAD_MUL;
+    int inputs = all ? n->n_inputs : 1;
     for (int k = 0; k < inputs; k++)
         if (n->inputs[k] >= 0)
             keep[n->inputs[k]] = true;

@@ -21,5 +21,7 @@ void lrp_grad_sum_apply(const lrp_rule_ctx *c);
 void lrp_grad_bn_apply(const lrp_rule_ctx *c);
 void lrp_grad_clip_apply(const lrp_rule_ctx *c);
 void lrp_grad_scale_apply(const lrp_rule_ctx *c);
+void lrp_grad_mul_apply(const lrp_rule_ctx *c);
+void lrp_grad_sigmoid_apply(const lrp_rule_ctx *c);
 
 #endif

@@ -226,6 +226,140 @@ class ResNet20(nn.Module):
                             lambda proj: "conv1", "shortcut")
 
 
+class SEModule(nn.Module):
+    """timm layers/squeeze_excite.py SEModule: x.mean((2, 3), keepdim=True)
+    (ReduceMean), 1x1 Conv, ReLU, 1x1 Conv, sigmoid, x * gate (broadcast)."""
+
+    def __init__(self, c, rd):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Conv2d(c, rd, 1), nn.Conv2d(rd, c, 1)
+
+    def forward(self, x):
+        x_se = self.fc2(F.relu(self.fc1(x.mean((2, 3), keepdim=True))))
+        return x * torch.sigmoid(x_se)
+
+
+class BottleneckSE(nn.Module):
+    """timm's Bottleneck with attn_layer='se' (seresnet50): SE after bn3,
+    before the Add; 1x1 Conv + BN projection shortcuts."""
+
+    expansion = 4
+
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        cout = planes * self.expansion
+        self.conv1, self.bn1 = nn.Conv2d(cin, planes, 1, bias=False), nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv3, self.bn3 = nn.Conv2d(planes, cout, 1, bias=False), nn.BatchNorm2d(cout)
+        self.se = SEModule(cout, max(cout // 4, 2))
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = F.relu(self.bn2(self.conv2(out)))
+        out = self.se(self.bn3(self.conv3(out)))
+        shortcut = x if self.downsample is None else self.downsample(x)
+        return F.relu(out + shortcut)
+
+
+class SEResNet(nn.Module):
+    """timm seresnet50 at small width and depth: 7x7 stem, max pool, four
+    stages of SE bottlenecks."""
+
+    def __init__(self, layers=(2, 1, 1, 1), stem=8, planes=(4, 8, 8, 8), classes=10):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(3, stem, 7, 2, 3, bias=False), nn.BatchNorm2d(stem)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        cin, stages = stem, []
+        for i, (n, p) in enumerate(zip(layers, planes)):
+            blocks = []
+            for b in range(n):
+                blocks.append(BottleneckSE(cin, p, 2 if i > 0 and b == 0 else 1))
+                cin = p * BottleneckSE.expansion
+            stages.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+    def blocks(self):
+        return stage_blocks((self.layer1, self.layer2, self.layer3, self.layer4),
+                            lambda blk: blk.downsample is not None, lambda proj: "conv1", "downsample")
+
+
+class SELayer(nn.Module):
+    """moskomule/senet.pytorch senet/se_module.py SELayer: AdaptiveAvgPool2d
+    (GlobalAveragePool), view, Linear, ReLU, Linear, Sigmoid, view,
+    x * y.expand_as(x) (Expand, then Mul)."""
+
+    def __init__(self, channel, reduction=4):
+        super().__init__()
+        self.avg_pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Sequential(nn.Linear(channel, channel // reduction, bias=False), nn.ReLU(inplace=True),
+                                nn.Linear(channel // reduction, channel, bias=False), nn.Sigmoid())
+
+    def forward(self, x):
+        b, c, _, _ = x.size()
+        y = self.fc(self.avg_pool(x).view(b, c)).view(b, c, 1, 1)
+        return x * y.expand_as(x)
+
+
+class SEBasicBlock(nn.Module):
+    """senet.pytorch senet/se_resnet.py SEBasicBlock: SE after bn2; the
+    downsample Conv + BN given for a change of stride or width."""
+
+    def __init__(self, cin, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.se = SELayer(planes)
+        self.downsample = None
+        if stride != 1 or cin != planes:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        residual = x if self.downsample is None else self.downsample(x)
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.se(self.bn2(self.conv2(out)))
+        return F.relu(out + residual)
+
+
+class SEResNet18(nn.Module):
+    """senet.pytorch se_resnet18 (torchvision's ResNet with SEBasicBlock)
+    at width 8 instead of 64."""
+
+    def __init__(self, w=8, classes=10):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(3, w, 7, 2, 3, bias=False), nn.BatchNorm2d(w)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        cin, stages = w, []
+        for i in range(4):
+            planes, blocks = w << i, []
+            for stride in (1 if i == 0 else 2, 1):
+                blocks.append(SEBasicBlock(cin, planes, stride))
+                cin = planes
+            stages.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+    def blocks(self):
+        return stage_blocks((self.layer1, self.layer2, self.layer3, self.layer4),
+                            lambda blk: blk.downsample is not None, lambda proj: "conv1", "downsample")
+
+
 # name: (constructor, input shape (N, C, H, W)); 40x40 makes the stage-3
 # shortcut pool a ceil_mode window that runs past the 5x5 input.
 FAMILIES = {
@@ -233,6 +367,8 @@ FAMILIES = {
     "cifar-resnet18": (lambda: CifarResNet18(BasicBlock), (1, 3, 32, 32)),
     "cifar-preact18": (lambda: CifarResNet18(PreActBlock), (1, 3, 32, 32)),
     "cifar-resnet20-a": (ResNet20, (1, 3, 32, 32)),
+    "seresnet": (SEResNet, (1, 3, 64, 64)),
+    "se-resnet18": (SEResNet18, (1, 3, 64, 64)),
 }
 
 

@@ -45,7 +45,8 @@ def report(label, ok, detail):
 
 
 def verdict(label, line):
-    report(label, line.endswith("PASS"), line[:-4].strip() if line.endswith("PASS") else line)
+    """A compare() line: its numbers, and its PASS/FAIL as the verdict."""
+    report(label, line.endswith("PASS"), line.rsplit(" ", 1)[0].strip())
 
 
 def moves(x):
