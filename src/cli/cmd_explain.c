@@ -46,7 +46,7 @@ static const char help_rest[] =
     "                          it: the summary only; the picture options below\n"
     "                          then have no effect and are refused)\n"
     "  --resize N              shorter side before cropping (default: crop x 256/224;\n"
-    "                          0: none)\n"
+    "                          a non-square crop: each side so, exactly; 0: none)\n"
     "  --crop N | HxW          center crop (default 224, or the model's input size)\n"
     "  --mean a,b,c --std a,b,c  normalization, one value per input channel or one\n"
     "                          for all (default ImageNet's; 1 channel: its luma,\n"
