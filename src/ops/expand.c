@@ -69,6 +69,12 @@ static void expand_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_t
     lrp_index_map_forward(&m, in[0], out[0], NULL);
 }
 
+static void expand_route(const lrp_node *n, const lrp_tensor *const *in, const lrp_tensor *out,
+                         const float *r_out, float *const *r_in)
+{
+    lrp_index_map_route(expand_map, n, in, out, r_out, r_in);
+}
+
 const lrp_op lrp_op_expand = {
     .name = "Expand",
     .min_inputs = 2,
@@ -76,5 +82,5 @@ const lrp_op lrp_op_expand = {
     .n_outputs = 1,
     .infer = expand_infer,
     .forward = expand_forward,
-    .index_map = expand_map,
+    .route = expand_route,
 };

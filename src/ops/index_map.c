@@ -88,6 +88,16 @@ void lrp_index_map_adjoint(const lrp_index_map *m, const lrp_tensor *x, const lr
     walk(m, x, y, add_back, &c);
 }
 
+void lrp_index_map_route(lrp_index_map_fn map, const lrp_node *n, const lrp_tensor *const *in,
+                         const lrp_tensor *out, const float *r_out, float *const *r_in)
+{
+    lrp_index_map m;
+    if (!r_in[0])
+        return;
+    map(n, in, out, &m);
+    lrp_index_map_adjoint(&m, in[0], out, r_out, r_in[0]);
+}
+
 lrp_status lrp_index_map_fold(const lrp_node *n, const lrp_index_map *m, const lrp_tensor *x,
                               lrp_tensor *y, const void *fill, lrp_error *err)
 {

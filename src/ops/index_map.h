@@ -30,6 +30,13 @@ void lrp_index_map_forward(const lrp_index_map *m, const lrp_tensor *x, lrp_tens
 void lrp_index_map_adjoint(const lrp_index_map *m, const lrp_tensor *x, const lrp_tensor *y,
                            const float *r_y, float *r_x);
 
+/* An op's route (ops/op.h) from its map function. */
+typedef void (*lrp_index_map_fn)(const struct lrp_node *n, const lrp_tensor *const *in,
+                                 const lrp_tensor *out, lrp_index_map *m);
+void lrp_index_map_route(lrp_index_map_fn map, const struct lrp_node *n,
+                         const lrp_tensor *const *in, const lrp_tensor *out, const float *r_out,
+                         float *const *r_in);
+
 /* When x's data is known (a constant, or folded shape arithmetic), y (shape
  * set) gets its own computed copy, so that shape subgraphs fold. */
 lrp_status lrp_index_map_fold(const struct lrp_node *n, const lrp_index_map *m,

@@ -137,6 +137,12 @@ static void pad_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tens
     lrp_index_map_forward(&m, in[0], out[0], fill);
 }
 
+static void pad_route(const lrp_node *n, const lrp_tensor *const *in, const lrp_tensor *out,
+                      const float *r_out, float *const *r_in)
+{
+    lrp_index_map_route(pad_map, n, in, out, r_out, r_in);
+}
+
 const lrp_op lrp_op_pad = {
     .name = "Pad",
     .min_inputs = 1,
@@ -145,5 +151,5 @@ const lrp_op lrp_op_pad = {
     .parse = pad_parse,
     .infer = pad_infer,
     .forward = pad_forward,
-    .index_map = pad_map,
+    .route = pad_route,
 };

@@ -119,6 +119,12 @@ static void slice_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_te
     lrp_index_map_forward(&m, in[0], out[0], NULL);
 }
 
+static void slice_route(const lrp_node *n, const lrp_tensor *const *in, const lrp_tensor *out,
+                        const float *r_out, float *const *r_in)
+{
+    lrp_index_map_route(slice_map, n, in, out, r_out, r_in);
+}
+
 const lrp_op lrp_op_slice = {
     .name = "Slice",
     .min_inputs = 1,
@@ -127,5 +133,5 @@ const lrp_op lrp_op_slice = {
     .parse = slice_parse,
     .infer = slice_infer,
     .forward = slice_forward,
-    .index_map = slice_map,
+    .route = slice_route,
 };

@@ -64,6 +64,12 @@ static void transpose_forward(const lrp_node *n, const lrp_tensor *const *in,
     lrp_index_map_forward(&m, in[0], out[0], NULL);
 }
 
+static void transpose_route(const lrp_node *n, const lrp_tensor *const *in, const lrp_tensor *out,
+                            const float *r_out, float *const *r_in)
+{
+    lrp_index_map_route(transpose_map, n, in, out, r_out, r_in);
+}
+
 const lrp_op lrp_op_transpose = {
     .name = "Transpose",
     .min_inputs = 1,
@@ -72,5 +78,5 @@ const lrp_op lrp_op_transpose = {
     .parse = transpose_parse,
     .infer = transpose_infer,
     .forward = transpose_forward,
-    .index_map = transpose_map,
+    .route = transpose_route,
 };

@@ -79,13 +79,9 @@ void lrp_pass_apply(const lrp_rule_ctx *c)
     lrp_pool_for(c->pool, lrp_tensor_count(c->out), pass_range, (void *)c);
 }
 
-/* The adjoint of the op's element map: what a padding cell received goes
+/* The adjoint of the op's element moves: what a padding cell received goes
  * nowhere (a constant, like a bias), every other R to its source. */
 void lrp_route_apply(const lrp_rule_ctx *c)
 {
-    lrp_index_map m;
-    if (!c->r_in[0])
-        return;
-    c->node->op->index_map(c->node, c->in, c->out, &m);
-    lrp_index_map_adjoint(&m, c->in[0], c->out, c->r_out, c->r_in[0]);
+    c->node->op->route(c->node, c->in, c->out, c->r_out, c->r_in);
 }

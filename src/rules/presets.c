@@ -339,7 +339,7 @@ static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule
         if (is_op(n, pass[i]))
             kind = LRP_RULE_PASS;
     int scaled = scaled_activation(ri, n);
-    if (n->op && n->op->index_map)
+    if (n->op && n->op->route)
         kind = LRP_RULE_ROUTE;
     else if (is_op(n, "Relu"))
         kind = LRP_RULE_GRAD_RELU;
@@ -374,7 +374,7 @@ static bool simple_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, l
         return gradient_rule(ri, n, r);
     if (pass_rule(n)) {
         *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass"};
-    } else if (n->op && n->op->index_map) {
+    } else if (n->op && n->op->route) {
         *r = (lrp_rule){.kind = LRP_RULE_ROUTE, .name = "route"};
     } else if (gate_slot(ri, n) >= 0) { /* the gate held constant: all R to the signal */
         *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "gated", .activation = 1 - gate_slot(ri, n)};

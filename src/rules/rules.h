@@ -96,8 +96,8 @@ typedef enum lrp_rule_kind {
     LRP_RULE_SPLIT,      /* a residual Add (method §4) */
     LRP_RULE_WTA,        /* MaxPool: winner takes all (also its gradient) */
     LRP_RULE_AVG2X2,     /* the paper's MaxPool replacement */
-    LRP_RULE_ROUTE,      /* Pad, Slice, Transpose, Expand: R back to each output's
-                            source element (also their gradient) */
+    LRP_RULE_ROUTE,      /* Pad, Slice, Transpose, Expand, Concat: R back to each
+                            output's source element (also their gradient) */
     /* the gradient, for the baselines (gradient, gradient-x-input, grad-cam) */
     LRP_RULE_GRAD_LINEAR, /* R_in += Wᵀ R */
     LRP_RULE_GRAD_RELU,   /* R_in += R [x > 0] */

@@ -360,6 +360,80 @@ class SEResNet18(nn.Module):
                             lambda blk: blk.downsample is not None, lambda proj: "conv1", "downsample")
 
 
+class TVBasicBlock(nn.Module):
+    """torchvision models/resnet.py BasicBlock (downsample: 1x1 Conv + BN)."""
+
+    def __init__(self, cin, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or cin != planes:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + identity)
+
+
+class NHWCResNet18(nn.Module):
+    """torchvision's resnet18 (width 8 instead of 64) behind the NHWC front
+    Keras/tf2onnx exports and some deployment graphs have: the input is
+    (N, H, W, C) and the graph starts with Transpose(0, 3, 1, 2)."""
+
+    def __init__(self, w=8, classes=10):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(3, w, 7, 2, 3, bias=False), nn.BatchNorm2d(w)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        cin, stages = w, []
+        for i in range(4):
+            planes, blocks = w << i, []
+            for stride in (1 if i == 0 else 2, 1):
+                blocks.append(TVBasicBlock(cin, planes, stride))
+                cin = planes
+            stages.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)
+        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+    def blocks(self):
+        return stage_blocks((self.layer1, self.layer2, self.layer3, self.layer4),
+                            lambda blk: blk.downsample is not None, lambda proj: "conv1", "downsample")
+
+
+def mobilenet_v2():
+    """torchvision's mobilenet_v2 at width 0.35: inverted residuals, ReLU6
+    (Clip) inside, no activation after the Add (identity shortcuts)."""
+    import torchvision
+
+    net = torchvision.models.mobilenet_v2(num_classes=10, width_mult=0.35)
+    net.blocks = lambda: [("/features/features.%d" % i, "identity", "conv/conv.0/conv.0.0", "-")
+                          for i, f in enumerate(net.features) if getattr(f, "use_res_connect", False)]
+    return net
+
+
+def densenet():
+    """torchvision's DenseNet (densenet121's structure: BN-ReLU-Conv dense
+    layers joined by Concat, transitions with AvgPool) at growth 8 and
+    blocks (2, 3, 4, 2) instead of 32 and (6, 12, 24, 16): no residual Add."""
+    import torchvision
+
+    net = torchvision.models.DenseNet(growth_rate=8, block_config=(2, 3, 4, 2), num_init_features=16,
+                                      num_classes=10)
+    net.blocks = lambda: []
+    return net
+
+
 # name: (constructor, input shape (N, C, H, W)); 40x40 makes the stage-3
 # shortcut pool a ceil_mode window that runs past the 5x5 input.
 FAMILIES = {
@@ -369,6 +443,9 @@ FAMILIES = {
     "cifar-resnet20-a": (ResNet20, (1, 3, 32, 32)),
     "seresnet": (SEResNet, (1, 3, 64, 64)),
     "se-resnet18": (SEResNet18, (1, 3, 64, 64)),
+    "nhwc-resnet18": (NHWCResNet18, (1, 64, 64, 3)),
+    "mobilenet-v2": (mobilenet_v2, (1, 3, 32, 32)),
+    "densenet": (densenet, (1, 3, 32, 32)),
 }
 
 
