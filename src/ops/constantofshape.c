@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/shapes.h"
 #include "ops/registry.h"
 #include "ops/shape_util.h"
 
@@ -34,6 +35,8 @@ static lrp_status constantofshape_infer(const lrp_node *n, lrp_tensor *const *in
         if ((y->dims[d] = dims[d]) < 0)
             return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "negative dim %lld in "
                                  "shape", LRP_NODE_ARGS(n), (long long)dims[d]);
+    if ((st = lrp_shapes_check_size(n, y, err)))
+        return st;
     size_t count = lrp_tensor_count(y), size = lrp_dtype_size(y->dtype), bytes;
     if (!lrp_mul_size(count, size, &bytes) || !(y->data = calloc(1, bytes + 1)))
         return lrp_error_set(err, LRP_ERR_NOMEM, LRP_NODE_FMT "out of memory", LRP_NODE_ARGS(n));

@@ -21,6 +21,9 @@ static lrp_status expand_shape(const lrp_node *n, const lrp_tensor *x, const lrp
     for (int d = 0; d < rank; d++) {
         int dx = d - (rank - x->rank), dw = d - (rank - count);
         int64_t a = dx >= 0 ? x->dims[dx] : 1, b = dw >= 0 ? want[dw] : 1;
+        if (b < 0)
+            return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "negative dim %lld in the "
+                                 "shape", LRP_NODE_ARGS(n), (long long)b);
         if (a != b && a != 1 && b != 1)
             return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "input %s does not broadcast "
                                  "to the shape's dim %d = %lld", LRP_NODE_ARGS(n),

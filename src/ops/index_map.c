@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "graph/shapes.h"
 #include "ops/op.h"
 
 void lrp_index_map_identity(lrp_index_map *m, int rank)
@@ -102,8 +103,11 @@ lrp_status lrp_index_map_fold(const lrp_node *n, const lrp_index_map *m, const l
                               lrp_tensor *y, const void *fill, lrp_error *err)
 {
     size_t bytes;
+    lrp_status st;
     if (!x->data)
         return LRP_OK;
+    if ((st = lrp_shapes_check_size(n, y, err)))
+        return st;
     if (!lrp_mul_size(lrp_tensor_count(y), lrp_dtype_size(y->dtype), &bytes) ||
         !(y->data = malloc(bytes + 1)))
         return lrp_error_set(err, LRP_ERR_NOMEM, LRP_NODE_FMT "out of memory", LRP_NODE_ARGS(n));

@@ -13,6 +13,9 @@ static const lrp_tensor *input(const lrp_node *n, const lrp_tensor *const *in, i
     return i < n->n_inputs ? in[i] : NULL;
 }
 
+/* Any pad beyond this makes a tensor no shape check would pass anyway. */
+#define PAD_LIMIT ((int64_t)1 << 40)
+
 typedef struct pad_params {
     int64_t pads[2 * LRP_MAX_RANK]; /* the attribute (opset < 11) */
     int n_pads;
@@ -61,6 +64,11 @@ static lrp_status pad_amounts(const lrp_node *n, const lrp_tensor *const *in, in
         int a;
         if ((st = lrp_shape_axis(n, axes[k], x->rank, x, &a, err)))
             return st;
+        if (v[k] < -PAD_LIMIT || v[k] > PAD_LIMIT || v[n_axes + k] < -PAD_LIMIT ||
+            v[n_axes + k] > PAD_LIMIT)
+            return lrp_error_set(err, LRP_ERR_LIMIT, LRP_NODE_FMT "pads %lld, %lld of axis %d "
+                                 "exceed 2^40", LRP_NODE_ARGS(n), (long long)v[k],
+                                 (long long)v[n_axes + k], a);
         begin[a] = v[k];
         end[a] = v[n_axes + k];
     }

@@ -63,9 +63,10 @@ static lrp_status slice_plan(const lrp_node *n, const lrp_tensor *const *in, lrp
         if ((st = lrp_shape_axis(n, has_axes ? axes[k] : k, x->rank, x, &a, err)))
             return st;
         int64_t d = x->dims[a], s = starts[k], e = ends[k], step = n_steps ? steps[k] : 1;
-        if (seen[a] || step == 0)
+        if (seen[a] || step == 0 || step == INT64_MIN)
             return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "axis %d %s",
-                                 LRP_NODE_ARGS(n), a, step ? "is sliced twice" : "has step 0");
+                                 LRP_NODE_ARGS(n), a, seen[a] ? "is sliced twice" : "has step 0 "
+                                 "or -2^63");
         seen[a] = true;
         if (d < 0 && s == 0 && step == 1 && e >= INT32_MAX)
             continue; /* the whole of an unknown dim (the batch) */
@@ -81,7 +82,7 @@ static lrp_status slice_plan(const lrp_node *n, const lrp_tensor *const *in, lrp
         int64_t span = step > 0 ? e - s : s - e, stride = step > 0 ? step : -step;
         m->start[a] = s;
         m->step[a] = step;
-        dims[a] = span > 0 ? (span + stride - 1) / stride : 0;
+        dims[a] = span > 0 ? 1 + (span - 1) / stride : 0;
     }
     return LRP_OK;
 }

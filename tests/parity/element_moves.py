@@ -9,7 +9,7 @@
 # through torch's own pad/slice/permute. Pad before opset 11 (attributes)
 # with a nonzero value against torch. And the refusals: a Pad mode other
 # than constant, a Slice or Transpose that moves the batch axis: exit 2
-# naming the node.
+# naming the node; so do hostile pads, steps and shapes.
 import argparse
 import os
 import shutil
@@ -156,7 +156,18 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-moves-") as tmp:
         ("Slice of the batch axis", "slice", [helper.make_node("Slice", ["x", "st", "en", "ax"], ["p"], name="slice")],
          [ints("st", [1]), ints("en", [2]), ints("ax", [0])], "batch axis"),
         ("Transpose of the batch axis", "transpose",
-         [helper.make_node("Transpose", ["x"], ["p"], name="transpose", perm=[1, 0, 2, 3])], [], "batch axis"))
+         [helper.make_node("Transpose", ["x"], ["p"], name="transpose", perm=[1, 0, 2, 3])], [], "batch axis"),
+        ("Pad of 2^50", "pad", [helper.make_node("Pad", ["x", "pads"], ["p"], name="pad")],
+         [ints("pads", [0, 0, 2 ** 50, 0, 0, 0, 0, 0])], "2^40"),
+        ("Slice with step -2^63", "slice",
+         [helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["p"], name="slice")],
+         [ints("st", [0]), ints("en", [4]), ints("ax", [2]), ints("sp", [-2 ** 63])], "step"),
+        ("Expand to a negative dim", "expand", [helper.make_node("Expand", ["x", "shape"], ["p"], name="expand")],
+         [ints("shape", [2, 3, -4, 8])], "negative"),
+        ("ConstantOfShape of 2^62 elements", "constantofshape",
+         [helper.make_node("ConstantOfShape", ["shape"], ["z"], name="constantofshape"),
+          helper.make_node("Expand", ["x", "z"], ["p"], name="expand")],
+         [ints("shape", [2 ** 31, 2 ** 31])], "2^40"))
     for label, name, first, inits, phrase in refusals:
         bad = os.path.join(tmp, name + "_bad.onnx")
         save(bad, first + [helper.make_node("Flatten", ["p"], ["y"], name="flatten")], [2, C, HW, HW], inits)
