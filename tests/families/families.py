@@ -434,10 +434,11 @@ def densenet():
     return net
 
 
-# name: (constructor, input shape (N, C, H, W)); 40x40 makes the stage-3
-# shortcut pool a ceil_mode window that runs past the 5x5 input.
+# name: (constructor, input shape, BN kept in the export); 40x40 makes the
+# stage-3 shortcut pool a ceil_mode window that runs past the 5x5 input.
 FAMILIES = {
     "resnet-d": (ResNetD, (1, 3, 40, 40)),
+    "resnet-d-bn-kept": (ResNetD, (1, 3, 40, 40), True),
     "cifar-resnet18": (lambda: CifarResNet18(BasicBlock), (1, 3, 32, 32)),
     "cifar-preact18": (lambda: CifarResNet18(PreActBlock), (1, 3, 32, 32)),
     "cifar-resnet20-a": (ResNet20, (1, 3, 32, 32)),
@@ -452,13 +453,14 @@ FAMILIES = {
 def build(name, path, seed=0, opset=13):
     """Writes family 'name' to path; returns (float64 torch model, input
     shape, blocks)."""
-    make, shape = FAMILIES[name]
+    make, shape, keep_bn = (FAMILIES[name] + (False,))[:3]
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model = make()
     with torch.no_grad():
         randomize_bn(model, gen)
     model.eval()
+    kept = dict(training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False) if keep_bn else {}
     torch.onnx.export(model, torch.zeros(shape), path, opset_version=opset,
-                      input_names=["input"], output_names=["logits"])
+                      input_names=["input"], output_names=["logits"], **kept)
     return model.double(), shape, model.blocks()
