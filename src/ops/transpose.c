@@ -33,7 +33,11 @@ static lrp_status transpose_infer(const lrp_node *n, lrp_tensor *const *in,
     const lrp_tensor *x = in[0];
     bool seen[LRP_MAX_RANK] = {false};
     char xs[96];
-    for (int d = 0; p->count && d < x->rank && p->count == x->rank; d++) {
+    if (p->count && p->count != x->rank)
+        return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "perm has %d entries for input "
+                             "%s", LRP_NODE_ARGS(n), p->count,
+                             lrp_tensor_shape_str(x, xs, sizeof xs));
+    for (int d = 0; d < p->count; d++) {
         int64_t a = p->perm[d];
         if (a < 0 || a >= x->rank || seen[a])
             return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "perm is no permutation "
@@ -41,10 +45,6 @@ static lrp_status transpose_infer(const lrp_node *n, lrp_tensor *const *in,
                                  lrp_tensor_shape_str(x, xs, sizeof xs));
         seen[a] = true;
     }
-    if (p->count && p->count != x->rank)
-        return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "perm has %d entries for input "
-                             "%s", LRP_NODE_ARGS(n), p->count,
-                             lrp_tensor_shape_str(x, xs, sizeof xs));
     lrp_index_map m;
     transpose_map(n, (const lrp_tensor *const *)in, out[0], &m);
     *out[0] = *x;
