@@ -395,6 +395,11 @@ LRP_API lrp_status lrp_render_overlay(const lrp_array *relevance, const lrp_arra
 LRP_API lrp_status lrp_png_save(const char *path, const uint8_t *pixels, int width, int height,
                                 int channels, lrp_error *err);
 
+/* The model's Adds that are no split point (lrp_model_unclassified_add),
+ * whose relevance the Add rule of §3 split; the strings are the model's. */
+LRP_API int lrp_report_unclassified_adds(const lrp_report *report);
+LRP_API lrp_unclassified_add lrp_report_unclassified_add(const lrp_report *report, int k);
+
 #ifdef __cplusplus
 }
 #endif

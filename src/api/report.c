@@ -39,6 +39,7 @@ lrp_report *lrp_report_new(const lrp_model *m, const lrp_tensor *logits, int n)
     r->target = calloc((size_t)n, sizeof *r->target);
     r->seed = calloc((size_t)n, sizeof *r->seed);
     r->input_sum = calloc((size_t)n, sizeof *r->input_sum);
+    r->model = m;
     r->n_residuals = m->n_residuals;
     size_t res = (size_t)m->n_residuals * (size_t)n + 1; /* per residual and image */
     r->res_node = calloc((size_t)m->n_residuals + 1, sizeof *r->res_node);
@@ -207,4 +208,14 @@ lrp_residual_flow lrp_report_residual(const lrp_report *r, int i, int k)
         .shortcut = r->res_short[at],
         .mainstream_share = in != 0.0 ? r->res_main[at] / in : 0.0,
     };
+}
+
+int lrp_report_unclassified_adds(const lrp_report *r)
+{
+    return r->model->n_plain_adds;
+}
+
+lrp_unclassified_add lrp_report_unclassified_add(const lrp_report *r, int k)
+{
+    return lrp_model_unclassified_add(r->model, k);
 }

@@ -18,6 +18,7 @@ struct lrp_report {
     int n_residuals;
     const char **res_node, **res_kind;
     double *res_in, *res_main, *res_short; /* n_residuals * n_images */
+    const lrp_model *model;                /* borrowed: its unclassified Adds */
     double forward_ms, explain_ms;
     bool conserves; /* the method defines conservation: the errors are reported */
 };

@@ -158,8 +158,15 @@ static void write_report_header(lrp_json *j, const run *r, const lrp_explainer *
     lrp_json_string(j, lrp_split_name(lrp_explainer_split(e)));
     lrp_json_key(j, "preprocess");
     lrp_json_begin_object(j);
-    lrp_json_key(j, "resize");
-    lrp_json_int(j, p->resize);
+    lrp_json_key(j, "resize"); /* the shorter side, or [h, w] */
+    if (p->resize_h > 0) {
+        lrp_json_begin_array(j);
+        lrp_json_int(j, p->resize_h);
+        lrp_json_int(j, p->resize_w);
+        lrp_json_end_array(j);
+    } else {
+        lrp_json_int(j, p->resize);
+    }
     lrp_json_key(j, "crop");
     lrp_json_begin_array(j);
     lrp_json_int(j, p->crop_h);

@@ -26,6 +26,23 @@ static void residual_adds(lrp_json *j, const lrp_report *rep, int i)
     lrp_json_end_array(j);
 }
 
+/* Adds of two activations that are no split point: the Add rule, not --split. */
+static void unclassified_adds(lrp_json *j, const lrp_report *rep)
+{
+    lrp_json_key(j, "unclassified_adds");
+    lrp_json_begin_array(j);
+    for (int k = 0; k < lrp_report_unclassified_adds(rep); k++) {
+        lrp_unclassified_add u = lrp_report_unclassified_add(rep, k);
+        lrp_json_begin_object(j);
+        lrp_json_key(j, "node");
+        lrp_json_string(j, u.node);
+        lrp_json_key(j, "reason");
+        lrp_json_string(j, u.reason);
+        lrp_json_end_object(j);
+    }
+    lrp_json_end_array(j);
+}
+
 static void leaks(lrp_json *j, const lrp_report *rep, int i)
 {
     lrp_json_key(j, "leaks");
@@ -107,5 +124,6 @@ void cli_json_image_fields(lrp_json *j, const lrp_report *rep, int i, const lrp_
     lrp_json_key(j, "explain_ms");
     lrp_json_double(j, explain_ms);
     residual_adds(j, rep, i);
+    unclassified_adds(j, rep);
     leaks(j, rep, i);
 }

@@ -11,6 +11,8 @@
 typedef struct image_setup {
     const explain_opts *o;
     lrp_preprocess pre; /* resolved: defaults < model metadata < options */
+    bool channels_last; /* the model input is (N, H, W, C) (an NHWC front) */
+    int batch;          /* the model's fixed batch; each image fills all of it */
     char **labels;      /* class names, or NULL */
     int n_labels;
     char *label_text;   /* storage behind labels */
@@ -19,13 +21,18 @@ typedef struct image_setup {
 lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_model *m,
                             lrp_error *err);
 
-/* Decodes and preprocesses one image: x (1, C, H, W) normalized, display
- * the cropped image (H, W, 3) in [0,1]; both the caller's. *conversions
+/* Decodes and preprocesses one image: x normalized in the model's layout,
+ * (batch, C, H, W) or (batch, H, W, C), the image in every batch slot;
+ * display the cropped image (H, W, 3) in [0,1]; both the caller's. *conversions
  * (NULL: not wanted) gets the lrp_conversion flags the image went through.
  * Messages name the file. */
 lrp_status image_setup_load(const image_setup *s, const char *path, lrp_array *x,
                             lrp_image *display, unsigned *conversions, lrp_error *err);
 void image_setup_free(image_setup *s);
+
+/* A relevance map in the model's layout to the first image's (1, C, H, W),
+ * in place: the other batch slots repeat it. */
+lrp_status image_setup_planes(const image_setup *s, lrp_array *r, lrp_error *err);
 
 typedef struct image_result {
     bool finished;

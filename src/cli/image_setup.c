@@ -141,30 +141,51 @@ static void from_options(lrp_preprocess *p, const explain_opts *o, bool *crop_gi
     }
 }
 
-/* The model's input channels: images become 1 (gray) or 3 (RGB) planes. */
-static lrp_status input_channels(lrp_preprocess *p, const lrp_model_info *info, lrp_error *err)
+static bool image_channels(int64_t c)
 {
-    if (info->input_rank != 4 || (info->input_dims[1] != 1 && info->input_dims[1] != 3))
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
-                             "the model input is not (N, 1 or 3, H, W): images cannot feed it");
-    p->channels = (int)info->input_dims[1];
+    return c == 1 || c == 3;
+}
+
+/* The model's input layout: (N, C, H, W), or (N, H, W, C) when dim 1 cannot
+ * be the channels and dim 3 can (an NHWC front); images become 1 (gray) or
+ * 3 (RGB) planes. A fixed batch N > 1 is filled with copies of each image. */
+static lrp_status input_layout(image_setup *s, const lrp_model_info *info, lrp_error *err)
+{
+    const int64_t *d = info->input_dims;
+    if (info->input_rank != 4 || (!image_channels(d[1]) && !image_channels(d[3])))
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "the model input is neither (N, 1 or 3, "
+                             "H, W) nor (N, H, W, 1 or 3): images cannot feed it");
+    s->channels_last = !image_channels(d[1]);
+    s->pre.channels = (int)d[s->channels_last ? 3 : 1];
+    s->batch = d[0] > 1 ? (int)d[0] : 1;
+    if (strcmp(s->o->command, "evaluate") == 0 && (s->channels_last || s->batch > 1))
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "evaluate needs a model input of "
+                             "(1 or any, C, H, W); this one is (%lld, %lld, %lld, %lld)",
+                             (long long)d[0], (long long)d[1], (long long)d[2], (long long)d[3]);
     return LRP_OK;
 }
 
 /* A static input size comes from the model: a fixed (H, W) is the crop.
- * A crop without a resize keeps ImageNet's 256/224 ratio (224 -> 256); a
- * resize below the crop is refused, naming --resize (resize_option) or the
- * metadata. */
-static lrp_status fit_input_size(lrp_preprocess *p, const lrp_model_info *info, bool crop_given,
-                                 bool resize_given, bool resize_option, lrp_error *err)
+ * A crop without a resize keeps ImageNet's 256/224 ratio (224 -> 256): of
+ * the shorter side for a square crop, of each side for another (Resize((h,
+ * w)), so that the crop fits every image); a resize below the crop is
+ * refused, naming --resize (resize_option) or the metadata. */
+static lrp_status fit_input_size(const image_setup *s, lrp_preprocess *p,
+                                 const lrp_model_info *info, bool crop_given, bool resize_given,
+                                 bool resize_option, lrp_error *err)
 {
-    int64_t h = info->input_dims[2], w = info->input_dims[3];
+    int64_t h = info->input_dims[s->channels_last ? 1 : 2];
+    int64_t w = info->input_dims[s->channels_last ? 2 : 3];
     if (h > 0 && w > 0 && !crop_given) {
         p->crop_h = (int)h;
         p->crop_w = (int)w;
     }
-    if (!resize_given && p->crop_h > 0 && p->crop_w > 0)
-        p->resize = (int)lround((p->crop_h < p->crop_w ? p->crop_h : p->crop_w) * 256.0 / 224.0);
+    if (!resize_given && p->crop_h > 0 && p->crop_h == p->crop_w)
+        p->resize = (int)lround(p->crop_h * 256.0 / 224.0);
+    if (!resize_given && p->crop_h > 0 && p->crop_w > 0 && p->crop_h != p->crop_w) {
+        p->resize_h = (int)lround(p->crop_h * 256.0 / 224.0);
+        p->resize_w = (int)lround(p->crop_w * 256.0 / 224.0);
+    }
     if (h > 0 && w > 0 && (p->crop_h != h || p->crop_w != w))
         return lrp_error_set(err, LRP_ERR_ARG,
                              "a %dx%d crop does not fit the model input, %lldx%lld pixels",
@@ -247,14 +268,14 @@ lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_mod
     bool resize_given = o->resize >= 0 || lrp_model_metadata(m, "onnx_lrp.resize");
     lrp_status st = lrp_model_get_info(m, &info, err);
     if (st == LRP_OK)
-        st = input_channels(p, &info, err);
+        st = input_layout(s, &info, err);
     if (st == LRP_OK)
         st = from_metadata(p, m, &crop_given, err);
     if (st == LRP_OK)
         st = cli_resolve_norm(o, m, p->channels, p->mean, p->std, &known, err);
     if (st == LRP_OK) {
         from_options(p, o, &crop_given);
-        st = fit_input_size(p, &info, crop_given, resize_given, o->resize >= 0, err);
+        st = fit_input_size(s, p, &info, crop_given, resize_given, o->resize >= 0, err);
     }
     if (st) {
         lrp_error_prefix(err, "%s", o->model);
@@ -270,19 +291,61 @@ void image_setup_free(image_setup *s)
     memset(s, 0, sizeof *s);
 }
 
+/* (C, H, W) planes to (H, W, C) pixels. */
+static void to_channels_last(const float *chw, int c, int h, int w, float *hwc)
+{
+    for (int k = 0; k < c; k++)
+        for (size_t i = 0; i < (size_t)h * (size_t)w; i++)
+            hwc[i * (size_t)c + (size_t)k] = chw[(size_t)k * h * w + i];
+}
+
 static lrp_status preprocess(const image_setup *s, const lrp_image *img, lrp_array *x,
                              lrp_image *display, lrp_error *err)
 {
     const lrp_preprocess *p = &s->pre;
-    int h, w;
+    int h, w, c = p->channels;
     lrp_status st = lrp_preprocess_size(p, img->width, img->height, &h, &w, err);
     if (st)
         return st;
-    *x = (lrp_array){.rank = 4, .dims = {1, p->channels, h, w}};
+    *x = s->channels_last ? (lrp_array){.rank = 4, .dims = {s->batch, h, w, c}}
+                          : (lrp_array){.rank = 4, .dims = {s->batch, c, h, w}};
+    size_t one = (size_t)c * (size_t)h * (size_t)w;
     x->data = malloc(lrp_array_count(x) * sizeof(float));
-    if (!x->data)
+    float *chw = s->channels_last ? malloc(one * sizeof(float)) : x->data;
+    if (!x->data || !chw) {
+        if (chw != x->data)
+            free(chw);
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
-    return lrp_preprocess_run(img, p, x->data, display, err);
+    }
+    st = lrp_preprocess_run(img, p, chw, display, err);
+    if (s->channels_last) {
+        to_channels_last(chw, c, h, w, x->data);
+        free(chw);
+    }
+    for (int b = 1; b < s->batch; b++) /* a fixed batch: the image in every slot */
+        memcpy(x->data + (size_t)b * one, x->data, one * sizeof(float));
+    return st;
+}
+
+lrp_status image_setup_planes(const image_setup *s, lrp_array *r, lrp_error *err)
+{
+    r->dims[0] = 1;
+    if (!s->channels_last)
+        return LRP_OK;
+    int64_t h = r->dims[1], w = r->dims[2], c = r->dims[3]; /* through a copy of image 0 */
+    size_t plane = (size_t)h * (size_t)w;
+    float *hwc = malloc(plane * (size_t)c * sizeof(float) + 1);
+    if (!hwc)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    memcpy(hwc, r->data, plane * (size_t)c * sizeof(float));
+    for (int64_t k = 0; k < c; k++)
+        for (size_t i = 0; i < plane; i++)
+            r->data[(size_t)k * plane + i] = hwc[i * (size_t)c + (size_t)k];
+    free(hwc);
+    r->dims[1] = c;
+    r->dims[2] = h;
+    r->dims[3] = w;
+    return LRP_OK;
 }
 
 lrp_status image_setup_load(const image_setup *s, const char *path, lrp_array *x,

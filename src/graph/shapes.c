@@ -21,7 +21,7 @@ void lrp_shapes_free(lrp_shapes *s)
     memset(s, 0, sizeof *s);
 }
 
-static lrp_status check_size(const lrp_node *n, const lrp_tensor *t, lrp_error *err)
+lrp_status lrp_shapes_check_size(const lrp_node *n, const lrp_tensor *t, lrp_error *err)
 {
     size_t count = 1;
     for (int i = 0; i < t->rank; i++) {
@@ -59,7 +59,7 @@ static lrp_status infer_node(const lrp_graph *g, int index, lrp_shapes *s, lrp_e
     for (int k = 0; st == LRP_OK && k < n->n_outputs; k++) {
         s->owned[n->outputs[k]] = out[k]->data != NULL;
         folded = folded && out[k]->data != NULL;
-        st = check_size(n, out[k], err);
+        st = lrp_shapes_check_size(n, out[k], err);
     }
     s->folded[index] = folded;
     return st;

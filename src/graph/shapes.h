@@ -13,6 +13,10 @@ typedef struct lrp_shapes {
     int n_values, n_nodes;
 } lrp_shapes;
 
+/* Refuses (naming node n) a tensor t with a dim below -1 or more than 2^40
+ * elements; the ops that compute data at infer time check before allocating. */
+lrp_status lrp_shapes_check_size(const lrp_node *n, const lrp_tensor *t, lrp_error *err);
+
 /* Runs every op's infer() in topological order with the graph input
  * shaped as 'input' (dims -1 stay unknown). Fails, naming the node, on the
  * first shape error; also on tensors of more than 2^40 elements. */

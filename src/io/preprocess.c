@@ -71,9 +71,10 @@ static lrp_status check_params(const lrp_preprocess *p, lrp_error *err)
     if (p->channels != 1 && p->channels != 3)
         return lrp_error_set(err, LRP_ERR_ARG, "preprocess: %d channels; 1 or 3 are supported",
                              p->channels);
-    if (p->resize < 0 || p->crop_h < 0 || p->crop_w < 0)
-        return lrp_error_set(err, LRP_ERR_ARG, "preprocess: negative resize %d or crop %dx%d",
-                             p->resize, p->crop_w, p->crop_h);
+    if (p->resize < 0 || p->resize_h < 0 || p->resize_w < 0 || p->crop_h < 0 || p->crop_w < 0)
+        return lrp_error_set(err, LRP_ERR_ARG, "preprocess: negative resize %d (%dx%d) or "
+                             "crop %dx%d", p->resize, p->resize_h, p->resize_w, p->crop_h,
+                             p->crop_w);
     for (int k = 0; k < p->channels; k++)
         if (!(p->std[k] != 0.0f))
             return lrp_error_set(err, LRP_ERR_ARG, "preprocess: std[%d] is %g", k,
@@ -82,12 +83,22 @@ static lrp_status check_params(const lrp_preprocess *p, lrp_error *err)
 }
 
 /* torchvision's Resize(int): the shorter side becomes p->resize, the longer
- * int(resize * long / short), truncated. */
+ * int(resize * long / short), truncated; Resize((h, w)): exactly that. */
 static lrp_status resized_size(const lrp_preprocess *p, int w, int h, int *rw, int *rh,
                                lrp_error *err)
 {
     *rw = w;
     *rh = h;
+    if (p->resize_h > 0 && p->resize_w > 0) {
+        if (p->resize_h > LRP_IMAGE_MAX_SIDE || p->resize_w > LRP_IMAGE_MAX_SIDE ||
+            (double)p->resize_h * p->resize_w > (double)LRP_IMAGE_MAX_PIXELS)
+            return lrp_error_set(err, LRP_ERR_LIMIT, "resizing to %dx%d exceeds the limit of "
+                                 "%dx%d", p->resize_h, p->resize_w, LRP_IMAGE_MAX_SIDE,
+                                 LRP_IMAGE_MAX_SIDE);
+        *rw = p->resize_w;
+        *rh = p->resize_h;
+        return LRP_OK;
+    }
     if (p->resize == 0)
         return LRP_OK;
     int shorter = w <= h ? w : h, longer = w <= h ? h : w;
@@ -100,6 +111,21 @@ static lrp_status resized_size(const lrp_preprocess *p, int w, int h, int *rw, i
     *rw = w <= h ? p->resize : (int)l;
     *rh = w <= h ? (int)l : p->resize;
     return LRP_OK;
+}
+
+/* The least shorter side r whose Resize(r) of a w x h image covers a
+ * crop_h x crop_w crop: r itself on the shorter side, int(r long / short)
+ * on the longer (as resized_size). */
+static int least_fitting_resize(int w, int h, int crop_h, int crop_w)
+{
+    int shorter = w <= h ? w : h, longer = w <= h ? h : w;
+    int need_short = w <= h ? crop_w : crop_h, need_long = w <= h ? crop_h : crop_w;
+    int64_t r = ((int64_t)need_long * shorter + longer - 1) / longer;
+    if (r < need_short)
+        r = need_short;
+    while ((r * longer) / shorter < need_long) /* the truncation: at most a step or two */
+        r++;
+    return (int)r;
 }
 
 lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height,
@@ -118,8 +144,10 @@ lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height,
     if (*out_h > rh || *out_w > rw)
         return lrp_error_set(err, LRP_ERR_SHAPE,
                              "image smaller than the crop (height x width): %dx%d, "
-                             "resized to %dx%d, crop %dx%d",
-                             height, width, rh, rw, *out_h, *out_w);
+                             "resized to %dx%d, crop %dx%d; a shorter side of at least %d "
+                             "(--resize) would fit it",
+                             height, width, rh, rw, *out_h, *out_w,
+                             least_fitting_resize(width, height, *out_h, *out_w));
     return LRP_OK;
 }
 

@@ -10,6 +10,8 @@
 
 typedef struct lrp_preprocess {
     int resize;         /* the shorter side after resizing; 0 = no resize */
+    int resize_h, resize_w; /* both > 0: torchvision's Resize((h, w)), exactly
+                               that size (aspect not kept); resize is unused */
     int crop_h, crop_w; /* center crop; 0 = keep that side whole */
     int channels;       /* 1 (PIL 'L') or 3 (PIL 'RGB') */
     float mean[4], std[4];
@@ -51,13 +53,15 @@ lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height,
  *   convert: PIL's convert('RGB') or convert('L') (16-bit samples are first
  *            rounded to 8 bits, where PIL would clip them);
  *   Resize:  the shorter side to p->resize, the longer to
- *            int(resize * long / short); PIL's antialiased BILINEAR resample,
- *            bit for bit (8-bit, fixed-point, horizontal pass first);
+ *            int(resize * long / short), or to resize_h x resize_w; PIL's
+ *            antialiased BILINEAR resample, bit for bit (8-bit, fixed-point,
+ *            horizontal pass first);
  *   CenterCrop: top = round((h - crop_h) / 2) with Python's round-half-even.
  * display (optional, NULL to skip) gets the resized and cropped image as 3
  * channels in [0,1] (gray replicated), for overlays; the caller frees it.
- * An image smaller than the crop is an LRP_ERR_SHAPE; messages do not know
- * the file name: callers prefix it with lrp_error_prefix. */
+ * An image smaller than the crop is an LRP_ERR_SHAPE whose message gives the
+ * least resize that would fit; messages do not know the file name: callers
+ * prefix it with lrp_error_prefix. */
 lrp_status lrp_preprocess_run(const lrp_image *img, const lrp_preprocess *p,
                               float *chw, lrp_image *display, lrp_error *err);
 

@@ -1,5 +1,6 @@
 /* Concat: inputs of one rank joined along axis, float32 or int64. int64
- * inputs that are all known (shape vectors) are joined at infer time. */
+ * inputs that are all known (shape vectors) are joined at infer time.
+ * Relevance (DenseNet): each input gets its slice of the output's. */
 #include <string.h>
 
 #include "ops/registry.h"
@@ -70,6 +71,27 @@ static void concat_run(const lrp_node *n, const lrp_tensor *const *in, lrp_tenso
     }
 }
 
+/* The adjoint of concat_run: input k's slice of every row of r_out. */
+static void concat_route(const lrp_node *n, const lrp_tensor *const *in, const lrp_tensor *y,
+                         const float *r_out, float *const *r_in)
+{
+    const concat_params *p = n->params;
+    int axis = (int)(p->axis < 0 ? p->axis + y->rank : p->axis);
+    size_t outer = 1, inner = 1, at = 0;
+    for (int d = 0; d < axis; d++)
+        outer *= (size_t)y->dims[d];
+    for (int d = axis + 1; d < y->rank; d++)
+        inner *= (size_t)y->dims[d];
+    size_t row = (size_t)y->dims[axis] * inner;
+    for (int i = 0; i < n->n_inputs; i++) {
+        size_t block = (size_t)in[i]->dims[axis] * inner;
+        for (size_t o = 0; r_in[i] && o < outer; o++)
+            for (size_t k = 0; k < block; k++)
+                r_in[i][o * block + k] += r_out[o * row + at + k];
+        at += block;
+    }
+}
+
 static bool all_known(const lrp_node *n, lrp_tensor *const *in)
 {
     for (int i = 0; i < n->n_inputs; i++)
@@ -92,6 +114,11 @@ static lrp_status concat_infer(const lrp_node *n, lrp_tensor *const *in,
     y->dims[axis] = 0;
     for (int i = 0; i < n->n_inputs && st == LRP_OK; i++)
         st = add_input(n, in[0], in[i], i, axis, y, err);
+    char ys[96];
+    if (!st && y->dtype == LRP_FLOAT && axis == 0 && !all_known(n, in))
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "joins activations along "
+                             "the batch axis 0 (output %s)", LRP_NODE_ARGS(n),
+                             lrp_tensor_shape_str(y, ys, sizeof ys));
     if (st || y->dtype != LRP_INT64 || !all_known(n, in))
         return st;
     if ((st = lrp_shape_alloc_int64(n, y, err)) == LRP_OK)
@@ -115,4 +142,5 @@ const lrp_op lrp_op_concat = {
     .parse = concat_parse,
     .infer = concat_infer,
     .forward = concat_forward,
+    .route = concat_route,
 };

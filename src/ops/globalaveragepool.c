@@ -1,5 +1,7 @@
 /* GlobalAveragePool: (N,C,H,W) -> (N,C,1,1), the mean of each plane. */
-#include "ops/op.h"
+#include <string.h>
+
+#include "ops/pool.h"
 
 static lrp_status gap_infer(const lrp_node *n, lrp_tensor *const *in,
                             lrp_tensor *const *out, lrp_error *err)
@@ -16,8 +18,13 @@ static lrp_status gap_infer(const lrp_node *n, lrp_tensor *const *in,
     return LRP_OK;
 }
 
-static void gap_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_scratch *scratch)
+bool lrp_pool_is_global(const lrp_node *n)
+{
+    return strcmp(n->op_type, "GlobalAveragePool") == 0 || strcmp(n->op_type, "ReduceMean") == 0;
+}
+
+void lrp_global_mean_forward(const lrp_node *n, const lrp_tensor *const *in,
+                             lrp_tensor *const *out, lrp_scratch *scratch)
 {
     (void)n;
     (void)scratch;
@@ -39,5 +46,5 @@ const lrp_op lrp_op_globalaveragepool = {
     .max_inputs = 1,
     .n_outputs = 1,
     .infer = gap_infer,
-    .forward = gap_forward,
+    .forward = lrp_global_mean_forward,
 };

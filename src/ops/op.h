@@ -4,11 +4,12 @@
 #define LRP_OPS_OP_H
 
 #include "graph/graph.h"
+#include "ops/index_map.h"
 #include "parallel/pool.h"
 
 /* Inputs and outputs one node may have (shape inference refuses more, so
  * executors can keep them in fixed arrays). */
-#define LRP_MAX_INPUTS 16
+#define LRP_MAX_INPUTS 128 /* DenseNet-121's widest Concat joins 25, DenseNet-201's 49 */
 #define LRP_MAX_OUTPUTS 8
 
 /* Work of the nodes after an op that the executor fused into it (only for
@@ -60,6 +61,13 @@ typedef struct lrp_op {
     /* What forward() can fuse from scratch->epi: a following Relu, and (with
      * add_epilogue) a residual Add of another activation. */
     bool relu_epilogue, add_epilogue;
+
+    /* Optional, for ops that only move elements (Pad, Slice, Transpose,
+     * Expand, Concat): the adjoint of forward() for these shapes, r_in[k] +=
+     * the r_out of each output element copied from input k (r_in[k] NULL:
+     * none). It is both the relevance rule and the gradient of such an op. */
+    void (*route)(const lrp_node *n, const lrp_tensor *const *in, const lrp_tensor *out,
+                  const float *r_out, float *const *r_in);
 
     /* Optional: multiply-accumulates of one forward pass (for inspect). */
     double (*flops)(const lrp_node *n, const lrp_tensor *const *in,

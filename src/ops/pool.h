@@ -2,6 +2,7 @@
 #ifndef LRP_OPS_POOL_H
 #define LRP_OPS_POOL_H
 
+#include "ops/op.h"
 #include "ops/window.h"
 
 typedef struct lrp_pool_params {
@@ -19,6 +20,13 @@ lrp_status lrp_pool_geom(const lrp_node *n, const lrp_tensor *x, lrp_geom *g,
  * (ONNX, onnxruntime and torch's avg_pool2d agree). Used by the forward op,
  * the norm rule and the gradient, so all three divide alike; always >= 1. */
 int64_t lrp_avgpool_divisor(const lrp_geom *g, bool count_include_pad, int64_t oh, int64_t ow);
+
+/* GlobalAveragePool, or a ReduceMean over every axis from 2 (an SE block's
+ * squeeze): the mean of each (n, c) plane. The forward op, the norm rule
+ * and the gradient all treat the two alike. */
+bool lrp_pool_is_global(const lrp_node *n);
+void lrp_global_mean_forward(const lrp_node *n, const lrp_tensor *const *in,
+                             lrp_tensor *const *out, lrp_scratch *scratch);
 
 lrp_status lrp_pool_infer(const lrp_node *n, lrp_tensor *const *in,
                           lrp_tensor *const *out, lrp_error *err);

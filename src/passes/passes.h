@@ -20,7 +20,7 @@ lrp_status lrp_pass_bind_ops(lrp_graph *g, lrp_error *err);
 
 typedef enum lrp_shortcut_kind {
     LRP_SHORTCUT_IDENTITY,   /* S is the block input B itself */
-    LRP_SHORTCUT_PROJECTION, /* S = Conv(B), possibly followed by BatchNormalization */
+    LRP_SHORTCUT_PROJECTION, /* S = a chain of per-sample linear ops on B (method §8) */
 } lrp_shortcut_kind;
 
 typedef struct lrp_residual {
@@ -28,7 +28,7 @@ typedef struct lrp_residual {
     int mainstream;    /* value M: the residual branch, which leads back to B */
     int shortcut;      /* value S */
     int block_input;   /* value B */
-    int shortcut_conv; /* node of the projection Conv, -1 for identity */
+    int shortcut_conv; /* the projection chain's last Conv, -1 for identity or none */
     lrp_shortcut_kind kind;
 } lrp_residual;
 
@@ -41,8 +41,9 @@ typedef struct lrp_plain_add {
 
 /* Finds every Add where a skip connection meets a residual branch (method
  * §8): the shortcut operand is B, a value with two or more consumers, or a
- * Conv(+BN) reading such a B; the other operand leads back to B on a path
- * through a Relu or Clip. Operand order is never relied on. Every other
+ * chain of Conv, BatchNormalization, AveragePool, Pad and Slice from such a
+ * B, each value on it read by the chain alone; the other operand leads back
+ * to B on a path through a Relu or Clip. Operand order is never relied on. Every other
  * Add of two activations goes to *plain with the reason. *out and *plain
  * are malloc'd (caller frees: free, lrp_plain_adds_free). */
 lrp_status lrp_pass_residual(const lrp_graph *g, const lrp_shapes *shapes, lrp_residual **out,

@@ -84,24 +84,65 @@ static path leads_back(search *s, int from, int target)
     return found;
 }
 
-/* The Conv behind a projection shortcut value s (Conv, or Conv -> BN), or -1. */
-static int projection_conv(const lrp_graph *g, int s)
-{
-    int p = g->values[s].producer;
-    if (is_op(g, p, "BatchNormalization")) {
-        int x = g->nodes[p].inputs[0];
-        if (g->values[x].n_consumers != 1)
-            return -1;
-        p = g->values[x].producer;
-    }
-    return is_op(g, p, "Conv") ? p : -1;
-}
-
 /* A float value computed from the input (not a constant, not folded shape
  * arithmetic). */
 static bool is_activation(const lrp_shapes *s, int v)
 {
     return v >= 0 && s->t[v].dtype == LRP_FLOAT && !s->t[v].data;
+}
+
+/* The per-sample linear ops a projection shortcut may chain from B to S:
+ * each reads its data as input 0 and only constants otherwise. */
+static const char *const shortcut_ops[] = {"Conv", "BatchNormalization", "AveragePool",
+                                           "Pad", "Slice"};
+
+/* A shortcut is a few ops long (ResNet-D: AveragePool, Conv, BN). */
+#define MAX_SHORTCUT 16
+
+static bool is_shortcut_op(const lrp_graph *g, int node)
+{
+    for (size_t i = 0; i < sizeof shortcut_ops / sizeof *shortcut_ops; i++)
+        if (is_op(g, node, shortcut_ops[i]))
+            return true;
+    return false;
+}
+
+/* The chain's step before value v: input 0 of v's producer when that is a
+ * shortcut op whose other inputs are all constants, else -1. */
+static int chain_step(const search *se, int v)
+{
+    const lrp_graph *g = se->g;
+    int p = g->values[v].producer;
+    if (!is_shortcut_op(g, p) || g->nodes[p].n_inputs < 1)
+        return -1;
+    const lrp_node *n = &g->nodes[p];
+    for (int k = 1; k < n->n_inputs; k++)
+        if (is_activation(se->shapes, n->inputs[k]))
+            return -1;
+    return n->inputs[0];
+}
+
+/* The block input of a projection shortcut value s: the first value with
+ * two or more consumers reached back from s through shortcut ops, each
+ * value on the way read by the chain alone; -1 if none. *conv gets the
+ * chain's last Conv, -1 if it has none. */
+static int projection_input(const search *se, int s, int *conv)
+{
+    const lrp_graph *g = se->g;
+    *conv = -1;
+    for (int v = s, depth = 0; depth < MAX_SHORTCUT; depth++) {
+        int u = chain_step(se, v);
+        if (u < 0)
+            return -1;
+        if (*conv < 0 && is_op(g, g->values[v].producer, "Conv"))
+            *conv = g->values[v].producer;
+        if (g->values[u].n_consumers >= 2)
+            return u;
+        if (g->values[u].n_consumers != 1)
+            return -1;
+        v = u;
+    }
+    return -1;
 }
 
 /* The best candidate (S, M, B) of one Add so far: how close it came (0: no
@@ -112,7 +153,7 @@ typedef struct verdict {
     lrp_residual r;
 } verdict;
 
-/* S = operand s, B = b (s itself, or the input of the projection Conv). */
+/* S = operand s, B = b (s itself, or where the projection chain starts). */
 static bool try_candidate(search *se, int s, int m, int b, int conv, verdict *v)
 {
     const lrp_graph *g = se->g;
@@ -123,18 +164,18 @@ static bool try_candidate(search *se, int s, int m, int b, int conv, verdict *v)
     if (rank > v->rank)
         *v = (verdict){rank, {.mainstream = m, .shortcut = s, .block_input = b,
                               .shortcut_conv = conv,
-                              .kind = conv < 0 ? LRP_SHORTCUT_IDENTITY : LRP_SHORTCUT_PROJECTION}};
+                              .kind = s == b ? LRP_SHORTCUT_IDENTITY : LRP_SHORTCUT_PROJECTION}};
     return rank == 3;
 }
 
 /* Identity shortcuts first, then projections; operand order is not relied on. */
 static bool find_split(search *se, int a, int b, verdict *v)
 {
-    const lrp_graph *g = se->g;
-    int ca = projection_conv(g, a), cb = projection_conv(g, b);
+    int ca, cb;
+    int ba = projection_input(se, a, &ca), bb = projection_input(se, b, &cb);
     return try_candidate(se, a, b, a, -1, v) || try_candidate(se, b, a, b, -1, v) ||
-           (ca >= 0 && try_candidate(se, a, b, g->nodes[ca].inputs[0], ca, v)) ||
-           (cb >= 0 && try_candidate(se, b, a, g->nodes[cb].inputs[0], cb, v));
+           (ba >= 0 && try_candidate(se, a, b, ba, ca, v)) ||
+           (bb >= 0 && try_candidate(se, b, a, bb, cb, v));
 }
 
 /* p->reason = the escaped sentence; false when out of memory. */
@@ -157,7 +198,8 @@ static bool reason(const lrp_graph *g, int a, int b, const verdict *v, lrp_plain
         return explain_add(p, "both operands are '%s'", g->values[a].name);
     if (v->rank == 0)
         return explain_add(p, "neither operand ('%s', '%s') is a block input (a tensor with "
-                           "two or more consumers) or a Conv(+BatchNormalization) reading one",
+                           "two or more consumers) or a chain of Conv, BatchNormalization, "
+                           "AveragePool, Pad, Slice reading one",
                            g->values[a].name, g->values[b].name);
     const char *m = g->values[v->r.mainstream].name, *bi = g->values[v->r.block_input].name;
     if (v->rank == 1)

@@ -22,7 +22,7 @@ void lrp_grad_pool_apply(const lrp_rule_ctx *c)
 {
     const lrp_tensor *x = c->in[0];
     float *r_in = c->r_in[0];
-    if (strcmp(c->node->op_type, "GlobalAveragePool") == 0) {
+    if (lrp_pool_is_global(c->node)) {
         size_t planes = lrp_tensor_count(c->out), inner = lrp_tensor_count(x) / planes;
         for (size_t p = 0; p < planes; p++)
             for (size_t k = 0; k < inner; k++)
@@ -101,4 +101,38 @@ void lrp_grad_scale_apply(const lrp_rule_ctx *c)
     size_t n = lrp_tensor_count(c->out);
     for (size_t i = 0; i < n; i++)
         c->r_in[slot][i] += c->scratch[i];
+}
+
+/* y = a * b, broadcast: walks the plan's merged dims (the last innermost). */
+void lrp_grad_mul_apply(const lrp_rule_ctx *c)
+{
+    const lrp_tensor *a = c->in[0], *b = c->in[1];
+    const float *ad = a->data, *bd = b->data;
+    float *r_a = c->r_in[0], *r_b = c->r_in[1];
+    lrp_broadcast_plan p;
+    lrp_broadcast_plan_make(a, b, c->out, &p);
+    size_t at[LRP_MAX_RANK] = {0}, ia = 0, ib = 0, count = lrp_tensor_count(c->out);
+    for (size_t o = 0; o < count; o++) {
+        if (r_a)
+            r_a[ia] += c->r_out[o] * bd[ib];
+        if (r_b)
+            r_b[ib] += c->r_out[o] * ad[ia];
+        for (int d = p.rank - 1; d >= 0; d--) { /* next index; back to 0 past the end */
+            ia += p.stride_a[d];
+            ib += p.stride_b[d];
+            if (++at[d] < p.dims[d])
+                break;
+            ia -= p.stride_a[d] * p.dims[d];
+            ib -= p.stride_b[d] * p.dims[d];
+            at[d] = 0;
+        }
+    }
+}
+
+void lrp_grad_sigmoid_apply(const lrp_rule_ctx *c)
+{
+    const float *y = c->out->data;
+    size_t n = lrp_tensor_count(c->out);
+    for (size_t i = 0; i < n; i++)
+        c->r_in[0][i] += c->r_out[i] * y[i] * (1.0f - y[i]);
 }

@@ -12,6 +12,7 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
         [LRP_RULE_SPLIT] = lrp_split_apply,
         [LRP_RULE_WTA] = lrp_wta_apply,
         [LRP_RULE_AVG2X2] = lrp_avg2x2_apply,
+        [LRP_RULE_ROUTE] = lrp_route_apply,
         [LRP_RULE_GRAD_LINEAR] = lrp_grad_linear_apply,
         [LRP_RULE_GRAD_RELU] = lrp_grad_relu_apply,
         [LRP_RULE_GRAD_POOL] = lrp_grad_pool_apply,
@@ -19,6 +20,8 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
         [LRP_RULE_GRAD_BN] = lrp_grad_bn_apply,
         [LRP_RULE_GRAD_CLIP] = lrp_grad_clip_apply,
         [LRP_RULE_GRAD_SCALE] = lrp_grad_scale_apply,
+        [LRP_RULE_GRAD_MUL] = lrp_grad_mul_apply,
+        [LRP_RULE_GRAD_SIGMOID] = lrp_grad_sigmoid_apply,
     };
     return kernels[kind];
 }
@@ -28,20 +31,25 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     switch (r->kind) {
     case LRP_RULE_NONE:
     case LRP_RULE_PASS: /* shapes only */
+    case LRP_RULE_ROUTE:
     case LRP_RULE_GRAD_LINEAR:
     case LRP_RULE_GRAD_POOL:
     case LRP_RULE_GRAD_SUM:
     case LRP_RULE_GRAD_BN:
     case LRP_RULE_GRAD_SCALE: /* the constant only */
         return;
+    case LRP_RULE_GRAD_SIGMOID: /* y only */
+        keep[n->outputs[0]] = true;
+        return;
     case LRP_RULE_NORM: /* x and y */
     case LRP_RULE_SUM:
         keep[n->outputs[0]] = true;
         break;
-    default: /* the inputs: Z, WTA, AVG2X2, SPLIT */
+    default: /* the inputs: Z, WTA, AVG2X2, SPLIT, GRAD_MUL */
         break;
     }
-    int inputs = r->kind == LRP_RULE_SUM || r->kind == LRP_RULE_SPLIT ? n->n_inputs : 1;
+    bool all = r->kind == LRP_RULE_SUM || r->kind == LRP_RULE_SPLIT || r->kind == LRP_RULE_GRAD_MUL;
+    int inputs = all ? n->n_inputs : 1;
     for (int k = 0; k < inputs; k++)
         if (n->inputs[k] >= 0)
             keep[n->inputs[k]] = true;
@@ -69,4 +77,11 @@ static void pass_range(void *ctx, int range, size_t begin, size_t end)
 void lrp_pass_apply(const lrp_rule_ctx *c)
 {
     lrp_pool_for(c->pool, lrp_tensor_count(c->out), pass_range, (void *)c);
+}
+
+/* The adjoint of the op's element moves: what a padding cell received goes
+ * nowhere (a constant, like a bias), every other R to its source. */
+void lrp_route_apply(const lrp_rule_ctx *c)
+{
+    c->node->op->route(c->node, c->in, c->out, c->r_out, c->r_in);
 }

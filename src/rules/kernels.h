@@ -8,6 +8,7 @@ void lrp_z_apply(const lrp_rule_ctx *c);
 size_t lrp_z_scratch_floats(const lrp_rule *r, const lrp_node *n, const lrp_tensor *const *in,
                             const lrp_tensor *out);
 void lrp_pass_apply(const lrp_rule_ctx *c);
+void lrp_route_apply(const lrp_rule_ctx *c);
 void lrp_norm_apply(const lrp_rule_ctx *c);
 void lrp_wta_apply(const lrp_rule_ctx *c);
 void lrp_avg2x2_apply(const lrp_rule_ctx *c);
@@ -20,5 +21,7 @@ void lrp_grad_sum_apply(const lrp_rule_ctx *c);
 void lrp_grad_bn_apply(const lrp_rule_ctx *c);
 void lrp_grad_clip_apply(const lrp_rule_ctx *c);
 void lrp_grad_scale_apply(const lrp_rule_ctx *c);
+void lrp_grad_mul_apply(const lrp_rule_ctx *c);
+void lrp_grad_sigmoid_apply(const lrp_rule_ctx *c);
 
 #endif

@@ -13,7 +13,7 @@ void lrp_norm_apply(const lrp_rule_ctx *c)
     const float *xd = x->data, *y = c->out->data;
     float *r_in = c->r_in[0];
     lrp_stab stab = c->rule->stab;
-    if (strcmp(c->node->op_type, "GlobalAveragePool") == 0) {
+    if (lrp_pool_is_global(c->node)) {
         size_t planes = lrp_tensor_count(c->out), inner = lrp_tensor_count(x) / planes;
         for (size_t p = 0; p < planes; p++) {
             float s = c->r_out[p] / ((float)inner * lrp_stabilize(stab, y[p]));

@@ -95,7 +95,49 @@ static bool is_activation(const lrp_rule_inputs *ri, int v)
     return v >= 0 && ri->shapes->t[v].dtype == LRP_FLOAT && !ri->shapes->t[v].data;
 }
 
-/* on_path[node]: the node's output reaches the seed through activations. */
+static bool same_shape_as_output(const lrp_rule_inputs *ri, const lrp_node *n, int slot)
+{
+    return lrp_tensor_same_shape(&ri->shapes->t[n->inputs[slot]],
+                                 &ri->shapes->t[n->outputs[0]]);
+}
+
+/* Is value v a gate: a Sigmoid's output, then perhaps reshaped or expanded? */
+static bool is_gate(const lrp_graph *g, int v)
+{
+    static const char *const carriers[] = {"Expand", "Reshape", "Flatten", "Unsqueeze",
+                                           "Squeeze", "Identity"};
+    for (int depth = 0; v >= 0 && depth < 8; depth++) {
+        int p = g->values[v].producer;
+        if (p < 0)
+            return false;
+        const lrp_node *n = &g->nodes[p];
+        if (is_op(n, "Sigmoid"))
+            return true;
+        bool carried = false;
+        for (size_t i = 0; i < sizeof carriers / sizeof *carriers; i++)
+            carried = carried || is_op(n, carriers[i]);
+        if (!carried)
+            return false;
+        v = n->inputs[0];
+    }
+    return false;
+}
+
+/* Mul of a signal by a gate (a squeeze-and-excitation block, method §3):
+ * the gate's slot, when exactly one operand is a gate and the other, the
+ * signal, has the output's shape; -1 otherwise. */
+static int gate_slot(const lrp_rule_inputs *ri, const lrp_node *n)
+{
+    if (!is_op(n, "Mul") || n->n_inputs != 2 || !is_activation(ri, n->inputs[0]) ||
+        !is_activation(ri, n->inputs[1]))
+        return -1;
+    bool a = is_gate(ri->g, n->inputs[0]), b = is_gate(ri->g, n->inputs[1]);
+    int gate = a == b ? -1 : a ? 0 : 1;
+    return gate >= 0 && same_shape_as_output(ri, n, 1 - gate) ? gate : -1;
+}
+
+/* on_path[node]: the node's output reaches the seed through activations
+ * (for LRP not through a gate, which is held constant). */
 static bool *relevance_path(const lrp_rule_inputs *ri)
 {
     const lrp_graph *g = ri->g;
@@ -113,8 +155,9 @@ static bool *relevance_path(const lrp_rule_inputs *ri)
         if (ri->shapes->folded[idx] || !value_on[n->outputs[0]])
             continue;
         node_on[idx] = true;
+        int gate = ri->preset->method == LRP_METHOD_LRP ? gate_slot(ri, n) : -1;
         for (int k = 0; k < n->n_inputs; k++)
-            if (is_activation(ri, n->inputs[k]))
+            if (is_activation(ri, n->inputs[k]) && k != gate)
                 value_on[n->inputs[k]] = true;
     }
     free(value_on);
@@ -136,8 +179,9 @@ static const lrp_node *following_bn(const lrp_graph *g, const lrp_node *conv)
 static bool *nonnegative_values(const lrp_graph *g)
 {
     static const char *const keeps_sign[] = {"MaxPool", "AveragePool", "GlobalAveragePool",
-                                             "Flatten", "Reshape", "Identity", "Dropout",
-                                             "Squeeze", "Unsqueeze", "Add"};
+                                             "ReduceMean", "Flatten", "Reshape", "Identity",
+                                             "Dropout", "Squeeze", "Unsqueeze", "Slice",
+                                             "Transpose", "Expand", "Add"};
     bool *nonneg = calloc((size_t)g->n_values + 1, sizeof *nonneg);
     for (int i = 0; nonneg && i < g->n_nodes; i++) {
         const lrp_node *n = &g->nodes[g->order[i]];
@@ -227,12 +271,6 @@ static int single_activation(const lrp_rule_inputs *ri, const lrp_node *n)
     return a == b ? -1 : (a ? 0 : 1);
 }
 
-static bool same_shape_as_output(const lrp_rule_inputs *ri, const lrp_node *n, int slot)
-{
-    return lrp_tensor_same_shape(&ri->shapes->t[n->inputs[slot]],
-                                 &ri->shapes->t[n->outputs[0]]);
-}
-
 /* Mul or Div of one activation x (of the output's shape) by a constant: the
  * slot of x, or -1 (two activations, x broadcast, or a constant over x). */
 static int scaled_activation(const lrp_rule_inputs *ri, const lrp_node *n)
@@ -275,7 +313,7 @@ static bool add_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, lrp_
 static bool pass_rule(const lrp_node *n)
 {
     static const char *const ops[] = {"Relu", "Clip", "Identity", "Dropout", "Flatten", "Reshape",
-                                      "Squeeze", "Unsqueeze", "BatchNormalization"};
+                                      "Squeeze", "Unsqueeze", "BatchNormalization", "Cast"};
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
         if (is_op(n, ops[i]))
             return true;
@@ -295,13 +333,15 @@ static bool folded_bn(const lrp_rule_inputs *ri, const lrp_node *bn)
 static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule *r)
 {
     static const char *const pass[] = {"Identity", "Dropout", "Flatten", "Reshape", "Squeeze",
-                                       "Unsqueeze"};
+                                       "Unsqueeze", "Cast"};
     lrp_rule_kind kind = LRP_RULE_NONE;
     for (size_t i = 0; i < sizeof pass / sizeof *pass; i++)
         if (is_op(n, pass[i]))
             kind = LRP_RULE_PASS;
     int scaled = scaled_activation(ri, n);
-    if (is_op(n, "Relu"))
+    if (n->op && n->op->route)
+        kind = LRP_RULE_ROUTE;
+    else if (is_op(n, "Relu"))
         kind = LRP_RULE_GRAD_RELU;
     else if (is_op(n, "Clip"))
         kind = LRP_RULE_GRAD_CLIP;
@@ -311,8 +351,12 @@ static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule
         kind = folded_bn(ri, n) ? LRP_RULE_PASS : LRP_RULE_GRAD_BN;
     else if (is_op(n, "MaxPool"))
         kind = LRP_RULE_WTA;
-    else if (is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool"))
+    else if (is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool") || is_op(n, "ReduceMean"))
         kind = LRP_RULE_GRAD_POOL;
+    else if (is_op(n, "Sigmoid"))
+        kind = LRP_RULE_GRAD_SIGMOID;
+    else if (is_op(n, "Mul") && is_activation(ri, n->inputs[0]) && is_activation(ri, n->inputs[1]))
+        kind = LRP_RULE_GRAD_MUL;
     else if (is_op(n, "Add") || is_op(n, "Sub"))
         kind = LRP_RULE_GRAD_SUM;
     for (int k = 0; kind == LRP_RULE_GRAD_SUM && k < n->n_inputs; k++)
@@ -330,6 +374,10 @@ static bool simple_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, l
         return gradient_rule(ri, n, r);
     if (pass_rule(n)) {
         *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass"};
+    } else if (n->op && n->op->route) {
+        *r = (lrp_rule){.kind = LRP_RULE_ROUTE, .name = "route"};
+    } else if (gate_slot(ri, n) >= 0) { /* the gate held constant: all R to the signal */
+        *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "gated", .activation = 1 - gate_slot(ri, n)};
     } else if (is_op(n, "Mul") || is_op(n, "Div")) {
         int slot = scaled_activation(ri, n);
         if (slot < 0)
@@ -340,7 +388,8 @@ static bool simple_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, l
     } else if (is_op(n, "MaxPool")) {
         r->kind = paper ? LRP_RULE_AVG2X2 : LRP_RULE_WTA;
         r->name = paper ? "avg2x2" : "winner-takes-all";
-    } else if (is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool")) {
+    } else if (is_op(n, "AveragePool") || is_op(n, "GlobalAveragePool") ||
+               is_op(n, "ReduceMean")) {
         r->kind = LRP_RULE_NORM;
         r->name = "norm";
     } else {

@@ -86,7 +86,8 @@ lrp_zrule lrp_zrule_paper(bool first_layer, lrp_stab stab);
 
 typedef enum lrp_rule_kind {
     LRP_RULE_NONE,       /* not on the relevance path */
-    LRP_RULE_PASS,       /* R_in = R (Relu, BN, reshapes, scaling by a constant) */
+    LRP_RULE_PASS,       /* R_in = R (Relu, BN, reshapes, scaling by a constant, a
+                            signal times a gate: all to the signal) */
     LRP_RULE_Z,          /* a z-rule on a weighted layer */
     LRP_RULE_NORM,       /* x ⊙ Jᵀ(R / stab y): AveragePool, GlobalAveragePool */
     LRP_RULE_SUM,        /* Add/Sub: each activation x gets x ⊙ R / stab(y); an
@@ -95,6 +96,8 @@ typedef enum lrp_rule_kind {
     LRP_RULE_SPLIT,      /* a residual Add (method §4) */
     LRP_RULE_WTA,        /* MaxPool: winner takes all (also its gradient) */
     LRP_RULE_AVG2X2,     /* the paper's MaxPool replacement */
+    LRP_RULE_ROUTE,      /* Pad, Slice, Transpose, Expand, Concat: R back to each
+                            output's source element (also their gradient) */
     /* the gradient, for the baselines (gradient, gradient-x-input, grad-cam) */
     LRP_RULE_GRAD_LINEAR, /* R_in += Wᵀ R */
     LRP_RULE_GRAD_RELU,   /* R_in += R [x > 0] */
@@ -103,6 +106,8 @@ typedef enum lrp_rule_kind {
     LRP_RULE_GRAD_BN,     /* a BN not folded: R_in += R scale / sqrt(var + eps) */
     LRP_RULE_GRAD_CLIP,   /* R_in += R [min < x < max] */
     LRP_RULE_GRAD_SCALE,  /* Mul/Div of x by a constant c: R_in += R c (Div: R / c) */
+    LRP_RULE_GRAD_MUL,    /* a * b of two activations (broadcast): R_a += R b, R_b += R a */
+    LRP_RULE_GRAD_SIGMOID, /* R_in += R y (1 - y) */
     LRP_RULE_KINDS
 } lrp_rule_kind;
 

@@ -155,18 +155,19 @@ def build_all(fixtures):
 
 def no_rule_model():
     """A valid model that runs forward but has two ops without a relevance rule on the relevance
-    path: Conv -> Relu -> Softmax(axis 1) 'softmax_mid'; Concat(relu, softmax) 'concat_mid' ->
-    GlobalAveragePool -> Flatten -> Gemm (10 classes). Own RNG: the other files keep their bytes."""
+    path: Conv -> Relu -> Softmax(axis 1) 'softmax_mid'; Mul(relu, softmax) 'mul_mid' (a product
+    of two activations that is no Sigmoid gate) -> GlobalAveragePool -> Flatten -> Gemm (10
+    classes). Own RNG: the other files keep their bytes."""
     rng = np.random.default_rng(4321)
     w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
-    fc_w = rng.standard_normal((10, 8)).astype(np.float32)
+    fc_w = rng.standard_normal((10, 4)).astype(np.float32)
     fc_b = rng.standard_normal(10).astype(np.float32)
     nodes = [
         helper.make_node("Conv", ["input", "W"], ["c"], name="conv_first", pads=[1, 1, 1, 1]),
         helper.make_node("Relu", ["c"], ["r"], name="relu_first"),
         helper.make_node("Softmax", ["r"], ["s"], name="softmax_mid", axis=1),
-        helper.make_node("Concat", ["r", "s"], ["cat"], name="concat_mid", axis=1),
-        helper.make_node("GlobalAveragePool", ["cat"], ["gap"], name="gap"),
+        helper.make_node("Mul", ["r", "s"], ["prod"], name="mul_mid"),
+        helper.make_node("GlobalAveragePool", ["prod"], ["gap"], name="gap"),
         helper.make_node("Flatten", ["gap"], ["flat"], name="flatten", axis=1),
         helper.make_node("Gemm", ["flat", "fc_W", "fc_B"], ["output"], name="fc", transB=1),
     ]

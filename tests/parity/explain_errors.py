@@ -92,8 +92,8 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-explain-errors-") as tmp:
         ("--epsilon abc", base + ["--epsilon", "abc"], 2, ["--epsilon", "abc"], False),
         ("--input-tensor channels4.npy", [model13, "--input-tensor", os.path.join(args.dir, "channels4.npy")],
          2, ["(1, 4, 32, 32)", "(2, 3, 32, 32)"], True),
-        ("no-rule.onnx (Softmax, Concat)", [no_rule, "--input-tensor", x8], 2,
-         [no_rule, "softmax_mid", "Softmax", "concat_mid", "Concat", "no relevance rule"], True),
+        ("no-rule.onnx (Softmax, Mul)", [no_rule, "--input-tensor", x8], 2,
+         [no_rule, "softmax_mid", "Softmax", "mul_mid", "Mul", "no relevance rule"], True),
         ("--check-conservation, epsilon-plus", base + ["--preset", "epsilon-plus", "--check-conservation", "1e-5"],
          3, ["not conserved", "node '"], False),
     ]

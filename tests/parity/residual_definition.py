@@ -3,7 +3,8 @@
 # --json) must mark exactly the Adds where a shortcut meets a residual
 # function, and list every other Add of two activations with its reason:
 # two parallel linear branches of one input, a tensor plus a branch that
-# does not start from it, two branches without a shared block input. A
+# does not start from it, two branches without a shared block input; and
+# explain --json must list the same Adds with the same reasons. A
 # torchvision MobileNetV2's inverted-residual Adds (no Relu after the Add,
 # ReLU6 = Clip inside the block) are identity shortcuts.
 import argparse
@@ -15,6 +16,7 @@ import tempfile
 from parity_common import finish, skip
 
 try:
+    import numpy as np
     import torch
     import torch.nn as nn
 except ImportError as e:
@@ -98,6 +100,19 @@ def check(label, path, size, kinds, reasons):
     lines = [u["node"] + ": " + u["reason"] for u in info.get("unclassified_adds", [])]
     report(label + ": other Adds (text)", bool(ok and all(line in text for line in lines)),
            "%d listed" % sum(line in text for line in lines))
+    xp = os.path.join(os.path.dirname(path), "x.npy")
+    np.save(xp, np.random.default_rng(1).standard_normal((1, 3, size, size)).astype(np.float32))
+    run = subprocess.run([args.cli, "explain", path, "--input-tensor", xp, "--json"],
+                         capture_output=True, text=True)
+    try:
+        rec = json.loads(run.stdout.splitlines()[0])
+        listed = [(u["node"], u["reason"]) for u in rec["unclassified_adds"]]
+    except (ValueError, IndexError, KeyError) as e:
+        report(label + ": other Adds (explain --json)", False, "no unclassified_adds: %r %s" % (
+            e, run.stderr.strip()))
+        return
+    want = [(u["node"], u["reason"]) for u in info.get("unclassified_adds", [])]
+    report(label + ": other Adds (explain --json)", ok and listed == want, "%d listed" % len(listed))
 
 
 with tempfile.TemporaryDirectory(prefix="onnx-lrp-residual-") as tmp:
