@@ -7,7 +7,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "io/npy.h"
 #include "util/finite.h"
 #include "util/error.h"
 #include "util/text.h"
@@ -72,26 +71,15 @@ bool cli_value(cli_args *a, const char *name, const char **value, int *status)
 
 lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err)
 {
-    lrp_npy npy;
-    memset(out, 0, sizeof *out);
-    lrp_status st = lrp_npy_read(path, &npy, err);
+    lrp_status st = lrp_npy_load(path, out, err);
+    if (st == LRP_OK && out->rank != 4)
+        st = lrp_error_set(err, LRP_ERR_SHAPE, "%s: need a float32 array of rank 4 (N,C,H,W), "
+                           "got rank %d", path, out->rank);
+    if (st == LRP_OK)
+        st = lrp_check_finite(out->data, out->rank, out->dims, path, err);
     if (st)
-        return st;
-    if (npy.dtype != LRP_NPY_FLOAT32 || npy.rank != 4) {
-        lrp_error_set(err, LRP_ERR_SHAPE,
-                      "%s: need a float32 array of rank 4 (N,C,H,W), got %s of rank %d", path,
-                      npy.dtype == LRP_NPY_FLOAT32 ? "float32" : "int64", npy.rank);
-        lrp_npy_free(&npy);
-        return LRP_ERR_SHAPE;
-    }
-    if ((st = lrp_check_finite(npy.data, npy.rank, npy.dims, path, err))) {
-        lrp_npy_free(&npy);
-        return st;
-    }
-    out->rank = npy.rank;
-    memcpy(out->dims, npy.dims, sizeof out->dims);
-    out->data = npy.data; /* ownership moves to the array */
-    return LRP_OK;
+        lrp_array_free(out);
+    return st;
 }
 
 int cli_model_classes(const lrp_model *m)
