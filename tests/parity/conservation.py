@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 
-from parity_common import finish, load_fixtures, run, run_status, skip
+from parity_common import Bad, Checks, load_fixtures, run, run_status, skip
 
 try:
     import numpy as np
@@ -25,8 +25,6 @@ ap.add_argument("--fixtures", required=True, help="directory with manifest.json"
 args = ap.parse_args()
 
 
-class Bad(Exception):
-    """A failed check; the message is the detail line."""
 
 
 def expect(good, detail):
@@ -104,20 +102,8 @@ def fixture_runs(d, fx, preset, npy):
                       rel.shape, shape, bool(np.isfinite(rel).all()), counts, fx["residual_adds"]))
 
 
-passed = failed = 0
-
-
-def report(label, check, *check_args):
-    global passed, failed
-    try:
-        verdict = check(*check_args) + "  PASS"
-    except Bad as e:
-        verdict = "%s  FAIL" % e
-    except (KeyError, TypeError, ValueError, IndexError, OSError) as e:  # malformed JSON or .npy
-        verdict = "malformed output (%s: %s)  FAIL" % (type(e).__name__, e)
-    print("%-54s %s" % (label, verdict))
-    passed += verdict.endswith("PASS")
-    failed += not verdict.endswith("PASS")
+checks = Checks(54)
+report = checks.report
 
 
 cases = sorted(c for c in os.listdir(args.golden) if os.path.isfile(os.path.join(args.golden, c, "case.json")))
@@ -143,4 +129,4 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-conservation-") as tmp:
         for preset in ("epsilon-plus-flat", "otsuki2024"):
             report("%s %s: runs" % (fx["name"], preset), fixture_runs, d, fx, preset,
                    os.path.join(tmp, "%s-%s.npy" % (fx["name"], preset)))
-finish(passed, failed)
+checks.finish()

@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 
-from parity_common import finish, run, run_status, skip
+from parity_common import Bad, Checks, run, run_status, skip
 
 try:
     import numpy as np
@@ -32,8 +32,6 @@ if not os.path.isfile(model):
     raise SystemExit("error: %s missing: run tests/fixtures/gen_fixtures.py" % model)
 
 
-class Bad(Exception):
-    """A failed check; the message is the detail line."""
 
 
 def expect(good, detail):
@@ -140,20 +138,8 @@ def zbox_after_flatten(tmp):
     return expect(diff <= 1e-4 * scale, "max|R - formula| %.2e (max|R| %.2e)" % (diff, scale))
 
 
-passed = failed = 0
-
-
-def report(label, check, *check_args):
-    global passed, failed
-    try:
-        verdict = check(*check_args) + "  PASS"
-    except Bad as e:
-        verdict = "%s  FAIL" % e
-    except (KeyError, TypeError, ValueError, IndexError, OSError, ZeroDivisionError) as e:
-        verdict = "malformed output (%s: %s)  FAIL" % (type(e).__name__, e)
-    print("%-52s %s" % (label, verdict))
-    passed += verdict.endswith("PASS")
-    failed += not verdict.endswith("PASS")
+checks = Checks(52)
+report = checks.report
 
 
 with tempfile.TemporaryDirectory(prefix="onnx-lrp-dense-") as tmp:
@@ -167,4 +153,4 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-dense-") as tmp:
             report("%s: same as Gemm" % " ".join(opts[1:]), same_as_gemm, gemm, opts, tmp)
     report("forward: Softmax output is the probability", forward_probability, tmp)
     report("zbox at a Gemm after Flatten", zbox_after_flatten, tmp)
-finish(passed, failed)
+checks.finish()

@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 
-from parity_common import finish, run_status, skip
+from parity_common import Bad, Checks, run_status, skip
 
 try:
     import numpy as np
@@ -32,8 +32,6 @@ GRAY_STD = float(LUMA @ [0.229, 0.224, 0.225])
 SIDE = 24  # the model's input: crop 24, resize round(24 * 256 / 224) = 27
 
 
-class Bad(Exception):
-    """A failed check; the message is the detail line."""
 
 
 def expect(good, detail):
@@ -179,20 +177,8 @@ def three_std_metadata(tmp):
                    "onnx_lrp.std", ["3", "1"])
 
 
-passed = failed = 0
-
-
-def report(label, check, *check_args):
-    global passed, failed
-    try:
-        verdict = check(*check_args) + "  PASS"
-    except Bad as e:
-        verdict = "%s  FAIL" % e
-    except (KeyError, TypeError, ValueError, IndexError, OSError) as e:
-        verdict = "malformed output (%s: %s)  FAIL" % (type(e).__name__, e)
-    print("%-48s %s" % (label, verdict))
-    passed += verdict.endswith("PASS")
-    failed += not verdict.endswith("PASS")
+checks = Checks(48)
+report = checks.report
 
 
 with tempfile.TemporaryDirectory(prefix="onnx-lrp-gray-") as tmp:
@@ -203,4 +189,4 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-gray-") as tmp:
     report("3-value --mean, 1 channel, images: exit 2", three_means, tmp, "images")
     report("3-value --mean, 1 channel, tensor: exit 2", three_means, tmp, "tensor")
     report("3-value onnx_lrp.std, 1 channel: exit 2", three_std_metadata, tmp)
-finish(passed, failed)
+checks.finish()

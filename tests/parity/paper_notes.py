@@ -9,7 +9,7 @@ import json
 import os
 import tempfile
 
-from parity_common import finish, run_status, skip
+from parity_common import Bad, Checks, run_status, skip
 
 ap = argparse.ArgumentParser(description="the otsuki2024 note on BN-folded exports")
 ap.add_argument("--cli", required=True, help="path to the onnx-lrp executable")
@@ -26,8 +26,6 @@ except ImportError:
     skip("numpy is not available")
 
 
-class Bad(Exception):
-    """A failed check; the message is the detail line."""
 
 
 def expect(good, detail):
@@ -92,20 +90,8 @@ def evaluate(tmp):
     return "stderr 1 note line; notes on the otsuki2024 methods only"
 
 
-passed = failed = 0
-
-
-def report(label, check, *check_args):
-    global passed, failed
-    try:
-        verdict = check(*check_args) + "  PASS"
-    except Bad as e:
-        verdict = "%s  FAIL" % e
-    except (KeyError, TypeError, ValueError, IndexError, OSError) as e:
-        verdict = "malformed output (%s: %s)  FAIL" % (type(e).__name__, e)
-    print("%-52s %s" % (label, verdict))
-    passed += verdict.endswith("PASS")
-    failed += not verdict.endswith("PASS")
+checks = Checks(52)
+report = checks.report
 
 
 with tempfile.TemporaryDirectory(prefix="onnx-lrp-notes-") as tmp:
@@ -117,4 +103,4 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-notes-") as tmp:
            False)
     report("BN folded, epsilon-plus, images: none", image_mode, tmp, FOLDED, "epsilon-plus", False)
     report("evaluate: once, on the otsuki2024 methods", evaluate, tmp)
-finish(passed, failed)
+checks.finish()

@@ -69,3 +69,31 @@ def run_status(cmd, timeout=900):
     except (OSError, subprocess.TimeoutExpired) as e:
         return None, "", str(e)
     return p.returncode, p.stdout, p.stderr
+
+
+class Bad(Exception):
+    """A failed check; the message is the detail line."""
+
+
+class Checks:
+    """Runs checks that return their detail line or raise Bad, prints one verdict line
+    each (label padded to `width`), counts them; finish() prints the totals and exits."""
+
+    MALFORMED = (KeyError, TypeError, ValueError, IndexError, OSError, ZeroDivisionError)
+
+    def __init__(self, width=52):
+        self.width, self.passed, self.failed = width, 0, 0
+
+    def report(self, label, check, *check_args):
+        try:
+            verdict = check(*check_args) + "  PASS"
+        except Bad as e:
+            verdict = "%s  FAIL" % e
+        except self.MALFORMED as e:  # malformed JSON or .npy
+            verdict = "malformed output (%s: %s)  FAIL" % (type(e).__name__, e)
+        print("%-*s %s" % (self.width, label, verdict))
+        self.passed += verdict.endswith("PASS")
+        self.failed += not verdict.endswith("PASS")
+
+    def finish(self):
+        finish(self.passed, self.failed)

@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 
-from parity_common import finish, run, run_status, skip
+from parity_common import Bad, Checks, run, run_status, skip
 
 try:
     import numpy as np
@@ -31,8 +31,6 @@ IMAGENET = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
 GZB = ["--preset", "epsilon-gamma-box"]
 
 
-class Bad(Exception):
-    """A failed check; the message is the detail line."""
 
 
 def expect(good, detail):
@@ -185,20 +183,8 @@ def evaluate_bounds(tmp):
     return same_bounds(method, [SAMPLE_MEAN] * 3, [SAMPLE_STD] * 3, "evaluate.json")
 
 
-passed = failed = 0
-
-
-def report(label, check, *check_args):
-    global passed, failed
-    try:
-        verdict = check(*check_args) + "  PASS"
-    except Bad as e:
-        verdict = "%s  FAIL" % e
-    except (KeyError, TypeError, ValueError, IndexError, OSError, ZeroDivisionError) as e:
-        verdict = "malformed output (%s: %s)  FAIL" % (type(e).__name__, e)
-    print("%-56s %s" % (label, verdict))
-    passed += verdict.endswith("PASS")
-    failed += not verdict.endswith("PASS")
+checks = Checks(56)
+report = checks.report
 
 
 with tempfile.TemporaryDirectory(prefix="onnx-lrp-zbox-") as tmp:
@@ -209,4 +195,4 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-zbox-") as tmp:
     report("Gemm-first model, tensor mode: R = zbox formula", dense_tensor, tmp)
     report("Gemm-first model, image mode: bounds, logits", dense_image, tmp)
     report("evaluate.json: bounds of the metadata", evaluate_bounds, tmp)
-finish(passed, failed)
+checks.finish()
