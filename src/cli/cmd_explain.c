@@ -61,6 +61,9 @@ static const char help_rest[] =
     "  --save-relevance        also write <stem>.relevance.npy (C,H,W float32)\n"
     "  --threads N             images explained in parallel, each on one core\n"
     "                          (default: all cores; results do not depend on N)\n"
+    "  --shard K/N|auto        explain only the images whose index in the sorted\n"
+    "                          input list mod N is K (auto: from SLURM_ARRAY_TASK_ID\n"
+    "                          and SLURM_ARRAY_TASK_COUNT)\n"
     "\n"
     "tensor mode:\n"
     "  --input-tensor X.npy    a preprocessed float32 (N,C,H,W) batch\n"
@@ -209,6 +212,8 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
         o->out_dir = value;
     if (strcmp(name, "--input-tensor") == 0)
         o->input_tensor = value;
+    if (strcmp(name, "--shard") == 0)
+        return cli_parse_shard(o->command, value, &o->shard);
     return CLI_OK;
 }
 
@@ -216,7 +221,7 @@ static const char *const valued[] = {
     "--preset", "--split", "--init", "--target", "--epsilon", "--gamma", "--alpha", "--beta",
     "--check-conservation", "--resize", "--crop", "--mean", "--std", "--labels", "--colormap",
     "--overlay-alpha", "--topk", "--threads", "--output-dir", "-o", "--input-tensor",
-    "--repeat"};
+    "--repeat", "--shard"};
 
 /* Options that act in one mode only; any other use is refused. */
 enum { FOR_IMAGES, FOR_PICTURES /* images, with -o */, FOR_TENSORS };
@@ -226,6 +231,7 @@ static const struct {
 } scoped[] = {
     {"-o", FOR_IMAGES}, {"--output-dir", FOR_IMAGES}, {"--topk", FOR_IMAGES},
     {"--resize", FOR_IMAGES}, {"--crop", FOR_IMAGES}, {"--labels", FOR_IMAGES},
+    {"--shard", FOR_IMAGES},
     {"--colormap", FOR_PICTURES}, {"--positive", FOR_PICTURES},
     {"--overlay-alpha", FOR_PICTURES}, {"--quantize", FOR_PICTURES},
     {"--save-relevance", FOR_PICTURES},

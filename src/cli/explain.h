@@ -4,6 +4,7 @@
 #define LRP_CLI_EXPLAIN_H
 
 #include "cli/cli.h"
+#include "cli/shard.h"
 #include "io/json.h"
 
 typedef struct explain_opts {
@@ -30,6 +31,7 @@ typedef struct explain_opts {
     int quantize; /* levels; 0 = off */
     int topk;
     int threads; /* 0 = all cores */
+    cli_shard shard; /* images: --shard, n == 0 for all */
     int repeat;  /* tensor mode: runs timed, medians reported */
     unsigned scoped_given; /* bits of the mode-bound options given (cmd_explain.c) */
 } explain_opts;

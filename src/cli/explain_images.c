@@ -303,8 +303,11 @@ int cli_explain_images(const explain_opts *o, lrp_model *m)
         cli_inputs_free(&in);
         return cli_fail(&err);
     }
-    status = in.count ? explain_all(o, m, &setup, &in)
-                      : cli_usage_error("explain", "no image among the inputs");
+    if (in.count && o->shard.n)
+        cli_inputs_shard(&in, o->shard.k, o->shard.n);
+    status = in.count    ? explain_all(o, m, &setup, &in)
+             : o->shard.n ? CLI_OK /* more shards than images: this one has none */
+                          : cli_usage_error("explain", "no image among the inputs");
     image_setup_free(&setup);
     cli_inputs_free(&in);
     return status;
