@@ -102,6 +102,8 @@ after = inodes(single)
 report("--force: every record written again", code == 1 and
        all(after[n] != before[n] for n in before) and same_outputs(single, merged))
 
+if len(after) < 3:
+    finish(passed, failed + 1)  # no records at all: the rest cannot run
 victim = os.path.join(single, "records", sorted(after)[2])
 whole = read(victim)
 with open(victim, "wb") as f:
