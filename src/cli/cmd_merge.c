@@ -1,11 +1,12 @@
-/* onnx-lrp merge: the shards of an evaluate --shard run joined into what
- * one process writes, by running that evaluation again with every image
- * taken from its shard's record (the same code writes the same bytes). */
+/* onnx-lrp merge: the shards of an evaluate or explain --shard run joined
+ * into what one process writes, by running that command again with every
+ * image taken from its shard's record (the same code writes the same bytes). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/evaluate.h"
+#include "cli/explain.h"
 #include "util/error.h"
 
 static const char help[] =
@@ -14,6 +15,8 @@ static const char help[] =
     "Joins the output folders of 'onnx-lrp evaluate --shard K/N -o SHARD_DIR' (all N\n"
     "of them) into OUT_DIR/evaluate.json and OUT_DIR/curves.svg, exactly as one\n"
     "'onnx-lrp evaluate' over all the images writes them, and prints its table.\n"
+    "Shards of 'onnx-lrp explain' give OUT_DIR/report.json (the single run's but for\n"
+    "the timings forward_ms and explain_ms) and their pictures, linked into OUT_DIR.\n"
     "Computes nothing: refuses shards made by another onnx-lrp version, with another\n"
     "model file (by its hash) or other options, names every missing shard and every\n"
     "image no shard has a record of, and then writes nothing. Run it where the shards\n"
@@ -44,14 +47,14 @@ static int order_shards(char **dirs, int n_dirs, run_status *st, const char **by
                : CLI_OK;
 }
 
-/* "evaluate" + the first shard's options without --shard + "-o OUT_DIR". */
+/* The first shard's command and options, without --shard, + "-o OUT_DIR". */
 static char **merge_argv(const run_status *first, char *out_dir, int *argc)
 {
     char **argv = calloc((size_t)first->n_args + 4, sizeof *argv);
     if (!argv)
         return NULL;
     int n = 0;
-    argv[n++] = "evaluate";
+    argv[n++] = (char *)first->command;
     for (int i = 0; i < first->n_args; i++) {
         const char *a = first->args[i];
         if (strcmp(a, "--shard") == 0)
@@ -85,7 +88,10 @@ static int merge(char *out_dir, char **dirs, int n_dirs)
         eval_merge mg = {.n = st[0].shard_n, .dirs = by_k, .status = by_k_status};
         int argc = 0;
         char **argv = merge_argv(&st[0], out_dir, &argc);
-        status = argv ? cli_evaluate_main(argc, argv, &mg) : CLI_BAD_INPUT;
+        bool explain = strcmp(st[0].command, "explain") == 0;
+        status = !argv    ? CLI_BAD_INPUT
+                 : explain ? cli_explain_main(argc, argv, &mg)
+                           : cli_evaluate_main(argc, argv, &mg);
         free(argv);
     }
     for (int d = 0; d < read; d++)

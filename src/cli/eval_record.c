@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/record_file.h"
 #include "io/atomic_file.h"
 #include "util/error.h"
 
@@ -74,46 +75,10 @@ lrp_status eval_record_write(const char *dir, const char *stem, const char *file
     return lrp_atomic_commit(&af, err);
 }
 
-typedef struct reader {
-    FILE *f;
-    char *line;
-    size_t cap;
-} reader;
-
-/* The next line without its newline, or NULL at the end. */
-static char *next_line(reader *rd)
-{
-    ssize_t n = getline(&rd->line, &rd->cap, rd->f);
-    if (n < 0)
-        return NULL;
-    if (n > 0 && rd->line[n - 1] == '\n')
-        rd->line[n - 1] = '\0';
-    return rd->line;
-}
-
-/* "<key> <rest>": rest, or NULL when the line is not that key's. */
-static const char *keyed(reader *rd, const char *key)
-{
-    const char *l = next_line(rd);
-    size_t n = strlen(key);
-    return l && strncmp(l, key, n) == 0 && l[n] == ' ' ? l + n + 1 : NULL;
-}
-
-static bool keyed_int(reader *rd, const char *key, int *v)
-{
-    const char *s = keyed(rd, key);
-    char *end;
-    long x = s ? strtol(s, &end, 10) : 0;
-    if (!s || end == s || *end)
-        return false;
-    *v = (int)x;
-    return true;
-}
-
 /* "ins v0 v1 ..." with exactly n values, into a new array *out. */
-static bool read_curve(reader *rd, const char *key, int n, double **out)
+static bool read_curve(record_reader *rd, const char *key, int n, double **out)
 {
-    const char *s = keyed(rd, key);
+    const char *s = record_keyed(rd, key);
     double *v = s && n > 0 ? malloc(sizeof *v * (size_t)n) : NULL;
     for (int p = 0; v && p < n; p++) {
         char *end;
@@ -128,9 +93,9 @@ static bool read_curve(reader *rd, const char *key, int n, double **out)
     return v && *s == '\0';
 }
 
-static bool read_method(reader *rd, int k, eval_scores *s)
+static bool read_method(record_reader *rd, int k, eval_scores *s)
 {
-    const char *l = keyed(rd, "method");
+    const char *l = record_keyed(rd, "method");
     lrp_insdel_result *r = &s->res[k];
     int kk = -1, used = 0;
     if (!l || sscanf(l, "%d %d %lf %lf %lf%n", &kk, &r->n, &r->ins_auc, &r->del_auc, &s->cons[k],
@@ -141,12 +106,14 @@ static bool read_method(reader *rd, int k, eval_scores *s)
 }
 
 /* The fields after the options line; false (why filled) when any differs. */
-static bool read_body(reader *rd, const char *file, int index, int n_methods, eval_scores *s,
-                      char *why, size_t size)
+static bool read_body(record_reader *rd, const char *file, int index, int n_methods,
+                      eval_scores *s, char *why, size_t size)
 {
     int n = 0;
-    if (!keyed_int(rd, "index", &s->index) || !keyed_int(rd, "label", &s->label) ||
-        !keyed_int(rd, "predicted", &s->predicted) || !keyed_int(rd, "methods", &n)) {
+    if (!record_keyed_int(rd, "index", &s->index) ||
+        !record_keyed_int(rd, "label", &s->label) ||
+        !record_keyed_int(rd, "predicted", &s->predicted) ||
+        !record_keyed_int(rd, "methods", &n)) {
         snprintf(why, size, "unreadable");
         return false;
     }
@@ -160,7 +127,7 @@ static bool read_body(reader *rd, const char *file, int index, int n_methods, ev
             snprintf(why, size, "unreadable at method %d", k);
             return false;
         }
-    const char *f = keyed(rd, "file");
+    const char *f = record_keyed(rd, "file");
     if (!f || strcmp(f, file) != 0) {
         snprintf(why, size, "made for another file (%.200s)", f ? f : "none");
         return false;
@@ -174,11 +141,12 @@ eval_record_state eval_record_read(const char *dir, const char *stem, const char
 {
     char path[4096];
     memset(s, 0, sizeof *s);
-    reader rd = {0};
-    if (!eval_record_path(dir, stem, path, sizeof path) || !(rd.f = fopen(path, "r")))
+    record_reader rd;
+    if (!eval_record_path(dir, stem, path, sizeof path) || !record_open(&rd, path))
         return EVAL_RECORD_ABSENT;
-    const char *magic = next_line(&rd);
-    const char *opts = magic && strcmp(magic, record_magic) == 0 ? keyed(&rd, "options") : NULL;
+    const char *magic = record_line(&rd);
+    bool magic_ok = magic && strcmp(magic, record_magic) == 0;
+    const char *opts = magic_ok ? record_keyed(&rd, "options") : NULL;
     bool ok = false;
     if (!opts)
         snprintf(why, size, "not a record");
@@ -186,8 +154,7 @@ eval_record_state eval_record_read(const char *dir, const char *stem, const char
         snprintf(why, size, "made with other options (%.300s)", opts);
     else
         ok = read_body(&rd, file, index, n_methods, s, why, size);
-    free(rd.line);
-    fclose(rd.f);
+    record_close(&rd);
     if (!ok)
         eval_scores_free(s);
     return ok ? EVAL_RECORD_OK : EVAL_RECORD_STALE;

@@ -10,18 +10,18 @@
 #include "util/clock.h"
 #include "util/error.h"
 
-/* merge: each shard made by this version, model and options, over the
- * images that shard k of n takes from 'in' (the whole list). */
-static lrp_status check_shards(const eval_resume *rs, const cli_inputs *in, lrp_error *err)
+lrp_status eval_merge_check(const eval_merge *mg, const run_status *me, const cli_inputs *in,
+                            lrp_error *err)
 {
-    const eval_merge *mg = rs->merge;
-    const run_status *me = &rs->status;
     for (int k = 0; k < mg->n; k++) {
         const run_status *sh = &mg->status[k];
         const char *d = mg->dirs[k];
         int expected = 0;
         for (int i = 0; i < in->count; i++)
             expected += in->items[i].index % mg->n == k;
+        if (strcmp(sh->command, me->command) != 0)
+            return lrp_error_set(err, LRP_ERR_ARG, "%s: a shard of %s, not of %s", d,
+                                 sh->command, me->command);
         if (strcmp(sh->version, me->version) != 0)
             return lrp_error_set(err, LRP_ERR_ARG, "%s: made by onnx-lrp %s, this is %s", d,
                                  sh->version, me->version);
@@ -43,8 +43,9 @@ lrp_status eval_resume_init(eval_resume *rs, const char *model, const char *opti
                             lrp_error *err)
 {
     run_status *st = &rs->status;
-    *st = (run_status){.shard_k = shard.k, .shard_n = shard.n ? shard.n : 1,
-                       .total = in->count, .args = args, .n_args = n_args};
+    *st = (run_status){.command = "evaluate", .shard_k = shard.k,
+                       .shard_n = shard.n ? shard.n : 1, .total = in->count, .args = args,
+                       .n_args = n_args};
     snprintf(st->version, sizeof st->version, "%s", LRP_VERSION);
     lrp_status s = cli_file_hash(model, st->model_hash, err);
     size_t n = strlen(options) + 128;
@@ -54,7 +55,7 @@ lrp_status eval_resume_init(eval_resume *rs, const char *model, const char *opti
         snprintf(rs->record_options, n, "onnx-lrp %s; model %s; %s", st->version,
                  st->model_hash, options);
     if (s == LRP_OK && rs->merge)
-        s = check_shards(rs, in, err);
+        s = eval_merge_check(rs->merge, st, in, err);
     rs->t0 = lrp_now_ms();
     char records[4096];
     snprintf(records, sizeof records, "%s/records", rs->out_dir ? rs->out_dir : "");
@@ -142,20 +143,10 @@ lrp_status eval_resume_record(const eval_resume *rs, const cli_input *it, const 
 lrp_status eval_resume_count(eval_resume *rs, const cli_input *it, bool ok, bool computed,
                              lrp_error *err)
 {
-    run_status *st = &rs->status;
-    st->done++;
     rs->computed += computed;
-    if (!ok) {
-        char **grown = realloc(st->failed_files, sizeof *grown * (size_t)(st->failed + 1));
-        if (grown)
-            st->failed_files = grown;
-        if (!grown || !(grown[st->failed] = strdup(it->path)))
-            return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
-        st->n_failed_files = ++st->failed;
-    }
-    double s = (lrp_now_ms() - rs->t0) / 1e3;
-    st->rate = rs->computed > 0 && s > 0 ? rs->computed / s : 0.0;
-    st->eta_s = st->rate > 0 ? (st->total - st->done) / st->rate : 0.0;
-    st->finished = st->done == st->total;
-    return rs->out_dir && !rs->merge ? run_status_write(rs->out_dir, st, err) : LRP_OK;
+    lrp_status st = run_status_step(&rs->status, ok ? NULL : it->path, rs->computed,
+                                    (lrp_now_ms() - rs->t0) / 1e3, err);
+    if (st)
+        return st;
+    return rs->out_dir && !rs->merge ? run_status_write(rs->out_dir, &rs->status, err) : LRP_OK;
 }

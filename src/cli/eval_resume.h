@@ -19,6 +19,12 @@ typedef struct eval_merge {
     run_status *status; /* status[k]: its status file */
 } eval_merge;
 
+/* Each shard of mg made by the same command, version, model (hash) and
+ * options as me, over the images that shard k of n takes from 'in' (the
+ * whole list); the message names the shard's folder and what differs. */
+lrp_status eval_merge_check(const eval_merge *mg, const run_status *me, const cli_inputs *in,
+                            lrp_error *err);
+
 typedef struct eval_resume {
     const char *out_dir;     /* records and status go here; NULL: neither */
     bool force;              /* do not reuse the records in out_dir */

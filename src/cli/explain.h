@@ -32,6 +32,10 @@ typedef struct explain_opts {
     int topk;
     int threads; /* 0 = all cores */
     cli_shard shard; /* images: --shard, n == 0 for all */
+    bool force;      /* images: explain again what OUT/records already holds */
+    char **argv;     /* the command line, argv[0] the command: recorded with the outputs */
+    int argc;
+    const struct eval_merge *merge; /* onnx-lrp merge: every image from its shard's record */
     int repeat;  /* tensor mode: runs timed, medians reported */
     unsigned scoped_given; /* bits of the mode-bound options given (cmd_explain.c) */
 } explain_opts;
@@ -56,6 +60,8 @@ lrp_status cli_check_out_dir(const char *dir, lrp_error *err);
 int cli_explain_tensor(const explain_opts *o, lrp_model *m);
 /* Image files: heatmaps, overlays and report.json into o->out_dir. */
 int cli_explain_images(const explain_opts *o, lrp_model *m);
+/* onnx-lrp explain with argv[1..] its options; merge as in explain_opts. */
+int cli_explain_main(int argc, char **argv, const struct eval_merge *merge);
 
 /* "zbox_bounds": {"low": [...], "high": [...]} (per input channel) for a
  * preset with a zbox layer, and "notes": [...] when the explainer has any. */

@@ -22,9 +22,9 @@ lrp_status run_status_write(const char *dir, const run_status *s, lrp_error *err
     lrp_status st = lrp_atomic_open(path, &af, err);
     if (st)
         return st;
-    fprintf(af.f, "%s\nshard %d/%d\ndone %d\ntotal %d\nfailed %d\nimages_per_s %.3f\n"
-            "eta_s %.0f\nstate %s\nversion %s\nmodel_hash %s\noptions %s\n",
-            status_magic, s->shard_k, s->shard_n, s->done, s->total, s->failed, s->rate,
+    fprintf(af.f, "%s\ncommand %s\nshard %d/%d\ndone %d\ntotal %d\nfailed %d\n"
+            "images_per_s %.3f\neta_s %.0f\nstate %s\nversion %s\nmodel_hash %s\noptions %s\n",
+            status_magic, s->command, s->shard_k, s->shard_n, s->done, s->total, s->failed, s->rate,
             s->eta_s, s->finished ? "finished" : "running", s->version, s->model_hash,
             s->options);
     for (int i = 0; i < s->n_args; i++)
@@ -32,6 +32,21 @@ lrp_status run_status_write(const char *dir, const run_status *s, lrp_error *err
     for (int i = 0; i < s->n_failed_files; i++)
         fprintf(af.f, "failed_file %s\n", s->failed_files[i]);
     return lrp_atomic_commit(&af, err);
+}
+
+static bool push_string(char ***list, int *n, const char *v);
+
+lrp_status run_status_step(run_status *s, const char *failed_file, int computed, double seconds,
+                           lrp_error *err)
+{
+    s->done++;
+    if (failed_file && !push_string(&s->failed_files, &s->n_failed_files, failed_file))
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    s->failed += failed_file != NULL;
+    s->rate = computed > 0 && seconds > 0 ? computed / seconds : 0.0;
+    s->eta_s = s->rate > 0 ? (s->total - s->done) / s->rate : 0.0;
+    s->finished = s->done == s->total;
+    return LRP_OK;
 }
 
 static bool push_string(char ***list, int *n, const char *v)
@@ -57,6 +72,9 @@ static bool read_field(run_status *s, const char *key, const char *v)
         return sscanf(v, "%lf", key[0] == 'i' ? &s->rate : &s->eta_s) == 1;
     if (strcmp(key, "state") == 0)
         return (s->finished = strcmp(v, "finished") == 0) || strcmp(v, "running") == 0;
+    if (strcmp(key, "command") == 0)
+        return (strcmp(v, "evaluate") == 0 || strcmp(v, "explain") == 0) &&
+               snprintf(s->command, sizeof s->command, "%s", v) > 0;
     if (strcmp(key, "version") == 0 || strcmp(key, "model_hash") == 0)
         return snprintf(key[0] == 'v' ? s->version : s->model_hash, sizeof s->version, "%s",
                         v) < (int)sizeof s->version;
@@ -93,7 +111,7 @@ lrp_status run_status_read(const char *dir, run_status *s, lrp_error *err)
     }
     free(line);
     fclose(f);
-    if (st == LRP_OK && (!s->shard_n || !s->options))
+    if (st == LRP_OK && (!s->shard_n || !s->options || !s->command[0]))
         st = lrp_error_set(err, LRP_ERR_PARSE, "%s: incomplete status file", path);
     if (st)
         run_status_free(s);

@@ -10,6 +10,7 @@
 #include "lrp.h"
 
 typedef struct run_status {
+    char command[16];        /* "evaluate" or "explain" */
     int shard_k, shard_n;    /* shard k of n; 0/1 for a whole run */
     int done, total, failed; /* this shard's images: done includes failed */
     double rate;             /* images/s of the images computed (not resumed) here */
@@ -23,6 +24,12 @@ typedef struct run_status {
     char **failed_files;     /* images that failed, in input order */
     int n_failed_files;
 } run_status;
+
+/* One more image done: failed_file names it when it failed; computed of
+ * the images so far were computed (not resumed) in the seconds since the
+ * run started: the rate, the ETA and finished follow. */
+lrp_status run_status_step(run_status *s, const char *failed_file, int computed, double seconds,
+                           lrp_error *err);
 
 /* <dir>/status, atomically (a reader sees the previous or the new one). */
 lrp_status run_status_write(const char *dir, const run_status *s, lrp_error *err);
