@@ -48,7 +48,7 @@ int cmd_status(int argc, char **argv)
         total += s.total;
         failed += s.failed;
         finished += s.finished;
-        rate += s.finished ? 0 : s.rate;
+        rate += s.rate;
         eta = !s.finished && s.eta_s > eta ? s.eta_s : eta;
         run_status_free(&s);
     }

@@ -1,7 +1,6 @@
 /* Record lookup, recording and the status file of an evaluate run. */
 #include "cli/eval_resume.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
