@@ -70,5 +70,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

@@ -7,8 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/eval_resume.h"
 #include "cli/evaluate.h"
 #include "cli/method_spec.h"
+#include "cli/run_status.h"
+#include "cli/shard.h"
 #include "io/heatmap.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -38,6 +41,15 @@ static const char help[] =
     "  -o, --output-dir DIR    write evaluate.json (per image) and curves.svg (the\n"
     "                          folder and its missing parents are made)\n"
     "  --resize, --crop, --mean, --std   as for explain\n"
+    "  --shard K/N|auto        evaluate only the images whose index in the sorted\n"
+    "                          input list mod N is K (auto: from SLURM_ARRAY_TASK_ID\n"
+    "                          and SLURM_ARRAY_TASK_COUNT); join shards with merge\n"
+    "  --force                 recompute images whose record in DIR/records is\n"
+    "                          already there (by default a rerun with the same\n"
+    "                          model, options and version reuses them)\n"
+    "\n"
+    "With -o, every image's results go to DIR/records/<stem>.eval as soon as it is\n"
+    "done, and DIR/status says how far the run is (onnx-lrp status DIR).\n"
     "\n"
     "Prints a table: per method the mean +- standard error over images of\n"
     "Insertion, Deletion and ID, and the mean conservation error (\"-\", and null\n"
@@ -52,6 +64,8 @@ typedef struct eval_opts {
     explain_opts img; /* the image options, shared with explain */
     const char *methods, *labels_csv;
     int limit, step, batch;
+    cli_shard shard;
+    bool force;
 } eval_opts;
 
 static int parse(int argc, char **argv, eval_opts *o)
@@ -72,6 +86,11 @@ static int parse(int argc, char **argv, eval_opts *o)
         if (cli_is(arg, "--help") || cli_is(arg, "-h")) {
             fputs(help, stdout);
             return -1;
+        } else if (cli_is(arg, "--force")) {
+            o->force = true;
+        } else if (cli_value(&a, "--shard", &v, &status)) {
+            if (!status && (status = cli_parse_shard("evaluate", v, &o->shard)))
+                return status;
         } else if (cli_value(&a, "--labels", &v, &status)) {
             return status ? status : cli_usage_error("evaluate", "--labels has no effect here "
                                                      "(evaluate prints no class names)");
@@ -211,9 +230,11 @@ static void random_map(float *map, size_t n, uint64_t seed)
         map[i] = (float)(splitmix64(&seed) >> 40) / (float)(1u << 24);
 }
 
-/* The map of method em for image x: explanation (channel sum) or random. */
+/* The map of method em for image x: explanation (channel sum) or random,
+ * seeded by the image's index in the whole input list (the same in every
+ * shard); *cons gets the conservation error. */
 static lrp_status method_map(eval_method *em, int index, int k, const lrp_array *x, int label,
-                             float *map, lrp_error *err)
+                             float *map, double *cons, lrp_error *err)
 {
     int c = (int)x->dims[1], h = (int)x->dims[2], w = (int)x->dims[3];
     if (em->random) {
@@ -227,7 +248,7 @@ static lrp_status method_map(eval_method *em, int index, int k, const lrp_array 
         st = lrp_explain(em->e, x, &rel, &rep, err);
     if (st == LRP_OK) {
         lrp_channel_sum(rel.data, c, h, w, map);
-        em->cons[index] = lrp_report_image(rep, 0).conservation_error;
+        *cons = lrp_report_image(rep, 0).conservation_error;
     }
     lrp_report_free(rep);
     lrp_array_free(&rel);
@@ -281,12 +302,12 @@ typedef struct eval_ctx {
     eval_run *r;
     const eval_opts *o;
     lrp_model *m;
+    eval_resume *rs;
 } eval_ctx;
 
-/* Every method's curves for one image; added to the sums only when all of
- * them succeeded, so a failing image leaves no trace in the means. */
-static lrp_status score_methods(eval_ctx *ec, int index, const lrp_array *x, const float *img01,
-                                int label, lrp_error *err)
+/* Every method's curves for one image into s (s->index and label set). */
+static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *img01,
+                                eval_scores *s, lrp_error *err)
 {
     eval_run *r = ec->r;
     const lrp_preprocess *p = &r->setup->pre;
@@ -294,31 +315,47 @@ static lrp_status score_methods(eval_ctx *ec, int index, const lrp_array *x, con
     forward_ctx fctx = {ec->m, lrp_model_output_kind(ec->m), c, h, w};
     lrp_insdel_config cfg = {.step = ec->o->step, .max_batch = ec->o->batch};
     float *map = malloc((size_t)h * (size_t)w * sizeof *map);
-    lrp_insdel_result *res = calloc((size_t)r->n_methods, sizeof *res);
-    lrp_status st = map && res ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    lrp_status st = map ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     for (int k = 0; st == LRP_OK && k < r->n_methods; k++) {
         eval_method *em = &r->methods[k];
-        st = method_map(em, index, k, x, label, map, err);
+        st = method_map(em, s->index, k, x, s->label, map, &s->cons[k], err);
         if (st == LRP_OK && em->quantize)
             lrp_heat_quantize(map, (size_t)h * (size_t)w, 8);
         if (st == LRP_OK)
-            st = lrp_insdel_run(img01, c, h, w, p->mean, p->std, map, label, &cfg,
-                                batch_probability, &fctx, &res[k], err);
+            st = lrp_insdel_run(img01, c, h, w, p->mean, p->std, map, s->label, &cfg,
+                                batch_probability, &fctx, &s->res[k], err);
+        s->n_methods = k + 1;
     }
-    for (int k = 0; st == LRP_OK && k < r->n_methods; k++)
-        if ((st = add_curves(&r->methods[k], &res[k], err)) == LRP_OK) {
-            r->methods[k].ins[index] = res[k].ins_auc;
-            r->methods[k].del[index] = res[k].del_auc;
-        }
-    for (int k = 0; res && k < r->n_methods; k++)
-        lrp_insdel_result_free(&res[k]);
-    free(res);
     free(map);
     return st;
 }
 
-/* One image: label, prediction, every method's curves. */
-static lrp_status evaluate_image(eval_ctx *ec, const char *path, lrp_error *err)
+/* One image's scores into the run: added to the sums only as a whole, so a
+ * failing image leaves no trace in the means. */
+static lrp_status add_scores(eval_run *r, const char *path, const eval_scores *s,
+                             lrp_error *err)
+{
+    int i = r->n_images;
+    lrp_status st = LRP_OK;
+    for (int k = 0; st == LRP_OK && k < r->n_methods; k++)
+        if ((st = add_curves(&r->methods[k], &s->res[k], err)) == LRP_OK) {
+            r->methods[k].ins[i] = s->res[k].ins_auc;
+            r->methods[k].del[i] = s->res[k].del_auc;
+            r->methods[k].cons[i] = s->cons[k];
+        }
+    r->label[i] = s->label;
+    r->predicted[i] = s->predicted;
+    if (st == LRP_OK && !(r->files[i] = malloc(strlen(path) + 1)))
+        st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    if (st == LRP_OK) {
+        strcpy(r->files[i], path);
+        r->n_images++;
+    }
+    return st;
+}
+
+/* One image: label, prediction, every method's curves into s. */
+static lrp_status compute_image(eval_ctx *ec, const char *path, eval_scores *s, lrp_error *err)
 {
     eval_run *r = ec->r;
     lrp_array x = {0};
@@ -340,18 +377,36 @@ static lrp_status evaluate_image(eval_ctx *ec, const char *path, lrp_error *err)
                            "has %d classes", path, label, ec->o->labels_csv, classes);
     } else {
         image01_from_display(&display, c, img01);
-        int i = r->n_images;
-        r->label[i] = label;
-        r->predicted[i] = predicted;
-        st = score_methods(ec, i, &x, img01, r->label[i], err);
-        if (st == LRP_OK && (r->files[i] = malloc(strlen(path) + 1)))
-            strcpy(r->files[i], path);
-        if (st == LRP_OK)
-            r->n_images++;
+        s->label = label;
+        s->predicted = predicted;
+        st = score_methods(ec, &x, img01, s, err);
     }
     free(img01);
     lrp_array_free(&x);
     lrp_image_free(&display);
+    return st;
+}
+
+/* One input: its record when one is usable (always so in merge), else
+ * computed and recorded; then into the run. *fatal: the failure is the
+ * run's (records, status file), not the image's. */
+static lrp_status evaluate_image(eval_ctx *ec, const cli_input *it, bool *fatal,
+                                 lrp_error *err)
+{
+    eval_scores s = {.index = it->index};
+    bool resumed = false;
+    lrp_status st = eval_resume_lookup(ec->rs, it, ec->r->n_methods, &s, &resumed, fatal, err);
+    if (st == LRP_OK && !resumed && (st = compute_image(ec, it->path, &s, err)) == LRP_OK)
+        *fatal = (st = eval_resume_record(ec->rs, it, &s, err)) != LRP_OK;
+    if (st == LRP_OK)
+        st = add_scores(ec->r, it->path, &s, err);
+    eval_scores_free(&s);
+    lrp_error count_err = {0};
+    if (!*fatal && eval_resume_count(ec->rs, it, st == LRP_OK, !resumed, &count_err)) {
+        *fatal = true;
+        *err = count_err;
+        st = count_err.status;
+    }
     return st;
 }
 
@@ -369,8 +424,9 @@ static int run_all(eval_ctx *ec, const cli_inputs *in)
     double t0 = lrp_now_ms();
     for (int i = 0; i < total; i++) {
         lrp_error err = {0};
-        lrp_status st = evaluate_image(ec, in->items[i].path, &err);
-        if (st == LRP_ERR_NOMEM || st == LRP_ERR_ARG || st == LRP_ERR_UNSUPPORTED)
+        bool fatal = false;
+        lrp_status st = evaluate_image(ec, &in->items[i], &fatal, &err);
+        if (fatal || st == LRP_ERR_NOMEM || st == LRP_ERR_ARG || st == LRP_ERR_UNSUPPORTED)
             return cli_fail(&err); /* a problem of the run, not of one image */
         if (st) {
             fprintf(stderr, "%sonnx-lrp: %s\n", tty ? "\r\033[K" : "", err.message);
@@ -411,16 +467,44 @@ static lrp_status write_outputs(const eval_run *r, const char *dir, lrp_error *e
     return st ? st : eval_write_curves(r, svg, err);
 }
 
+/* Everything a record's numbers depend on besides the model and version
+ * (eval_resume adds those): the methods, labels file, step, batch and the
+ * resolved preprocessing. --threads and --limit change none of them. */
+static lrp_status run_options(const eval_opts *o, const image_setup *setup, char *out,
+                              size_t size, lrp_error *err)
+{
+    const lrp_preprocess *p = &setup->pre;
+    char labels[32] = "none";
+    if (o->labels_csv && cli_file_hash(o->labels_csv, labels, err))
+        return err->status;
+    int n_pixels = p->crop_h * p->crop_w;
+    size_t n = (size_t)snprintf(out, size, "methods=%s; labels-csv=%s; step=%d; batch=%d; "
+                                "resize=%d; crop=%dx%d; mean=",
+                                o->methods ? o->methods : default_methods, labels,
+                                o->step ? o->step : (n_pixels + 99) / 100, o->batch, p->resize,
+                                p->crop_h, p->crop_w);
+    for (int c = 0; c < p->channels && n < size; c++)
+        n += (size_t)snprintf(out + n, size - n, c ? ",%.9g" : "%.9g", p->mean[c]);
+    for (int c = 0; c < p->channels && n < size; c++)
+        n += (size_t)snprintf(out + n, size - n, c ? ",%.9g" : "; std=%.9g", p->std[c]);
+    return n < size ? LRP_OK : lrp_error_set(err, LRP_ERR_ARG, "--methods is too long");
+}
+
 static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
-                    const cli_labels_csv *csv, cli_inputs *in)
+                    const cli_labels_csv *csv, cli_inputs *in, eval_resume *rs,
+                    char **args, int n_args)
 {
     lrp_error err = {0};
     eval_run r = {.model = o->img.model, .setup = setup, .csv = csv};
     lrp_model_info info;
+    char options[2048];
     if (lrp_model_get_info(m, &info, &err))
         return cli_fail(&err);
     if (info.input_dims[0] > 0) /* a fixed batch size takes that many at a time */
         o->batch = (int)info.input_dims[0];
+    if (run_options(o, setup, options, sizeof options, &err) ||
+        eval_resume_init(rs, o->img.model, options, o->shard, in, args, n_args, &err))
+        return cli_fail(&err);
     r.files = calloc((size_t)in->count + 1, sizeof *r.files);
     r.label = calloc((size_t)in->count + 1, sizeof *r.label);
     r.predicted = calloc((size_t)in->count + 1, sizeof *r.predicted);
@@ -430,8 +514,11 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
                      o->img.threads ? o->img.threads : cli_cores(), &err)) {
         status = cli_fail(&err);
     } else {
-        eval_ctx ec = {&r, o, m};
+        eval_ctx ec = {&r, o, m, rs};
         status = run_all(&ec, in);
+        if (status != CLI_BAD_INPUT && rs->missing)
+            status = cli_usage_error("merge", "%d images missing from the shards: nothing "
+                                     "written", rs->missing);
         if (status != CLI_BAD_INPUT && r.n_images > 0) {
             int n_pixels = setup->pre.crop_h * setup->pre.crop_w;
             r.step = o->step ? o->step : (n_pixels + 99) / 100;
@@ -468,6 +555,8 @@ static lrp_status prepare_inputs(const eval_opts *o, const lrp_model *m, cli_inp
         cli_inputs_truncate(in, o->limit);
     if (st == LRP_OK && o->labels_csv)
         st = read_labels_csv(o->labels_csv, m, in, csv, err);
+    if (st == LRP_OK && o->shard.n)
+        cli_inputs_shard(in, o->shard.k, o->shard.n);
     return st;
 }
 
@@ -483,7 +572,7 @@ static int check_step(const eval_opts *o, const image_setup *setup)
     return CLI_OK;
 }
 
-int cmd_evaluate(int argc, char **argv)
+int cli_evaluate_main(int argc, char **argv, const eval_merge *merge)
 {
     eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH};
     o.img = (explain_opts){.command = "evaluate", .check_tol = -1.0, .resize = -1,
@@ -499,6 +588,8 @@ int cmd_evaluate(int argc, char **argv)
     image_setup setup = {0};
     cli_inputs in = {0};
     cli_labels_csv csv = {0};
+    eval_resume rs = {.out_dir = merge ? NULL : o.img.out_dir, .force = o.force,
+                      .merge = merge};
     if (cli_load_model(o.img.model, &m, &err) ||
         lrp_model_set_threads(m, o.img.threads ? o.img.threads : cli_cores(), &err) ||
         image_setup_init(&setup, &o.img, m, &err) ||
@@ -506,8 +597,11 @@ int cmd_evaluate(int argc, char **argv)
         (o.img.out_dir && cli_check_out_dir(o.img.out_dir, &err)))
         status = cli_fail(&err);
     else if (!(status = check_step(&o, &setup)))
-        status = in.count ? evaluate(&o, m, &setup, o.labels_csv ? &csv : NULL, &in)
-                          : cli_usage_error("evaluate", "no image among the inputs");
+        status = in.count || o.shard.n
+                     ? evaluate(&o, m, &setup, o.labels_csv ? &csv : NULL, &in, &rs, argv + 1,
+                                argc - 1)
+                     : cli_usage_error("evaluate", "no image among the inputs");
+    eval_resume_free(&rs);
     cli_labels_csv_free(&csv);
     cli_inputs_free(&in);
     image_setup_free(&setup);
@@ -515,3 +609,5 @@ int cmd_evaluate(int argc, char **argv)
     free(o.img.inputs);
     return status;
 }
+
+int cmd_evaluate(int argc, char **argv) { return cli_evaluate_main(argc, argv, NULL); }

@@ -60,8 +60,14 @@ static const char help_rest[] =
     "  --quantize [L]          the paper's heat quantization into L levels (2 to\n"
     "                          256; without L: 8, the paper's)\n"
     "  --save-relevance        also write <stem>.relevance.npy (C,H,W float32)\n"
+    "  --force                 explain again the images DIR/records already holds (a\n"
+    "                          rerun with the same model, options and version\n"
+    "                          otherwise keeps their files and report entries)\n"
     "  --threads N             images explained in parallel, each on one core\n"
     "                          (default: all cores; results do not depend on N)\n"
+    "  --shard K/N|auto        explain only the images whose index in the sorted\n"
+    "                          input list mod N is K (auto: from SLURM_ARRAY_TASK_ID\n"
+    "                          and SLURM_ARRAY_TASK_COUNT)\n"
     "\n"
     "tensor mode:\n"
     "  --input-tensor X.npy    a preprocessed float32 (N,C,H,W) batch\n"
@@ -212,6 +218,8 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
         o->out_dir = value;
     if (strcmp(name, "--input-tensor") == 0)
         o->input_tensor = value;
+    if (strcmp(name, "--shard") == 0)
+        return cli_parse_shard(o->command, value, &o->shard);
     return CLI_OK;
 }
 
@@ -219,7 +227,7 @@ static const char *const valued[] = {
     "--preset", "--split", "--init", "--target", "--epsilon", "--gamma", "--alpha", "--beta",
     "--check-conservation", "--resize", "--crop", "--mean", "--std", "--labels", "--colormap",
     "--overlay-alpha", "--topk", "--threads", "--output-dir", "-o", "--input-tensor",
-    "--repeat"};
+    "--repeat", "--shard"};
 
 /* Options that act in one mode only; any other use is refused. */
 enum { FOR_IMAGES, FOR_PICTURES /* images, with -o */, FOR_TENSORS };
@@ -229,9 +237,10 @@ static const struct {
 } scoped[] = {
     {"-o", FOR_IMAGES}, {"--output-dir", FOR_IMAGES}, {"--topk", FOR_IMAGES},
     {"--resize", FOR_IMAGES}, {"--crop", FOR_IMAGES}, {"--labels", FOR_IMAGES},
+    {"--shard", FOR_IMAGES},
     {"--colormap", FOR_PICTURES}, {"--positive", FOR_PICTURES},
     {"--overlay-alpha", FOR_PICTURES}, {"--quantize", FOR_PICTURES},
-    {"--save-relevance", FOR_PICTURES},
+    {"--save-relevance", FOR_PICTURES}, {"--force", FOR_PICTURES},
     {"--repeat", FOR_TENSORS}, {"--relevance-out", FOR_TENSORS}};
 
 static void note_given(explain_opts *o, const char *name)
@@ -288,6 +297,8 @@ static int take_flag(const char *arg, explain_opts *o)
         o->positive = true;
     else if (cli_is(arg, "--save-relevance"))
         o->save_relevance = true;
+    else if (cli_is(arg, "--force"))
+        o->force = true;
     else
         return 0;
     note_given(o, arg);
@@ -562,10 +573,11 @@ static int check_classes(const explain_opts *o, const lrp_model *m)
     return CLI_OK;
 }
 
-int cmd_explain(int argc, char **argv)
+int cli_explain_main(int argc, char **argv, const struct eval_merge *merge)
 {
     explain_opts o = {.command = "explain", .check_tol = -1.0, .resize = -1, .crop_h = -1,
-                      .crop_w = -1, .overlay_alpha = 0.6, .topk = 1};
+                      .crop_w = -1, .overlay_alpha = 0.6, .topk = 1, .argv = argv,
+                      .argc = argc, .merge = merge};
     lrp_config_init(&o.config);
     o.inputs = calloc((size_t)argc + 1, sizeof *o.inputs);
     if (!o.inputs)
@@ -592,3 +604,5 @@ int cmd_explain(int argc, char **argv)
     free(o.inputs);
     return status;
 }
+
+int cmd_explain(int argc, char **argv) { return cli_explain_main(argc, argv, NULL); }

@@ -2,6 +2,7 @@
 #ifndef LRP_CLI_EVALUATE_H
 #define LRP_CLI_EVALUATE_H
 
+#include "cli/eval_resume.h"
 #include "cli/image_job.h"
 #include "cli/labels_csv.h"
 #include "eval/insdel.h"
@@ -35,5 +36,9 @@ typedef struct eval_run {
 void eval_print_table(const eval_run *r);
 lrp_status eval_write_json(const eval_run *r, const char *path, lrp_error *err);
 lrp_status eval_write_curves(const eval_run *r, const char *path, lrp_error *err);
+
+/* onnx-lrp evaluate with argv[1..] its options; merge non-NULL: every image
+ * from its shard's records (onnx-lrp merge), none computed. An exit code. */
+int cli_evaluate_main(int argc, char **argv, const eval_merge *merge);
 
 #endif

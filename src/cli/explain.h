@@ -4,6 +4,7 @@
 #define LRP_CLI_EXPLAIN_H
 
 #include "cli/cli.h"
+#include "cli/shard.h"
 #include "io/json.h"
 
 typedef struct explain_opts {
@@ -30,6 +31,11 @@ typedef struct explain_opts {
     int quantize; /* levels; 0 = off */
     int topk;
     int threads; /* 0 = all cores */
+    cli_shard shard; /* images: --shard, n == 0 for all */
+    bool force;      /* images: explain again what OUT/records already holds */
+    char **argv;     /* the command line, argv[0] the command: recorded with the outputs */
+    int argc;
+    const struct eval_merge *merge; /* onnx-lrp merge: every image from its shard's record */
     int repeat;  /* tensor mode: runs timed, medians reported */
     unsigned scoped_given; /* bits of the mode-bound options given (cmd_explain.c) */
 } explain_opts;
@@ -54,6 +60,8 @@ lrp_status cli_check_out_dir(const char *dir, lrp_error *err);
 int cli_explain_tensor(const explain_opts *o, lrp_model *m);
 /* Image files: heatmaps, overlays and report.json into o->out_dir. */
 int cli_explain_images(const explain_opts *o, lrp_model *m);
+/* onnx-lrp explain with argv[1..] its options; merge as in explain_opts. */
+int cli_explain_main(int argc, char **argv, const struct eval_merge *merge);
 
 /* "zbox_bounds": {"low": [...], "high": [...]} (per input channel) for a
  * preset with a zbox layer, and "notes": [...] when the explainer has any. */

@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include "cli/explain.h"
+#include "cli/explain_merge.h"
+#include "cli/explain_record.h"
 #include "cli/image_job.h"
 #include "cli/inputs.h"
+#include "cli/run_status.h"
 #include "io/atomic_file.h"
 #include "io/json_file.h"
 #include "util/clock.h"
@@ -26,6 +29,10 @@ typedef struct run {
     int next, done, printed, total;
     double t0;
     bool progress;
+    char *record_options; /* explain_record_options: what a record must match */
+    run_status status;    /* out_dir/status, rewritten after every image */
+    int computed;         /* images explained here, not taken from records */
+    lrp_error status_err; /* the first failure to write the status file */
 } run;
 
 /* Prints the results that are ready, in input order (stdout stays the same
@@ -55,6 +62,44 @@ typedef struct worker {
     pthread_t thread;
 } worker;
 
+/* The image's record in out_dir when one was made under these options and
+ * the image did not fail there (failures are tried again); not with --force. */
+static bool take_record(const run *r, const cli_input *it, image_result *res)
+{
+    char why[512], *written_in = NULL;
+    if (!r->o->out_dir || r->o->force ||
+        explain_record_read(r->o->out_dir, it, r->record_options, res, &written_in, why,
+                            sizeof why) != EVAL_RECORD_OK)
+        return false;
+    free(written_in);
+    if (!res->error)
+        return true;
+    image_result_clear(res);
+    return false;
+}
+
+/* Its record, after its pictures are in place: from now on the image is done. */
+static void keep_record(const run *r, const cli_input *it, image_result *res)
+{
+    lrp_error err = {0};
+    if (r->o->out_dir && explain_record_write(r->o->out_dir, it, r->record_options, res, &err) &&
+        !res->error)
+        res->error = strdup(err.message);
+}
+
+/* One image done: its status line and the status file. Under the lock. */
+static void count_done(run *r, const cli_input *it, const image_result *res, bool computed)
+{
+    r->computed += computed;
+    r->done++;
+    lrp_error err = {0};
+    if (run_status_step(&r->status, res->error ? it->path : NULL, r->computed,
+                        (lrp_now_ms() - r->t0) / 1e3, &err) ||
+        (r->o->out_dir && run_status_write(r->o->out_dir, &r->status, &err)))
+        if (!r->status_err.status)
+            r->status_err = err;
+}
+
 static void *work(void *arg)
 {
     worker *w = arg;
@@ -65,14 +110,58 @@ static void *work(void *arg)
         pthread_mutex_unlock(&r->lock);
         if (i >= r->total)
             break;
-        image_job_run(r->setup, w->e, &r->in->items[i], &r->results[i]);
+        const cli_input *it = &r->in->items[i];
+        image_result *res = &r->results[i];
+        bool computed = !take_record(r, it, res);
+        if (computed) {
+            image_job_run(r->setup, w->e, it, res);
+            keep_record(r, it, res);
+        }
         pthread_mutex_lock(&r->lock);
-        r->results[i].finished = true;
-        r->done++;
+        res->finished = true;
+        count_done(r, it, res, computed);
         print_ready(r);
         pthread_mutex_unlock(&r->lock);
     }
     return NULL;
+}
+
+/* merge: every image's record from its shard, checked before any file is
+ * linked, so a missing image leaves OUT as it was. */
+static lrp_status merge_all(run *r, lrp_error *err)
+{
+    char **written_in = calloc((size_t)r->total + 1, sizeof *written_in);
+    if (!written_in)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    int missing = 0;
+    lrp_status st = LRP_OK;
+    for (int i = 0; st == LRP_OK && i < r->total; i++) {
+        lrp_error e = {0};
+        bool stale = false;
+        if (!explain_merge_read(r->o->merge, &r->in->items[i], r->record_options, &r->results[i],
+                                &written_in[i], &stale, &e))
+            continue;
+        if (stale)
+            st = lrp_error_set(err, e.status, "%s", e.message);
+        else
+            fprintf(stderr, "onnx-lrp: %s\n", e.message);
+        missing++;
+    }
+    if (st == LRP_OK && missing)
+        st = lrp_error_set(err, LRP_ERR_ARG, "%d images missing from the shards: nothing "
+                           "written", missing);
+    for (int i = 0; st == LRP_OK && i < r->total; i++) {
+        st = explain_merge_outputs(r->o->merge, &r->in->items[i], r->o->out_dir, written_in[i],
+                                   &r->results[i], err);
+        r->results[i].finished = true;
+    }
+    for (int i = 0; i < r->total; i++)
+        free(written_in[i]);
+    free(written_in);
+    r->done = r->total;
+    if (st == LRP_OK)
+        print_ready(r);
+    return st;
 }
 
 /* Runs every image on n workers: worker 0 uses e, the others forks. */
@@ -265,6 +354,34 @@ static int outcome(const run *r)
     return status;
 }
 
+/* The record options and the status of the run, checked against the
+ * shards' in merge, written to out_dir otherwise. */
+static lrp_status start_status(run *r, lrp_error *err)
+{
+    const explain_opts *o = r->o;
+    run_status *st = &r->status;
+    *st = (run_status){.command = "explain", .shard_k = o->shard.k,
+                       .shard_n = o->shard.n ? o->shard.n : 1, .total = r->total,
+                       .options = r->record_options, .args = o->argv + 1, .n_args = o->argc - 1};
+    snprintf(st->version, sizeof st->version, "%s", LRP_VERSION);
+    lrp_status s = cli_file_hash(o->model, st->model_hash, err);
+    char records[3072]; /* cli_check_out_dir adds a file name to it */
+    snprintf(records, sizeof records, "%s/records", o->out_dir ? o->out_dir : "");
+    if (s == LRP_OK && o->merge)
+        return eval_merge_check(o->merge, st, r->in, err);
+    if (s == LRP_OK && o->out_dir && (s = cli_check_out_dir(records, err)) == LRP_OK)
+        s = run_status_write(o->out_dir, st, err);
+    return s;
+}
+
+static void free_status(run *r)
+{
+    for (int i = 0; i < r->status.n_failed_files; i++)
+        free(r->status.failed_files[i]);
+    free(r->status.failed_files);
+    free(r->record_options);
+}
+
 static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *setup,
                        const cli_inputs *in)
 {
@@ -283,8 +400,13 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
     int threads = o->threads ? o->threads : cli_cores();
     threads = threads < in->count ? threads : in->count;
     int status = CLI_OK;
-    if (!r.results || run_workers(&r, e, threads, &err)) {
+    if (!r.results ||
+        (o->out_dir && (explain_record_options(o, &r.record_options, &err) ||
+                        start_status(&r, &err))) ||
+        (o->merge ? merge_all(&r, &err) : run_workers(&r, e, threads, &err))) {
         status = cli_fail(&err);
+    } else if (r.status_err.status) {
+        status = cli_fail(&r.status_err);
     } else {
         print_conversions(&r);
         status = o->out_dir && write_report(&r, e, &err) ? cli_fail(&err) : outcome(&r);
@@ -292,6 +414,7 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
     for (int i = 0; r.results && i < in->count; i++)
         image_result_clear(&r.results[i]);
     free(r.results);
+    free_status(&r);
     pthread_mutex_destroy(&r.lock);
     lrp_explainer_free(e);
     return status;
@@ -310,8 +433,11 @@ int cli_explain_images(const explain_opts *o, lrp_model *m)
         cli_inputs_free(&in);
         return cli_fail(&err);
     }
-    status = in.count ? explain_all(o, m, &setup, &in)
-                      : cli_usage_error("explain", "no image among the inputs");
+    if (in.count && o->shard.n && !o->merge)
+        cli_inputs_shard(&in, o->shard.k, o->shard.n);
+    status = in.count    ? explain_all(o, m, &setup, &in)
+             : o->shard.n ? CLI_OK /* more shards than images: this one has none */
+                          : cli_usage_error("explain", "no image among the inputs");
     image_setup_free(&setup);
     cli_inputs_free(&in);
     return status;

@@ -137,6 +137,14 @@ static bool describe(job *jb, const lrp_report *rep, int rank)
     return true;
 }
 
+static bool add_output(image_result *res, const char *name)
+{
+    char **grown = realloc(res->outputs, sizeof *grown * (size_t)(res->n_outputs + 1));
+    if (grown)
+        res->outputs = grown;
+    return grown && (grown[res->n_outputs] = dup_str(name)) && ++res->n_outputs;
+}
+
 static lrp_status record(job *jb, const lrp_report *rep, int rank, char paths[3][4096],
                          lrp_error *err)
 {
@@ -152,6 +160,10 @@ static lrp_status record(job *jb, const lrp_report *rep, int rank, char paths[3]
     res->objects = grown;
     res->objects[res->n_objects++] = obj;
     fprintf(jb->json, "%s\n", obj);
+    size_t dir_len = jb->s->o->out_dir ? strlen(jb->s->o->out_dir) + 1 : 0;
+    for (int k = 0; dir_len && k < 3; k++)
+        if (paths[k][0] && !add_output(res, paths[k] + dir_len))
+            return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     if (!describe(jb, rep, rank))
         return LRP_OK;
     double tol = jb->s->o->check_tol;
@@ -249,5 +261,8 @@ void image_result_clear(image_result *res)
     for (int k = 0; k < res->n_objects; k++)
         free(res->objects[k]);
     free(res->objects);
+    for (int k = 0; k < res->n_outputs; k++)
+        free(res->outputs[k]);
+    free(res->outputs);
     memset(res, 0, sizeof *res);
 }

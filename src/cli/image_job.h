@@ -43,6 +43,8 @@ typedef struct image_result {
     int n_objects;
     bool not_conserved;
     unsigned conversions; /* lrp_conversion flags of the image */
+    char **outputs;       /* the files written, by name within out_dir */
+    int n_outputs;
 } image_result;
 
 /* Explains one image (its top-k classes) with e and writes its files. */

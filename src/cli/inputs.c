@@ -45,6 +45,7 @@ static lrp_status push(cli_inputs *in, const char *path, lrp_error *err)
     cli_input *it = &in->items[in->count];
     it->path = dup_str(path);
     it->stem = NULL;
+    it->index = in->count;
     if (!it->path)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory listing inputs");
     in->count++;
@@ -180,6 +181,20 @@ void cli_inputs_truncate(cli_inputs *in, int n)
     }
     if (n < in->count)
         in->count = n;
+}
+
+void cli_inputs_shard(cli_inputs *in, int k, int n)
+{
+    int kept = 0;
+    for (int i = 0; i < in->count; i++) {
+        if (in->items[i].index % n == k) {
+            in->items[kept++] = in->items[i];
+        } else {
+            free(in->items[i].path);
+            free(in->items[i].stem);
+        }
+    }
+    in->count = kept;
 }
 
 void cli_inputs_free(cli_inputs *in)

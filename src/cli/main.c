@@ -17,6 +17,8 @@ static const char usage[] =
     "  explain MODEL.onnx        LRP relevance of the input, with a per-node\n"
     "                            conservation report\n"
     "  evaluate MODEL.onnx       Insertion/Deletion scores of explanation methods\n"
+    "  merge OUT SHARD_DIR...    join the shards of an evaluate --shard run\n"
+    "  status OUT_DIR...         progress of evaluate runs or shards, summed\n"
     "\n"
     "  onnx-lrp <command> --help   options of one command\n"
     "  onnx-lrp --version          print the version\n"
@@ -56,6 +58,10 @@ int main(int argc, char **argv)
         return cmd_explain(argc - 1, argv + 1);
     if (strcmp(cmd, "evaluate") == 0)
         return cmd_evaluate(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1);
+    if (strcmp(cmd, "status") == 0)
+        return cmd_status(argc - 1, argv + 1);
     fprintf(stderr, "onnx-lrp: unknown command '%s'\n\n%s", cmd, usage);
     return CLI_BAD_INPUT;
 }
