@@ -9,7 +9,8 @@
 #include "util/error.h"
 #include "util/text.h"
 
-/* --help: help_top, the preset list from the table, help_rest. */
+/* --help: help_top, the preset list from the table, help_rest, help_modes
+ * (split for C99's 4095-character limit on one string). */
 static const char help_top[] =
     "usage: onnx-lrp explain MODEL.onnx IMAGE|DIR|@LIST... -o DIR [options]\n"
     "       onnx-lrp explain MODEL.onnx --input-tensor X.npy [options]\n"
@@ -68,7 +69,9 @@ static const char help_rest[] =
     "  --shard K/N|auto        explain only the images whose index in the sorted\n"
     "                          input list mod N is K (auto: from SLURM_ARRAY_TASK_ID\n"
     "                          and SLURM_ARRAY_TASK_COUNT)\n"
-    "\n"
+    "\n";
+
+static const char help_modes[] =
     "tensor mode:\n"
     "  --input-tensor X.npy    a preprocessed float32 (N,C,H,W) batch\n"
     "  --relevance-out R.npy   write the input relevance, float32 (N,C,H,W)\n"
@@ -351,6 +354,7 @@ static void print_help(void)
     }
     fputs("\n", stdout);
     fputs(help_rest, stdout);
+    fputs(help_modes, stdout);
 }
 
 static int parse(int argc, char **argv, explain_opts *o)
