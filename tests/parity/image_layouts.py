@@ -18,10 +18,10 @@ from parity_common import compare, finish, run, run_status, skip
 try:
     import numpy as np
     import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
     from PIL import Image
     from torchvision import transforms
+
+    from layout_models import H, W, export
 except ImportError as e:
     skip("%s is not available" % e.name)
 
@@ -29,7 +29,7 @@ ap = argparse.ArgumentParser(description="onnx-lrp image mode: NHWC, non-square,
 ap.add_argument("--cli", required=True)
 ap.add_argument("--images", required=True, help="tests/images")
 args = ap.parse_args()
-H, W, CLASSES, TARGET = 40, 48, 5, 3
+TARGET = 3
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 passed = failed = 0
 
@@ -39,30 +39,6 @@ def report(label, ok, detail):
     print("%-46s %s  %s" % (label, detail, "PASS" if ok else "FAIL"))
     passed += bool(ok)
     failed += not ok
-
-
-class Net(nn.Module):
-    """Conv -> Relu -> Conv -> Relu -> global mean -> Linear, on NCHW; with
-    channels_last the graph starts with the NHWC -> NCHW Transpose."""
-
-    def __init__(self, channels_last):
-        super().__init__()
-        self.channels_last = channels_last
-        self.c1, self.c2, self.fc = nn.Conv2d(3, 6, 3, 2, 1), nn.Conv2d(6, 8, 3, 1, 1), nn.Linear(8, CLASSES)
-
-    def forward(self, x):
-        if self.channels_last:
-            x = x.permute(0, 3, 1, 2)
-        x = torch.relu(self.c2(torch.relu(self.c1(x))))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
-
-
-def export(channels_last, batch, path):
-    torch.manual_seed(4)
-    net = Net(channels_last).eval()
-    shape = (batch, H, W, 3) if channels_last else (batch, 3, H, W)
-    torch.onnx.export(net, torch.zeros(shape), path, opset_version=13)
-    return net.double()
 
 
 def reference_input(image):
