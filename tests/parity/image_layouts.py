@@ -13,15 +13,13 @@ import json
 import os
 import tempfile
 
-from parity_common import compare, finish, run, run_status, skip
+from parity_common import Checks, compare, run, run_status, skip
 
 try:
     import numpy as np
     import torch
-    from PIL import Image
-    from torchvision import transforms
 
-    from layout_models import H, W, export
+    from layout_models import CASES, export, torchvision_input
 except ImportError as e:
     skip("%s is not available" % e.name)
 
@@ -30,23 +28,7 @@ ap.add_argument("--cli", required=True)
 ap.add_argument("--images", required=True, help="tests/images")
 args = ap.parse_args()
 TARGET = 3
-MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
-passed = failed = 0
-
-
-def report(label, ok, detail):
-    global passed, failed
-    print("%-46s %s  %s" % (label, detail, "PASS" if ok else "FAIL"))
-    passed += bool(ok)
-    failed += not ok
-
-
-def reference_input(image):
-    """torchvision: Resize((h, w)) at 256/224 of each side, CenterCrop, ToTensor, Normalize."""
-    t = transforms.Compose([transforms.Resize((round(H * 256 / 224), round(W * 256 / 224))),
-                            transforms.CenterCrop((H, W)), transforms.ToTensor(),
-                            transforms.Normalize(MEAN, STD)])
-    return t(Image.open(image).convert("RGB")).unsqueeze(0).double()
+report = Checks(46)
 
 
 def explain(model, image, out):
@@ -63,7 +45,7 @@ def explain(model, image, out):
 def check(label, channels_last, batch, image, tmp):
     path = os.path.join(tmp, label.replace(" ", "-") + ".onnx")
     net = export(channels_last, batch, path)
-    x = reference_input(image)  # (1, 3, H, W)
+    x = torchvision_input(image)  # (1, 3, H, W)
     xm = (x.permute(0, 2, 3, 1) if channels_last else x).repeat(batch, 1, 1, 1).requires_grad_(True)
     y = net(xm)
     (g,) = torch.autograd.grad(y[0, TARGET], xm)
@@ -82,13 +64,10 @@ def check(label, channels_last, batch, image, tmp):
     report(label + ": relevance (C, H, W) vs autograd", line.endswith("PASS"), line.rsplit(" ", 1)[0])
 
 
-# PNGs: a JPEG decodes differently in PIL (libjpeg) and stb_image
 photo, portrait = os.path.join(args.images, "rgb.png"), os.path.join(args.images, "rgba.png")
 with tempfile.TemporaryDirectory(prefix="onnx-lrp-layouts-") as tmp:
-    check("NHWC front, non-square", True, 1, photo, tmp)
-    check("NCHW, non-square, portrait image", False, 1, portrait, tmp)
-    check("fixed batch 3", False, 3, photo, tmp)
-    check("NHWC front, fixed batch 2", True, 2, portrait, tmp)
+    for label, channels_last, batch, image in CASES:
+        check(label, channels_last, batch, os.path.join(args.images, image), tmp)
 
     model = os.path.join(tmp, "plain.onnx")
     export(False, 1, model)
@@ -102,4 +81,4 @@ with tempfile.TemporaryDirectory(prefix="onnx-lrp-layouts-") as tmp:
     lines = err.strip().splitlines()
     report("evaluate on NHWC: refused", code == 2 and len(lines) == 1 and "evaluate" in lines[0],
            "exit %s: %s" % (code, err.strip()))
-finish(passed, failed)
+report.finish()

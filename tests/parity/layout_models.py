@@ -1,10 +1,21 @@
 # The small models of the image-layout tests, built with torch: an NHWC
-# front or NCHW, a non-square H x W input, any fixed batch; seeded.
+# front or NCHW, a non-square H x W input, any fixed batch; seeded. And
+# torchvision's preprocessing of an image for them, the reference.
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from PIL import Image
+from torchvision import transforms
 
 H, W, CLASSES = 40, 48, 5
+MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+# (label, channels_last, batch, image in tests/images); PNGs, since a JPEG
+# decodes differently in PIL (libjpeg) and stb_image
+CASES = [("NHWC front, non-square", True, 1, "rgb.png"),
+         ("NCHW, non-square", False, 1, "rgb.png"),
+         ("NCHW, non-square, portrait image", False, 1, "rgba.png"),
+         ("fixed batch 3", False, 3, "rgb.png"),
+         ("NHWC front, fixed batch 2", True, 2, "rgba.png")]
 
 
 class Net(nn.Module):
@@ -31,3 +42,12 @@ def export(channels_last, batch, path):
     shape = (batch, H, W, 3) if channels_last else (batch, 3, H, W)
     torch.onnx.export(net, torch.zeros(shape), path, opset_version=13)
     return net.double()
+
+
+def torchvision_input(image):
+    """(1, 3, H, W) float64: Resize((h, w)) at 256/224 of each side, CenterCrop, ToTensor,
+    Normalize."""
+    t = transforms.Compose([transforms.Resize((round(H * 256 / 224), round(W * 256 / 224))),
+                            transforms.CenterCrop((H, W)), transforms.ToTensor(),
+                            transforms.Normalize(MEAN, STD)])
+    return t(Image.open(image).convert("RGB")).unsqueeze(0).double()
