@@ -73,7 +73,7 @@ def main():
         print("checking: nm -D of the installed library == the installed lrp.h's functions")
         if not lib or not header:
             failures.append("no installed libonnx-lrp.so.X.Y.Z or lrp.h")
-        elif abi_symbols.exported(lib[0]) != abi_symbols.header_functions(header[0]):
+        elif abi_symbols.exported(lib[0]) != abi_symbols.header_functions(header[0])[0]:
             failures.append("the installed library exports other symbols than lrp.h declares")
         for what, pattern in (("man page", "**/man1/onnx-lrp.1"),
                               ("bash completion", "**/bash-completion/completions/onnx-lrp")):
