@@ -45,21 +45,6 @@ def finish(passed, failed):
     sys.exit(1 if failed else 0)
 
 
-class Checks:
-    """One "label  detail  PASS|FAIL" line a check, counted; finish() exits."""
-
-    def __init__(self, width=46):
-        self.width, self.passed, self.failed = width, 0, 0
-
-    def __call__(self, label, ok, detail):
-        print("%-*s %s  %s" % (self.width, label, detail, "PASS" if ok else "FAIL"))
-        self.passed += bool(ok)
-        self.failed += not ok
-
-    def finish(self):
-        finish(self.passed, self.failed)
-
-
 def compare(ours_path, ref, rtol, label="reference"):
     """Verdict line for max|ours - ref| <= rtol * max|ref| (ref: array or .npy path)."""
     import numpy as np

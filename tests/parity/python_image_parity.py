@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 
-from parity_common import Checks, run, skip
+from parity_common import finish, run, skip
 
 ap = argparse.ArgumentParser(description="onnx_lrp.explain_image == onnx-lrp explain")
 ap.add_argument("--cli", required=True)
@@ -31,7 +31,14 @@ except ImportError as e:
 
 TARGET = 2
 PRESET = "epsilon-alpha2-beta1"  # an LRP preset (zbox bounds fail on NHWC in the CLI too)
-report = Checks(44)
+passed = failed = 0
+
+
+def report(label, ok, detail):
+    global passed, failed
+    print("%-44s %s  %s" % (label, detail, "PASS" if ok else "FAIL"))
+    passed += bool(ok)
+    failed += not ok
 
 
 def cli_explain(model, image, out):
@@ -77,4 +84,4 @@ def check(label, channels_last, batch, image, tmp):
 with tempfile.TemporaryDirectory(prefix="onnx-lrp-pyimage-") as tmp:
     for label, channels_last, batch, image in CASES:
         check(label, channels_last, batch, os.path.join(args.images, image), tmp)
-report.finish()
+finish(passed, failed)
