@@ -41,7 +41,7 @@ void lrp_preprocess_from(const lrp_preprocessing *pp, lrp_preprocess *p)
 {
     *p = (lrp_preprocess){.resize = pp->resize, .resize_h = pp->resize_h,
                           .resize_w = pp->resize_w, .crop_h = pp->crop_h, .crop_w = pp->crop_w,
-                          .channels = pp->channels};
+                          .channels = pp->channels, .resize_name = pp->resize_name};
     memcpy(p->mean, pp->mean, sizeof p->mean);
     memcpy(p->std, pp->std, sizeof p->std);
 }

@@ -4,7 +4,8 @@
 # (Resize((h, w)) at 256/224 of each side) and a fixed batch > 1. The saved
 # relevance must equal Python's byte for byte, Model.preprocessing must say
 # what report.json says, and Model.load_image must give torchvision's
-# preprocessing (an independent reference) in the model's layout and batch.
+# preprocessing (an independent reference) in the model's layout and batch;
+# a too-small resize is named as Python's argument.
 import argparse
 import json
 import os
@@ -84,4 +85,14 @@ def check(label, channels_last, batch, image, tmp):
 with tempfile.TemporaryDirectory(prefix="onnx-lrp-pyimage-") as tmp:
     for label, channels_last, batch, image in CASES:
         check(label, channels_last, batch, os.path.join(args.images, image), tmp)
+    # a resize too small for the crop: the message names Python's argument, not the CLI's option
+    plain = os.path.join(tmp, "plain.onnx")
+    export(False, 1, plain)
+    try:
+        with onnx_lrp.Model(plain) as model:
+            model.load_image(os.path.join(args.images, "rgba.png"), resize=42)
+        said = "no error"
+    except onnx_lrp.Error as e:
+        said = str(e)
+    report("load_image(resize=42): names resize=", "at least 48 (resize)" in said, said)
 finish(passed, failed)
