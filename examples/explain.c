@@ -29,6 +29,7 @@ int main(int argc, char **argv)
         !lrp_image_load_input(&pre, argv[2], &x, NULL, &err) &&
         !lrp_explainer_new(model, &config, &explainer, &err) &&
         !lrp_explain(explainer, &x, &relevance, &report, &err) &&
+        !lrp_relevance_to_planes(&pre, &relevance, &err) && /* NHWC, batch: (1, C, H, W) */
         (rgb = malloc((size_t)pre.crop_h * (size_t)pre.crop_w * 3)) &&
         !lrp_render_heatmap(&relevance, &style, rgb, &err) &&
         !lrp_png_save(argv[3], rgb, pre.crop_w, pre.crop_h, 3, &err)) {

@@ -338,6 +338,15 @@ typedef struct lrp_preprocessing {
     int n_mean, n_std;  /* values given below: 0: the model's, 1: for every channel,
                            or one per channel */
     float mean[4], std[4];
+    int resize_h, resize_w; /* set by _for_model: both > 0 for a non-square crop without
+                               a resize: Resize((h, w)) at 256/224 of each side */
+    int channels_last;  /* set by _for_model: 1 when the input is (N, H, W, C) (NHWC) */
+    int batch;          /* set by _for_model: the input's fixed batch, else 1; an image
+                           fills every slot */
+    /* what messages call the caller's resize, crop, mean and std (NULL: those
+       words), e.g. a command line's "--resize"; the model's are "metadata
+       onnx_lrp.resize" and so on */
+    const char *resize_name, *crop_name, *mean_name, *std_name;
 } lrp_preprocessing;
 
 /* Everything "the model's": metadata onnx_lrp.resize, .crop, .mean, .std
@@ -345,19 +354,35 @@ typedef struct lrp_preprocessing {
  * ImageNet's (resize 256, crop 224, its mean and std; gray: their luma). */
 LRP_API void lrp_preprocessing_init(lrp_preprocessing *p);
 /* Resolves every "the model's" field of *p for 'model' and checks the
- * result fits the model input. Afterwards resize >= 0, crop_h, crop_w > 0
- * and n_mean = n_std = channels. */
+ * result fits the model input, (N, 1 or 3, H, W) or (N, H, W, 1 or 3).
+ * Afterwards resize >= 0, crop_h, crop_w > 0, n_mean = n_std = channels,
+ * and the _for_model fields are set. Messages name the model file and the
+ * culprit: the caller's field by its name, or the metadata key. */
 LRP_API lrp_status lrp_preprocessing_for_model(const lrp_model *model, lrp_preprocessing *p,
                                                lrp_error *err);
+/* Only the mean and std, for a preprocessed tensor (the zbox bounds):
+ * channels are the model input's dim 1, or x's (NULL: none) where that is
+ * dynamic; the defaults of that count, then metadata onnx_lrp.mean and
+ * .std, then p's. Sets p->channels = n_mean = n_std to the channel count,
+ * or all three to 0 when nothing gives a mean and std (none given for 2, 4
+ * or 5 and more channels). */
+LRP_API lrp_status lrp_normalization_for_model(const lrp_model *model, const lrp_array *x,
+                                               lrp_preprocessing *p, lrp_error *err);
 
-/* A decoded image (H, W, C) into *input (1, channels, crop_h, crop_w)
- * float32, the model's input; display (NULL to skip) gets the resized and
- * cropped image (crop_h, crop_w, 3) in [0,1] for overlays. Caller frees. */
+/* A decoded image (H, W, C) into *input, the model's input of float32:
+ * (batch, channels, crop_h, crop_w), or (batch, crop_h, crop_w, channels)
+ * when channels_last, the image in every batch slot; display (NULL to
+ * skip) gets the resized and cropped image (crop_h, crop_w, 3) in [0,1]
+ * for overlays. Caller frees. */
 LRP_API lrp_status lrp_preprocess_image(const lrp_preprocessing *p, const lrp_array *image,
                                         lrp_array *input, lrp_array *display, lrp_error *err);
 /* lrp_image_decode + lrp_preprocess_image; messages name the file. */
 LRP_API lrp_status lrp_image_load_input(const lrp_preprocessing *p, const char *path,
                                         lrp_array *input, lrp_array *display, lrp_error *err);
+/* A relevance map of such an input, in the model's layout, to the first
+ * image's (1, channels, H, W), in place (the other slots repeat it). */
+LRP_API lrp_status lrp_relevance_to_planes(const lrp_preprocessing *p, lrp_array *relevance,
+                                           lrp_error *err);
 
 /* A float32 .npy file (C order, little-endian, rank 0..LRP_MAX_RANK) into
  * *out; untrusted headers are checked. Write: byte-identical to np.save,

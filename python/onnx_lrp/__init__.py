@@ -220,17 +220,16 @@ class Model(_Handle):
         return Explainer(self, threads=options.pop("threads", self.threads),
                          norm=self._norm(mean, std), **options)
 
-    def _norm(self, mean, std):
+    def _norm(self, mean, std, x=None):
         """(channels, mean, std) the input was normalized with, as the CLI
-        takes it for the zbox bounds: the model's metadata unless given;
-        None for an input images cannot feed (the library's defaults)."""
-        try:
-            p = self._preprocessing(None, None, mean, std)
-        except Error as e:
-            if e.status != lib.lrp_status_str(_lib.LRP_ERR_UNSUPPORTED).decode():
-                raise
-            return None
-        return p.channels, tuple(p.mean[:p.channels]), tuple(p.std[:p.channels])
+        takes it for the zbox bounds of a tensor: the model's metadata unless
+        given; None where nothing gives them (the library's defaults)."""
+        p = _lib.LrpPreprocessing()
+        self._overrides(p, None, None, mean, std)
+        x, a = (None, None) if x is None else _in(x, "input")
+        _call(lib.lrp_normalization_for_model, self._handle(),
+              None if a is None else ctypes.byref(a), ctypes.byref(p))
+        return _norm_of(p) if p.channels else None
 
     def explain(self, x, preset=None, split=None, init=None, epsilon=None, gamma=None,
                 alpha=None, beta=None, zero_bias=False, target=None, mean=None, std=None):
@@ -239,7 +238,9 @@ class Model(_Handle):
         std (the zbox bounds) the model's metadata's unless given."""
         options = dict(preset=preset, split=split, init=init, epsilon=epsilon, gamma=gamma,
                        alpha=alpha, beta=beta, zero_bias=bool(zero_bias), target=target)
-        norm = self._norm(mean, std)
+        return self._explain(x, self._norm(mean, std, x), options)
+
+    def _explain(self, x, norm, options):
         key = tuple(sorted(options.items())) + (norm,)
         e = self._explainers.get(key)
         if e is None:
@@ -254,13 +255,17 @@ class Model(_Handle):
     def preprocessing(self, resize=None, crop=None, mean=None, std=None):
         """The preprocessing in force: the model's metadata (onnx_lrp.*) and
         input shape unless given; crop is N or (H, W), mean/std 1 value or one
-        per channel. A dict of resize, crop, channels, mean, std."""
+        per channel. A dict of resize (the shorter side, or (h, w) for
+        Resize((h, w))), crop, channels, mean, std, channels_last (the input
+        is (N, H, W, C)) and batch (each image fills that many slots)."""
         p = self._preprocessing(resize, crop, mean, std)
-        return {"resize": p.resize, "crop": (p.crop_h, p.crop_w), "channels": p.channels,
-                "mean": list(p.mean[:p.channels]), "std": list(p.std[:p.channels])}
+        return {"resize": (p.resize_h, p.resize_w) if p.resize_h > 0 else p.resize,
+                "crop": (p.crop_h, p.crop_w), "channels": p.channels,
+                "mean": list(p.mean[:p.channels]), "std": list(p.std[:p.channels]),
+                "channels_last": bool(p.channels_last), "batch": p.batch}
 
-    def _preprocessing(self, resize, crop, mean, std):
-        p = _lib.LrpPreprocessing()
+    @staticmethod
+    def _overrides(p, resize, crop, mean, std):
         lib.lrp_preprocessing_init(ctypes.byref(p))
         if resize is not None:
             p.resize = int(resize)
@@ -273,13 +278,14 @@ class Model(_Handle):
                     raise Error("arg", "%s: 1 to 4 values, got %s" % (name, v.shape))
                 setattr(p, "n_" + name, v.size)
                 getattr(p, name)[:v.size] = v.tolist()
+
+    def _preprocessing(self, resize, crop, mean, std):
+        p = _lib.LrpPreprocessing()
+        self._overrides(p, resize, crop, mean, std)
         _call(lib.lrp_preprocessing_for_model, self._handle(), ctypes.byref(p))
         return p
 
-    def load_image(self, image, resize=None, crop=None, mean=None, std=None):
-        """An image file (or a decoded (H,W,C) array in [0,1]) preprocessed
-        for this model: (input (1,C,H,W), display (H,W,3) in [0,1])."""
-        p = self._preprocessing(resize, crop, mean, std)
+    def _load(self, p, image):
         x, shown = _lib.LrpArray(), _lib.LrpArray()
         if isinstance(image, (str, bytes, os.PathLike)):  # messages name the file
             _call(lib.lrp_image_load_input, ctypes.byref(p), _path(image), ctypes.byref(x),
@@ -290,11 +296,31 @@ class Model(_Handle):
                   ctypes.byref(shown))
         return _out(x), _out(shown)
 
+    def load_image(self, image, resize=None, crop=None, mean=None, std=None):
+        """An image file (or a decoded (H,W,C) array in [0,1]) preprocessed
+        for this model: (input in the model's layout, (N,C,H,W) or (N,H,W,C)
+        with the image in each of its fixed batch's slots, display (H,W,3) in
+        [0,1])."""
+        return self._load(self._preprocessing(resize, crop, mean, std), image)
+
     def explain_image(self, image, resize=None, crop=None, mean=None, std=None, **options):
         """Preprocesses the image as `onnx-lrp explain` does (the model's
         metadata unless given) and explains it: (relevance (1,C,H,W), Report)."""
-        x, _ = self.load_image(image, resize=resize, crop=crop, mean=mean, std=std)
-        return self.explain(x, mean=mean, std=std, **options)
+        p = self._preprocessing(resize, crop, mean, std)
+        x, _ = self._load(p, image)
+        full = dict(preset=None, split=None, init=None, epsilon=None, gamma=None, alpha=None,
+                    beta=None, zero_bias=False, target=None)
+        full.update(options, zero_bias=bool(options.get("zero_bias", False)))
+        rel, report = self._explain(x, _norm_of(p), full)
+        rel, a = _in(rel, "relevance")
+        _call(lib.lrp_relevance_to_planes, ctypes.byref(p), ctypes.byref(a))
+        shape = tuple(a.dims[i] for i in range(a.rank))
+        return rel.reshape(-1)[:int(np.prod(shape))].reshape(shape).copy(), report
+
+
+def _norm_of(p):
+    """The (channels, mean, std) of a resolved lrp_preprocessing."""
+    return p.channels, tuple(p.mean[:p.channels]), tuple(p.std[:p.channels])
 
 
 def decode_image(path):

@@ -53,7 +53,11 @@ class LrpNodeFlow(ctypes.Structure):
 class LrpPreprocessing(ctypes.Structure):
     _fields_ = [("resize", ctypes.c_int), ("crop_h", ctypes.c_int), ("crop_w", ctypes.c_int),
                 ("channels", ctypes.c_int), ("n_mean", ctypes.c_int), ("n_std", ctypes.c_int),
-                ("mean", ctypes.c_float * 4), ("std", ctypes.c_float * 4)]
+                ("mean", ctypes.c_float * 4), ("std", ctypes.c_float * 4),
+                ("resize_h", ctypes.c_int), ("resize_w", ctypes.c_int),
+                ("channels_last", ctypes.c_int), ("batch", ctypes.c_int),
+                ("resize_name", ctypes.c_char_p), ("crop_name", ctypes.c_char_p),
+                ("mean_name", ctypes.c_char_p), ("std_name", ctypes.c_char_p)]
 
 
 class LrpHeatmapStyle(ctypes.Structure):
@@ -123,10 +127,13 @@ _SIGNATURES = {  # name: (result, arguments)
     "lrp_preprocessing_init": (None, [P(LrpPreprocessing)]),
     "lrp_preprocessing_for_model": (ctypes.c_int, [ctypes.c_void_p, P(LrpPreprocessing),
                                                    P(LrpError)]),
+    "lrp_normalization_for_model": (ctypes.c_int, [ctypes.c_void_p, P(LrpArray),
+                                                   P(LrpPreprocessing), P(LrpError)]),
     "lrp_preprocess_image": (ctypes.c_int, [P(LrpPreprocessing), P(LrpArray), P(LrpArray),
                                             P(LrpArray), P(LrpError)]),
     "lrp_image_load_input": (ctypes.c_int, [P(LrpPreprocessing), ctypes.c_char_p, P(LrpArray),
                                             P(LrpArray), P(LrpError)]),
+    "lrp_relevance_to_planes": (ctypes.c_int, [P(LrpPreprocessing), P(LrpArray), P(LrpError)]),
     "lrp_npy_load": (ctypes.c_int, [ctypes.c_char_p, P(LrpArray), P(LrpError)]),
     "lrp_npy_save": (ctypes.c_int, [ctypes.c_char_p, P(LrpArray), P(LrpError)]),
     "lrp_heatmap_style_init": (None, [P(LrpHeatmapStyle)]),

@@ -505,19 +505,12 @@ static lrp_status timed_explain(lrp_explainer *e, const lrp_array *x, int repeat
 static lrp_status tensor_config(const explain_opts *o, const lrp_model *m, const lrp_array *x,
                                 lrp_config *c, lrp_error *err)
 {
-    lrp_model_info info;
-    float mean[4], std[4];
-    bool known = false;
+    lrp_preprocessing p;
     *c = o->config;
-    lrp_status st = lrp_model_get_info(m, &info, err);
-    int64_t channels = x->rank >= 2 ? x->dims[1] : 0;
-    if (!st && info.input_rank >= 2 && info.input_dims[1] > 0)
-        channels = info.input_dims[1];
-    if (!st)
-        st = cli_resolve_norm(o, m, channels, mean, std, &known, err);
-    if (!st && known)
-        st = lrp_config_set_normalization(c, (int)channels, mean, std, err);
-    if (st)
+    cli_preprocessing_overrides(o, &p);
+    lrp_status st = lrp_normalization_for_model(m, x, &p, err); /* names the model */
+    if (!st && p.channels && (st = lrp_config_set_normalization(c, p.channels, p.mean, p.std,
+                                                                 err)))
         lrp_error_prefix(err, "%s", o->model);
     return st;
 }

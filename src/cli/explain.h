@@ -44,14 +44,9 @@ typedef struct explain_opts {
  * --labels, --colormap, ...) into o; CLI_BAD_INPUT for a bad value. */
 int cli_image_option(const char *name, const char *value, explain_opts *o);
 
-/* The mean and std of a model input with 'channels' channels, for every
- * mode: the default (lrp_norm_defaults), then the metadata onnx_lrp.mean
- * and .std, then --mean and --std; one value stands for every channel, any
- * other count than 1 or 'channels' is an error naming the source and both
- * counts. mean and std hold 4 values, the most supported. *known is false
- * (mean, std unset) when nothing gives them. */
-lrp_status cli_resolve_norm(const explain_opts *o, const lrp_model *m, int64_t channels,
-                            float *mean, float *std, bool *known, lrp_error *err);
+/* The library's preprocessing overrides from --resize, --crop, --mean and
+ * --std (unset options: the model's), named so in messages. */
+void cli_preprocessing_overrides(const explain_opts *o, lrp_preprocessing *p);
 
 /* The output folder exists (made with its missing parents) and takes files. */
 lrp_status cli_check_out_dir(const char *dir, lrp_error *err);

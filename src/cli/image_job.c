@@ -181,7 +181,7 @@ static lrp_status explain_one(job *jb, int target, int rank, lrp_report **rep, l
     if (st == LRP_OK)
         st = lrp_explain(jb->e, &jb->x, &r, rep, err);
     if (st == LRP_OK)
-        st = image_setup_planes(jb->s, &r, err);
+        st = lrp_relevance_to_planes(&jb->s->input, &r, err);
     if (st == LRP_OK && jb->s->o->out_dir)
         st = write_pictures(jb, &r, lrp_report_image(*rep, 0).target, paths, err);
     if (st == LRP_OK)

@@ -10,9 +10,8 @@
 
 typedef struct image_setup {
     const explain_opts *o;
-    lrp_preprocess pre; /* resolved: defaults < model metadata < options */
-    bool channels_last; /* the model input is (N, H, W, C) (an NHWC front) */
-    int batch;          /* the model's fixed batch; each image fills all of it */
+    lrp_preprocessing input; /* resolved: defaults < model metadata < options */
+    lrp_preprocess pre;      /* the same, as io/ takes it */
     char **labels;      /* class names, or NULL */
     int n_labels;
     char *label_text;   /* storage behind labels */
@@ -30,9 +29,6 @@ lrp_status image_setup_load(const image_setup *s, const char *path, lrp_array *x
                             lrp_image *display, unsigned *conversions, lrp_error *err);
 void image_setup_free(image_setup *s);
 
-/* A relevance map in the model's layout to the first image's (1, C, H, W),
- * in place: the other batch slots repeat it. */
-lrp_status image_setup_planes(const image_setup *s, lrp_array *r, lrp_error *err);
 
 typedef struct image_result {
     bool finished;

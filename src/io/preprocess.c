@@ -145,9 +145,10 @@ lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height,
         return lrp_error_set(err, LRP_ERR_SHAPE,
                              "image smaller than the crop (height x width): %dx%d, "
                              "resized to %dx%d, crop %dx%d; a shorter side of at least %d "
-                             "(--resize) would fit it",
+                             "(%s) would fit it",
                              height, width, rh, rw, *out_h, *out_w,
-                             least_fitting_resize(width, height, *out_h, *out_w));
+                             least_fitting_resize(width, height, *out_h, *out_w),
+                             p->resize_name ? p->resize_name : "resize");
     return LRP_OK;
 }
 

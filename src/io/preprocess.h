@@ -15,6 +15,7 @@ typedef struct lrp_preprocess {
     int crop_h, crop_w; /* center crop; 0 = keep that side whole */
     int channels;       /* 1 (PIL 'L') or 3 (PIL 'RGB') */
     float mean[4], std[4];
+    const char *resize_name; /* what messages call the resize (NULL: "resize") */
 } lrp_preprocess;
 
 /* resize 256, crop 224x224, 3 channels, ImageNet mean and std. */

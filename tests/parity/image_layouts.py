@@ -18,10 +18,8 @@ from parity_common import compare, finish, run, run_status, skip
 try:
     import numpy as np
     import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-    from PIL import Image
-    from torchvision import transforms
+
+    from layout_models import CASES, export, torchvision_input
 except ImportError as e:
     skip("%s is not available" % e.name)
 
@@ -29,8 +27,7 @@ ap = argparse.ArgumentParser(description="onnx-lrp image mode: NHWC, non-square,
 ap.add_argument("--cli", required=True)
 ap.add_argument("--images", required=True, help="tests/images")
 args = ap.parse_args()
-H, W, CLASSES, TARGET = 40, 48, 5, 3
-MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+TARGET = 3
 passed = failed = 0
 
 
@@ -39,38 +36,6 @@ def report(label, ok, detail):
     print("%-46s %s  %s" % (label, detail, "PASS" if ok else "FAIL"))
     passed += bool(ok)
     failed += not ok
-
-
-class Net(nn.Module):
-    """Conv -> Relu -> Conv -> Relu -> global mean -> Linear, on NCHW; with
-    channels_last the graph starts with the NHWC -> NCHW Transpose."""
-
-    def __init__(self, channels_last):
-        super().__init__()
-        self.channels_last = channels_last
-        self.c1, self.c2, self.fc = nn.Conv2d(3, 6, 3, 2, 1), nn.Conv2d(6, 8, 3, 1, 1), nn.Linear(8, CLASSES)
-
-    def forward(self, x):
-        if self.channels_last:
-            x = x.permute(0, 3, 1, 2)
-        x = torch.relu(self.c2(torch.relu(self.c1(x))))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
-
-
-def export(channels_last, batch, path):
-    torch.manual_seed(4)
-    net = Net(channels_last).eval()
-    shape = (batch, H, W, 3) if channels_last else (batch, 3, H, W)
-    torch.onnx.export(net, torch.zeros(shape), path, opset_version=13)
-    return net.double()
-
-
-def reference_input(image):
-    """torchvision: Resize((h, w)) at 256/224 of each side, CenterCrop, ToTensor, Normalize."""
-    t = transforms.Compose([transforms.Resize((round(H * 256 / 224), round(W * 256 / 224))),
-                            transforms.CenterCrop((H, W)), transforms.ToTensor(),
-                            transforms.Normalize(MEAN, STD)])
-    return t(Image.open(image).convert("RGB")).unsqueeze(0).double()
 
 
 def explain(model, image, out):
@@ -87,7 +52,7 @@ def explain(model, image, out):
 def check(label, channels_last, batch, image, tmp):
     path = os.path.join(tmp, label.replace(" ", "-") + ".onnx")
     net = export(channels_last, batch, path)
-    x = reference_input(image)  # (1, 3, H, W)
+    x = torchvision_input(image)  # (1, 3, H, W)
     xm = (x.permute(0, 2, 3, 1) if channels_last else x).repeat(batch, 1, 1, 1).requires_grad_(True)
     y = net(xm)
     (g,) = torch.autograd.grad(y[0, TARGET], xm)
@@ -106,13 +71,10 @@ def check(label, channels_last, batch, image, tmp):
     report(label + ": relevance (C, H, W) vs autograd", line.endswith("PASS"), line.rsplit(" ", 1)[0])
 
 
-# PNGs: a JPEG decodes differently in PIL (libjpeg) and stb_image
 photo, portrait = os.path.join(args.images, "rgb.png"), os.path.join(args.images, "rgba.png")
 with tempfile.TemporaryDirectory(prefix="onnx-lrp-layouts-") as tmp:
-    check("NHWC front, non-square", True, 1, photo, tmp)
-    check("NCHW, non-square, portrait image", False, 1, portrait, tmp)
-    check("fixed batch 3", False, 3, photo, tmp)
-    check("NHWC front, fixed batch 2", True, 2, portrait, tmp)
+    for label, channels_last, batch, image in CASES:
+        check(label, channels_last, batch, os.path.join(args.images, image), tmp)
 
     model = os.path.join(tmp, "plain.onnx")
     export(False, 1, model)
