@@ -29,8 +29,9 @@ def _which(p):
     return shutil.which(p, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
 
 
+# Every daemon talks over loopback only, whatever the host name resolves to.
 CONF = """ClusterName=lrptest
-SlurmctldHost={host}
+SlurmctldHost={host}(127.0.0.1)
 SlurmUser=root
 SlurmctldPort={ctld_port}
 SlurmdPort={d_port}
@@ -54,7 +55,7 @@ SchedulerType=sched/builtin
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 MinJobAge=600
-NodeName={host} CPUs={cpus} State=UNKNOWN
+NodeName={host} NodeAddr=127.0.0.1 CPUs={cpus} State=UNKNOWN
 PartitionName=test Nodes={host} Default=YES MaxTime=INFINITE State=UP
 """
 
