@@ -908,7 +908,8 @@ static void check_sum(void)
             wa[i] = a[i] * r[i] / sy;
             wb[i] = sign * b[i] * r[i] / sy;
         }
-        lrp_node node = {.name = "sum", .op_type = (char *)ops[k], .n_inputs = 2};
+        lrp_node node = {.name = "sum", .op_type = (char *)ops[k], .op = lrp_op_find(ops[k]),
+                         .n_inputs = 2};
         lrp_tensor at = tensor4(2, 1, 1, 3, a), bt = tensor4(2, 1, 1, 3, b);
         lrp_tensor yt = tensor4(2, 1, 1, 3, y);
         const lrp_tensor *in[2] = {&at, &bt};
@@ -931,7 +932,8 @@ static void check_sum(void)
         double sy = ref_stab(false, 1e-6, y[i]);
         want_abs += r[i] * (sy - y[i]) / sy;
     }
-    lrp_node node = {.name = "bias_add", .op_type = "Add", .n_inputs = 2};
+    lrp_node node = {.name = "bias_add", .op_type = "Add", .op = lrp_op_find("Add"),
+                     .n_inputs = 2};
     lrp_tensor xt = tensor4(1, 2, 1, 3, a), ct = tensor4(1, 2, 1, 1, bias);
     lrp_tensor yt = tensor4(1, 2, 1, 3, y);
     const lrp_tensor *in[2] = {&xt, &ct};

@@ -77,6 +77,7 @@ const lrp_op lrp_op_batchnormalization = {
     .min_inputs = 5,
     .max_inputs = 5,
     .n_outputs = 1,
+    .relevance = LRP_REL_BATCHNORM,
     .parse = bn_parse,
     .infer = bn_infer,
     .forward = bn_forward,

@@ -90,6 +90,7 @@ const lrp_op lrp_op_clip = {
     .min_inputs = 1,
     .max_inputs = 3,
     .n_outputs = 1,
+    .relevance = LRP_REL_CLIP,
     .parse = clip_parse,
     .infer = clip_infer,
     .forward = clip_forward,

@@ -139,6 +139,7 @@ const lrp_op lrp_op_concat = {
     .min_inputs = 1,
     .max_inputs = 1024, /* variadic in ONNX; any sane graph has fewer */
     .n_outputs = 1,
+    .relevance = LRP_REL_ROUTE,
     .parse = concat_parse,
     .infer = concat_infer,
     .forward = concat_forward,

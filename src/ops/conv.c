@@ -107,6 +107,7 @@ const lrp_op lrp_op_conv = {
     .min_inputs = 2,
     .max_inputs = 3,
     .n_outputs = 1,
+    .relevance = LRP_REL_CONV,
     .parse = conv_parse,
     .infer = conv_infer,
     .scratch_floats = conv_scratch,

@@ -100,6 +100,7 @@ const lrp_op lrp_op_gemm = {
     .min_inputs = 2,
     .max_inputs = 3,
     .n_outputs = 1,
+    .relevance = LRP_REL_GEMM,
     .parse = gemm_parse,
     .infer = gemm_infer,
     .forward = gemm_forward,

@@ -45,6 +45,8 @@ const lrp_op lrp_op_globalaveragepool = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
+    .relevance = LRP_REL_AVGPOOL,
+    .keeps_sign = true,
     .infer = gap_infer,
     .forward = lrp_global_mean_forward,
 };

@@ -47,6 +47,7 @@ const lrp_op lrp_op_matmul = {
     .min_inputs = 2,
     .max_inputs = 2,
     .n_outputs = 1,
+    .relevance = LRP_REL_MATMUL,
     .infer = matmul_infer,
     .forward = matmul_forward,
     .flops = matmul_flops,

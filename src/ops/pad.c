@@ -156,6 +156,7 @@ const lrp_op lrp_op_pad = {
     .min_inputs = 1,
     .max_inputs = 4,
     .n_outputs = 1,
+    .relevance = LRP_REL_ROUTE,
     .parse = pad_parse,
     .infer = pad_infer,
     .forward = pad_forward,

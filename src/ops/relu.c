@@ -39,6 +39,7 @@ const lrp_op lrp_op_relu = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
+    .relevance = LRP_REL_RELU,
     .infer = relu_infer,
     .forward = relu_forward,
 };

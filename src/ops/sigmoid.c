@@ -33,6 +33,7 @@ const lrp_op lrp_op_sigmoid = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
+    .relevance = LRP_REL_GATE,
     .infer = sigmoid_infer,
     .forward = sigmoid_forward,
 };

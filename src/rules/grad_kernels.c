@@ -1,7 +1,6 @@
 /* The gradient through the other ops, for the baseline methods: the same
  * reverse executor, with these kernels instead of relevance rules. */
 #include <math.h>
-#include <string.h>
 
 #include "ops/batchnorm.h"
 #include "ops/broadcast.h"
@@ -51,7 +50,7 @@ void lrp_grad_pool_apply(const lrp_rule_ctx *c)
 void lrp_grad_sum_apply(const lrp_rule_ctx *c)
 {
     size_t n = lrp_tensor_count(c->out);
-    bool sub = strcmp(c->node->op_type, "Sub") == 0;
+    bool sub = c->node->op->sum_sign < 0;
     for (int k = 0; k < c->node->n_inputs; k++) {
         if (!c->r_in[k])
             continue;
@@ -93,7 +92,7 @@ void lrp_grad_clip_apply(const lrp_rule_ctx *c)
 void lrp_grad_scale_apply(const lrp_rule_ctx *c)
 {
     int slot = c->rule->activation;
-    lrp_binop op = strcmp(c->node->op_type, "Div") == 0 ? LRP_BINOP_DIV : LRP_BINOP_MUL;
+    lrp_binop op = c->node->op->relevance == LRP_REL_DIV ? LRP_BINOP_DIV : LRP_BINOP_MUL;
     lrp_tensor r = *c->out, scaled = *c->out;
     r.data = (void *)c->r_out;
     scaled.data = c->scratch;

@@ -1,12 +1,13 @@
 /* Relevance rules as data. A node's rule is a kernel (one per rule family)
  * plus its parameters; the table from node to rule is built once per
- * explainer (presets.c), and the reverse executor only calls kernels. */
+ * explainer (passes/assign_rules.c), and the reverse executor only calls
+ * kernels. */
 #ifndef LRP_RULES_RULES_H
 #define LRP_RULES_RULES_H
 
 #include "graph/graph.h"
+#include "graph/residual.h"
 #include "ops/op.h"
-#include "passes/passes.h"
 
 /* stab(z) = z + eps*sign(z), sign(0) = +1 (zennit), or z + eps (the paper). */
 typedef struct lrp_stab {
@@ -186,5 +187,7 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
                              const lrp_node *bn, const lrp_node *bias_add, bool zero_bias,
                              float gamma, lrp_error *err);
 void lrp_weights_free(lrp_weights *w);
+/* Frees a rule table of n_nodes rules (their weights); NULL-safe. */
+void lrp_rules_free(lrp_rule *rules, int n_nodes);
 
 #endif
