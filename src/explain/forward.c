@@ -1,6 +1,7 @@
 /* Forward executor over the topological order. */
 #include "explain/forward.h"
 #include "explain/offsets.h"
+#include "passes/infer_shapes.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -106,8 +106,4 @@ typedef struct lrp_op {
 /* The op for an ONNX op_type, or NULL when unsupported. */
 const lrp_op *lrp_op_find(const char *op_type);
 
-/* Shared error text: "node 'name' (Op): ...". */
-#define LRP_NODE_FMT "node '%s' (%s): "
-#define LRP_NODE_ARGS(n) (n)->name, (n)->op_type
-
 #endif

@@ -7,6 +7,7 @@
 #include "graph/graph.h"
 #include "graph/residual.h"
 #include "graph/shapes.h"
+#include "passes/infer_shapes.h"
 #include "rules/presets.h"
 
 /* Identity nodes that read an initializer (PyTorch's way of sharing a
