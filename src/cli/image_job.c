@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/render.h"
+#include "cli/conservation_check.h"
 #include "cli/image_job.h"
 #include "io/image.h"
 #include "io/npy.h"
