@@ -89,7 +89,7 @@ static void copy_residuals(lrp_report *r, const lrp_relevance *rel, const lrp_ru
         const lrp_rule *rule = &rules[rel->steps[s]];
         if (rule->kind != LRP_RULE_SPLIT || k >= r->n_residuals)
             continue;
-        int ms = rule->activation;
+        int ms = rule->mainstream_slot;
         for (int i = 0; i < r->n_images; i++) {
             size_t at = (size_t)s * r->n_images + i, out = (size_t)k * r->n_images + i;
             r->res_in[out] = rel->ledger.step_in[at];

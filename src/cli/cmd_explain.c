@@ -206,7 +206,8 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
     if (strcmp(name, "--labels") == 0)
         o->labels = value;
     if (strcmp(name, "--colormap") == 0 && (o->colormap = lrp_colormap_from_name(value)) < 0)
-        return bad_value(o, name, value, "a colormap (bwr, coldnhot, seismic, jet, gray)");
+        return cli_usage_error(o->command, "%s: '%s' is not a colormap (%s)", name, value,
+                               lrp_colormap_names());
     if (strcmp(name, "--overlay-alpha") == 0 &&
         (!parse_double(value, &o->overlay_alpha) || o->overlay_alpha < 0 || o->overlay_alpha > 1))
         return bad_value(o, name, value, "a number in [0, 1]");

@@ -195,7 +195,7 @@ static lrp_status weighted_rule(const lrp_rule_inputs *ri, const lrp_node *n, bo
     if (bias_add >= 0) { /* the Add passes relevance; the bias is in the z-rule */
         const lrp_node *add = &ri->g->nodes[bias_add];
         rules[bias_add] = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass (MatMul bias)",
-                                     .activation = add->inputs[0] == n->outputs[0] ? 0 : 1};
+                                     .x_slot = add->inputs[0] == n->outputs[0] ? 0 : 1};
     }
     return lrp_weights_build(r, ri->g, n, bn, bias_add >= 0 ? &ri->g->nodes[bias_add] : NULL,
                              ri->config->zero_bias, (float)ri->config->gamma, err);
@@ -237,13 +237,13 @@ static bool add_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, lrp_
         r->residual = res;
         r->split = ri->config->split;
         r->name = lrp_split_name(r->split);
-        r->activation = n->inputs[0] == res->mainstream ? 0 : 1;
+        r->mainstream_slot = n->inputs[0] == res->mainstream ? 0 : 1;
         return true;
     }
     for (int k = 0; k < n->n_inputs; k++)
         if (is_activation(ri, n->inputs[k]) && !same_shape_as_output(ri, n, k))
             return false; /* a broadcast activation: no rule */
-    r->kind = LRP_RULE_SUM;
+    r->kind = LRP_RULE_NORM_SUM;
     r->name = "norm";
     return true;
 }
@@ -289,7 +289,7 @@ static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule
     for (int k = 0; kind == LRP_RULE_GRAD_SUM && k < n->n_inputs; k++)
         if (is_activation(ri, n->inputs[k]) && !same_shape_as_output(ri, n, k))
             kind = LRP_RULE_NONE; /* a broadcast activation */
-    *r = (lrp_rule){.kind = kind, .name = "gradient", .activation = scaled > 0 ? scaled : 0};
+    *r = (lrp_rule){.kind = kind, .name = "gradient", .x_slot = scaled > 0 ? scaled : 0};
     return kind != LRP_RULE_NONE;
 }
 
@@ -310,12 +310,12 @@ static bool simple_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, l
     case LRP_REL_DIV:
         if (gate_slot(ri, n) >= 0) { /* the gate held constant: all R to the signal */
             *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "gated",
-                            .activation = 1 - gate_slot(ri, n)};
+                            .x_slot = 1 - gate_slot(ri, n)};
             return true;
         }
         if ((slot = scaled_activation(ri, n)) < 0)
             return false;
-        *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass", .activation = slot};
+        *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass", .x_slot = slot};
         return true;
     case LRP_REL_SUM: return add_rule(ri, idx, n, r);
     case LRP_REL_MAXPOOL:
@@ -323,7 +323,7 @@ static bool simple_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, l
         r->name = paper ? "avg2x2" : "winner-takes-all";
         return true;
     case LRP_REL_AVGPOOL:
-        r->kind = LRP_RULE_NORM;
+        r->kind = LRP_RULE_NORM_POOL;
         r->name = "norm";
         return true;
     default: return false;

@@ -63,7 +63,7 @@ static void split_range(void *ctx, int range, size_t begin, size_t end)
     split_job *j = ctx;
     const lrp_rule_ctx *c = j->c;
     const lrp_rule *r = c->rule;
-    int ms = r->activation, ss = 1 - ms;
+    int ms = r->mainstream_slot, ss = 1 - ms;
     const float *m = (const float *)c->in[ms]->data + j->offset;
     const float *s = (const float *)c->in[ss]->data + j->offset;
     const float *r_out = c->r_out + j->offset;

@@ -91,7 +91,7 @@ void lrp_grad_clip_apply(const lrp_rule_ctx *c)
 /* y = x c or x / c with x of y's shape and c a constant that broadcasts. */
 void lrp_grad_scale_apply(const lrp_rule_ctx *c)
 {
-    int slot = c->rule->activation;
+    int slot = c->rule->x_slot;
     lrp_binop op = c->node->op->relevance == LRP_REL_DIV ? LRP_BINOP_DIV : LRP_BINOP_MUL;
     lrp_tensor r = *c->out, scaled = *c->out;
     r.data = (void *)c->r_out;

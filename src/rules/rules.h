@@ -90,10 +90,12 @@ typedef enum lrp_rule_kind {
     LRP_RULE_PASS,       /* R_in = R (Relu, BN, reshapes, scaling by a constant, a
                             signal times a gate: all to the signal) */
     LRP_RULE_Z,          /* a z-rule on a weighted layer */
-    LRP_RULE_NORM,       /* x ⊙ Jᵀ(R / stab y): AveragePool, GlobalAveragePool */
-    LRP_RULE_SUM,        /* Add/Sub: each activation x gets x ⊙ R / stab(y); an
-                            Add of two activations splits proportionally, one of a
-                            constant treats it as a bias */
+    LRP_RULE_NORM_POOL,  /* zennit's Norm rule, x ⊙ Jᵀ(R / stab y), reported as "norm":
+                            AveragePool, GlobalAveragePool, ReduceMean */
+    LRP_RULE_NORM_SUM,   /* the Norm rule on Add/Sub, reported as "norm": each
+                            activation x gets x ⊙ R / stab(y); an Add of two
+                            activations splits proportionally, one of a constant
+                            treats it as a bias */
     LRP_RULE_SPLIT,      /* a residual Add (method §4) */
     LRP_RULE_WTA,        /* MaxPool: winner takes all (also its gradient) */
     LRP_RULE_AVG2X2,     /* the paper's MaxPool replacement */
@@ -129,7 +131,8 @@ typedef struct lrp_rule {
     lrp_stab stab;
     lrp_zrule z;          /* LRP_RULE_Z */
     lrp_weights weights;  /* LRP_RULE_Z */
-    int activation;       /* PASS, GRAD_SCALE on Mul/Div: the slot of x; SPLIT: of M */
+    int x_slot;           /* PASS, GRAD_SCALE: the input slot that gets the relevance */
+    int mainstream_slot;  /* SPLIT: the slot of M (the other is S) */
     lrp_split split;      /* LRP_RULE_SPLIT */
     const lrp_residual *residual;
     const float *low, *high; /* zbox bounds per channel (the explainer's) */
