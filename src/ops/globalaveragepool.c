@@ -1,7 +1,7 @@
 /* GlobalAveragePool: (N,C,H,W) -> (N,C,1,1), the mean of each plane. */
 #include <string.h>
 
-#include "ops/pool.h"
+#include "ops/pooling.h"
 
 static lrp_status gap_infer(const lrp_node *n, lrp_tensor *const *in,
                             lrp_tensor *const *out, lrp_error *err)
@@ -18,7 +18,7 @@ static lrp_status gap_infer(const lrp_node *n, lrp_tensor *const *in,
     return LRP_OK;
 }
 
-bool lrp_pool_is_global(const lrp_node *n)
+bool lrp_pooling_is_global(const lrp_node *n)
 {
     return strcmp(n->op_type, "GlobalAveragePool") == 0 || strcmp(n->op_type, "ReduceMean") == 0;
 }

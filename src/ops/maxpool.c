@@ -3,7 +3,7 @@
 #include <float.h>
 
 #include "ops/op.h"
-#include "ops/pool.h"
+#include "ops/pooling.h"
 
 typedef struct maxpool_job {
     const lrp_tensor *x, *y;
@@ -41,7 +41,7 @@ static void maxpool_forward(const lrp_node *n, const lrp_tensor *const *in,
                             lrp_tensor *const *out, lrp_scratch *scratch)
 {
     maxpool_job job = {.x = in[0], .y = out[0]};
-    lrp_pool_geom(n, in[0], &job.g, NULL);
+    lrp_pooling_geom(n, in[0], &job.g, NULL);
     lrp_pool_for_items(scratch->pool, (size_t)(in[0]->dims[0] * in[0]->dims[1]), maxpool_planes,
                        &job);
 }
@@ -53,7 +53,7 @@ const lrp_op lrp_op_maxpool = {
     .n_outputs = 1,
     .relevance = LRP_REL_MAXPOOL,
     .keeps_sign = true,
-    .parse = lrp_pool_parse,
-    .infer = lrp_pool_infer,
+    .parse = lrp_pooling_parse,
+    .infer = lrp_pooling_infer,
     .forward = maxpool_forward,
 };

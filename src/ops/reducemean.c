@@ -2,7 +2,7 @@
  * SE block's squeeze (x.mean((2, 3), keepdim=True)) or a global pool is
  * exported: a GlobalAveragePool, with keepdims=0 the dims dropped. Axes from
  * the attribute, or from input 1 (opset 18). Other reductions are refused. */
-#include "ops/pool.h"
+#include "ops/pooling.h"
 #include "ops/shape_util.h"
 
 typedef struct reducemean_params {

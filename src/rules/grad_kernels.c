@@ -5,7 +5,7 @@
 #include "ops/batchnorm.h"
 #include "ops/broadcast.h"
 #include "ops/clip.h"
-#include "ops/pool.h"
+#include "ops/pooling.h"
 #include "rules/kernels.h"
 
 void lrp_grad_relu_apply(const lrp_rule_ctx *c)
@@ -21,16 +21,16 @@ void lrp_grad_pool_apply(const lrp_rule_ctx *c)
 {
     const lrp_tensor *x = c->in[0];
     float *r_in = c->r_in[0];
-    if (lrp_pool_is_global(c->node)) {
+    if (lrp_pooling_is_global(c->node)) {
         size_t planes = lrp_tensor_count(c->out), inner = lrp_tensor_count(x) / planes;
         for (size_t p = 0; p < planes; p++)
             for (size_t k = 0; k < inner; k++)
                 r_in[p * inner + k] += c->r_out[p] / (float)inner;
         return;
     }
-    const lrp_pool_params *pp = c->node->params;
+    const lrp_pooling_params *pp = c->node->params;
     lrp_geom g;
-    lrp_pool_geom(c->node, x, &g, NULL);
+    lrp_pooling_geom(c->node, x, &g, NULL);
     int64_t planes = x->dims[0] * x->dims[1];
     for (int64_t p = 0; p < planes; p++)
         for (int64_t oh = 0; oh < g.out_h; oh++)
