@@ -167,7 +167,7 @@ static lrp_status infer(lrp_node *n, lrp_tensor **in, lrp_tensor *out, lrp_error
 static void forward(lrp_node *n, lrp_tensor **in, lrp_tensor *out)
 {
     lrp_tensor *outs[1] = {out};
-    lrp_scratch scratch = {0};
+    lrp_forward_ctx scratch = {0};
     free(out->data);
     out->data = calloc(lrp_tensor_count(out) * lrp_dtype_size(out->dtype) + 1, 1);
     n->op->forward(n, (const lrp_tensor *const *)in, outs, &scratch);

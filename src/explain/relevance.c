@@ -64,7 +64,7 @@ static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_
         for (int k = 0; k < n->n_inputs; k++) {
             int v = n->inputs[k];
             bool activation = v >= 0 && lrp_forward_value(f, v)->dtype == LRP_FLOAT &&
-                              !g->values[v].tensor.data && !f->shapes.owned[v];
+                              !g->values[v].tensor.data && !f->values.owned[v];
             if (activation && iv[v].start == INT_MAX)
                 iv[v].start = s;
         }

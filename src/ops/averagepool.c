@@ -4,7 +4,7 @@
 #include "ops/pooling.h"
 
 static void averagepool_forward(const lrp_node *n, const lrp_tensor *const *in,
-                                lrp_tensor *const *out, lrp_scratch *scratch)
+                                lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     const lrp_pooling_params *p = n->params;

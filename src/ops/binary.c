@@ -48,7 +48,7 @@ static lrp_status binary_infer(lrp_binop op, const lrp_node *n, lrp_tensor *cons
 }
 
 static void binary_forward(lrp_binop op, const lrp_tensor *const *in, lrp_tensor *const *out,
-                           const lrp_scratch *scratch)
+                           const lrp_forward_ctx *scratch)
 {
     if (in[0]->dtype == LRP_INT64)
         lrp_broadcast_i64(op, in[0], in[1], out[0]);
@@ -81,28 +81,28 @@ static lrp_status div_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void add_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_scratch *scratch)
+                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_ADD, in, out, scratch);
 }
 
 static void sub_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_scratch *scratch)
+                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_SUB, in, out, scratch);
 }
 
 static void mul_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_scratch *scratch)
+                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_MUL, in, out, scratch);
 }
 
 static void div_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_scratch *scratch)
+                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_DIV, in, out, scratch);

@@ -71,7 +71,7 @@ void lrp_clip_bounds(const lrp_node *n, const lrp_tensor *const *in, float *lo, 
 }
 
 static void clip_forward(const lrp_node *n, const lrp_tensor *const *in,
-                         lrp_tensor *const *out, lrp_scratch *scratch)
+                         lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     float lo, hi;

@@ -127,7 +127,7 @@ static lrp_status concat_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void concat_forward(const lrp_node *n, const lrp_tensor *const *in,
-                           lrp_tensor *const *out, lrp_scratch *scratch)
+                           lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     const concat_params *p = n->params;

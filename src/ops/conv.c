@@ -86,7 +86,7 @@ static size_t conv_scratch(const lrp_node *n, const lrp_tensor *const *in,
 }
 
 static void conv_forward(const lrp_node *n, const lrp_tensor *const *in,
-                         lrp_tensor *const *out, lrp_scratch *scratch)
+                         lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     lrp_conv_shape s;
     lrp_conv_shape_of(n, in[0], in[1], &s, NULL);

@@ -24,7 +24,7 @@ bool lrp_pooling_is_global(const lrp_node *n)
 }
 
 void lrp_global_mean_forward(const lrp_node *n, const lrp_tensor *const *in,
-                             lrp_tensor *const *out, lrp_scratch *scratch)
+                             lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     (void)scratch;

@@ -25,7 +25,7 @@ static lrp_status matmul_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void matmul_forward(const lrp_node *n, const lrp_tensor *const *in,
-                           lrp_tensor *const *out, lrp_scratch *scratch)
+                           lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     (void)scratch;

@@ -38,7 +38,7 @@ static void maxpool_planes(void *ctx, int range, size_t p0, size_t p1)
 }
 
 static void maxpool_forward(const lrp_node *n, const lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_scratch *scratch)
+                            lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     maxpool_job job = {.x = in[0], .y = out[0]};
     lrp_pooling_geom(n, in[0], &job.g, NULL);

@@ -23,12 +23,12 @@ typedef struct lrp_epilogue {
 /* What forward kernels may use besides their tensors: scratch memory,
  * sized before the run from every node's scratch_floats(), the workers of
  * the run (NULL: the calling thread only), and the fused epilogue. */
-typedef struct lrp_scratch {
+typedef struct lrp_forward_ctx {
     float *data;
     size_t floats;
     lrp_pool *pool;
     lrp_epilogue epi;
-} lrp_scratch;
+} lrp_forward_ctx;
 
 /* How relevance and the gradient cross an op: rules/assign_rules.c chooses
  * a node's rule from its op's class (and the preset); no kernel and no rule
@@ -85,7 +85,7 @@ typedef struct lrp_op {
      * Never fails: infer() has checked everything. NULL for ops whose
      * outputs infer() always computes. */
     void (*forward)(const lrp_node *n, const lrp_tensor *const *in,
-                    lrp_tensor *const *out, lrp_scratch *scratch);
+                    lrp_tensor *const *out, lrp_forward_ctx *scratch);
 
     /* What forward() can fuse from scratch->epi: a following Relu, and (with
      * add_epilogue) a residual Add of another activation. */

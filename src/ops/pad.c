@@ -135,7 +135,7 @@ static lrp_status pad_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor
 }
 
 static void pad_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
-                        lrp_scratch *scratch)
+                        lrp_forward_ctx *scratch)
 {
     (void)scratch;
     int64_t fill[1];

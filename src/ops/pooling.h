@@ -26,7 +26,7 @@ int64_t lrp_avgpool_divisor(const lrp_geom *g, bool count_include_pad, int64_t o
  * and the gradient all treat the two alike. */
 bool lrp_pooling_is_global(const lrp_node *n);
 void lrp_global_mean_forward(const lrp_node *n, const lrp_tensor *const *in,
-                             lrp_tensor *const *out, lrp_scratch *scratch);
+                             lrp_tensor *const *out, lrp_forward_ctx *scratch);
 
 lrp_status lrp_pooling_infer(const lrp_node *n, lrp_tensor *const *in,
                           lrp_tensor *const *out, lrp_error *err);

@@ -17,7 +17,7 @@ static lrp_status sigmoid_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void sigmoid_forward(const lrp_node *n, const lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_scratch *scratch)
+                            lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     (void)scratch;

@@ -112,7 +112,7 @@ static lrp_status slice_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tens
 }
 
 static void slice_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
-                          lrp_scratch *scratch)
+                          lrp_forward_ctx *scratch)
 {
     (void)scratch;
     lrp_index_map m;

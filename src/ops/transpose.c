@@ -56,7 +56,7 @@ static lrp_status transpose_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void transpose_forward(const lrp_node *n, const lrp_tensor *const *in,
-                              lrp_tensor *const *out, lrp_scratch *scratch)
+                              lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     lrp_index_map m;
