@@ -1,6 +1,7 @@
 /* The unit tests' one assertion: CHECK(cond, printf-args) reports the file,
- * line and message of a failed condition and counts it; main() returns
- * check_finish() (0 when nothing failed). */
+ * line and message of a failed condition and counts it (helpers that report
+ * themselves add to 'failures'); main() returns check_finish() (0 when
+ * nothing failed). */
 #ifndef LRP_TESTS_CHECK_H
 #define LRP_TESTS_CHECK_H
 
@@ -17,6 +18,9 @@ static int failures;
             failures++;                                                                  \
         }                                                                                \
     } while (0)
+
+/* CHECK with the condition's text as the message (not fatal either). */
+#define EXPECT(cond) CHECK(cond, "check failed: %s", #cond)
 
 static inline int check_finish(void)
 {

@@ -7,6 +7,8 @@
 
 #include "lrp.h"
 
+#include "check.h"
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -24,5 +26,6 @@ int main(int argc, char **argv)
            after);
     if (before == 1)
         printf("note: the BLAS started with one thread: this run proves nothing\n");
-    return after == 1 ? 0 : 1;
+    CHECK(after == 1, "OpenBLAS has %d threads after loading a model, want 1", after);
+    return check_finish();
 }

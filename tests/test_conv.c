@@ -191,7 +191,7 @@ static void check_pool(const char *op, const attr_spec *specs, int n_specs, int6
           (long long)out.dims[2], (long long)out.dims[3], oh, ow);
     float y[64] = {0};
     out.data = y;
-    lrp_scratch scratch = {0};
+    lrp_forward_ctx scratch = {0};
     node.op->forward(&node, (const lrp_tensor *const *)ins, outs, &scratch);
     for (int i = 0; i < oh * ow; i++)
         CHECK(fabsf(y[i] - want[i]) < 1e-6f, "%s: y[%d] = %g, want %g", op, i, y[i], want[i]);
@@ -231,7 +231,7 @@ static void check_pools(void)
           (long long)out.dims[2], (long long)out.dims[3]);
     float y[9];
     out.data = y;
-    lrp_scratch scratch = {0};
+    lrp_forward_ctx scratch = {0};
     ceil_node.op->forward(&ceil_node, (const lrp_tensor *const *)ins, outs, &scratch);
     CHECK(y[2] == 9.0f && y[8] == 24.0f, "ceil_mode values %g %g", y[2], y[8]);
     free_node(&ceil_node);

@@ -16,16 +16,7 @@
 #include "io/preprocess.h"
 #include "util/error.h"
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                   \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 static const char *scratch = ".";
 static char images[1000]; /* the fixture directory */
@@ -79,7 +70,7 @@ static lrp_image load_ok(const char *name)
     lrp_status st = lrp_image_load(fixture(path, name), &img, &err);
     if (st)
         fprintf(stderr, "%s\n", err.message);
-    CHECK(st == LRP_OK);
+    EXPECT(st == LRP_OK);
     return img;
 }
 
@@ -123,12 +114,12 @@ static void compare_case(int i)
     lrp_preprocess p;
     lrp_error err = { LRP_OK, "" };
     lrp_image img = load_ok(cases[i].image), display;
-    CHECK(lrp_npy_read(fixture(path, cases[i].reference), &ref, &err) == LRP_OK);
+    EXPECT(lrp_npy_read(fixture(path, cases[i].reference), &ref, &err) == LRP_OK);
     lrp_preprocess_defaults(&p);
     p.resize = cases[i].resize;
     p.crop_h = p.crop_w = cases[i].crop;
     size_t n = 3 * (size_t)p.crop_h * (size_t)p.crop_w;
-    CHECK(ref.count == n && ref.rank == 3);
+    EXPECT(ref.count == n && ref.rank == 3);
     float *chw = malloc(n * sizeof *chw);
     if (!img.data || ref.count != n || !chw
         || lrp_preprocess_run(&img, &p, chw, &display, &err) != LRP_OK) {
@@ -144,11 +135,11 @@ static void compare_case(int i)
         }
         printf("preprocess %-10s resize %3d crop %3d: max |diff| %.3g, mean %.3g "
                "(normalized units)\n", cases[i].image, p.resize, p.crop_h, max, sum / n);
-        CHECK(max <= cases[i].max_tol);
-        CHECK(sum / n <= cases[i].mean_tol);
-        CHECK(display.width == p.crop_w && display.height == p.crop_h && display.channels == 3);
+        EXPECT(max <= cases[i].max_tol);
+        EXPECT(sum / n <= cases[i].mean_tol);
+        EXPECT(display.width == p.crop_w && display.height == p.crop_h && display.channels == 3);
         /* display is the image before normalization: red at (0,0) */
-        CHECK(fabsf(display.data[0] - (chw[0] * p.std[0] + p.mean[0])) < 1e-5f);
+        EXPECT(fabsf(display.data[0] - (chw[0] * p.std[0] + p.mean[0])) < 1e-5f);
         lrp_image_free(&display);
     }
     free(chw);
@@ -164,16 +155,16 @@ static void test_identity(void)
     int h, w;
     lrp_preprocess_defaults(&p);
     p.resize = p.crop_h = p.crop_w = 0;
-    CHECK(lrp_preprocess_size(&p, 23, 19, &h, &w, NULL) == LRP_OK && h == 19 && w == 23);
+    EXPECT(lrp_preprocess_size(&p, 23, 19, &h, &w, NULL) == LRP_OK && h == 19 && w == 23);
     float *chw = malloc(3 * 19 * 23 * sizeof *chw);
-    CHECK(chw && img.data && lrp_preprocess_run(&img, &p, chw, NULL, NULL) == LRP_OK);
+    EXPECT(chw && img.data && lrp_preprocess_run(&img, &p, chw, NULL, NULL) == LRP_OK);
     for (int k = 0; chw && img.data && k < 3; k++)
         for (int i = 0; i < 19 * 23; i++)
-            CHECK(fabsf(chw[k * 19 * 23 + i] * p.std[k] + p.mean[k] - img.data[i * 3 + k])
-                  < 1e-6f);
+            EXPECT(fabsf(chw[k * 19 * 23 + i] * p.std[k] + p.mean[k] - img.data[i * 3 + k])
+                   < 1e-6f);
     /* resize only: the shorter side of 23x19 to 38, the longer int(38*23/19) = 46 */
     p.resize = 38;
-    CHECK(lrp_preprocess_size(&p, 23, 19, &h, &w, NULL) == LRP_OK && h == 38 && w == 46);
+    EXPECT(lrp_preprocess_size(&p, 23, 19, &h, &w, NULL) == LRP_OK && h == 38 && w == 46);
     free(chw);
     lrp_image_free(&img);
 }
@@ -187,17 +178,17 @@ static void test_too_small(void)
     float dummy[1];
     lrp_preprocess_defaults(&p);
     p.resize = 0; /* 23x19 against 224x224 */
-    CHECK(lrp_preprocess_run(&img, &p, dummy, NULL, &err) == LRP_ERR_SHAPE);
-    CHECK(strstr(err.message, "image smaller than the crop") != NULL);
+    EXPECT(lrp_preprocess_run(&img, &p, dummy, NULL, &err) == LRP_ERR_SHAPE);
+    EXPECT(strstr(err.message, "image smaller than the crop") != NULL);
     /* the caller names the file, as the CLI does */
     lrp_error_prefix(&err, "%s", fixture(path, "tiny.png"));
-    CHECK(strstr(err.message, "tiny.png: image smaller than the crop") != NULL);
+    EXPECT(strstr(err.message, "tiny.png: image smaller than the crop") != NULL);
     p.resize = 20; /* 24x20: still narrower than 22 high */
     p.crop_h = 22;
     p.crop_w = 10;
-    CHECK(lrp_preprocess_run(&img, &p, dummy, NULL, &err) == LRP_ERR_SHAPE);
+    EXPECT(lrp_preprocess_run(&img, &p, dummy, NULL, &err) == LRP_ERR_SHAPE);
     p.channels = 2;
-    CHECK(lrp_preprocess_run(&img, &p, dummy, NULL, &err) == LRP_ERR_ARG);
+    EXPECT(lrp_preprocess_run(&img, &p, dummy, NULL, &err) == LRP_ERR_ARG);
     lrp_image_free(&img);
 }
 
@@ -208,23 +199,23 @@ static void test_formats(void)
 {
     static const char *names[] = { "palette.bmp", "palette.gif", "palette.tga", "palette.ppm" };
     lrp_image png = load_ok("palette.png"), rgb;
-    CHECK(png.width == 23 && png.height == 19 && png.channels == 3);
+    EXPECT(png.width == 23 && png.height == 19 && png.channels == 3);
     for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
         lrp_image img = load_ok(names[f]);
-        CHECK(img.width == 23 && img.height == 19);
-        CHECK(lrp_image_to_rgb(&img, 3, &rgb, NULL) == LRP_OK);
+        EXPECT(img.width == 23 && img.height == 19);
+        EXPECT(lrp_image_to_rgb(&img, 3, &rgb, NULL) == LRP_OK);
         int same = rgb.data && png.data
                 && memcmp(rgb.data, png.data, 23 * 19 * 3 * sizeof(float)) == 0;
         if (!same)
             fprintf(stderr, "%s differs from palette.png\n", names[f]);
-        CHECK(same);
+        EXPECT(same);
         lrp_image_free(&rgb);
         lrp_image_free(&img);
     }
     lrp_image pgm = load_ok("palette.pgm");
-    CHECK(pgm.channels == 1);
+    EXPECT(pgm.channels == 1);
     for (int i = 0; pgm.data && png.data && i < 23 * 19; i++)
-        CHECK(pgm.data[i] == png.data[3 * i + 1]);
+        EXPECT(pgm.data[i] == png.data[3 * i + 1]);
     lrp_image_free(&pgm);
     lrp_image_free(&png);
 }
@@ -234,12 +225,12 @@ static void test_deep(void)
 {
     lrp_image img = load_ok("gray16.png");
     int off_grid = 0;
-    CHECK(img.width == 130 && img.height == 97 && img.channels == 1);
+    EXPECT(img.width == 130 && img.height == 97 && img.channels == 1);
     for (int i = 0; img.data && i < 130 * 97; i++) {
         long v = lroundf(img.data[i] * 65535.0f);
         off_grid += v % 257 != 0;
     }
-    CHECK(off_grid > 130 * 97 / 2);
+    EXPECT(off_grid > 130 * 97 / 2);
     lrp_image_free(&img);
 }
 
@@ -249,11 +240,11 @@ static void expect_error(const char *name, lrp_status want)
     lrp_image img;
     lrp_error err = { LRP_OK, "" };
     lrp_status st = lrp_image_load(fixture(path, name), &img, &err);
-    CHECK(st != LRP_OK);
+    EXPECT(st != LRP_OK);
     if (want != LRP_OK)
-        CHECK(st == want);
-    CHECK(strstr(err.message, name) != NULL);
-    CHECK(img.data == NULL && img.width == 0);
+        EXPECT(st == want);
+    EXPECT(strstr(err.message, name) != NULL);
+    EXPECT(img.data == NULL && img.width == 0);
     printf("%-16s -> %s: %s\n", name, lrp_status_str(st), strstr(err.message, name));
 }
 
@@ -283,13 +274,13 @@ static void test_bad_inputs(void)
     expect_error("missing.png", LRP_ERR_IO);
     /* refused from the header, before any pixel is decoded */
     size_t n = png_header(buf, 20000, 20000);
-    CHECK(lrp_image_load_mem(buf, n, "huge.png", &img, &err) == LRP_ERR_LIMIT);
-    CHECK(strstr(err.message, "huge.png") != NULL);
+    EXPECT(lrp_image_load_mem(buf, n, "huge.png", &img, &err) == LRP_ERR_LIMIT);
+    EXPECT(strstr(err.message, "huge.png") != NULL);
     n = png_header(buf, 17000, 10);
-    CHECK(lrp_image_load_mem(buf, n, "wide.png", &img, &err) == LRP_ERR_LIMIT);
+    EXPECT(lrp_image_load_mem(buf, n, "wide.png", &img, &err) == LRP_ERR_LIMIT);
     n = png_header(buf, 16, 16);
-    CHECK(lrp_image_load_mem(buf, n, "headless.png", &img, &err) == LRP_ERR_PARSE);
-    CHECK(strstr(err.message, "headless.png") != NULL);
+    EXPECT(lrp_image_load_mem(buf, n, "headless.png", &img, &err) == LRP_ERR_PARSE);
+    EXPECT(strstr(err.message, "headless.png") != NULL);
 }
 
 static void test_to_rgb(void)
@@ -297,18 +288,19 @@ static void test_to_rgb(void)
     float gray_alpha[] = { 0.25f, 1.0f, 0.5f, 0.0f };
     float rgba[] = { 1.0f, 0.0f, 0.0f, 0.3f, 0.2f, 0.4f, 0.6f, 1.0f };
     lrp_image ga = { 2, 1, 2, gray_alpha }, c4 = { 2, 1, 4, rgba }, out;
-    CHECK(lrp_image_to_rgb(&ga, 3, &out, NULL) == LRP_OK);
-    CHECK(out.channels == 3 && out.data[0] == 0.25f && out.data[2] == 0.25f
-          && out.data[3] == 0.5f && out.data[5] == 0.5f);
+    EXPECT(lrp_image_to_rgb(&ga, 3, &out, NULL) == LRP_OK);
+    EXPECT(out.channels == 3 && out.data[0] == 0.25f && out.data[2] == 0.25f
+           && out.data[3] == 0.5f && out.data[5] == 0.5f);
     lrp_image_free(&out);
-    CHECK(lrp_image_to_rgb(&c4, 3, &out, NULL) == LRP_OK); /* alpha dropped */
-    CHECK(out.data[0] == 1.0f && out.data[1] == 0.0f && out.data[3] == 0.2f && out.data[5] == 0.6f);
+    EXPECT(lrp_image_to_rgb(&c4, 3, &out, NULL) == LRP_OK); /* alpha dropped */
+    EXPECT(out.data[0] == 1.0f && out.data[1] == 0.0f && out.data[3] == 0.2f &&
+           out.data[5] == 0.6f);
     lrp_image_free(&out);
-    CHECK(lrp_image_to_rgb(&c4, 1, &out, NULL) == LRP_OK);
-    CHECK(out.channels == 1 && fabsf(out.data[0] - 0.299f) < 1e-6f);
-    CHECK(fabsf(out.data[1] - (0.2f * 0.299f + 0.4f * 0.587f + 0.6f * 0.114f)) < 1e-6f);
+    EXPECT(lrp_image_to_rgb(&c4, 1, &out, NULL) == LRP_OK);
+    EXPECT(out.channels == 1 && fabsf(out.data[0] - 0.299f) < 1e-6f);
+    EXPECT(fabsf(out.data[1] - (0.2f * 0.299f + 0.4f * 0.587f + 0.6f * 0.114f)) < 1e-6f);
     lrp_image_free(&out);
-    CHECK(lrp_image_to_rgb(&c4, 2, &out, NULL) == LRP_ERR_ARG && out.data == NULL);
+    EXPECT(lrp_image_to_rgb(&c4, 2, &out, NULL) == LRP_ERR_ARG && out.data == NULL);
 }
 
 /* ----------------------------------------------------------------- heatmap */
@@ -325,30 +317,30 @@ static void test_quantize(void)
 {
     float a[] = { 0, 0.1f, 0.5f, 0.99f, 1 }, qa[] = { 0, 0, 0.5f, 0.5f, 1 };
     lrp_heat_quantize(a, 5, 3);
-    CHECK(all_equal(a, qa, 5));
+    EXPECT(all_equal(a, qa, 5));
     float c[] = { 0.7f, 0.7f, 0.7f }, qc[] = { 0.7f, 0.7f, 0.7f };
     lrp_heat_quantize(c, 3, 8);
-    CHECK(all_equal(c, qc, 3));
+    EXPECT(all_equal(c, qc, 3));
     /* m = -2, M = 2, L = 5: edges -2, -1, 0, 1 */
     float d[] = { -2, -1.5f, -1, -0.01f, 0, 0.5f, 1, 1.99f, 2 };
     float qd[] = { -2, -2, -1, -1, 0, 0, 1, 1, 2 };
     lrp_heat_quantize(d, 9, 5);
-    CHECK(all_equal(d, qd, 9));
+    EXPECT(all_equal(d, qd, 9));
     /* L = 2: everything below M becomes m */
     float e[] = { -1, 3, 2.9f }, qe[] = { -1, 3, -1 };
     lrp_heat_quantize(e, 3, 2);
-    CHECK(all_equal(e, qe, 3));
+    EXPECT(all_equal(e, qe, 3));
     /* a value exactly on an edge m + i (M - m)/(L - 1) stays there */
     float f[] = { 0, 0.25f, 0.5f, 0.75f }, qf[] = { 0, 0.25f, 0.5f, 0.75f };
     lrp_heat_quantize(f, 4, 4);
-    CHECK(all_equal(f, qf, 4));
+    EXPECT(all_equal(f, qf, 4));
 }
 
 static void test_channel_sum(void)
 {
     float chw[] = { 1, 2, 3, 4, 10, 20, 30, 40, -1, -1, -1, -1 }, hw[4];
     lrp_channel_sum(chw, 3, 2, 2, hw);
-    CHECK(hw[0] == 10 && hw[1] == 21 && hw[2] == 32 && hw[3] == 43);
+    EXPECT(hw[0] == 10 && hw[1] == 21 && hw[2] == 32 && hw[3] == 43);
 }
 
 static int rgb_is(const uint8_t *p, int r, int g, int b)
@@ -361,29 +353,30 @@ static void test_colors(void)
     float map[] = { -1, 0, 1, 0.5f, -4, 4 }, zeros[4] = { 0 };
     uint8_t rgb[18];
     lrp_heatmap_rgb(map, 1, 3, LRP_CMAP_BWR, false, rgb);
-    CHECK(rgb_is(rgb, 0, 0, 255) && rgb_is(rgb + 3, 255, 255, 255) && rgb_is(rgb + 6, 255, 0, 0));
+    EXPECT(rgb_is(rgb, 0, 0, 255) && rgb_is(rgb + 3, 255, 255, 255) && rgb_is(rgb + 6, 255, 0, 0));
     lrp_heatmap_rgb(map, 2, 3, LRP_CMAP_BWR, false, rgb); /* max|R| = 4 */
-    CHECK(rgb_is(rgb, 191, 191, 255) && rgb_is(rgb + 6, 255, 191, 191));
-    CHECK(rgb_is(rgb + 12, 0, 0, 255) && rgb_is(rgb + 15, 255, 0, 0));
+    EXPECT(rgb_is(rgb, 191, 191, 255) && rgb_is(rgb + 6, 255, 191, 191));
+    EXPECT(rgb_is(rgb + 12, 0, 0, 255) && rgb_is(rgb + 15, 255, 0, 0));
     lrp_heatmap_rgb(map, 1, 3, LRP_CMAP_BWR, true, rgb); /* -1 drawn as 0 */
-    CHECK(rgb_is(rgb, 255, 255, 255) && rgb_is(rgb + 6, 255, 0, 0));
+    EXPECT(rgb_is(rgb, 255, 255, 255) && rgb_is(rgb + 6, 255, 0, 0));
     lrp_heatmap_rgb(zeros, 2, 2, LRP_CMAP_BWR, false, rgb);
     for (int i = 0; i < 4; i++)
-        CHECK(rgb_is(rgb + 3 * i, 255, 255, 255));
+        EXPECT(rgb_is(rgb + 3 * i, 255, 255, 255));
     lrp_heatmap_rgb(map, 1, 3, LRP_CMAP_COLDNHOT, false, rgb);
-    CHECK(rgb_is(rgb, 0, 255, 255) && rgb_is(rgb + 3, 0, 0, 0) && rgb_is(rgb + 6, 255, 255, 255));
+    EXPECT(rgb_is(rgb, 0, 255, 255) && rgb_is(rgb + 3, 0, 0, 0) && rgb_is(rgb + 6, 255, 255, 255));
     lrp_heatmap_rgb(map, 1, 3, LRP_CMAP_SEISMIC, false, rgb);
-    CHECK(rgb_is(rgb, 0, 0, 77) && rgb_is(rgb + 3, 255, 255, 255) && rgb_is(rgb + 6, 128, 0, 0));
+    EXPECT(rgb_is(rgb, 0, 0, 77) && rgb_is(rgb + 3, 255, 255, 255) && rgb_is(rgb + 6, 128, 0, 0));
     lrp_heatmap_rgb(map, 1, 3, LRP_CMAP_JET, false, rgb);
-    CHECK(rgb_is(rgb, 0, 0, 128) && rgb_is(rgb + 6, 128, 0, 0));
-    CHECK(rgb[3] > 100 && rgb[4] == 255 && rgb[5] > 100); /* jet(0.5): green-ish */
+    EXPECT(rgb_is(rgb, 0, 0, 128) && rgb_is(rgb + 6, 128, 0, 0));
+    EXPECT(rgb[3] > 100 && rgb[4] == 255 && rgb[5] > 100); /* jet(0.5): green-ish */
     lrp_heatmap_rgb(map, 1, 3, LRP_CMAP_GRAY, false, rgb);
-    CHECK(rgb_is(rgb, 0, 0, 0) && rgb_is(rgb + 3, 128, 128, 128) && rgb_is(rgb + 6, 255, 255, 255));
-    CHECK(lrp_colormap_from_name("bwr") == LRP_CMAP_BWR);
-    CHECK(lrp_colormap_from_name("coldnhot") == LRP_CMAP_COLDNHOT);
-    CHECK(lrp_colormap_from_name("jet") == LRP_CMAP_JET);
-    CHECK(lrp_colormap_from_name("viridis") == -1 && lrp_colormap_from_name(NULL) == -1);
-    CHECK(strstr(lrp_colormap_names(), "seismic") != NULL);
+    EXPECT(rgb_is(rgb, 0, 0, 0) && rgb_is(rgb + 3, 128, 128, 128) &&
+           rgb_is(rgb + 6, 255, 255, 255));
+    EXPECT(lrp_colormap_from_name("bwr") == LRP_CMAP_BWR);
+    EXPECT(lrp_colormap_from_name("coldnhot") == LRP_CMAP_COLDNHOT);
+    EXPECT(lrp_colormap_from_name("jet") == LRP_CMAP_JET);
+    EXPECT(lrp_colormap_from_name("viridis") == -1 && lrp_colormap_from_name(NULL) == -1);
+    EXPECT(strstr(lrp_colormap_names(), "seismic") != NULL);
 }
 
 static void test_overlay(void)
@@ -391,19 +384,19 @@ static void test_overlay(void)
     uint8_t heat[6] = { 255, 0, 0, 0, 0, 255 }, out[6];
     float image[6] = { 0, 0, 0, 1, 1, 1 };
     lrp_overlay_rgb(heat, NULL, image, 1, 2, 0.5f, out);
-    CHECK(rgb_is(out, 128, 0, 0) && rgb_is(out + 3, 128, 128, 255));
+    EXPECT(rgb_is(out, 128, 0, 0) && rgb_is(out + 3, 128, 128, 255));
     lrp_overlay_rgb(heat, NULL, image, 1, 2, 0.0f, out);
-    CHECK(rgb_is(out, 0, 0, 0) && rgb_is(out + 3, 255, 255, 255));
+    EXPECT(rgb_is(out, 0, 0, 0) && rgb_is(out + 3, 255, 255, 255));
     lrp_overlay_rgb(heat, NULL, image, 1, 2, 1.0f, out);
-    CHECK(memcmp(out, heat, 6) == 0);
+    EXPECT(memcmp(out, heat, 6) == 0);
     /* per-pixel strength: 0 shows the image, 1 the full alpha blend */
     float map[2] = { -2.0f, 1.0f }, strength[2];
     lrp_heat_strength(map, 2, false, strength);
-    CHECK(strength[0] == 1.0f && strength[1] == 0.5f);
+    EXPECT(strength[0] == 1.0f && strength[1] == 0.5f);
     lrp_heat_strength(map, 2, true, strength);
-    CHECK(strength[0] == 0.0f && strength[1] == 1.0f);
+    EXPECT(strength[0] == 0.0f && strength[1] == 1.0f);
     lrp_overlay_rgb(heat, strength, image, 1, 2, 1.0f, out);
-    CHECK(rgb_is(out, 0, 0, 0) && rgb_is(out + 3, 0, 0, 255));
+    EXPECT(rgb_is(out, 0, 0, 0) && rgb_is(out + 3, 0, 0, 255));
 }
 
 /* --------------------------------------------------------------------- png */
@@ -445,19 +438,19 @@ static void round_trip(int channels)
         px[i] = (uint8_t)(i * 7 + i / 13);
     snprintf(name, sizeof name, "test-image-%d.png", channels);
     scratch_path(path, name);
-    CHECK(lrp_png_write(path, px, W, H, channels, &err) == LRP_OK);
-    CHECK(lrp_image_load(path, &img, &err) == LRP_OK);
-    CHECK(img.width == W && img.height == H && img.channels == channels);
+    EXPECT(lrp_png_write(path, px, W, H, channels, &err) == LRP_OK);
+    EXPECT(lrp_image_load(path, &img, &err) == LRP_OK);
+    EXPECT(img.width == W && img.height == H && img.channels == channels);
     for (int i = 0; img.data && i < W * H * channels; i++)
-        CHECK(lroundf(img.data[i] * 255.0f) == px[i]);
+        EXPECT(lroundf(img.data[i] * 255.0f) == px[i]);
     lrp_image_free(&img);
     /* the same pixels, the same bytes */
     size_t n1, n2;
     unsigned char *a = slurp(path, &n1);
-    CHECK(lrp_png_write(path, px, W, H, channels, &err) == LRP_OK);
+    EXPECT(lrp_png_write(path, px, W, H, channels, &err) == LRP_OK);
     unsigned char *b = slurp(path, &n2);
-    CHECK(n1 > 0 && n1 == n2 && memcmp(a, b, n1) == 0);
-    CHECK(no_temp_left(name));
+    EXPECT(n1 > 0 && n1 == n2 && memcmp(a, b, n1) == 0);
+    EXPECT(no_temp_left(name));
     free(a);
     free(b);
     remove(path);
@@ -471,11 +464,11 @@ static void test_png(void)
     for (int c = 1; c <= 4; c++)
         round_trip(c);
     scratch_path(path, "no-such-dir/out.png");
-    CHECK(lrp_png_write(path, px, 2, 2, 3, &err) == LRP_ERR_IO);
-    CHECK(strstr(err.message, path) != NULL);
+    EXPECT(lrp_png_write(path, px, 2, 2, 3, &err) == LRP_ERR_IO);
+    EXPECT(strstr(err.message, path) != NULL);
     printf("png into a missing directory -> %s\n", err.message);
-    CHECK(lrp_png_write(scratch_path(path, "bad.png"), px, 0, 2, 3, &err) == LRP_ERR_ARG);
-    CHECK(lrp_png_write(path, px, 2, 2, 5, &err) == LRP_ERR_ARG);
+    EXPECT(lrp_png_write(scratch_path(path, "bad.png"), px, 0, 2, 3, &err) == LRP_ERR_ARG);
+    EXPECT(lrp_png_write(path, px, 2, 2, 5, &err) == LRP_ERR_ARG);
 }
 
 int main(int argc, char **argv)
@@ -499,7 +492,5 @@ int main(int argc, char **argv)
     test_colors();
     test_overlay();
     test_png();
-    if (failures)
-        fprintf(stderr, "test_image: %d check(s) failed\n", failures);
-    return failures ? 1 : 0;
+    return check_finish();
 }

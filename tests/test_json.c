@@ -6,7 +6,7 @@
 
 #include "io/json.h"
 
-static int failures;
+#include "check.h"
 
 /* Run 'emit' on a fresh writer and compare everything written with 'want'. */
 static void expect(const char *label, void (*emit)(lrp_json *), int pretty,
@@ -171,10 +171,6 @@ int main(void)
     test_numbers();
     test_top_level();
     test_misuse();
-    if (failures) {
-        fprintf(stderr, "test_json: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_json: all checks passed\n");
-    return 0;
+    printf("test_json: %s\n", failures ? "failed" : "all checks passed");
+    return check_finish();
 }

@@ -7,16 +7,7 @@
 
 #include "io/npy.h"
 
-static int failures;
-
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                   \
-            failures++;                                                       \
-        }                                                                     \
-    } while (0)
+#include "check.h"
 
 static const char *scratch = ".";
 
@@ -58,25 +49,25 @@ static void round_trip(const char *name, int dtype, int rank, const int64_t *dim
     size_t elem = lrp_npy_dtype_size(dtype), n;
     lrp_error err = { LRP_OK, "" };
     lrp_npy a;
-    CHECK(lrp_npy_write(path, dtype, rank, dims, data, &err) == LRP_OK);
+    EXPECT(lrp_npy_write(path, dtype, rank, dims, data, &err) == LRP_OK);
 
     unsigned char *bytes = slurp(path, &n);
     size_t total = n >= 10 ? 10 + (size_t)(bytes[8] | bytes[9] << 8) : 0;
-    CHECK(total > 10 && total % 64 == 0 && total <= n);
-    CHECK(total > 10 && total <= n && bytes[total - 1] == '\n');
-    CHECK(n == total + count * elem);
-    CHECK(n >= 10 && memcmp(bytes, "\x93NUMPY\x01\x00", 8) == 0);
+    EXPECT(total > 10 && total % 64 == 0 && total <= n);
+    EXPECT(total > 10 && total <= n && bytes[total - 1] == '\n');
+    EXPECT(n == total + count * elem);
+    EXPECT(n >= 10 && memcmp(bytes, "\x93NUMPY\x01\x00", 8) == 0);
     free(bytes);
 
-    CHECK(lrp_npy_read(path, &a, &err) == LRP_OK);
-    CHECK(a.dtype == dtype && a.rank == rank && a.count == count);
-    CHECK(a.data != NULL);
+    EXPECT(lrp_npy_read(path, &a, &err) == LRP_OK);
+    EXPECT(a.dtype == dtype && a.rank == rank && a.count == count);
+    EXPECT(a.data != NULL);
     for (int i = 0; i < rank && i < LRP_NPY_MAX_RANK; i++)
-        CHECK(a.dims[i] == dims[i]);
+        EXPECT(a.dims[i] == dims[i]);
     if (a.data && count)
-        CHECK(memcmp(a.data, data, count * elem) == 0);
+        EXPECT(memcmp(a.data, data, count * elem) == 0);
     lrp_npy_free(&a);
-    CHECK(is_zeroed(&a));
+    EXPECT(is_zeroed(&a));
     remove(path);
 }
 
@@ -108,14 +99,14 @@ static void test_numpy_identical_header(void)
     float *zeros = calloc(3 * 64 * 64, sizeof *zeros);
     lrp_error err = { LRP_OK, "" };
     size_t n, len = strlen(dict);
-    CHECK(lrp_npy_write(path, LRP_NPY_FLOAT32, 4, dims, zeros, &err) == LRP_OK);
+    EXPECT(lrp_npy_write(path, LRP_NPY_FLOAT32, 4, dims, zeros, &err) == LRP_OK);
     unsigned char *b = slurp(path, &n);
-    CHECK(n == 128 + 3 * 64 * 64 * 4);
-    CHECK(b[8] == 118 && b[9] == 0);
-    CHECK(memcmp(b + 10, dict, len) == 0);
+    EXPECT(n == 128 + 3 * 64 * 64 * 4);
+    EXPECT(b[8] == 118 && b[9] == 0);
+    EXPECT(memcmp(b + 10, dict, len) == 0);
     for (size_t i = 10 + len; i < 127; i++)
-        CHECK(b[i] == ' ');
-    CHECK(b[127] == '\n');
+        EXPECT(b[i] == ' ');
+    EXPECT(b[127] == '\n');
     free(b);
     free(zeros);
     remove(path);
@@ -130,10 +121,10 @@ static void test_overwrite(void)
     int64_t v[] = { 5, 6, 7 };
     lrp_error err = { LRP_OK, "" };
     lrp_npy a;
-    CHECK(lrp_npy_write(path, LRP_NPY_INT64, 1, d1, v, &err) == LRP_OK);
-    CHECK(lrp_npy_write(path, LRP_NPY_INT64, 1, d2, v, &err) == LRP_OK);
-    CHECK(lrp_npy_read(path, &a, &err) == LRP_OK);
-    CHECK(a.count == 3 && ((int64_t *)a.data)[2] == 7);
+    EXPECT(lrp_npy_write(path, LRP_NPY_INT64, 1, d1, v, &err) == LRP_OK);
+    EXPECT(lrp_npy_write(path, LRP_NPY_INT64, 1, d2, v, &err) == LRP_OK);
+    EXPECT(lrp_npy_read(path, &a, &err) == LRP_OK);
+    EXPECT(a.count == 3 && ((int64_t *)a.data)[2] == 7);
     lrp_npy_free(&a);
     remove(path);
 }
@@ -177,12 +168,12 @@ static void expect_ok(int major, const char *header, int rank, int64_t d0,
     lrp_status st = parse(buf, n, &a, &err);
     if (st)
         fprintf(stderr, "unexpected failure for %s: %s\n", header, err.message);
-    CHECK(st == LRP_OK);
-    CHECK(a.rank == rank && a.dtype == dtype);
-    CHECK(rank < 1 || a.dims[0] == d0);
-    CHECK(rank < 2 || a.dims[1] == d1);
+    EXPECT(st == LRP_OK);
+    EXPECT(a.rank == rank && a.dtype == dtype);
+    EXPECT(rank < 1 || a.dims[0] == d0);
+    EXPECT(rank < 2 || a.dims[1] == d1);
     if (st == LRP_OK && dtype == LRP_NPY_FLOAT32)
-        CHECK(memcmp(a.data, six, a.count * 4) == 0);
+        EXPECT(memcmp(a.data, six, a.count * 4) == 0);
     lrp_npy_free(&a);
 }
 
@@ -212,8 +203,8 @@ static void test_trailing_garbage(void)
                      six, sizeof six);
     lrp_error err = { LRP_OK, "" };
     lrp_npy a;
-    CHECK(parse(buf, n, &a, &err) == LRP_OK);
-    CHECK(a.count == 2 && ((float *)a.data)[1] == 2.0f);
+    EXPECT(parse(buf, n, &a, &err) == LRP_OK);
+    EXPECT(a.count == 2 && ((float *)a.data)[1] == 2.0f);
     lrp_npy_free(&a);
 }
 
@@ -228,10 +219,10 @@ static void expect_fail_bytes(const unsigned char *buf, size_t n, lrp_status sta
     if (st != status || !strstr(err.message, needle))
         fprintf(stderr, "%s: got status %d, message \"%s\" (want %d, \"%s\")\n",
                 label, (int)st, err.message, (int)status, needle);
-    CHECK(st == status);
-    CHECK(err.status == status);
-    CHECK(strstr(err.message, needle) != NULL);
-    CHECK(is_zeroed(&a));
+    EXPECT(st == status);
+    EXPECT(err.status == status);
+    EXPECT(strstr(err.message, needle) != NULL);
+    EXPECT(is_zeroed(&a));
 }
 
 static void expect_fail(const char *header, size_t ndata, lrp_status status,
@@ -311,13 +302,13 @@ static void test_mutations(void)
     lrp_error err;
     lrp_npy a;
     for (size_t len = 0; len < n; len++)
-        CHECK(parse(buf, len, &a, &err) != LRP_OK && is_zeroed(&a));
+        EXPECT(parse(buf, len, &a, &err) != LRP_OK && is_zeroed(&a));
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < sizeof subst; k++) {
             memcpy(m, buf, n);
             m[i] = subst[k];
             if (parse(m, n, &a, &err) == LRP_OK)
-                CHECK(a.data != NULL && a.count * 4 <= n);
+                EXPECT(a.data != NULL && a.count * 4 <= n);
             lrp_npy_free(&a);
         }
     }
@@ -334,32 +325,32 @@ static void test_file_errors(void)
     lrp_error err = { LRP_OK, "" };
     lrp_npy a;
 
-    CHECK(lrp_npy_write(bad_dir, LRP_NPY_FLOAT32, 2, dims, six, &err) == LRP_ERR_IO);
-    CHECK(strstr(err.message, bad_dir) != NULL);
-    CHECK(lrp_npy_read(bad_dir, &a, &err) == LRP_ERR_IO && is_zeroed(&a));
-    CHECK(strstr(err.message, bad_dir) != NULL);
+    EXPECT(lrp_npy_write(bad_dir, LRP_NPY_FLOAT32, 2, dims, six, &err) == LRP_ERR_IO);
+    EXPECT(strstr(err.message, bad_dir) != NULL);
+    EXPECT(lrp_npy_read(bad_dir, &a, &err) == LRP_ERR_IO && is_zeroed(&a));
+    EXPECT(strstr(err.message, bad_dir) != NULL);
 
-    CHECK(lrp_npy_write(path, 3, 2, dims, six, &err) == LRP_ERR_ARG);
-    CHECK(lrp_npy_write(path, LRP_NPY_FLOAT32, 1, neg, six, &err) == LRP_ERR_ARG);
-    CHECK(lrp_npy_write(path, LRP_NPY_FLOAT32, 9, dims, six, &err) == LRP_ERR_ARG);
-    CHECK(lrp_npy_write(path, LRP_NPY_FLOAT32, 2, dims, NULL, &err) == LRP_ERR_ARG);
+    EXPECT(lrp_npy_write(path, 3, 2, dims, six, &err) == LRP_ERR_ARG);
+    EXPECT(lrp_npy_write(path, LRP_NPY_FLOAT32, 1, neg, six, &err) == LRP_ERR_ARG);
+    EXPECT(lrp_npy_write(path, LRP_NPY_FLOAT32, 9, dims, six, &err) == LRP_ERR_ARG);
+    EXPECT(lrp_npy_write(path, LRP_NPY_FLOAT32, 2, dims, NULL, &err) == LRP_ERR_ARG);
 
     /* A file cut short on disk: data check happens before allocation. */
     unsigned char buf[256];
     size_t n = build(buf, 1, HDR("<f4", "False", "(2, 3)"), six, 10);
     FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
+    EXPECT(f != NULL);
     if (f) {
         fwrite(buf, 1, n, f);
         fclose(f);
     }
-    CHECK(lrp_npy_read(path, &a, &err) == LRP_ERR_PARSE && is_zeroed(&a));
-    CHECK(strstr(err.message, "24 bytes, 10 present") != NULL);
-    CHECK(strstr(err.message, path) != NULL);
+    EXPECT(lrp_npy_read(path, &a, &err) == LRP_ERR_PARSE && is_zeroed(&a));
+    EXPECT(strstr(err.message, "24 bytes, 10 present") != NULL);
+    EXPECT(strstr(err.message, path) != NULL);
     remove(path);
 
     /* A directory is not a .npy file. */
-    CHECK(lrp_npy_read(scratch, &a, &err) != LRP_OK && is_zeroed(&a));
+    EXPECT(lrp_npy_read(scratch, &a, &err) != LRP_OK && is_zeroed(&a));
     lrp_npy_free(NULL);
 }
 
@@ -376,10 +367,6 @@ int main(int argc, char **argv)
     test_rejected_preambles();
     test_mutations();
     test_file_errors();
-    if (failures) {
-        fprintf(stderr, "test_npy: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_npy: all checks passed\n");
-    return 0;
+    printf("test_npy: %s\n", failures ? "failed" : "all checks passed");
+    return check_finish();
 }

@@ -9,19 +9,9 @@
 #include "ops/broadcast.h"
 #include "ops/registry.h"
 
-static int failures;
+#include "check.h"
 
 /* ---- checks ----------------------------------------------------------- */
-
-static bool check_at(bool ok, const char *what, int line)
-{
-    if (!ok) {
-        fprintf(stderr, "test_ops_basic.c:%d: check failed: %s\n", line, what);
-        failures++;
-    }
-    return ok;
-}
-#define CHECK(cond) check_at((cond), #cond, __LINE__)
 
 static void check_ok_at(lrp_status st, const lrp_error *err, int line)
 {
@@ -167,7 +157,7 @@ static lrp_status infer(lrp_node *n, lrp_tensor **in, lrp_tensor *out, lrp_error
 static void forward(lrp_node *n, lrp_tensor **in, lrp_tensor *out)
 {
     lrp_tensor *outs[1] = {out};
-    lrp_scratch scratch = {0};
+    lrp_forward_ctx scratch = {0};
     free(out->data);
     out->data = calloc(lrp_tensor_count(out) * lrp_dtype_size(out->dtype) + 1, 1);
     n->op->forward(n, (const lrp_tensor *const *)in, outs, &scratch);
@@ -193,7 +183,7 @@ static void test_relu(void)
     lrp_node n = node("act1", "Relu", 1, NULL, 0);
     CHECK_OK(infer(&n, in, &y, &err), err);
     CHECK_DIMS(&y, 2, 3);
-    CHECK(y.dtype == LRP_FLOAT && y.data == NULL);
+    EXPECT(y.dtype == LRP_FLOAT && y.data == NULL);
     forward(&n, in, &y);
     CHECK_FLOATS(y.data, 0.0f, 0, 0, 2, 0, 3.25f, 0);
     done(&n, &y);
@@ -362,13 +352,13 @@ static void test_binary_int64(void)
     lrp_error err;
     lrp_node mul = node("mul_i", "Mul", 2, NULL, 0), div = node("div_i", "Div", 2, NULL, 0);
     CHECK_OK(infer(&mul, in, &y, &err), err); /* folded at infer time */
-    CHECK(y.dtype == LRP_INT64);
+    EXPECT(y.dtype == LRP_INT64);
     CHECK_DIMS(&y, 2);
     CHECK_INTS(y.data, 8, 12);
     done(&mul, &y);
     b.data = NULL; /* not known yet: shape only, forward() computes */
     CHECK_OK(infer(&mul, in, &y, &err), err);
-    CHECK(y.data == NULL);
+    EXPECT(y.data == NULL);
     b.data = bd;
     forward(&mul, in, &y);
     CHECK_INTS(y.data, 8, 12);
@@ -490,12 +480,12 @@ static void test_identity_dropout(void)
     lrp_error err;
     lrp_node id = node("id", "Identity", 1, NULL, 0), dr = node("drop", "Dropout", 3, NULL, 0);
     CHECK_OK(infer(&id, in_s, &y, &err), err);
-    CHECK(y.data != NULL && y.data != s.data);
+    EXPECT(y.data != NULL && y.data != s.data);
     CHECK_INTS(y.data, 1, 512);
     done(&id, &y);
     CHECK_OK(infer(&dr, in_x, &y, &err), err);
     CHECK_DIMS(&y, 1, 2);
-    CHECK(y.data == NULL && dr.op->n_outputs == 1);
+    EXPECT(y.data == NULL && dr.op->n_outputs == 1);
     forward(&dr, in_x, &y);
     CHECK_FLOATS(y.data, 0.0f, 1.5f, -2.5f);
     done(&dr, &y);
@@ -518,13 +508,13 @@ static void test_constant(void)
     lrp_error err;
     lrp_node n = node("c1", "Constant", 0, tensor, 1);
     CHECK_OK(infer(&n, NULL, &y, &err), err);
-    CHECK(y.dtype == LRP_FLOAT && y.data != vd);
+    EXPECT(y.dtype == LRP_FLOAT && y.data != vd);
     CHECK_DIMS(&y, 2, 2);
     CHECK_FLOATS(y.data, 0.0f, 1, 2, 3, 4);
     done(&n, &y);
     n = node("c2", "Constant", 0, ints, 1);
     CHECK_OK(infer(&n, NULL, &y, &err), err);
-    CHECK(y.dtype == LRP_INT64);
+    EXPECT(y.dtype == LRP_INT64);
     CHECK_DIMS(&y, 3);
     CHECK_INTS(y.data, -1, 7, 9);
     done(&n, &y);
@@ -535,12 +525,12 @@ static void test_constant(void)
     done(&n, &y);
     n = node("c4", "Constant", 0, one, 1);
     CHECK_OK(infer(&n, NULL, &y, &err), err);
-    CHECK(y.rank == 0 && y.dtype == LRP_INT64);
+    EXPECT(y.rank == 0 && y.dtype == LRP_INT64);
     CHECK_INTS(y.data, 42);
     done(&n, &y);
     n = node("c5", "Constant", 0, onef, 1);
     CHECK_OK(infer(&n, NULL, &y, &err), err);
-    CHECK(y.rank == 0 && y.dtype == LRP_FLOAT);
+    EXPECT(y.rank == 0 && y.dtype == LRP_FLOAT);
     CHECK_FLOATS(y.data, 0.0f, 1.5f);
     done(&n, &y);
     n = node("c6", "Constant", 0, two, 2);
@@ -549,7 +539,7 @@ static void test_constant(void)
     CHECK_FAIL(infer(&n, NULL, &y, &err), LRP_ERR_PARSE, err, "c7", "tensor");
     n = node("c8", "Constant", 0, str, 1);
     CHECK_FAIL(infer(&n, NULL, &y, &err), LRP_ERR_UNSUPPORTED, err, "c8", "value_string");
-    CHECK(n.op->forward == NULL);
+    EXPECT(n.op->forward == NULL);
 }
 
 /* ---- Softmax ----------------------------------------------------------- */
@@ -568,7 +558,7 @@ static void test_softmax_last_axis(void)
     CHECK_FLOATS(y.data, 1e-6f, 0.09003057f, 0.24472847f, 0.66524096f, 0.09003057f,
                  0.24472847f, 0.66524096f);
     const float *p = y.data;
-    CHECK(fabsf(p[0] + p[1] + p[2] - 1.0f) < 1e-6f);
+    EXPECT(fabsf(p[0] + p[1] + p[2] - 1.0f) < 1e-6f);
     done(&n, &y);
 }
 
@@ -593,10 +583,10 @@ static void test_logsoftmax(void)
 static void test_output_probability(void)
 {
     const float logits[] = {1, 2, 3}, probs[] = {0.25f, 0.75f}, logp[] = {-0.5f, -2.0f};
-    CHECK(fabs(lrp_output_probability(LRP_OUTPUT_LOGITS, logits, 3, 2) - 0.66524096) < 1e-7);
-    CHECK(lrp_output_probability(LRP_OUTPUT_PROBABILITIES, probs, 2, 1) == 0.75);
-    CHECK(fabs(lrp_output_probability(LRP_OUTPUT_LOG_PROBABILITIES, logp, 2, 1) - exp(-2.0)) <
-          1e-12);
+    EXPECT(fabs(lrp_output_probability(LRP_OUTPUT_LOGITS, logits, 3, 2) - 0.66524096) < 1e-7);
+    EXPECT(lrp_output_probability(LRP_OUTPUT_PROBABILITIES, probs, 2, 1) == 0.75);
+    EXPECT(fabs(lrp_output_probability(LRP_OUTPUT_LOG_PROBABILITIES, logp, 2, 1) - exp(-2.0)) <
+           1e-12);
 }
 
 static void test_softmax_axes(void)
@@ -617,8 +607,8 @@ static void test_softmax_axes(void)
     CHECK_OK(infer(&n, in, &y, &err), err);
     forward(&n, in, &y);
     const float *p = y.data, e = 2.71828183f, r0 = 3 + e;
-    CHECK(fabsf(p[0] + p[1] + p[2] + p[3] - 1) < 1e-6f);
-    CHECK(fabsf(p[4] + p[5] + p[6] + p[7] - 1) < 1e-6f);
+    EXPECT(fabsf(p[0] + p[1] + p[2] + p[3] - 1) < 1e-6f);
+    EXPECT(fabsf(p[4] + p[5] + p[6] + p[7] - 1) < 1e-6f);
     CHECK_FLOATS(y.data, 1e-6f, 1 / r0, 1 / r0, e / r0, 1 / r0);
     done(&n, &y);
     n = node("sm_bad", "Softmax", 1, bad, 1);
@@ -672,7 +662,7 @@ static void test_squeeze(void)
     CHECK_FLOATS(y.data, 0.0f, 1, 2, 3, 4, 5, 6);
     done(&all, &y);
     CHECK_OK(infer(&all, in_s, &y, &err), err); /* int64 folds */
-    CHECK(y.rank == 0);
+    EXPECT(y.rank == 0);
     CHECK_INTS(y.data, -1);
     done(&all, &y);
     CHECK_OK(infer(&old, in, &y, &err), err);
@@ -722,7 +712,7 @@ static void test_shape(void)
     lrp_node n = node("shp", "Shape", 1, NULL, 0), s1 = node("shp1", "Shape", 1, from1, 1);
     lrp_node e1 = node("shpe", "Shape", 1, to_last, 1);
     CHECK_OK(infer(&n, in, &y, &err), err);
-    CHECK(y.dtype == LRP_INT64);
+    EXPECT(y.dtype == LRP_INT64);
     CHECK_DIMS(&y, 3);
     CHECK_INTS(y.data, 2, 3, 4);
     done(&n, &y);
@@ -752,7 +742,7 @@ static void test_gather(void)
     lrp_node n = node("g", "Gather", 2, NULL, 0), f = node("gf", "Gather", 2, ax1, 1);
     lrp_node bad = node("g_ax", "Gather", 2, ax2, 1);
     CHECK_OK(infer(&n, in, &y, &err), err);
-    CHECK(y.rank == 0);
+    EXPECT(y.rank == 0);
     CHECK_INTS(y.data, 2);
     done(&n, &y);
     idx.data = &im1;
@@ -766,7 +756,7 @@ static void test_gather(void)
     i0 = 4;
     idx.data = &i0;
     CHECK_FAIL(infer(&n, in, &y, &err), LRP_ERR_SHAPE, err, "g", "index 4");
-    CHECK(strstr(err.message, "size 4") != NULL);
+    EXPECT(strstr(err.message, "size 4") != NULL);
     done(&n, &y);
     CHECK_OK(infer(&f, inf, &y, &err), err);
     CHECK_DIMS(&y, 2, 2);
@@ -856,9 +846,9 @@ static void test_flatten_subgraph(void)
     flatten_graph_free(&f);
     x.dims[0] = -1; /* unknown batch */
     if (flatten_graph_infer(&f, &x)) {
-        CHECK(!f.s.data && !f.g.data && !f.u.data && !f.c.data);
+        EXPECT(!f.s.data && !f.g.data && !f.u.data && !f.c.data);
         CHECK_DIMS(&f.s, 4);
-        CHECK(f.g.rank == 0);
+        EXPECT(f.g.rank == 0);
         CHECK_DIMS(&f.u, 1);
         CHECK_DIMS(&f.c, 2);
         CHECK_DIMS(&f.y, -1, -1);
@@ -880,13 +870,12 @@ static void test_registry(void)
     };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         const lrp_op *op = lrp_op_find(names[i]);
-        if (!CHECK(op != NULL && strcmp(op->name, names[i]) == 0))
-            fprintf(stderr, "  op %s\n", names[i]);
+        CHECK(op != NULL && strcmp(op->name, names[i]) == 0, "lrp_op_find(\"%s\")", names[i]);
     }
-    CHECK(lrp_op_find("Relu") == &lrp_op_relu);
-    CHECK(lrp_op_find("relu") == NULL);
-    CHECK(lrp_op_find("LSTM") == NULL);
-    CHECK(lrp_op_find(NULL) == NULL);
+    EXPECT(lrp_op_find("Relu") == &lrp_op_relu);
+    EXPECT(lrp_op_find("relu") == NULL);
+    EXPECT(lrp_op_find("LSTM") == NULL);
+    EXPECT(lrp_op_find(NULL) == NULL);
 }
 
 int main(void)
@@ -915,10 +904,6 @@ int main(void)
     test_gather();
     test_flatten_subgraph();
     test_registry();
-    if (failures) {
-        fprintf(stderr, "test_ops_basic: %d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("test_ops_basic: all checks passed\n");
-    return 0;
+    printf("test_ops_basic: %s\n", failures ? "failed" : "all checks passed");
+    return check_finish();
 }

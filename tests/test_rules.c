@@ -666,7 +666,7 @@ static void run_split(lrp_split split, lrp_shortcut_kind kind, int m_slot, float
     lrp_node node = {.name = "add", .op_type = "Add", .n_inputs = 2};
     lrp_residual res = {.kind = kind, .shortcut_conv = kind == LRP_SHORTCUT_IDENTITY ? -1 : 3};
     lrp_rule rule = {.kind = LRP_RULE_SPLIT, .stab = {false, 1e-6f}, .split = split,
-                     .activation = m_slot, .residual = &res};
+                     .mainstream_slot = m_slot, .residual = &res};
     lrp_tensor m = tensor4(1, 1, 2, 3, SPLIT_M), s = tensor4(1, 1, 2, 3, SPLIT_S);
     float y[SPLIT_N];
     for (int i = 0; i < SPLIT_N; i++)
@@ -802,7 +802,7 @@ static void check_global_pool(void)
         want_abs[p / 2] += r[p] * (sy - y[p]) / sy;
     }
     lrp_node node = make_node("GlobalAveragePool", NULL, 0, NULL, 0);
-    lrp_rule rule = {.kind = LRP_RULE_NORM, .stab = st};
+    lrp_rule rule = {.kind = LRP_RULE_NORM_POOL, .stab = st};
     lrp_tensor xt = tensor4(2, 2, 2, 2, x), yt = tensor4(2, 2, 1, 1, y);
     run_pool_kernel(lrp_norm_apply, &node, &rule, &xt, &yt, r, got, absorbed);
     double e = rel_error(got, want, 16);
@@ -839,7 +839,7 @@ static void check_average_pool(int64_t include_pad)
     attr_spec k3[] = {{"kernel_shape", 2, {3, 3}}, {"strides", 2, {2, 2}},
                       {"pads", 4, {1, 1, 1, 1}}};
     lrp_node node = make_node("AveragePool", k3, 3, "count_include_pad", include_pad);
-    lrp_rule rule = {.kind = LRP_RULE_NORM, .stab = {false, 1e-6f}};
+    lrp_rule rule = {.kind = LRP_RULE_NORM_POOL, .stab = {false, 1e-6f}};
     lrp_tensor xt = tensor4(1, 1, 4, 4, x), yt = tensor4(1, 1, 2, 2, y);
     run_pool_kernel(lrp_norm_apply, &node, &rule, &xt, &yt, r, got, &absorbed);
     double e = rel_error(got, want, 16);
@@ -898,7 +898,7 @@ static void check_sum(void)
     float y[6], ra[6], rb[6];
     double wa[6], wb[6], absorbed[2];
     lrp_stab st = {false, 1e-6f};
-    lrp_rule rule = {.kind = LRP_RULE_SUM, .stab = st};
+    lrp_rule rule = {.kind = LRP_RULE_NORM_SUM, .stab = st};
     const char *ops[2] = {"Add", "Sub"};
     for (int k = 0; k < 2; k++) { /* two activations: x R / stab(y) each, Sub's b negated */
         double sign = k ? -1.0 : 1.0;
@@ -908,7 +908,8 @@ static void check_sum(void)
             wa[i] = a[i] * r[i] / sy;
             wb[i] = sign * b[i] * r[i] / sy;
         }
-        lrp_node node = {.name = "sum", .op_type = (char *)ops[k], .n_inputs = 2};
+        lrp_node node = {.name = "sum", .op_type = (char *)ops[k], .op = lrp_op_find(ops[k]),
+                         .n_inputs = 2};
         lrp_tensor at = tensor4(2, 1, 1, 3, a), bt = tensor4(2, 1, 1, 3, b);
         lrp_tensor yt = tensor4(2, 1, 1, 3, y);
         const lrp_tensor *in[2] = {&at, &bt};
@@ -931,7 +932,8 @@ static void check_sum(void)
         double sy = ref_stab(false, 1e-6, y[i]);
         want_abs += r[i] * (sy - y[i]) / sy;
     }
-    lrp_node node = {.name = "bias_add", .op_type = "Add", .n_inputs = 2};
+    lrp_node node = {.name = "bias_add", .op_type = "Add", .op = lrp_op_find("Add"),
+                     .n_inputs = 2};
     lrp_tensor xt = tensor4(1, 2, 1, 3, a), ct = tensor4(1, 2, 1, 1, bias);
     lrp_tensor yt = tensor4(1, 2, 1, 3, y);
     const lrp_tensor *in[2] = {&xt, &ct};

@@ -9,6 +9,7 @@
 #include "explain/gradcam.h"
 #include "explain/relevance.h"
 #include "io/preprocess.h"
+#include "passes/passes.h"
 #include "rules/presets.h"
 #include "util/finite.h"
 
@@ -34,23 +35,7 @@ struct lrp_explainer {
     int n_notes;
 };
 
-static const char *const split_names[] = {"proportional", "ratio", "symmetric",
-                                          "ratio-projection-only",
-                                          "symmetric-projection-only"};
 static const char *const init_names[] = {"one", "logit", "softmax"};
-
-int lrp_split_from_name(const char *name)
-{
-    for (int i = 0; i < 5; i++)
-        if (strcmp(name, split_names[i]) == 0)
-            return i;
-    return -1;
-}
-
-const char *lrp_split_name(lrp_split split)
-{
-    return split >= 0 && split < 5 ? split_names[split] : NULL;
-}
 
 int lrp_init_from_name(const char *name)
 {
@@ -237,7 +222,7 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
                               .n_residuals = m->n_residuals, .preset = e->preset,
                               .config = &e->config, .low = e->t->low, .high = e->t->high,
                               .n_bounds = e->config.n_bounds, .seed_value = e->seed_value};
-        st = lrp_rules_build(&ri, e->t->rules, err);
+        st = lrp_pass_assign_rules(&ri, e->t->rules, err);
     }
     if (st == LRP_OK)
         st = find_cam_value(e, err);

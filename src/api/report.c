@@ -75,9 +75,9 @@ static bool copy_steps(lrp_report *r, const lrp_relevance *rel, const lrp_rule *
         r->step_op[s] = n->op_type;
         r->step_rule[s] = rules[rel->steps[s]].name;
     }
-    memcpy(r->step_in, rel->step_in, per * sizeof *r->step_in);
-    memcpy(r->step_out, rel->step_out, per * sizeof *r->step_out);
-    memcpy(r->absorbed, rel->absorbed, per * sizeof *r->absorbed);
+    memcpy(r->step_in, rel->ledger.step_in, per * sizeof *r->step_in);
+    memcpy(r->step_out, rel->ledger.step_out, per * sizeof *r->step_out);
+    memcpy(r->absorbed, rel->ledger.absorbed, per * sizeof *r->absorbed);
     return true;
 }
 
@@ -89,12 +89,12 @@ static void copy_residuals(lrp_report *r, const lrp_relevance *rel, const lrp_ru
         const lrp_rule *rule = &rules[rel->steps[s]];
         if (rule->kind != LRP_RULE_SPLIT || k >= r->n_residuals)
             continue;
-        int ms = rule->activation;
+        int ms = rule->mainstream_slot;
         for (int i = 0; i < r->n_images; i++) {
             size_t at = (size_t)s * r->n_images + i, out = (size_t)k * r->n_images + i;
-            r->res_in[out] = rel->step_in[at];
-            r->res_main[out] = rel->slot_out[at * 2 + ms];
-            r->res_short[out] = rel->slot_out[at * 2 + 1 - ms];
+            r->res_in[out] = rel->ledger.step_in[at];
+            r->res_main[out] = rel->ledger.slot_out[at * 2 + ms];
+            r->res_short[out] = rel->ledger.slot_out[at * 2 + 1 - ms];
         }
         r->res_node[k] = rel->g->nodes[rel->steps[s]].name;
         r->res_kind[k] = rule->residual->kind == LRP_SHORTCUT_IDENTITY ? "identity" : "projection";

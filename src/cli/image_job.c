@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/render.h"
+#include "cli/conservation_check.h"
 #include "cli/image_job.h"
 #include "io/image.h"
 #include "io/npy.h"
@@ -24,13 +25,6 @@ typedef struct job {
     image_result *res;
     bool warned;         /* about lost relevance: once per image */
 } job;
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    return d ? memcpy(d, s, n) : NULL;
-}
 
 static const char *class_name(const image_setup *s, int c, char *buf, size_t size)
 {
@@ -142,7 +136,7 @@ static bool add_output(image_result *res, const char *name)
     char **grown = realloc(res->outputs, sizeof *grown * (size_t)(res->n_outputs + 1));
     if (grown)
         res->outputs = grown;
-    return grown && (grown[res->n_outputs] = dup_str(name)) && ++res->n_outputs;
+    return grown && (grown[res->n_outputs] = strdup(name)) && ++res->n_outputs;
 }
 
 static lrp_status record(job *jb, const lrp_report *rep, int rank, char paths[3][4096],
@@ -248,7 +242,7 @@ void image_job_run(const image_setup *s, lrp_explainer *e, const cli_input *in,
     if (jb.json)
         fclose(jb.json);
     if (st)
-        res->error = dup_str(err.message);
+        res->error = strdup(err.message);
     lrp_array_free(&jb.x);
     lrp_image_free(&jb.display);
 }

@@ -1,6 +1,7 @@
 /* Forward executor over the topological order. */
 #include "explain/forward.h"
 #include "explain/offsets.h"
+#include "passes/infer_shapes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,10 @@ void lrp_forward_free(lrp_forward *f)
 {
     if (!f)
         return;
-    lrp_shapes_free(&f->shapes);
+    lrp_shapes_free(&f->values);
     lrp_fusion_free(&f->fusion);
     free(f->arena);
-    free(f->scratch.data);
+    free(f->ctx.data);
     memset(f, 0, sizeof *f);
 }
 
@@ -20,7 +21,7 @@ void lrp_forward_free(lrp_forward *f)
  * except those a fused kernel never writes. */
 static bool needs_buffer(const lrp_forward *f, int v)
 {
-    const lrp_tensor *t = &f->shapes.t[v];
+    const lrp_tensor *t = &f->values.t[v];
     return t->dtype == LRP_FLOAT && !t->data && !f->fusion.hidden[v];
 }
 
@@ -29,13 +30,13 @@ static size_t scratch_floats(const lrp_forward *f)
     size_t most = 0;
     for (int i = 0; i < f->g->n_nodes; i++) {
         const lrp_node *n = &f->g->nodes[i];
-        if (!n->op->scratch_floats || f->shapes.folded[i])
+        if (!n->op->scratch_floats || f->values.folded[i])
             continue;
         const lrp_tensor *in[LRP_MAX_INPUTS] = {0}, *out[LRP_MAX_OUTPUTS] = {0};
         for (int k = 0; k < n->n_inputs; k++)
-            in[k] = n->inputs[k] >= 0 ? &f->shapes.t[n->inputs[k]] : NULL;
+            in[k] = n->inputs[k] >= 0 ? &f->values.t[n->inputs[k]] : NULL;
         for (int k = 0; k < n->n_outputs; k++)
-            out[k] = &f->shapes.t[n->outputs[k]];
+            out[k] = &f->values.t[n->outputs[k]];
         size_t s = n->op->scratch_floats(n, in, out);
         most = s > most ? s : most;
     }
@@ -55,7 +56,7 @@ static lrp_interval *lifetimes(const lrp_forward *f, const bool *keep, const int
         const lrp_value *val = &g->values[v];
         if (!needs_buffer(f, v))
             continue;
-        iv[v].size = lrp_tensor_count(&f->shapes.t[v]); /* <= 2^40: sums cannot overflow */
+        iv[v].size = lrp_tensor_count(&f->values.t[v]); /* <= 2^40: sums cannot overflow */
         iv[v].start = iv[v].end = val->producer >= 0 ? pos[val->producer] : -1;
         for (int c = 0; c < val->n_consumers; c++)
             iv[v].end = pos[val->consumers[c]] > iv[v].end ? pos[val->consumers[c]] : iv[v].end;
@@ -87,15 +88,15 @@ static lrp_status allocate(lrp_forward *f, const bool *keep, const int *pos, siz
                              (double)bytes / (1 << 20), (double)max_bytes / (1 << 20));
     }
     f->arena = malloc(total ? total * sizeof(float) : 1);
-    f->scratch.data = malloc(scratch ? scratch * sizeof(float) : 1);
-    f->scratch.floats = scratch;
+    f->ctx.data = malloc(scratch ? scratch * sizeof(float) : 1);
+    f->ctx.floats = scratch;
     f->arena_floats = total;
-    if (f->arena && f->scratch.data)
+    if (f->arena && f->ctx.data)
         for (int v = 0; v < f->g->n_values; v++)
             if (needs_buffer(f, v))
-                f->shapes.t[v].data = f->arena + iv[v].offset;
+                f->values.t[v].data = f->arena + iv[v].offset;
     free(iv);
-    if (!f->arena || !f->scratch.data)
+    if (!f->arena || !f->ctx.data)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of activations",
                              (double)bytes / (1 << 20));
     return LRP_OK;
@@ -107,11 +108,11 @@ static lrp_status check_runnable(const lrp_forward *f, lrp_error *err)
 {
     for (int i = 0; i < f->g->n_nodes; i++) {
         const lrp_node *n = &f->g->nodes[i];
-        if (f->shapes.folded[i])
+        if (f->values.folded[i])
             continue;
         bool int_out = false;
         for (int k = 0; k < n->n_outputs; k++)
-            int_out = int_out || f->shapes.t[n->outputs[k]].dtype != LRP_FLOAT;
+            int_out = int_out || f->values.t[n->outputs[k]].dtype != LRP_FLOAT;
         if (!n->op->forward || int_out)
             return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                                  LRP_NODE_FMT "its output cannot be computed (an int64 "
@@ -129,7 +130,7 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
     lrp_tensor input;
     lrp_status st = lrp_shapes_bind_input(g, rank, dims, &input, err);
     if (st == LRP_OK)
-        st = lrp_shapes_infer(g, &input, &f->shapes, err);
+        st = lrp_shapes_infer(g, &input, &f->values, err);
     if (st == LRP_OK)
         st = check_runnable(f, err);
     int *pos = st == LRP_OK ? malloc(sizeof *pos * ((size_t)g->n_nodes + 1)) : NULL;
@@ -138,7 +139,7 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
     for (int i = 0; st == LRP_OK && i < g->n_nodes; i++)
         pos[g->order[i]] = i;
     if (st == LRP_OK)
-        st = lrp_fusion_plan(&f->fusion, g, &f->shapes, keep, pos, err);
+        st = lrp_fusion_plan(&f->fusion, g, &f->values, keep, pos, err);
     if (st == LRP_OK)
         st = allocate(f, keep, pos, max_bytes, err);
     free(pos);
@@ -149,27 +150,27 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
 
 void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool)
 {
-    f->scratch.pool = pool;
+    f->ctx.pool = pool;
     const lrp_graph *g = f->g;
-    lrp_tensor *x = &f->shapes.t[g->inputs[0]];
+    lrp_tensor *x = &f->values.t[g->inputs[0]];
     memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));
     for (int i = 0; i < g->n_nodes; i++) {
         int idx = g->order[i];
         const lrp_node *n = &g->nodes[idx];
-        if (f->shapes.folded[idx] || !n->op->forward || f->fusion.done_by[idx] >= 0)
+        if (f->values.folded[idx] || !n->op->forward || f->fusion.done_by[idx] >= 0)
             continue;
         const lrp_tensor *in[LRP_MAX_INPUTS] = {0};
         lrp_tensor *out[LRP_MAX_OUTPUTS] = {0};
         for (int k = 0; k < n->n_inputs; k++)
-            in[k] = n->inputs[k] >= 0 ? &f->shapes.t[n->inputs[k]] : NULL;
+            in[k] = n->inputs[k] >= 0 ? &f->values.t[n->inputs[k]] : NULL;
         for (int k = 0; k < n->n_outputs; k++)
-            out[k] = &f->shapes.t[n->outputs[k]];
+            out[k] = &f->values.t[n->outputs[k]];
         const lrp_fusion *fu = &f->fusion;
         if (n->n_outputs > 0)
-            out[0] = &f->shapes.t[fu->out_value[idx]];
+            out[0] = &f->values.t[fu->out_value[idx]];
         int add = fu->add_value[idx];
-        f->scratch.epi = (lrp_epilogue){add >= 0 ? f->shapes.t[add].data : NULL, fu->relu[idx]};
-        n->op->forward(n, in, out, &f->scratch);
+        f->ctx.epi = (lrp_epilogue){add >= 0 ? f->values.t[add].data : NULL, fu->relu[idx]};
+        n->op->forward(n, in, out, &f->ctx);
     }
-    f->scratch.epi = (lrp_epilogue){0};
+    f->ctx.epi = (lrp_epilogue){0};
 }

@@ -9,10 +9,10 @@
 
 typedef struct lrp_forward {
     const lrp_graph *g;
-    lrp_shapes shapes; /* concrete; t[v].data points into the arena for activations */
+    lrp_shapes values; /* the activations: shapes concrete, t[v].data in the arena */
     float *arena;
     size_t arena_floats;
-    lrp_scratch scratch;
+    lrp_forward_ctx ctx; /* what the kernels get besides their tensors */
     lrp_fusion fusion; /* Relu/Add nodes done by the kernel before them */
 } lrp_forward;
 
@@ -32,7 +32,7 @@ void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool);
  * others may share memory, or never be stored when fused away). */
 static inline const lrp_tensor *lrp_forward_value(const lrp_forward *f, int v)
 {
-    return &f->shapes.t[v];
+    return &f->values.t[v];
 }
 
 void lrp_forward_free(lrp_forward *f); /* NULL-safe */

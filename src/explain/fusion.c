@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/op.h"
+#include "ops/registry.h"
 #include "util/error.h"
 
 void lrp_fusion_free(lrp_fusion *fu)
@@ -19,17 +19,17 @@ void lrp_fusion_free(lrp_fusion *fu)
     memset(fu, 0, sizeof *fu);
 }
 
-/* The one node reading value v, when it is a 'op_type' node that may take
- * over v entirely (v stored nowhere else); else -1. */
+/* The one node reading value v, when it is an 'op' node that may take over
+ * v entirely (v stored nowhere else); else -1. */
 static int sole_reader(const lrp_graph *g, const lrp_shapes *s, const bool *keep, int v,
-                       const char *op_type)
+                       const lrp_op *op)
 {
     const lrp_value *val = &g->values[v];
     if (val->n_consumers != 1 || val->is_output || val->is_input || (keep && keep[v]) ||
         s->t[v].dtype != LRP_FLOAT)
         return -1;
     int c = val->consumers[0];
-    return !s->folded[c] && strcmp(g->nodes[c].op_type, op_type) == 0 ? c : -1;
+    return !s->folded[c] && g->nodes[c].op == op ? c : -1;
 }
 
 static bool same_shape(const lrp_tensor *a, const lrp_tensor *b)
@@ -42,7 +42,7 @@ static bool same_shape(const lrp_tensor *a, const lrp_tensor *b)
 static int fusable_add(const lrp_graph *g, const lrp_shapes *s, const bool *keep,
                        const int *pos, int i, int v, int *other)
 {
-    int a = sole_reader(g, s, keep, v, "Add");
+    int a = sole_reader(g, s, keep, v, &lrp_op_add);
     if (a < 0 || g->nodes[a].n_inputs != 2)
         return -1;
     const lrp_node *add = &g->nodes[a];
@@ -74,7 +74,7 @@ static void plan_chain(lrp_fusion *fu, const lrp_graph *g, const lrp_shapes *s,
         }
     }
     if (n->op->relu_epilogue) {
-        int r = sole_reader(g, s, keep, v, "Relu");
+        int r = sole_reader(g, s, keep, v, &lrp_op_relu);
         if (r >= 0) {
             fu->done_by[r] = i;
             fu->relu[i] = true;

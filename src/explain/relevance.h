@@ -1,11 +1,13 @@
 /* The reverse executor: relevance buffers zeroed once per run, the seed at
  * the target logits, then each on-path node's rule kernel in reverse
  * topological order, adding into its inputs' relevance (fan-out sums
- * itself). Records, per image, what every node received and passed on. */
+ * itself); its ledger records, per image, what every node received and
+ * passed on. */
 #ifndef LRP_EXPLAIN_RELEVANCE_H
 #define LRP_EXPLAIN_RELEVANCE_H
 
 #include "explain/forward.h"
+#include "explain/ledger.h"
 #include "rules/rules.h"
 
 typedef struct lrp_relevance {
@@ -19,13 +21,7 @@ typedef struct lrp_relevance {
     int *start;     /* per value: the step its buffer becomes live (is zeroed) */
     float *scratch;
     lrp_pool *pool; /* of the current run */
-    /* per step, per image: relevance at the output, and passed on */
-    double *step_in, *step_out; /* n_steps * n_images */
-    double *slot_out;           /* n_steps * n_images * 2: per input slot 0/1 */
-    double *sums;               /* (LRP_MAX_INPUTS + 1) * n_images: sums around a step */
-    double *value_sum;          /* n_values * n_images: a value's relevance when last summed */
-    bool *summed;               /* per value: value_sum is current (its buffer unchanged) */
-    double *absorbed;           /* n_steps * n_images: lrp_rule_ctx.absorbed */
+    lrp_ledger ledger; /* what each step received and passed on */
 } lrp_relevance;
 
 /* Sizes buffers for the shapes of f (one input shape); relevance starts

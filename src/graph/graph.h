@@ -86,4 +86,8 @@ lrp_status lrp_attr_string(const lrp_node *n, const char *name,
 /* The value feeding input slot i, or NULL when omitted/absent. */
 const lrp_value *lrp_node_input(const lrp_graph *g, const lrp_node *n, int i);
 
+/* Shared error text: "node 'name' (Op): ...". */
+#define LRP_NODE_FMT "node '%s' (%s): "
+#define LRP_NODE_ARGS(n) (n)->name, (n)->op_type
+
 #endif

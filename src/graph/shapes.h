@@ -1,6 +1,5 @@
-/* Shape inference over the whole graph for one input shape. Shape-valued
- * subgraphs (Shape, Gather, Unsqueeze, Concat feeding Reshape) are computed
- * here, so they fold to constants as soon as the input dims are known. */
+/* The inferred shapes of a graph's values for one input shape (computed by
+ * lrp_shapes_infer in passes/infer_shapes.h). */
 #ifndef LRP_GRAPH_SHAPES_H
 #define LRP_GRAPH_SHAPES_H
 
@@ -17,11 +16,6 @@ typedef struct lrp_shapes {
  * elements; the ops that compute data at infer time check before allocating. */
 lrp_status lrp_shapes_check_size(const lrp_node *n, const lrp_tensor *t, lrp_error *err);
 
-/* Runs every op's infer() in topological order with the graph input
- * shaped as 'input' (dims -1 stay unknown). Fails, naming the node, on the
- * first shape error; also on tensors of more than 2^40 elements. */
-lrp_status lrp_shapes_infer(const lrp_graph *g, const lrp_tensor *input, lrp_shapes *s,
-                            lrp_error *err);
 void lrp_shapes_free(lrp_shapes *s); /* NULL-safe */
 
 /* The graph input's declared shape with 'dims' bound into it: fixed dims

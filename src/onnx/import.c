@@ -38,12 +38,10 @@ static lrp_status oom(importer *im)
     return lrp_error_set(im->err, LRP_ERR_NOMEM, "out of memory while importing");
 }
 
-static char *dup_str(const char *s)
+/* protobuf-c leaves absent strings NULL: our IR holds "" then. */
+static char *dup_or_empty(const char *s)
 {
-    s = s ? s : "";
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    return d ? memcpy(d, s, n) : NULL;
+    return strdup(s ? s : "");
 }
 
 /* The index of value 'name', created when new; -1 on allocation failure. */
@@ -61,7 +59,7 @@ static int value_index(importer *im, const char *name)
         return -1; /* sized up front; see count_names() */
     lrp_value *v = &g->values[g->n_values];
     memset(v, 0, sizeof *v);
-    if (!(v->name = dup_str(name)))
+    if (!(v->name = dup_or_empty(name)))
         return -1;
     v->producer = -1;
     im->names.slots[i] = ++g->n_values;
@@ -179,7 +177,7 @@ static lrp_status add_inputs_outputs(importer *im, const Onnx__GraphProto *gp)
 static lrp_status convert_attr(importer *im, const lrp_node *n, const Onnx__AttributeProto *ap,
                                lrp_attr *a)
 {
-    if (!(a->name = dup_str(ap->name)))
+    if (!(a->name = dup_or_empty(ap->name)))
         return oom(im);
     a->type = (lrp_attr_type)ap->type;
     switch (ap->type) {
@@ -227,7 +225,7 @@ static int anonymous_value(importer *im)
         return -1;
     lrp_value *v = &g->values[g->n_values];
     memset(v, 0, sizeof *v);
-    if (!(v->name = dup_str("")))
+    if (!(v->name = dup_or_empty("")))
         return -1;
     v->producer = -1;
     return g->n_values++;
@@ -258,8 +256,8 @@ static lrp_status convert_node(importer *im, const Onnx__NodeProto *np, size_t i
 {
     char fallback[32];
     snprintf(fallback, sizeof fallback, "#%zu", index);
-    n->name = dup_str(np->name && np->name[0] ? np->name : fallback);
-    n->op_type = dup_str(np->op_type);
+    n->name = dup_or_empty(np->name && np->name[0] ? np->name : fallback);
+    n->op_type = dup_or_empty(np->op_type);
     n->attrs = calloc(np->n_attribute + 1, sizeof *n->attrs);
     if (!n->name || !n->op_type || !n->attrs)
         return oom(im);
@@ -273,7 +271,7 @@ static lrp_status convert_node(importer *im, const Onnx__NodeProto *np, size_t i
     if (st == LRP_OK) {
         /* the opset, for ops whose semantics changed (Softmax) */
         lrp_attr *a = &n->attrs[n->n_attrs];
-        if (!(a->name = dup_str("_opset")))
+        if (!(a->name = dup_or_empty("_opset")))
             return oom(im);
         a->type = LRP_ATTR_INT;
         a->i = im->g->opset;
@@ -354,8 +352,8 @@ static lrp_status read_metadata(importer *im, const Onnx__ModelProto *mp)
     if (!g->meta_keys || !g->meta_values)
         return oom(im);
     for (size_t i = 0; i < mp->n_metadata_props; i++) {
-        g->meta_keys[i] = dup_str(mp->metadata_props[i]->key);
-        g->meta_values[i] = dup_str(mp->metadata_props[i]->value);
+        g->meta_keys[i] = dup_or_empty(mp->metadata_props[i]->key);
+        g->meta_values[i] = dup_or_empty(mp->metadata_props[i]->value);
         g->n_meta++;
         if (!g->meta_keys[i] || !g->meta_values[i])
             return oom(im);

@@ -1,15 +1,15 @@
 /* AveragePool (2-D): the sum of each window's in-bounds taps over
  * lrp_avgpool_divisor. */
 #include "ops/op.h"
-#include "ops/pool.h"
+#include "ops/pooling.h"
 
 static void averagepool_forward(const lrp_node *n, const lrp_tensor *const *in,
-                                lrp_tensor *const *out, lrp_scratch *scratch)
+                                lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
-    const lrp_pool_params *p = n->params;
+    const lrp_pooling_params *p = n->params;
     lrp_geom g;
-    lrp_pool_geom(n, in[0], &g, NULL);
+    lrp_pooling_geom(n, in[0], &g, NULL);
     const int64_t planes = in[0]->dims[0] * in[0]->dims[1];
     for (int64_t pl = 0; pl < planes; pl++) {
         const float *x = (const float *)in[0]->data + pl * g.in_h * g.in_w;
@@ -35,7 +35,9 @@ const lrp_op lrp_op_averagepool = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
-    .parse = lrp_pool_parse,
-    .infer = lrp_pool_infer,
+    .relevance = LRP_REL_AVGPOOL,
+    .keeps_sign = true,
+    .parse = lrp_pooling_parse,
+    .infer = lrp_pooling_infer,
     .forward = averagepool_forward,
 };

@@ -51,7 +51,7 @@ static lrp_status bn_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void bn_forward(const lrp_node *n, const lrp_tensor *const *in,
-                       lrp_tensor *const *out, lrp_scratch *scratch)
+                       lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     const lrp_bn_params *p = n->params;
@@ -77,6 +77,7 @@ const lrp_op lrp_op_batchnormalization = {
     .min_inputs = 5,
     .max_inputs = 5,
     .n_outputs = 1,
+    .relevance = LRP_REL_BATCHNORM,
     .parse = bn_parse,
     .infer = bn_infer,
     .forward = bn_forward,

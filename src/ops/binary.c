@@ -48,7 +48,7 @@ static lrp_status binary_infer(lrp_binop op, const lrp_node *n, lrp_tensor *cons
 }
 
 static void binary_forward(lrp_binop op, const lrp_tensor *const *in, lrp_tensor *const *out,
-                           const lrp_scratch *scratch)
+                           const lrp_forward_ctx *scratch)
 {
     if (in[0]->dtype == LRP_INT64)
         lrp_broadcast_i64(op, in[0], in[1], out[0]);
@@ -81,28 +81,28 @@ static lrp_status div_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void add_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_scratch *scratch)
+                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_ADD, in, out, scratch);
 }
 
 static void sub_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_scratch *scratch)
+                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_SUB, in, out, scratch);
 }
 
 static void mul_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_scratch *scratch)
+                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_MUL, in, out, scratch);
 }
 
 static void div_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_scratch *scratch)
+                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_DIV, in, out, scratch);
@@ -113,6 +113,9 @@ const lrp_op lrp_op_add = {
     .min_inputs = 2,
     .max_inputs = 2,
     .n_outputs = 1,
+    .relevance = LRP_REL_SUM,
+    .sum_sign = 1,
+    .keeps_sign = true,
     .infer = add_infer,
     .forward = add_forward,
     .relu_epilogue = true,
@@ -123,6 +126,8 @@ const lrp_op lrp_op_sub = {
     .min_inputs = 2,
     .max_inputs = 2,
     .n_outputs = 1,
+    .relevance = LRP_REL_SUM,
+    .sum_sign = -1,
     .infer = sub_infer,
     .forward = sub_forward,
     .relu_epilogue = true,
@@ -133,6 +138,7 @@ const lrp_op lrp_op_mul = {
     .min_inputs = 2,
     .max_inputs = 2,
     .n_outputs = 1,
+    .relevance = LRP_REL_MUL,
     .infer = mul_infer,
     .forward = mul_forward,
     .relu_epilogue = true,
@@ -143,6 +149,7 @@ const lrp_op lrp_op_div = {
     .min_inputs = 2,
     .max_inputs = 2,
     .n_outputs = 1,
+    .relevance = LRP_REL_DIV,
     .infer = div_infer,
     .forward = div_forward,
     .relu_epilogue = true,

@@ -61,6 +61,7 @@ const lrp_op lrp_op_cast = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
+    .relevance = LRP_REL_RESHAPE,
     .parse = cast_parse,
     .infer = cast_infer,
     .forward = lrp_shape_forward_copy,

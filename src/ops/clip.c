@@ -71,7 +71,7 @@ void lrp_clip_bounds(const lrp_node *n, const lrp_tensor *const *in, float *lo, 
 }
 
 static void clip_forward(const lrp_node *n, const lrp_tensor *const *in,
-                         lrp_tensor *const *out, lrp_scratch *scratch)
+                         lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     float lo, hi;
@@ -90,6 +90,7 @@ const lrp_op lrp_op_clip = {
     .min_inputs = 1,
     .max_inputs = 3,
     .n_outputs = 1,
+    .relevance = LRP_REL_CLIP,
     .parse = clip_parse,
     .infer = clip_infer,
     .forward = clip_forward,

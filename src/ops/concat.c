@@ -127,7 +127,7 @@ static lrp_status concat_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void concat_forward(const lrp_node *n, const lrp_tensor *const *in,
-                           lrp_tensor *const *out, lrp_scratch *scratch)
+                           lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     const concat_params *p = n->params;
@@ -139,6 +139,7 @@ const lrp_op lrp_op_concat = {
     .min_inputs = 1,
     .max_inputs = 1024, /* variadic in ONNX; any sane graph has fewer */
     .n_outputs = 1,
+    .relevance = LRP_REL_ROUTE,
     .parse = concat_parse,
     .infer = concat_infer,
     .forward = concat_forward,

@@ -86,7 +86,7 @@ static size_t conv_scratch(const lrp_node *n, const lrp_tensor *const *in,
 }
 
 static void conv_forward(const lrp_node *n, const lrp_tensor *const *in,
-                         lrp_tensor *const *out, lrp_scratch *scratch)
+                         lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     lrp_conv_shape s;
     lrp_conv_shape_of(n, in[0], in[1], &s, NULL);
@@ -107,6 +107,7 @@ const lrp_op lrp_op_conv = {
     .min_inputs = 2,
     .max_inputs = 3,
     .n_outputs = 1,
+    .relevance = LRP_REL_CONV,
     .parse = conv_parse,
     .infer = conv_infer,
     .scratch_floats = conv_scratch,

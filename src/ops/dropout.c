@@ -17,6 +17,8 @@ const lrp_op lrp_op_dropout = {
     .min_inputs = 1,
     .max_inputs = 3,
     .n_outputs = 1,
+    .relevance = LRP_REL_RESHAPE,
+    .keeps_sign = true,
     .infer = dropout_infer,
     .forward = lrp_shape_forward_copy,
 };

@@ -64,7 +64,7 @@ static lrp_status expand_infer(const lrp_node *n, lrp_tensor *const *in, lrp_ten
 }
 
 static void expand_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
-                           lrp_scratch *scratch)
+                           lrp_forward_ctx *scratch)
 {
     (void)scratch;
     lrp_index_map m;
@@ -83,6 +83,9 @@ const lrp_op lrp_op_expand = {
     .min_inputs = 2,
     .max_inputs = 2,
     .n_outputs = 1,
+    .relevance = LRP_REL_ROUTE,
+    .keeps_sign = true,
+    .carries_gate = true,
     .infer = expand_infer,
     .forward = expand_forward,
     .route = expand_route,

@@ -103,7 +103,7 @@ static lrp_status gather_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void gather_forward(const lrp_node *n, const lrp_tensor *const *in,
-                           lrp_tensor *const *out, lrp_scratch *scratch)
+                           lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     const gather_params *p = n->params;

@@ -66,7 +66,7 @@ static lrp_status gemm_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void gemm_forward(const lrp_node *n, const lrp_tensor *const *in,
-                         lrp_tensor *const *out, lrp_scratch *scratch)
+                         lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     const lrp_gemm_params *p = n->params;
@@ -100,6 +100,7 @@ const lrp_op lrp_op_gemm = {
     .min_inputs = 2,
     .max_inputs = 3,
     .n_outputs = 1,
+    .relevance = LRP_REL_GEMM,
     .parse = gemm_parse,
     .infer = gemm_infer,
     .forward = gemm_forward,

@@ -1,7 +1,7 @@
 /* GlobalAveragePool: (N,C,H,W) -> (N,C,1,1), the mean of each plane. */
 #include <string.h>
 
-#include "ops/pool.h"
+#include "ops/pooling.h"
 
 static lrp_status gap_infer(const lrp_node *n, lrp_tensor *const *in,
                             lrp_tensor *const *out, lrp_error *err)
@@ -18,13 +18,13 @@ static lrp_status gap_infer(const lrp_node *n, lrp_tensor *const *in,
     return LRP_OK;
 }
 
-bool lrp_pool_is_global(const lrp_node *n)
+bool lrp_pooling_is_global(const lrp_node *n)
 {
     return strcmp(n->op_type, "GlobalAveragePool") == 0 || strcmp(n->op_type, "ReduceMean") == 0;
 }
 
 void lrp_global_mean_forward(const lrp_node *n, const lrp_tensor *const *in,
-                             lrp_tensor *const *out, lrp_scratch *scratch)
+                             lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     (void)scratch;
@@ -45,6 +45,8 @@ const lrp_op lrp_op_globalaveragepool = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
+    .relevance = LRP_REL_AVGPOOL,
+    .keeps_sign = true,
     .infer = gap_infer,
     .forward = lrp_global_mean_forward,
 };

@@ -16,6 +16,9 @@ const lrp_op lrp_op_identity = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
+    .relevance = LRP_REL_RESHAPE,
+    .keeps_sign = true,
+    .carries_gate = true,
     .infer = identity_infer,
     .forward = lrp_shape_forward_copy,
 };

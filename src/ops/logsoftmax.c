@@ -5,7 +5,7 @@
 #include "ops/softmax.h"
 
 static void logsoftmax_forward(const lrp_node *n, const lrp_tensor *const *in,
-                               lrp_tensor *const *out, lrp_scratch *scratch)
+                               lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     lrp_softmax_run(n, in, out, true);

@@ -25,7 +25,7 @@ static lrp_status matmul_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void matmul_forward(const lrp_node *n, const lrp_tensor *const *in,
-                           lrp_tensor *const *out, lrp_scratch *scratch)
+                           lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     (void)scratch;
@@ -47,6 +47,7 @@ const lrp_op lrp_op_matmul = {
     .min_inputs = 2,
     .max_inputs = 2,
     .n_outputs = 1,
+    .relevance = LRP_REL_MATMUL,
     .infer = matmul_infer,
     .forward = matmul_forward,
     .flops = matmul_flops,

@@ -3,7 +3,7 @@
 #include <float.h>
 
 #include "ops/op.h"
-#include "ops/pool.h"
+#include "ops/pooling.h"
 
 typedef struct maxpool_job {
     const lrp_tensor *x, *y;
@@ -38,10 +38,10 @@ static void maxpool_planes(void *ctx, int range, size_t p0, size_t p1)
 }
 
 static void maxpool_forward(const lrp_node *n, const lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_scratch *scratch)
+                            lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     maxpool_job job = {.x = in[0], .y = out[0]};
-    lrp_pool_geom(n, in[0], &job.g, NULL);
+    lrp_pooling_geom(n, in[0], &job.g, NULL);
     lrp_pool_for_items(scratch->pool, (size_t)(in[0]->dims[0] * in[0]->dims[1]), maxpool_planes,
                        &job);
 }
@@ -51,7 +51,9 @@ const lrp_op lrp_op_maxpool = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
-    .parse = lrp_pool_parse,
-    .infer = lrp_pool_infer,
+    .relevance = LRP_REL_MAXPOOL,
+    .keeps_sign = true,
+    .parse = lrp_pooling_parse,
+    .infer = lrp_pooling_infer,
     .forward = maxpool_forward,
 };

@@ -23,17 +23,46 @@ typedef struct lrp_epilogue {
 /* What forward kernels may use besides their tensors: scratch memory,
  * sized before the run from every node's scratch_floats(), the workers of
  * the run (NULL: the calling thread only), and the fused epilogue. */
-typedef struct lrp_scratch {
+typedef struct lrp_forward_ctx {
     float *data;
     size_t floats;
     lrp_pool *pool;
     lrp_epilogue epi;
-} lrp_scratch;
+} lrp_forward_ctx;
+
+/* How relevance and the gradient cross an op: rules/assign_rules.c chooses
+ * a node's rule from its op's class (and the preset); no kernel and no rule
+ * looks at op names. */
+typedef enum lrp_relevance_class {
+    LRP_REL_NONE,      /* nothing flows through: shape arithmetic, Constant, softmaxes */
+    LRP_REL_RESHAPE,   /* values kept, moved or retyped: R_in = R, also the gradient */
+    LRP_REL_RELU,      /* R_in = R; gradient R [x > 0]; the output is >= 0 */
+    LRP_REL_CLIP,      /* R_in = R; gradient R [min < x < max] */
+    LRP_REL_BATCHNORM, /* R_in = R (or folded into the Conv before it); gradient R scale */
+    LRP_REL_CONV,      /* weighted (a z-rule), the preset's conv rule; a BN after it folds */
+    LRP_REL_GEMM,      /* weighted, dense, its bias an input */
+    LRP_REL_MATMUL,    /* weighted, dense, its bias in the Add after it (if any) */
+    LRP_REL_SUM,       /* Add, Sub: operand 1 enters with sum_sign; a residual Add splits */
+    LRP_REL_MUL,       /* by a constant: R to x; by a gate: R to the signal; a product */
+    LRP_REL_DIV,       /* x by a constant: R to x */
+    LRP_REL_AVGPOOL,   /* means over windows: AveragePool, GlobalAveragePool, ReduceMean */
+    LRP_REL_MAXPOOL,   /* winner takes all (or the paper's 2x2 average) */
+    LRP_REL_ROUTE,     /* element moves: route() below is rule and gradient */
+    LRP_REL_GATE,      /* Sigmoid: LRP holds it constant; gradient R y (1 - y) */
+} lrp_relevance_class;
 
 typedef struct lrp_op {
     const char *name; /* ONNX op_type */
     int min_inputs, max_inputs;
     int n_outputs; /* outputs the op computes (extra optional ones rejected) */
+
+    /* Relevance: the class above; for SUM the sign of operand 1 (Add 1, Sub
+     * -1); keeps_sign: the output is >= 0 when the inputs relevance flows
+     * into are (all of a SUM's, else input 0), so a z-rule on it may drop x⁻;
+     * carries_gate: a Sigmoid's output moved through it is still a gate. */
+    lrp_relevance_class relevance;
+    int sum_sign;
+    bool keeps_sign, carries_gate;
 
     /* Optional: attributes -> n->params (a calloc'd struct, freed with
      * free()). Validates everything that does not depend on shapes. */
@@ -56,7 +85,7 @@ typedef struct lrp_op {
      * Never fails: infer() has checked everything. NULL for ops whose
      * outputs infer() always computes. */
     void (*forward)(const lrp_node *n, const lrp_tensor *const *in,
-                    lrp_tensor *const *out, lrp_scratch *scratch);
+                    lrp_tensor *const *out, lrp_forward_ctx *scratch);
 
     /* What forward() can fuse from scratch->epi: a following Relu, and (with
      * add_epilogue) a residual Add of another activation. */
@@ -76,9 +105,5 @@ typedef struct lrp_op {
 
 /* The op for an ONNX op_type, or NULL when unsupported. */
 const lrp_op *lrp_op_find(const char *op_type);
-
-/* Shared error text: "node 'name' (Op): ...". */
-#define LRP_NODE_FMT "node '%s' (%s): "
-#define LRP_NODE_ARGS(n) (n)->name, (n)->op_type
 
 #endif

@@ -135,7 +135,7 @@ static lrp_status pad_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor
 }
 
 static void pad_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
-                        lrp_scratch *scratch)
+                        lrp_forward_ctx *scratch)
 {
     (void)scratch;
     int64_t fill[1];
@@ -156,6 +156,7 @@ const lrp_op lrp_op_pad = {
     .min_inputs = 1,
     .max_inputs = 4,
     .n_outputs = 1,
+    .relevance = LRP_REL_ROUTE,
     .parse = pad_parse,
     .infer = pad_infer,
     .forward = pad_forward,

@@ -2,7 +2,7 @@
  * SE block's squeeze (x.mean((2, 3), keepdim=True)) or a global pool is
  * exported: a GlobalAveragePool, with keepdims=0 the dims dropped. Axes from
  * the attribute, or from input 1 (opset 18). Other reductions are refused. */
-#include "ops/pool.h"
+#include "ops/pooling.h"
 #include "ops/shape_util.h"
 
 typedef struct reducemean_params {
@@ -54,6 +54,8 @@ const lrp_op lrp_op_reducemean = {
     .min_inputs = 1,
     .max_inputs = 2,
     .n_outputs = 1,
+    .relevance = LRP_REL_AVGPOOL,
+    .keeps_sign = true,
     .parse = reducemean_parse,
     .infer = reducemean_infer,
     .forward = lrp_global_mean_forward,

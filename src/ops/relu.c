@@ -27,7 +27,7 @@ static void relu_range(void *ctx, int range, size_t begin, size_t end)
 }
 
 static void relu_forward(const lrp_node *n, const lrp_tensor *const *in,
-                         lrp_tensor *const *out, lrp_scratch *scratch)
+                         lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     relu_job j = {in[0]->data, out[0]->data};
@@ -39,6 +39,7 @@ const lrp_op lrp_op_relu = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
+    .relevance = LRP_REL_RELU,
     .infer = relu_infer,
     .forward = relu_forward,
 };

@@ -66,7 +66,7 @@ static lrp_status shape_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void shape_forward(const lrp_node *n, const lrp_tensor *const *in,
-                          lrp_tensor *const *out, lrp_scratch *scratch)
+                          lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     write_dims(n, in[0], out[0]);

@@ -152,7 +152,7 @@ lrp_status lrp_shape_fold_copy(const lrp_node *n, const lrp_tensor *in, lrp_tens
 }
 
 void lrp_shape_forward_copy(const lrp_node *n, const lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_scratch *scratch)
+                            lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     (void)scratch;

@@ -17,7 +17,7 @@ static lrp_status sigmoid_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void sigmoid_forward(const lrp_node *n, const lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_scratch *scratch)
+                            lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)n;
     (void)scratch;
@@ -33,6 +33,7 @@ const lrp_op lrp_op_sigmoid = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
+    .relevance = LRP_REL_GATE,
     .infer = sigmoid_infer,
     .forward = sigmoid_forward,
 };

@@ -112,7 +112,7 @@ static lrp_status slice_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tens
 }
 
 static void slice_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
-                          lrp_scratch *scratch)
+                          lrp_forward_ctx *scratch)
 {
     (void)scratch;
     lrp_index_map m;
@@ -131,6 +131,8 @@ const lrp_op lrp_op_slice = {
     .min_inputs = 1,
     .max_inputs = 5,
     .n_outputs = 1,
+    .relevance = LRP_REL_ROUTE,
+    .keeps_sign = true,
     .parse = slice_parse,
     .infer = slice_infer,
     .forward = slice_forward,

@@ -95,7 +95,7 @@ void lrp_softmax_run(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor 
 }
 
 static void softmax_forward(const lrp_node *n, const lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_scratch *scratch)
+                            lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     lrp_softmax_run(n, in, out, false);

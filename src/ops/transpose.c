@@ -56,7 +56,7 @@ static lrp_status transpose_infer(const lrp_node *n, lrp_tensor *const *in,
 }
 
 static void transpose_forward(const lrp_node *n, const lrp_tensor *const *in,
-                              lrp_tensor *const *out, lrp_scratch *scratch)
+                              lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     lrp_index_map m;
@@ -75,6 +75,8 @@ const lrp_op lrp_op_transpose = {
     .min_inputs = 1,
     .max_inputs = 1,
     .n_outputs = 1,
+    .relevance = LRP_REL_ROUTE,
+    .keeps_sign = true,
     .parse = transpose_parse,
     .infer = transpose_infer,
     .forward = transpose_forward,

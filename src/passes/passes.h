@@ -1,10 +1,14 @@
 /* Graph passes run once at load, in this order: resolve_identity before
- * linking, bind_ops after it, residual after shape inference. */
+ * linking, bind_ops after it, residual after shape inference; and
+ * assign_rules once per explainer. */
 #ifndef LRP_PASSES_PASSES_H
 #define LRP_PASSES_PASSES_H
 
 #include "graph/graph.h"
+#include "graph/residual.h"
 #include "graph/shapes.h"
+#include "passes/infer_shapes.h"
+#include "rules/presets.h"
 
 /* Identity nodes that read an initializer (PyTorch's way of sharing a
  * weight) are removed and their readers pointed at the initializer. */
@@ -17,20 +21,6 @@ lrp_status lrp_pass_bind_ops(lrp_graph *g, lrp_error *err);
 
 
 /* ---- residual split points ---- */
-
-typedef enum lrp_shortcut_kind {
-    LRP_SHORTCUT_IDENTITY,   /* S is the block input B itself */
-    LRP_SHORTCUT_PROJECTION, /* S = a chain of per-sample linear ops on B (method §8) */
-} lrp_shortcut_kind;
-
-typedef struct lrp_residual {
-    int node;          /* the Add */
-    int mainstream;    /* value M: the residual branch, which leads back to B */
-    int shortcut;      /* value S */
-    int block_input;   /* value B */
-    int shortcut_conv; /* the projection chain's last Conv, -1 for identity or none */
-    lrp_shortcut_kind kind;
-} lrp_residual;
 
 /* An Add of two activations (float values computed from the input, per
  * the shapes inferred at load) that is no residual split point. */
@@ -49,4 +39,24 @@ typedef struct lrp_plain_add {
 lrp_status lrp_pass_residual(const lrp_graph *g, const lrp_shapes *shapes, lrp_residual **out,
                              int *count, lrp_plain_add **plain, int *n_plain, lrp_error *err);
 void lrp_plain_adds_free(lrp_plain_add *plain, int n_plain);
+
+/* ---- the rule table ---- */
+
+/* Everything the table is built from. */
+typedef struct lrp_rule_inputs {
+    const lrp_graph *g;
+    const lrp_shapes *shapes; /* static shapes: which nodes are folded */
+    const lrp_residual *residuals;
+    int n_residuals;
+    const lrp_preset *preset;
+    const lrp_config *config; /* resolved: no "default" markers left */
+    const float *low, *high;  /* zbox bounds */
+    int n_bounds;
+    int seed_value; /* where relevance starts (the logits) */
+} lrp_rule_inputs;
+
+/* rules[n_nodes]: which rule runs at each node, from the preset and each
+ * op's relevance class; LRP_RULE_NONE off the relevance path. Fails naming
+ * every on-path node whose op has no rule (at most a few, then "..."). */
+lrp_status lrp_pass_assign_rules(const lrp_rule_inputs *ri, lrp_rule *rules, lrp_error *err);
 #endif

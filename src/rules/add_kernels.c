@@ -1,7 +1,6 @@
 /* Relevance at Add and Sub: the proportional (Norm) rule, and the split
  * rules at residual Adds (method §4). */
 #include <math.h>
-#include <string.h>
 
 #include "rules/kernels.h"
 
@@ -11,7 +10,7 @@ void lrp_sum_apply(const lrp_rule_ctx *c)
 {
     const float *y = c->out->data;
     size_t n = lrp_tensor_count(c->out);
-    bool sub = strcmp(c->node->op_type, "Sub") == 0;
+    bool sub = c->node->op->sum_sign < 0;
     size_t per_image = n / (size_t)c->n_images;
     for (size_t i = 0; i < n; i++)
         lrp_absorb(c, i, per_image, c->r_out[i], y[i], 1.0f);
@@ -64,7 +63,7 @@ static void split_range(void *ctx, int range, size_t begin, size_t end)
     split_job *j = ctx;
     const lrp_rule_ctx *c = j->c;
     const lrp_rule *r = c->rule;
-    int ms = r->activation, ss = 1 - ms;
+    int ms = r->mainstream_slot, ss = 1 - ms;
     const float *m = (const float *)c->in[ms]->data + j->offset;
     const float *s = (const float *)c->in[ss]->data + j->offset;
     const float *r_out = c->r_out + j->offset;

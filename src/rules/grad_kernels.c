@@ -1,12 +1,11 @@
 /* The gradient through the other ops, for the baseline methods: the same
  * reverse executor, with these kernels instead of relevance rules. */
 #include <math.h>
-#include <string.h>
 
 #include "ops/batchnorm.h"
 #include "ops/broadcast.h"
 #include "ops/clip.h"
-#include "ops/pool.h"
+#include "ops/pooling.h"
 #include "rules/kernels.h"
 
 void lrp_grad_relu_apply(const lrp_rule_ctx *c)
@@ -22,16 +21,16 @@ void lrp_grad_pool_apply(const lrp_rule_ctx *c)
 {
     const lrp_tensor *x = c->in[0];
     float *r_in = c->r_in[0];
-    if (lrp_pool_is_global(c->node)) {
+    if (lrp_pooling_is_global(c->node)) {
         size_t planes = lrp_tensor_count(c->out), inner = lrp_tensor_count(x) / planes;
         for (size_t p = 0; p < planes; p++)
             for (size_t k = 0; k < inner; k++)
                 r_in[p * inner + k] += c->r_out[p] / (float)inner;
         return;
     }
-    const lrp_pool_params *pp = c->node->params;
+    const lrp_pooling_params *pp = c->node->params;
     lrp_geom g;
-    lrp_pool_geom(c->node, x, &g, NULL);
+    lrp_pooling_geom(c->node, x, &g, NULL);
     int64_t planes = x->dims[0] * x->dims[1];
     for (int64_t p = 0; p < planes; p++)
         for (int64_t oh = 0; oh < g.out_h; oh++)
@@ -51,7 +50,7 @@ void lrp_grad_pool_apply(const lrp_rule_ctx *c)
 void lrp_grad_sum_apply(const lrp_rule_ctx *c)
 {
     size_t n = lrp_tensor_count(c->out);
-    bool sub = strcmp(c->node->op_type, "Sub") == 0;
+    bool sub = c->node->op->sum_sign < 0;
     for (int k = 0; k < c->node->n_inputs; k++) {
         if (!c->r_in[k])
             continue;
@@ -92,8 +91,8 @@ void lrp_grad_clip_apply(const lrp_rule_ctx *c)
 /* y = x c or x / c with x of y's shape and c a constant that broadcasts. */
 void lrp_grad_scale_apply(const lrp_rule_ctx *c)
 {
-    int slot = c->rule->activation;
-    lrp_binop op = strcmp(c->node->op_type, "Div") == 0 ? LRP_BINOP_DIV : LRP_BINOP_MUL;
+    int slot = c->rule->x_slot;
+    lrp_binop op = c->node->op->relevance == LRP_REL_DIV ? LRP_BINOP_DIV : LRP_BINOP_MUL;
     lrp_tensor r = *c->out, scaled = *c->out;
     r.data = (void *)c->r_out;
     scaled.data = c->scratch;

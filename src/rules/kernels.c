@@ -7,8 +7,8 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
         [LRP_RULE_NONE] = NULL,
         [LRP_RULE_PASS] = lrp_pass_apply,
         [LRP_RULE_Z] = lrp_z_apply,
-        [LRP_RULE_NORM] = lrp_norm_apply,
-        [LRP_RULE_SUM] = lrp_sum_apply,
+        [LRP_RULE_NORM_POOL] = lrp_norm_apply,
+        [LRP_RULE_NORM_SUM] = lrp_sum_apply,
         [LRP_RULE_SPLIT] = lrp_split_apply,
         [LRP_RULE_WTA] = lrp_wta_apply,
         [LRP_RULE_AVG2X2] = lrp_avg2x2_apply,
@@ -41,14 +41,14 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     case LRP_RULE_GRAD_SIGMOID: /* y only */
         keep[n->outputs[0]] = true;
         return;
-    case LRP_RULE_NORM: /* x and y */
-    case LRP_RULE_SUM:
+    case LRP_RULE_NORM_POOL: /* x and y */
+    case LRP_RULE_NORM_SUM:
         keep[n->outputs[0]] = true;
         break;
     default: /* the inputs: Z, WTA, AVG2X2, SPLIT, GRAD_MUL */
         break;
     }
-    bool all = r->kind == LRP_RULE_SUM || r->kind == LRP_RULE_SPLIT || r->kind == LRP_RULE_GRAD_MUL;
+    bool all = r->kind == LRP_RULE_NORM_SUM || r->kind == LRP_RULE_SPLIT || r->kind == LRP_RULE_GRAD_MUL;
     int inputs = all ? n->n_inputs : 1;
     for (int k = 0; k < inputs; k++)
         if (n->inputs[k] >= 0)
@@ -68,7 +68,7 @@ static void pass_range(void *ctx, int range, size_t begin, size_t end)
 {
     (void)range;
     const lrp_rule_ctx *c = ctx;
-    float *r_in = c->r_in[c->rule->activation];
+    float *r_in = c->r_in[c->rule->x_slot];
     for (size_t i = begin; i < end; i++)
         r_in[i] += c->r_out[i];
 }

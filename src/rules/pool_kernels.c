@@ -2,7 +2,7 @@
  * MaxPool, and the paper's 2x2 average rule that replaces MaxPool. */
 #include <string.h>
 
-#include "ops/pool.h"
+#include "ops/pooling.h"
 #include "rules/kernels.h"
 
 /* AveragePool / GlobalAveragePool: each input gets x_i / (count * stab y)
@@ -13,7 +13,7 @@ void lrp_norm_apply(const lrp_rule_ctx *c)
     const float *xd = x->data, *y = c->out->data;
     float *r_in = c->r_in[0];
     lrp_stab stab = c->rule->stab;
-    if (lrp_pool_is_global(c->node)) {
+    if (lrp_pooling_is_global(c->node)) {
         size_t planes = lrp_tensor_count(c->out), inner = lrp_tensor_count(x) / planes;
         for (size_t p = 0; p < planes; p++) {
             float s = c->r_out[p] / ((float)inner * lrp_stabilize(stab, y[p]));
@@ -23,9 +23,9 @@ void lrp_norm_apply(const lrp_rule_ctx *c)
         }
         return;
     }
-    const lrp_pool_params *pp = c->node->params;
+    const lrp_pooling_params *pp = c->node->params;
     lrp_geom g;
-    lrp_pool_geom(c->node, x, &g, NULL);
+    lrp_pooling_geom(c->node, x, &g, NULL);
     int64_t planes = x->dims[0] * x->dims[1];
     size_t per_image = lrp_tensor_count(c->out) / (size_t)c->n_images;
     for (int64_t p = 0; p < planes; p++) {
@@ -86,7 +86,7 @@ static void wta_planes(void *ctx, int range, size_t p0, size_t p1)
 void lrp_wta_apply(const lrp_rule_ctx *c)
 {
     wta_job job = {.c = c};
-    lrp_pool_geom(c->node, c->in[0], &job.g, NULL);
+    lrp_pooling_geom(c->node, c->in[0], &job.g, NULL);
     lrp_pool_for_items(c->pool, (size_t)(c->in[0]->dims[0] * c->in[0]->dims[1]), wta_planes,
                        &job);
 }

@@ -1,9 +1,8 @@
-/* Presets (method §5) and the rule table: which rule runs at which node,
- * built once per explainer from a preset and the user's overrides. */
+/* Presets (method §5): which rule family each kind of layer gets, as data;
+ * passes/assign_rules.c turns one into the rule table. */
 #ifndef LRP_RULES_PRESETS_H
 #define LRP_RULES_PRESETS_H
 
-#include "graph/shapes.h"
 #include "rules/rules.h"
 
 typedef enum lrp_rule_id {
@@ -42,23 +41,5 @@ const lrp_preset *lrp_preset_find(const char *name);
 /* Does the preset's method define conservation (method §9)? The LRP
  * presets do; the gradient baselines do not. */
 bool lrp_preset_defines_conservation(const lrp_preset *p);
-
-/* Everything the table is built from. */
-typedef struct lrp_rule_inputs {
-    const lrp_graph *g;
-    const lrp_shapes *shapes; /* static shapes: which nodes are folded */
-    const lrp_residual *residuals;
-    int n_residuals;
-    const lrp_preset *preset;
-    const lrp_config *config; /* resolved: no "default" markers left */
-    const float *low, *high;  /* zbox bounds */
-    int n_bounds;
-    int seed_value; /* where relevance starts (the logits) */
-} lrp_rule_inputs;
-
-/* rules[n_nodes]: LRP_RULE_NONE off the relevance path. Fails naming every
- * on-path node whose op has no rule (at most a few, then "..."). */
-lrp_status lrp_rules_build(const lrp_rule_inputs *ri, lrp_rule *rules, lrp_error *err);
-void lrp_rules_free(lrp_rule *rules, int n_nodes);
 
 #endif

@@ -1,12 +1,13 @@
 /* Relevance rules as data. A node's rule is a kernel (one per rule family)
  * plus its parameters; the table from node to rule is built once per
- * explainer (presets.c), and the reverse executor only calls kernels. */
+ * explainer (passes/assign_rules.c), and the reverse executor only calls
+ * kernels. */
 #ifndef LRP_RULES_RULES_H
 #define LRP_RULES_RULES_H
 
 #include "graph/graph.h"
+#include "graph/residual.h"
 #include "ops/op.h"
-#include "passes/passes.h"
 
 /* stab(z) = z + eps*sign(z), sign(0) = +1 (zennit), or z + eps (the paper). */
 typedef struct lrp_stab {
@@ -89,10 +90,12 @@ typedef enum lrp_rule_kind {
     LRP_RULE_PASS,       /* R_in = R (Relu, BN, reshapes, scaling by a constant, a
                             signal times a gate: all to the signal) */
     LRP_RULE_Z,          /* a z-rule on a weighted layer */
-    LRP_RULE_NORM,       /* x ⊙ Jᵀ(R / stab y): AveragePool, GlobalAveragePool */
-    LRP_RULE_SUM,        /* Add/Sub: each activation x gets x ⊙ R / stab(y); an
-                            Add of two activations splits proportionally, one of a
-                            constant treats it as a bias */
+    LRP_RULE_NORM_POOL,  /* zennit's Norm rule, x ⊙ Jᵀ(R / stab y), reported as "norm":
+                            AveragePool, GlobalAveragePool, ReduceMean */
+    LRP_RULE_NORM_SUM,   /* the Norm rule on Add/Sub, reported as "norm": each
+                            activation x gets x ⊙ R / stab(y); an Add of two
+                            activations splits proportionally, one of a constant
+                            treats it as a bias */
     LRP_RULE_SPLIT,      /* a residual Add (method §4) */
     LRP_RULE_WTA,        /* MaxPool: winner takes all (also its gradient) */
     LRP_RULE_AVG2X2,     /* the paper's MaxPool replacement */
@@ -128,7 +131,8 @@ typedef struct lrp_rule {
     lrp_stab stab;
     lrp_zrule z;          /* LRP_RULE_Z */
     lrp_weights weights;  /* LRP_RULE_Z */
-    int activation;       /* PASS, GRAD_SCALE on Mul/Div: the slot of x; SPLIT: of M */
+    int x_slot;           /* PASS, GRAD_SCALE: the input slot that gets the relevance */
+    int mainstream_slot;  /* SPLIT: the slot of M (the other is S) */
     lrp_split split;      /* LRP_RULE_SPLIT */
     const lrp_residual *residual;
     const float *low, *high; /* zbox bounds per channel (the explainer's) */
@@ -186,5 +190,7 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
                              const lrp_node *bn, const lrp_node *bias_add, bool zero_bias,
                              float gamma, lrp_error *err);
 void lrp_weights_free(lrp_weights *w);
+/* Frees a rule table of n_nodes rules (their weights); NULL-safe. */
+void lrp_rules_free(lrp_rule *rules, int n_nodes);
 
 #endif

@@ -173,9 +173,9 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
     memset(w, 0, sizeof *w);
     w->gamma = gamma;
     lrp_status st;
-    if (strcmp(n->op_type, "Conv") == 0)
+    if (n->op->relevance == LRP_REL_CONV)
         st = conv_weights(w, g, n, err);
-    else if (strcmp(n->op_type, "Gemm") == 0)
+    else if (n->op->relevance == LRP_REL_GEMM)
         st = gemm_weights(w, g, n, err);
     else
         st = matmul_weights(w, g, n, bias_add, err);
@@ -196,4 +196,13 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
         w->w[LRP_W_ID] = w->b[LRP_W_ID] = NULL;
     }
     return st;
+}
+
+void lrp_rules_free(lrp_rule *rules, int n_nodes)
+{
+    if (!rules)
+        return;
+    for (int i = 0; i < n_nodes; i++)
+        lrp_weights_free(&rules[i].weights);
+    free(rules);
 }

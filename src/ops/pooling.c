@@ -1,13 +1,13 @@
 /* Shared parsing and shape inference of the windowed pools. */
-#include "ops/pool.h"
+#include "ops/pooling.h"
 
 #include <stdlib.h>
 
 #include "ops/op.h"
 
-lrp_status lrp_pool_parse(lrp_node *n, lrp_error *err)
+lrp_status lrp_pooling_parse(lrp_node *n, lrp_error *err)
 {
-    lrp_pool_params *p = calloc(1, sizeof *p);
+    lrp_pooling_params *p = calloc(1, sizeof *p);
     if (!p)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     n->params = p;
@@ -24,10 +24,10 @@ lrp_status lrp_pool_parse(lrp_node *n, lrp_error *err)
     return LRP_OK;
 }
 
-lrp_status lrp_pool_geom(const lrp_node *n, const lrp_tensor *x, lrp_geom *g,
+lrp_status lrp_pooling_geom(const lrp_node *n, const lrp_tensor *x, lrp_geom *g,
                          lrp_error *err)
 {
-    const lrp_pool_params *p = n->params;
+    const lrp_pooling_params *p = n->params;
     char xs[96];
     if (x->dtype != LRP_FLOAT || x->rank != 4)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
@@ -62,11 +62,11 @@ int64_t lrp_avgpool_divisor(const lrp_geom *g, bool count_include_pad, int64_t o
     return n > 0 ? n : 1;
 }
 
-lrp_status lrp_pool_infer(const lrp_node *n, lrp_tensor *const *in,
+lrp_status lrp_pooling_infer(const lrp_node *n, lrp_tensor *const *in,
                           lrp_tensor *const *out, lrp_error *err)
 {
     lrp_geom g;
-    lrp_status st = lrp_pool_geom(n, in[0], &g, err);
+    lrp_status st = lrp_pooling_geom(n, in[0], &g, err);
     if (st)
         return st;
     *out[0] = *in[0];
