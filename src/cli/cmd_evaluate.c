@@ -85,7 +85,9 @@ static int parse(int argc, char **argv, eval_opts *o)
             continue;
         if (cli_is(arg, "--help") || cli_is(arg, "-h")) {
             fputs(help, stdout);
+            fputs(cli_method_options_help, stdout);
             return -1;
+        } else if (cli_method_option("evaluate", &a, &o->img.methods, &status)) {
         } else if (cli_is(arg, "--force")) {
             o->force = true;
         } else if (cli_value(&a, "--shard", &v, &status)) {
@@ -126,7 +128,7 @@ static int parse(int argc, char **argv, eval_opts *o)
 /* "otsuki2024:symmetric+hq" -> an explainer with that preset and split,
  * its zbox bounds from the preprocessing p. */
 static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
-                              const lrp_preprocess *p, int n_images, int threads, lrp_error *err)
+                              const eval_run *r, int n_images, int threads, lrp_error *err)
 {
     snprintf(em->name, sizeof em->name, "%s", spec);
     cli_method_spec ms;
@@ -146,9 +148,12 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
     lrp_config_init(&c);
     c.preset = ms.preset;
     c.split = ms.split;
+    const lrp_preprocess *p = &r->setup->pre;
     st = lrp_config_set_normalization(&c, p->channels, p->mean, p->std, err);
     if (st == LRP_OK)
         st = lrp_explainer_new(m, &c, &em->e, err);
+    if (st == LRP_OK)
+        lrp_explainer_set_method_params(em->e, r->params);
     em->lrp = st == LRP_OK && lrp_explainer_conserves(em->e);
     if (st == LRP_OK)
         st = lrp_explainer_set_threads(em->e, threads, err);
@@ -183,7 +188,7 @@ static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int 
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (r->n_methods == CLI_MAX_METHODS)
             return lrp_error_set(err, LRP_ERR_ARG, "at most %d methods", CLI_MAX_METHODS);
-        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, &r->setup->pre, n_images,
+        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, r, n_images,
                                     threads, err);
         if (st)
             return st;
@@ -495,7 +500,8 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
                     char **args, int n_args)
 {
     lrp_error err = {0};
-    eval_run r = {.model = o->img.model, .setup = setup, .csv = csv};
+    eval_run r = {.model = o->img.model, .setup = setup, .csv = csv,
+                  .params = &o->img.methods};
     lrp_model_info info;
     char options[2048];
     if (lrp_model_get_info(m, &info, &err))
@@ -577,6 +583,7 @@ int cli_evaluate_main(int argc, char **argv, const eval_merge *merge)
     eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH};
     o.img = (explain_opts){.command = "evaluate", .check_tol = -1.0, .resize = -1,
                            .crop_h = -1, .crop_w = -1, .topk = 1};
+    lrp_method_params_init(&o.img.methods);
     o.img.inputs = calloc((size_t)argc + 1, sizeof *o.img.inputs);
     int status = o.img.inputs ? parse(argc, argv, &o) : CLI_BAD_INPUT;
     if (status) {

@@ -6,6 +6,7 @@
 #include "cli/image_job.h"
 #include "cli/labels_csv.h"
 #include "eval/insdel.h"
+#include "explain/multipass.h"
 
 /* One method on --methods: "random", or PRESET[:SPLIT][+hq]. */
 typedef struct eval_method {
@@ -30,6 +31,7 @@ typedef struct eval_run {
     int step;     /* pixels per step as used */
     const image_setup *setup;
     const cli_labels_csv *csv; /* --labels-csv, or NULL: the label is the prediction */
+    const lrp_method_params *params; /* the multipass methods' options */
 } eval_run;
 
 /* The table on stdout; evaluate.json and curves.svg into out_dir. */

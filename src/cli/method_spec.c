@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "explain/multipass.h"
 #include "util/error.h"
 
 lrp_status cli_method_parse(const char *spec, cli_method_spec *ms, lrp_error *err)
@@ -25,10 +26,10 @@ lrp_status cli_method_parse(const char *spec, cli_method_spec *ms, lrp_error *er
     if (strcmp(preset, "random") == 0)
         return colon ? lrp_error_set(err, LRP_ERR_ARG, "method '%s': random takes no split", spec)
                      : LRP_OK;
-    if ((ms->preset = lrp_preset_lookup(preset)))
+    if ((ms->preset = lrp_method_lookup(preset)))
         return LRP_OK;
-    char known[400];
-    lrp_preset_list(known, sizeof known);
+    char known[600];
+    lrp_method_list(known, sizeof known);
     return lrp_error_set(err, LRP_ERR_ARG, "method '%s': unknown preset '%s' (known: %s, "
                          "random)", spec, preset, known);
 }

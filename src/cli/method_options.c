@@ -1,0 +1,80 @@
+/* --ig-steps, --ig-baseline, --sg-samples, --sg-noise, --rise-masks,
+ * --occlusion-window, --occlusion-stride, --seed. */
+#include "cli/method_options.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cli_method_options_help[] =
+    "  --ig-steps N            integrated-gradients: path steps (default 32)\n"
+    "  --ig-baseline B         integrated-gradients: black (default: the normalized\n"
+    "                          zero image) or zero (zeros after normalization)\n"
+    "  --sg-samples N          smoothgrad: noisy samples (default 20)\n"
+    "  --sg-noise S            smoothgrad: noise sd over (max - min) of x (default 0.1)\n"
+    "  --rise-masks N          rise: random masks (default 4000)\n"
+    "  --occlusion-window N    occlusion: window side in pixels (default 8)\n"
+    "  --occlusion-stride N    occlusion: stride in pixels (default 8)\n"
+    "  --seed N                smoothgrad, rise: the random stream (default 0)\n";
+
+static bool number(const char *s, double lo, double hi, bool whole, double *out)
+{
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s || *end || !isfinite(d) || d < lo || d > hi || (whole && d != floor(d)))
+        return false;
+    *out = d;
+    return true;
+}
+
+static const struct {
+    const char *name;
+    double lo, hi;
+    bool whole;
+    const char *want;
+} options[] = {
+    {"--ig-steps", 1, 100000, true, "a count from 1 to 100000"},
+    {"--sg-samples", 1, 100000, true, "a count from 1 to 100000"},
+    {"--sg-noise", 0, 1e6, false, "a number >= 0"},
+    {"--rise-masks", 1, 1000000, true, "a count from 1 to 1000000"},
+    {"--occlusion-window", 1, 65536, true, "a size from 1 to 65536 pixels"},
+    {"--occlusion-stride", 1, 65536, true, "a size from 1 to 65536 pixels"},
+    {"--seed", 0, 9007199254740992.0, true, "a whole number >= 0"},
+};
+
+static void store(lrp_method_params *p, int k, double d)
+{
+    switch (k) {
+    case 0: p->ig_steps = (int)d; break;
+    case 1: p->sg_samples = (int)d; break;
+    case 2: p->sg_noise = d; break;
+    case 3: p->rise_masks = (int)d; break;
+    case 4: p->occ_window = (int)d; break;
+    case 5: p->occ_stride = (int)d; break;
+    default: p->seed = (uint64_t)d; break;
+    }
+}
+
+bool cli_method_option(const char *command, cli_args *a, lrp_method_params *p, int *status)
+{
+    const char *v;
+    if (cli_value(a, "--ig-baseline", &v, status)) {
+        bool black = strcmp(v, "black") == 0, zero = strcmp(v, "zero") == 0;
+        if (!*status && !black && !zero)
+            *status = cli_usage_error(command, "--ig-baseline: '%s' is not black or zero", v);
+        p->ig_baseline = zero ? LRP_IG_ZERO : LRP_IG_BLACK;
+        return true;
+    }
+    for (int k = 0; k < (int)(sizeof options / sizeof *options); k++) {
+        if (!cli_value(a, options[k].name, &v, status))
+            continue;
+        double d;
+        if (!*status && !number(v, options[k].lo, options[k].hi, options[k].whole, &d))
+            *status = cli_usage_error(command, "%s: '%s' is not %s", options[k].name, v,
+                                      options[k].want);
+        else if (!*status)
+            store(p, k, d);
+        return true;
+    }
+    return false;
+}

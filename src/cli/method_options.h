@@ -1,0 +1,16 @@
+/* The multipass methods' options (--ig-steps, --sg-noise, --rise-masks,
+ * ...), shared by explain and evaluate. */
+#ifndef LRP_CLI_METHOD_OPTIONS_H
+#define LRP_CLI_METHOD_OPTIONS_H
+
+#include "cli/cli.h"
+#include "explain/multipass.h"
+
+/* Takes one such option at a->argv[a->i] into p: true when it was one
+ * (*status then CLI_OK or CLI_BAD_INPUT after a usage message naming it). */
+bool cli_method_option(const char *command, cli_args *a, lrp_method_params *p, int *status);
+
+/* Their lines for --help. */
+extern const char cli_method_options_help[];
+
+#endif
