@@ -48,16 +48,23 @@ static lrp_status run_batch(void *ctx, const float *x, int target, float *logits
 /* The method's map per image, the sums, and no flows: the gradient pass's
  * steps do not describe the method. */
 static lrp_status run_images(lrp_explainer *e, const lrp_array *input, lrp_array *relevance,
-                             lrp_report *rep, lrp_passes *ps, lrp_error *err)
+                             lrp_report *rep, lrp_passes *ps, const float *act, lrp_error *err)
 {
     size_t size = (size_t)ps->c * ps->h * ps->w;
-    const float *low = e->config.n_bounds > 0 ? e->t->low : NULL;
+    const lrp_tensor *a = e->cam_value >= 0 ? lrp_forward_value(&e->fwd, e->cam_value) : NULL;
+    lrp_multipass_image im = {.low = e->config.n_bounds > 0 ? e->t->low : NULL};
+    if (a) {
+        im.act_c = (int)a->dims[1];
+        im.act_h = (int)a->dims[2];
+        im.act_w = (int)a->dims[3];
+    }
     for (int i = 0; i < rep->n_images; i++) {
         float *out = relevance->data + (size_t)i * size;
         double delta;
-        lrp_status st = lrp_multipass_run(e->multipass, &e->params, ps,
-                                          input->data + (size_t)i * size, low, rep->target[i],
-                                          out, &delta, err);
+        im.x = input->data + (size_t)i * size;
+        im.target = rep->target[i];
+        im.act = act ? act + (size_t)i * im.act_c * im.act_h * im.act_w : NULL;
+        lrp_status st = lrp_multipass_run(e->multipass, &e->params, ps, &im, out, &delta, err);
         if (st)
             return st;
         double sum = 0.0;
@@ -73,6 +80,20 @@ static lrp_status run_images(lrp_explainer *e, const lrp_array *input, lrp_array
     return LRP_OK;
 }
 
+/* Score-CAM's layer from the first forward pass, before the passes reuse
+ * the workspace: (n, K, h, w), or NULL (none, or out of memory). */
+static float *copy_activation(const lrp_explainer *e)
+{
+    if (e->cam_value < 0)
+        return NULL;
+    const lrp_tensor *a = lrp_forward_value(&e->fwd, e->cam_value);
+    size_t n = lrp_tensor_count(a);
+    float *copy = malloc(n * sizeof *copy + 1);
+    if (copy)
+        memcpy(copy, a->data, n * sizeof *copy);
+    return copy;
+}
+
 lrp_status lrp_explainer_run_multipass(lrp_explainer *e, const lrp_array *input,
                                        lrp_array *relevance, lrp_report *rep, lrp_error *err)
 {
@@ -83,9 +104,11 @@ lrp_status lrp_explainer_run_multipass(lrp_explainer *e, const lrp_array *input,
     r.seeds = calloc((size_t)ps.batch, sizeof *r.seeds);
     ps.ctx = &r;
     ps.forwards = ps.backwards = 0;
-    lrp_status st = r.targets && r.seeds
-                        ? run_images(e, input, relevance, rep, &ps, err)
+    float *act = copy_activation(e);
+    lrp_status st = r.targets && r.seeds && (act || e->cam_value < 0)
+                        ? run_images(e, input, relevance, rep, &ps, act, err)
                         : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    free(act);
     free(r.targets);
     free(r.seeds);
     if (st)

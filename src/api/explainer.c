@@ -91,7 +91,7 @@ static lrp_status resolve(lrp_explainer *e, const lrp_config *in, lrp_error *err
     if (!c->preset)
         c->preset = "epsilon-plus-flat";
     if ((e->multipass = lrp_multipass_find(c->preset)))
-        e->preset = lrp_preset_find("gradient");
+        e->preset = lrp_preset_find(e->multipass->activation ? "grad-cam" : "gradient");
     else if (!(e->preset = lrp_preset_find(c->preset))) {
         char known[600];
         lrp_method_list(known, sizeof known);
@@ -175,7 +175,8 @@ static lrp_status find_cam_value(lrp_explainer *e, lrp_error *err)
     }
     if (e->cam_value < 0)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
-                             "grad-cam needs a GlobalAveragePool of an (N,C,H,W) activation on the way to the output");
+                             "%s needs a GlobalAveragePool of an (N,C,H,W) activation on the way to the output",
+                             e->config.preset);
     return LRP_OK;
 }
 

@@ -19,7 +19,7 @@ typedef struct rule_table {
 
 struct lrp_explainer {
     lrp_model *model;
-    const lrp_preset *preset;       /* for a multipass method: gradient's */
+    const lrp_preset *preset;       /* multipass: gradient's, or grad-cam's for its layer */
     const lrp_multipass *multipass; /* NULL: the preset's rule table is the method */
     lrp_method_params params;
     lrp_config config; /* resolved */

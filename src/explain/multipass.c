@@ -1,4 +1,4 @@
-/* Integrated Gradients, SmoothGrad, Occlusion and RISE from batched passes
+/* Integrated Gradients, SmoothGrad, Occlusion, RISE and Score-CAM from batched passes
  * (method §10), and the method names beside the rule-table presets. */
 #include "explain/multipass.h"
 
@@ -12,10 +12,11 @@
 #include "util/error.h"
 
 static const lrp_multipass methods[] = {
-    {"integrated-gradients", "IntegratedGradients", LRP_MP_INTEGRATED_GRADIENTS, true, true},
-    {"smoothgrad", "SmoothGrad", LRP_MP_SMOOTHGRAD, true, false},
-    {"occlusion", "Occlusion", LRP_MP_OCCLUSION, false, false},
-    {"rise", NULL, LRP_MP_RISE, false, false},
+    {"integrated-gradients", "IntegratedGradients", LRP_MP_INTEGRATED_GRADIENTS, true, true, false},
+    {"smoothgrad", "SmoothGrad", LRP_MP_SMOOTHGRAD, true, false, false},
+    {"occlusion", "Occlusion", LRP_MP_OCCLUSION, false, false, false},
+    {"rise", NULL, LRP_MP_RISE, false, false, false},
+    {"score-cam", NULL, LRP_MP_SCORE_CAM, false, false, true},
 };
 
 #define N_METHODS (sizeof methods / sizeof *methods)
@@ -280,10 +281,67 @@ static lrp_status rise(const lrp_method_params *p, batch *b, const float *x, int
     return st;
 }
 
-lrp_status lrp_multipass_run(const lrp_multipass *m, const lrp_method_params *p,
-                             lrp_passes *ps, const float *x, const float *low, int target,
-                             float *out, double *delta, lrp_error *err)
+/* Score-CAM (Wang et al. 2020) as its authors' code: each channel A_k of
+ * the layer, upsampled bilinearly to U_k (h, w), masks the input with its
+ * min-max normalization; cam = ReLU(Σ_k p(target | x ⊙ norm U_k) U_k),
+ * spread evenly over the channels. Constant maps are skipped (weight 0). */
+static void upsample(const float *a, int ah, int aw, int h, int w, float *u)
 {
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            u[y * w + x] = lrp_bilinear_sample(a, ah, aw, h, w, y, x);
+}
+
+static bool normalize(const float *u, size_t n, float *mask)
+{
+    float lo = u[0], hi = u[0];
+    for (size_t i = 1; i < n; i++) {
+        lo = u[i] < lo ? u[i] : lo;
+        hi = u[i] > hi ? u[i] : hi;
+    }
+    for (size_t i = 0; i < n && hi > lo; i++)
+        mask[i] = (u[i] - lo) / (hi - lo);
+    return hi > lo;
+}
+
+static lrp_status score_cam(batch *b, const lrp_multipass_image *im, float *out, lrp_error *err)
+{
+    int h = b->ps->h, w = b->ps->w, c = b->ps->c, k_all = im->act_c;
+    size_t hw = (size_t)h * w, ahw = (size_t)im->act_h * im->act_w;
+    float *maps = malloc(((size_t)b->ps->batch + 1) * hw * sizeof *maps);
+    if (!maps)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the Score-CAM masks");
+    float *cam = calloc(hw, sizeof *cam), *mask = maps + (size_t)b->ps->batch * hw;
+    lrp_status st = cam ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < k_all && !st;) {
+        for (b->rows = 0; k < k_all && b->rows < b->ps->batch; k++) {
+            float *u = maps + (size_t)b->rows * hw;
+            upsample(im->act + (size_t)k * ahw, im->act_h, im->act_w, h, w, u);
+            if (!normalize(u, hw, mask))
+                continue;
+            for (size_t i = 0; i < b->size; i++)
+                b->x[(size_t)b->rows * b->size + i] = im->x[i] * mask[i % hw];
+            b->rows++;
+        }
+        if (b->rows && (st = batch_run(b, im->target, err)))
+            break;
+        for (int r = 0; r < b->rows; r++)
+            for (size_t i = 0; i < hw; i++)
+                cam[i] += (float)softmax_of(b, r, im->target) * maps[(size_t)r * hw + i];
+    }
+    for (size_t i = 0; i < b->size && !st; i++)
+        out[i] = (cam[i % hw] > 0.0f ? cam[i % hw] : 0.0f) / (float)c;
+    free(maps);
+    free(cam);
+    return st;
+}
+
+lrp_status lrp_multipass_run(const lrp_multipass *m, const lrp_method_params *p,
+                             lrp_passes *ps, const lrp_multipass_image *im, float *out,
+                             double *delta, lrp_error *err)
+{
+    const float *x = im->x, *low = im->low;
+    int target = im->target;
     batch b;
     *delta = NAN;
     lrp_status st = batch_init(&b, ps, m->gradient, err);
@@ -299,8 +357,10 @@ lrp_status lrp_multipass_run(const lrp_multipass *m, const lrp_method_params *p,
         st = smoothgrad(p, &b, x, target, out, err);
     else if (!st && m->kind == LRP_MP_OCCLUSION)
         st = occlusion(p, &b, x, target, out, err);
-    else if (!st)
+    else if (!st && m->kind == LRP_MP_RISE)
         st = rise(p, &b, x, target, out, err);
+    else if (!st)
+        st = score_cam(&b, im, out, err);
     free(base);
     batch_free(&b);
     return st;

@@ -15,6 +15,7 @@ typedef enum lrp_multipass_kind {
     LRP_MP_SMOOTHGRAD,
     LRP_MP_OCCLUSION,
     LRP_MP_RISE,
+    LRP_MP_SCORE_CAM,
 } lrp_multipass_kind;
 
 typedef struct lrp_multipass {
@@ -23,6 +24,7 @@ typedef struct lrp_multipass {
     lrp_multipass_kind kind;
     bool gradient;     /* needs the gradient, not only forwards */
     bool completeness; /* Σ out = f(x) - f(baseline), reported as conservation */
+    bool activation;   /* reads Grad-CAM's layer (the input of the last global pooling) */
 } lrp_multipass;
 
 /* The method called 'name' (ours or zennit's spelling), or NULL. */
@@ -68,12 +70,20 @@ typedef struct lrp_passes {
     long forwards, backwards; /* inputs passed so far, counted by the methods */
 } lrp_passes;
 
-/* One image x (c, h, w) explained for 'target' into out (c, h, w).
- * low (c values, may be NULL = 0): the normalized zero image, IG's black
- * baseline. *delta gets what the method's completeness compares Σ out
- * with (IG: f(x) - f(baseline)), NaN for the others. */
+/* One image to explain. */
+typedef struct lrp_multipass_image {
+    const float *x;   /* (c, h, w) */
+    const float *low; /* c values, or NULL (= 0): the normalized zero image, IG's black */
+    int target;
+    const float *act; /* Score-CAM: the layer's activation (act_c, act_h, act_w) */
+    int act_c, act_h, act_w;
+} lrp_multipass_image;
+
+/* One image explained into out (c, h, w). *delta gets what the method's
+ * completeness compares Σ out with (IG: f(x) - f(baseline)), NaN for the
+ * others. */
 lrp_status lrp_multipass_run(const lrp_multipass *m, const lrp_method_params *p,
-                             lrp_passes *ps, const float *x, const float *low, int target,
-                             float *out, double *delta, lrp_error *err);
+                             lrp_passes *ps, const lrp_multipass_image *im, float *out,
+                             double *delta, lrp_error *err);
 
 #endif

@@ -2,7 +2,8 @@
 # The multipass methods (method §10) against torch on a seeded tiny CNN:
 # integrated-gradients (both baselines, and its completeness as the
 # conservation error), smoothgrad and rise with the same splitmix64 stream
-# drawn in numpy, occlusion brute-forced as zennit's attributor defines it.
+# drawn in numpy, occlusion brute-forced as zennit's attributor defines it,
+# score-cam from torch's bilinear interpolate of the pooled layer.
 import argparse
 import json
 import math
@@ -165,6 +166,24 @@ def check_rise(m, model, x, tmp):
     return close(ours, np.broadcast_to(sal / c, x.shape), 1e-4, "rise")
 
 
+def check_score_cam(m, model, x, tmp):
+    ours, _ = explain(tmp, model, "score-cam")
+    act = m[:4](torch.tensor(x[None], dtype=torch.float32))  # the input of the global pooling
+    up = torch.nn.functional.interpolate(act, size=x.shape[1:], mode="bilinear",
+                                         align_corners=False)[0].detach().double().numpy()
+    cam, used = np.zeros(x.shape[1:]), 0
+    for u in up:
+        if u.max() <= u.min():
+            continue
+        z = logits(m, [(x * (u - u.min()) / (u.max() - u.min())).astype(np.float32)])[0]
+        cam += np.exp(z[TARGET] - z.max()) / np.exp(z - z.max()).sum() * u
+        used += 1
+    if used < 2:
+        raise Bad("the fixture has %d non-constant maps: no test" % used)
+    ref = np.broadcast_to(np.maximum(cam, 0) / x.shape[0], x.shape)
+    return close(ours, ref, 1e-4, "score-cam") + ", %d maps" % used
+
+
 def main():
     checks = Checks(width=56)
     with tempfile.TemporaryDirectory() as tmp:
@@ -178,6 +197,7 @@ def main():
         checks.report("occlusion window 4 stride 3 (wrapping)", check_occlusion, m, model, x,
                       tmp)
         checks.report("rise 70 masks, seed 5", check_rise, m, model, x, tmp)
+        checks.report("score-cam at the pooled layer", check_score_cam, m, model, x, tmp)
     checks.finish()
 
 
