@@ -25,11 +25,17 @@ static const char help[] =
     "label's probability is taken; ID = Insertion - Deletion (higher is better).\n"
     "\n"
     "  --methods LIST          comma-separated; each PRESET[:SPLIT][+hq], a baseline\n"
-    "                          (gradient, gradient-x-input, grad-cam) or random.\n"
+    "                          (gradient, gradient-x-input, grad-cam,\n"
+    "                          integrated-gradients, smoothgrad, occlusion, rise,\n"
+    "                          score-cam) or random.\n"
     "                          +hq applies the paper's heat quantization (8 levels).\n"
     "                          Default: otsuki2024+hq, otsuki2024:symmetric+hq,\n"
     "                          otsuki2024:ratio-projection-only+hq, epsilon-plus-flat,\n"
-    "                          epsilon-gamma-box, gradient-x-input, grad-cam, random\n"
+    "                          epsilon-gamma-box, gradient-x-input, grad-cam, random.\n"
+    "                          table1: the rows of the paper's Table 1 that exist\n"
+    "                          (otsuki2024+hq, integrated-gradients, grad-cam,\n"
+    "                          score-cam) and random; table2: its split ablation.\n"
+    "                          The first method is compared with each other\n"
     "  --labels-csv FILE       file,label lines (file matched by name), checked before\n"
     "                          any work; an image without a row fails; without it\n"
     "                          the predicted class is the label\n"
@@ -38,7 +44,10 @@ static const char help[] =
     "  --batch B               perturbed images per forward pass (default 16)\n"
     "  --threads N             threads splitting each layer and batch (default: all\n"
     "                          cores; the results do not depend on N)\n"
-    "  -o, --output-dir DIR    write evaluate.json (per image) and curves.svg (the\n"
+    "  -o, --output-dir DIR    write evaluate.json (per image), curves.svg,\n"
+    "                          conservation.svg (Σ R_in against p per image, for\n"
+    "                          the methods that define conservation) and\n"
+    "                          timing.json (seconds per image per method) (the\n"
     "                          folder and its missing parents are made)\n"
     "  --resize, --crop, --mean, --std   as for explain\n"
     "  --shard K/N|auto        evaluate only the images whose index in the sorted\n"
@@ -122,7 +131,8 @@ static int parse(int argc, char **argv, eval_opts *o)
     }
     if (!status && (!o->img.model || !o->img.n_inputs))
         return cli_usage_error("evaluate", "need MODEL.onnx and images");
-    return status ? status : cli_methods_check(o->methods ? o->methods : default_methods);
+    o->methods = cli_methods_expand(o->methods ? o->methods : default_methods);
+    return status ? status : cli_methods_check(o->methods);
 }
 
 /* "otsuki2024:symmetric+hq" -> an explainer with that preset and split,
@@ -139,7 +149,9 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
     em->ins = calloc((size_t)n_images + 1, sizeof *em->ins);
     em->del = calloc((size_t)n_images + 1, sizeof *em->del);
     em->cons = calloc((size_t)n_images + 1, sizeof *em->cons);
-    if (!em->ins || !em->del || !em->cons)
+    em->r_in = calloc((size_t)n_images + 1, sizeof *em->r_in);
+    em->prob = calloc((size_t)n_images + 1, sizeof *em->prob);
+    if (!em->ins || !em->del || !em->cons || !em->r_in || !em->prob)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     em->random = ms.preset == NULL;
     if (em->random)
@@ -235,25 +247,34 @@ static void random_map(float *map, size_t n, uint64_t seed)
         map[i] = (float)(splitmix64(&seed) >> 40) / (float)(1u << 24);
 }
 
-/* The map of method em for image x: explanation (channel sum) or random,
+/* The map of method k for image x: explanation (channel sum) or random,
  * seeded by the image's index in the whole input list (the same in every
- * shard); *cons gets the conservation error. */
-static lrp_status method_map(eval_method *em, int index, int k, const lrp_array *x, int label,
-                             float *map, double *cons, lrp_error *err)
+ * shard); s gets its conservation error, sums and cost. */
+static lrp_status method_map(eval_method *em, int k, const lrp_array *x, float *map,
+                             eval_scores *s, lrp_error *err)
 {
     int c = (int)x->dims[1], h = (int)x->dims[2], w = (int)x->dims[3];
+    s->cons[k] = s->r_in[k] = s->prob[k] = NAN;
+    s->seconds[k] = 0.0;
+    s->forwards[k] = s->backwards[k] = 0;
     if (em->random) {
-        random_map(map, (size_t)h * (size_t)w, (uint64_t)index * 1000003u + (uint64_t)k);
+        random_map(map, (size_t)h * (size_t)w, (uint64_t)s->index * 1000003u + (uint64_t)k);
         return LRP_OK;
     }
     lrp_array rel = {0};
     lrp_report *rep = NULL;
-    lrp_status st = lrp_explainer_set_target(em->e, label, err);
+    double t0 = lrp_now_ms();
+    lrp_status st = lrp_explainer_set_target(em->e, s->label, err);
     if (st == LRP_OK)
         st = lrp_explain(em->e, x, &rel, &rep, err);
     if (st == LRP_OK) {
         lrp_channel_sum(rel.data, c, h, w, map);
-        *cons = lrp_report_image(rep, 0).conservation_error;
+        lrp_image_report ir = lrp_report_image(rep, 0);
+        s->cons[k] = ir.conservation_error;
+        s->r_in[k] = ir.input_relevance_sum;
+        s->prob[k] = ir.probability;
+        s->seconds[k] = (lrp_now_ms() - t0) / 1e3;
+        lrp_report_passes(rep, &s->forwards[k], &s->backwards[k]);
     }
     lrp_report_free(rep);
     lrp_array_free(&rel);
@@ -323,7 +344,7 @@ static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *i
     lrp_status st = map ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     for (int k = 0; st == LRP_OK && k < r->n_methods; k++) {
         eval_method *em = &r->methods[k];
-        st = method_map(em, s->index, k, x, s->label, map, &s->cons[k], err);
+        st = method_map(em, k, x, map, s, err);
         if (st == LRP_OK && em->quantize)
             lrp_heat_quantize(map, (size_t)h * (size_t)w, 8);
         if (st == LRP_OK)
@@ -347,6 +368,12 @@ static lrp_status add_scores(eval_run *r, const char *path, const eval_scores *s
             r->methods[k].ins[i] = s->res[k].ins_auc;
             r->methods[k].del[i] = s->res[k].del_auc;
             r->methods[k].cons[i] = s->cons[k];
+            r->methods[k].r_in[i] = s->r_in[k];
+            r->methods[k].prob[i] = s->prob[k];
+            r->methods[k].seconds += isnan(s->seconds[k]) ? 0.0 : s->seconds[k];
+            r->methods[k].timed += !isnan(s->seconds[k]);
+            r->methods[k].forwards += s->forwards[k];
+            r->methods[k].backwards += s->backwards[k];
         }
     r->label[i] = s->label;
     r->predicted[i] = s->predicted;
@@ -451,6 +478,8 @@ static void free_run(eval_run *r)
         free(em->ins);
         free(em->del);
         free(em->cons);
+        free(em->r_in);
+        free(em->prob);
         free(em->ins_curve);
         free(em->del_curve);
     }
@@ -462,19 +491,24 @@ static void free_run(eval_run *r)
     free(r->predicted);
 }
 
-/* evaluate.json and curves.svg into dir. */
+/* evaluate.json, curves.svg, conservation.svg (when a method defines
+ * conservation) and timing.json into dir. */
 static lrp_status write_outputs(const eval_run *r, const char *dir, lrp_error *err)
 {
-    char json[4096], svg[4096];
+    char json[4096], svg[4096], cons[4096], timing[4096];
     snprintf(json, sizeof json, "%s/evaluate.json", dir);
     snprintf(svg, sizeof svg, "%s/curves.svg", dir);
+    snprintf(cons, sizeof cons, "%s/conservation.svg", dir);
+    snprintf(timing, sizeof timing, "%s/timing.json", dir);
     lrp_status st = eval_write_json(r, json, err);
-    return st ? st : eval_write_curves(r, svg, err);
+    st = st ? st : eval_write_curves(r, svg, err);
+    st = st ? st : eval_write_conservation(r, cons, err);
+    return st ? st : eval_write_timing(r, timing, err);
 }
 
 /* Everything a record's numbers depend on besides the model and version
- * (eval_resume adds those): the methods, labels file, step, batch and the
- * resolved preprocessing. --threads and --limit change none of them. */
+ * (eval_resume adds those): the methods and their options, labels file,
+ * step, batch and the resolved preprocessing. --threads and --limit change none of them. */
 static lrp_status run_options(const eval_opts *o, const image_setup *setup, char *out,
                               size_t size, lrp_error *err)
 {
@@ -485,13 +519,15 @@ static lrp_status run_options(const eval_opts *o, const image_setup *setup, char
     int n_pixels = p->crop_h * p->crop_w;
     size_t n = (size_t)snprintf(out, size, "methods=%s; labels-csv=%s; step=%d; batch=%d; "
                                 "resize=%d; crop=%dx%d; mean=",
-                                o->methods ? o->methods : default_methods, labels,
+                                o->methods, labels,
                                 o->step ? o->step : (n_pixels + 99) / 100, o->batch, p->resize,
                                 p->crop_h, p->crop_w);
     for (int c = 0; c < p->channels && n < size; c++)
         n += (size_t)snprintf(out + n, size - n, c ? ",%.9g" : "%.9g", p->mean[c]);
     for (int c = 0; c < p->channels && n < size; c++)
         n += (size_t)snprintf(out + n, size - n, c ? ",%.9g" : "; std=%.9g", p->std[c]);
+    if (n < size)
+        n += cli_method_params_string(&o->img.methods, out + n, size - n);
     return n < size ? LRP_OK : lrp_error_set(err, LRP_ERR_ARG, "--methods is too long");
 }
 
@@ -516,7 +552,7 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
     r.predicted = calloc((size_t)in->count + 1, sizeof *r.predicted);
     int status = CLI_OK;
     if (!r.files || !r.label || !r.predicted ||
-        make_methods(&r, o->methods ? o->methods : default_methods, m, in->count,
+        make_methods(&r, o->methods, m, in->count,
                      o->img.threads ? o->img.threads : cli_cores(), &err)) {
         status = cli_fail(&err);
     } else {

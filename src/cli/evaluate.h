@@ -17,6 +17,10 @@ typedef struct eval_method {
     lrp_explainer *e;     /* NULL for random */
     double *ins, *del;    /* per image: the AUCs */
     double *cons;         /* per image: conservation error (lrp methods) */
+    double *r_in, *prob;  /* per image: Σ input relevance and p(target) (Fig. 5) */
+    double seconds;       /* explanation time, summed over the images computed */
+    int timed;            /* those images (records read back keep no time) */
+    long forwards, backwards; /* passes through the model, summed over images */
     double *ins_curve, *del_curve; /* sums over images, n_points each */
     int n_points;
 } eval_method;
@@ -38,6 +42,12 @@ typedef struct eval_run {
 void eval_print_table(const eval_run *r);
 lrp_status eval_write_json(const eval_run *r, const char *path, lrp_error *err);
 lrp_status eval_write_curves(const eval_run *r, const char *path, lrp_error *err);
+/* conservation.svg: Σ R_in against p(target) per image for the methods that
+ * define conservation; nothing is written when none does. */
+lrp_status eval_write_conservation(const eval_run *r, const char *path, lrp_error *err);
+/* timing.json: seconds per image of each method, apart from evaluate.json,
+ * whose bytes do not depend on the machine's speed. */
+lrp_status eval_write_timing(const eval_run *r, const char *path, lrp_error *err);
 
 /* onnx-lrp evaluate with argv[1..] its options; merge non-NULL: every image
  * from its shard's records (onnx-lrp merge), none computed. An exit code. */

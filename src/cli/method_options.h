@@ -10,6 +10,10 @@
  * (*status then CLI_OK or CLI_BAD_INPUT after a usage message naming it). */
 bool cli_method_option(const char *command, cli_args *a, lrp_method_params *p, int *status);
 
+/* "; ig-steps=32; ..." (every option's value) into buf as snprintf writes:
+ * what a record's numbers depend on. */
+size_t cli_method_params_string(const lrp_method_params *p, char *buf, size_t size);
+
 /* Their lines for --help. */
 extern const char cli_method_options_help[];
 

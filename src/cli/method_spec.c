@@ -34,6 +34,26 @@ lrp_status cli_method_parse(const char *spec, cli_method_spec *ms, lrp_error *er
                          "random)", spec, preset, known);
 }
 
+/* Otsuki et al. 2024, Table 1: Ours, LRP, Integrated Gradients, Guided
+ * Backprop, Grad-CAM, Score-CAM. LRP (the ε rule everywhere) and Guided
+ * Backprop wait for their rule-table entries. Table 2: the split ablation,
+ * in the paper's order. The first row is the one compared with the others. */
+static const struct {
+    const char *name, *list;
+} method_tables[] = {
+    {"table1", "otsuki2024+hq,integrated-gradients,grad-cam,score-cam,random"},
+    {"table2", "otsuki2024+hq,otsuki2024:symmetric-projection-only+hq,"
+               "otsuki2024:symmetric+hq,otsuki2024:ratio-projection-only+hq"},
+};
+
+const char *cli_methods_expand(const char *list)
+{
+    for (size_t i = 0; i < sizeof method_tables / sizeof *method_tables; i++)
+        if (strcmp(list, method_tables[i].name) == 0)
+            return method_tables[i].list;
+    return list;
+}
+
 int cli_methods_check(const char *list)
 {
     char buf[1024];
