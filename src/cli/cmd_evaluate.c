@@ -40,7 +40,10 @@ static const char help[] =
     "                          any work; an image without a row fails; without it\n"
     "                          the predicted class is the label\n"
     "  --limit N               evaluate at most N images\n"
-    "  --step S                pixels per step (default: ceil(pixels / 100))\n"
+    "  --step S                pixels per step (default: ceil(pixels / 100)); with\n"
+    "                          --patch, patches per step (ceil(patches / 100))\n"
+    "  --patch P               rank P x P patches, the map max-pooled over each (the\n"
+    "                          authors' metrics/patch_insdel.py; default 1: pixels)\n"
     "  --batch B               perturbed images per forward pass (default 16)\n"
     "  --threads N             threads splitting each layer and batch (default: all\n"
     "                          cores; the results do not depend on N)\n"
@@ -73,6 +76,7 @@ typedef struct eval_opts {
     explain_opts img; /* the image options, shared with explain */
     const char *methods, *labels_csv;
     int limit, step, batch;
+    int patch; /* --patch P: the metric ranks P x P patches (1: pixels) */
     cli_shard shard;
     bool force;
 } eval_opts;
@@ -117,6 +121,9 @@ static int parse(int argc, char **argv, eval_opts *o)
                                              : &o->batch;
             if (!status && !cli_parse_count(v, dst))
                 return cli_usage_error("evaluate", "%s takes a positive count, not '%s'", arg, v);
+        } else if (cli_value(&a, "--patch", &v, &status)) {
+            if (!status && !cli_parse_count(v, &o->patch))
+                return cli_usage_error("evaluate", "--patch takes a positive count, not '%s'", v);
         } else if (cli_value(&a, "--threads", &v, &status)) {
             if (!status && !cli_parse_threads(v, &o->img.threads))
                 return cli_usage_error("evaluate", "--threads takes a count from 1 to %d, not '%s'",
@@ -331,6 +338,14 @@ typedef struct eval_ctx {
     eval_resume *rs;
 } eval_ctx;
 
+/* Pixels per step of the metric: --step pixels; with --patch P, --step
+ * patches of P x P (default: a hundredth of them, rounded up) times P². */
+static int pixel_step(const eval_opts *o, const image_setup *setup)
+{
+    int p = o->patch, units = (setup->pre.crop_h / p) * (setup->pre.crop_w / p);
+    return (o->step ? o->step : (units + 99) / 100) * p * p;
+}
+
 /* Every method's curves for one image into s (s->index and label set). */
 static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *img01,
                                 eval_scores *s, lrp_error *err)
@@ -339,7 +354,7 @@ static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *i
     const lrp_preprocess *p = &r->setup->pre;
     int c = (int)x->dims[1], h = (int)x->dims[2], w = (int)x->dims[3];
     forward_ctx fctx = {ec->m, lrp_model_output_kind(ec->m), c, h, w};
-    lrp_insdel_config cfg = {.step = ec->o->step, .max_batch = ec->o->batch};
+    lrp_insdel_config cfg = {.step = pixel_step(ec->o, r->setup), .max_batch = ec->o->batch};
     float *map = malloc((size_t)h * (size_t)w * sizeof *map);
     lrp_status st = map ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     for (int k = 0; st == LRP_OK && k < r->n_methods; k++) {
@@ -347,6 +362,8 @@ static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *i
         st = method_map(em, k, x, map, s, err);
         if (st == LRP_OK && em->quantize)
             lrp_heat_quantize(map, (size_t)h * (size_t)w, 8);
+        if (st == LRP_OK && ec->o->patch > 1) /* after quantizing, as the authors' code */
+            lrp_insdel_patch_max(map, h, w, ec->o->patch);
         if (st == LRP_OK)
             st = lrp_insdel_run(img01, c, h, w, p->mean, p->std, map, s->label, &cfg,
                                 batch_probability, &fctx, &s->res[k], err);
@@ -516,12 +533,10 @@ static lrp_status run_options(const eval_opts *o, const image_setup *setup, char
     char labels[32] = "none";
     if (o->labels_csv && cli_file_hash(o->labels_csv, labels, err))
         return err->status;
-    int n_pixels = p->crop_h * p->crop_w;
-    size_t n = (size_t)snprintf(out, size, "methods=%s; labels-csv=%s; step=%d; batch=%d; "
-                                "resize=%d; crop=%dx%d; mean=",
-                                o->methods, labels,
-                                o->step ? o->step : (n_pixels + 99) / 100, o->batch, p->resize,
-                                p->crop_h, p->crop_w);
+    size_t n = (size_t)snprintf(out, size, "methods=%s; labels-csv=%s; step=%d; patch=%d; "
+                                "batch=%d; resize=%d; crop=%dx%d; mean=",
+                                o->methods, labels, pixel_step(o, setup), o->patch, o->batch,
+                                p->resize, p->crop_h, p->crop_w);
     for (int c = 0; c < p->channels && n < size; c++)
         n += (size_t)snprintf(out + n, size - n, c ? ",%.9g" : "%.9g", p->mean[c]);
     for (int c = 0; c < p->channels && n < size; c++)
@@ -562,8 +577,8 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
             status = cli_usage_error("merge", "%d images missing from the shards: nothing "
                                      "written", rs->missing);
         if (status != CLI_BAD_INPUT && r.n_images > 0) {
-            int n_pixels = setup->pre.crop_h * setup->pre.crop_w;
-            r.step = o->step ? o->step : (n_pixels + 99) / 100;
+            r.step = pixel_step(o, setup);
+            r.patch = o->patch;
             eval_print_table(&r);
             if (o->img.out_dir && write_outputs(&r, o->img.out_dir, &err))
                 status = cli_fail(&err);
@@ -602,12 +617,21 @@ static lrp_status prepare_inputs(const eval_opts *o, const lrp_model *m, cli_inp
     return st;
 }
 
-/* A --step above half the pixels leaves a curve whose points all show the
- * whole image (method §7: the first point already takes `step` pixels). */
+/* A --step above half the pixels (or patches) leaves a curve whose points
+ * all show the whole image (method §7: the first point already takes
+ * `step` pixels); --patch must tile the crop. */
 static int check_step(const eval_opts *o, const image_setup *setup)
 {
-    int n_pixels = setup->pre.crop_h * setup->pre.crop_w;
-    if (o->step > 0 && n_pixels > 1 && o->step > n_pixels / 2)
+    int h = setup->pre.crop_h, w = setup->pre.crop_w, p = o->patch;
+    if (h % p || w % p)
+        return cli_usage_error("evaluate", "--patch %d does not tile the %dx%d input: its sides "
+                               "must be multiples of it", p, h, w);
+    if (p > 1 && o->step > 0 && o->step > (h / p) * (w / p) / 2)
+        return cli_usage_error("evaluate", "--step %d leaves no curve on %d patches of %dx%d: "
+                               "at most %d", o->step, (h / p) * (w / p), p, p,
+                               (h / p) * (w / p) / 2);
+    int n_pixels = h * w;
+    if (p == 1 && o->step > 0 && n_pixels > 1 && o->step > n_pixels / 2)
         return cli_usage_error("evaluate", "--step %d leaves no curve on %dx%d = %d pixels: at "
                                "most %d", o->step, setup->pre.crop_h, setup->pre.crop_w,
                                n_pixels, n_pixels / 2);
@@ -616,7 +640,7 @@ static int check_step(const eval_opts *o, const image_setup *setup)
 
 int cli_evaluate_main(int argc, char **argv, const eval_merge *merge)
 {
-    eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH};
+    eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH, .patch = 1};
     o.img = (explain_opts){.command = "evaluate", .check_tol = -1.0, .resize = -1,
                            .crop_h = -1, .crop_w = -1, .topk = 1};
     lrp_method_params_init(&o.img.methods);

@@ -33,6 +33,7 @@ typedef struct eval_run {
     int *label, *predicted;
     int n_images; /* evaluated so far */
     int step;     /* pixels per step as used */
+    int patch;    /* --patch: P x P patches ranked (1: pixels) */
     const image_setup *setup;
     const cli_labels_csv *csv; /* --labels-csv, or NULL: the label is the prediction */
     const lrp_method_params *params; /* the multipass methods' options */

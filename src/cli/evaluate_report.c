@@ -86,9 +86,13 @@ void eval_print_table(const eval_run *r)
     }
     for (int i = 0; i < n; i++)
         correct += r->label[i] == r->predicted[i];
-    printf("images %d, step %d pixels, mean ± standard error over images; accuracy "
+    char patches[64] = "";
+    if (r->patch > 1)
+        snprintf(patches, sizeof patches, " (%d patches of %dx%d)", r->step / (r->patch * r->patch),
+                 r->patch, r->patch);
+    printf("images %d, step %d pixels%s, mean ± standard error over images; accuracy "
            "%.1f%% (%d/%d%s)\n",
-           n, r->step, 100.0 * correct / (n ? n : 1), correct, n,
+           n, r->step, patches, 100.0 * correct / (n ? n : 1), correct, n,
            r->csv ? "" : "; the label is the prediction without --labels-csv");
     print_paired(r, id);
     print_cost(r);
@@ -188,6 +192,8 @@ lrp_status eval_write_json(const eval_run *r, const char *path, lrp_error *err)
     lrp_json_string(j, r->model);
     lrp_json_key(j, "step");
     lrp_json_int(j, r->step);
+    lrp_json_key(j, "patch");
+    lrp_json_int(j, r->patch);
     lrp_json_key(j, "images");
     lrp_json_begin_array(j);
     for (int i = 0; i < r->n_images; i++) {

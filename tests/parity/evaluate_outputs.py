@@ -3,7 +3,7 @@
 # table2 stand for the documented rows; the paired comparison (ID difference per image,
 # its standard error, the sign test) equals numpy's from the per-image values; the
 # Fig. 5 values (Σ R_in, p per image) and conservation.svg; the passes per image of the
-# multipass methods in closed form; timing.json.
+# multipass methods in closed form; timing.json; --patch.
 import argparse
 import glob
 import json
@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 
-from parity_common import Bad, Checks, run, skip
+from parity_common import Bad, Checks, run, run_status, skip
 
 try:
     import numpy as np
@@ -115,10 +115,27 @@ def check_cost(doc, out):
     return "passes as counted by hand: %s" % sorted(got.items())
 
 
+def check_patch(tmp):
+    """--patch 4 on 64 x 64: 256 patches, 3 a step (ceil(256/100)) = 48 pixels, 86 points;
+    the patch numbers themselves are test_insdel.c's hand case. --patch 3 does not tile."""
+    doc, stdout, out = evaluate(tmp, "patch", "gradient-x-input", IMAGES[:1], ["--patch", "4"])
+    with open(os.path.join(out, "evaluate.json")) as f:
+        doc = json.load(f)
+    svg_points = open(os.path.join(out, "curves.svg")).read().count(",")
+    if doc["patch"] != 4 or doc["step"] != 48 or "(3 patches of 4x4)" not in stdout:
+        raise Bad("patch %s, step %s: %s" % (doc["patch"], doc["step"], stdout.splitlines()[2]))
+    code, _, err = run_status([args.cli, "evaluate", MODEL, IMAGES[0], "--patch", "3"])
+    lines = err.strip().splitlines()
+    if code != 2 or len(lines) != 1 or "--patch 3" not in err or "64x64" not in err:
+        raise Bad("--patch 3: exit %s, %r" % (code, err))
+    return "step 48 pixels = 3 patches, --patch 3 refused (%d svg coords)" % svg_points
+
+
 def main():
     checks = Checks(width=66)
     with tempfile.TemporaryDirectory() as tmp:
         checks.report("--methods table1 and table2: the documented rows", check_tables, tmp)
+        checks.report("--patch 4: steps of whole patches; --patch 3 refused", check_patch, tmp)
         state = {}
 
         def run_mixed():
