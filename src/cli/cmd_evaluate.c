@@ -100,7 +100,8 @@ static int parse(int argc, char **argv, eval_opts *o)
             fputs(help, stdout);
             fputs(cli_method_options_help, stdout);
             return -1;
-        } else if (cli_method_option("evaluate", &a, &o->img.methods, &status)) {
+        } else if (cli_method_option("evaluate", &a, &o->img.methods, &o->img.methods_given,
+                                     &status)) {
         } else if (cli_is(arg, "--force")) {
             o->force = true;
         } else if (cli_value(&a, "--shard", &v, &status)) {
@@ -139,7 +140,10 @@ static int parse(int argc, char **argv, eval_opts *o)
     if (!status && (!o->img.model || !o->img.n_inputs))
         return cli_usage_error("evaluate", "need MODEL.onnx and images");
     o->methods = cli_methods_expand(o->methods ? o->methods : default_methods);
-    return status ? status : cli_methods_check(o->methods);
+    if (!status)
+        status = cli_methods_check(o->methods);
+    return status ? status : cli_method_options_check("evaluate", o->img.methods_given,
+                                                      o->methods);
 }
 
 /* "otsuki2024:symmetric+hq" -> an explainer with that preset and split,

@@ -325,7 +325,7 @@ static int take_option(cli_args *a, explain_opts *o, int *status)
         note_given(o, "--relevance-out");
         return 1;
     }
-    if (cli_method_option(o->command, a, &o->methods, status))
+    if (cli_method_option(o->command, a, &o->methods, &o->methods_given, status))
         return 1;
     for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) {
         if (!cli_value(a, valued[k], &value, status))
@@ -588,6 +588,12 @@ int cli_explain_main(int argc, char **argv, const struct eval_merge *merge)
     if (status) {
         free(o.inputs);
         return status < 0 ? CLI_OK : status;
+    }
+    if ((status = cli_method_options_check("explain", o.methods_given,
+                                           o.config.preset ? o.config.preset
+                                                           : "epsilon-plus-flat"))) {
+        free(o.inputs);
+        return status;
     }
     if (o.check_tol >= 0 && lrp_preset_conserves(o.config.preset) == 0) {
         free(o.inputs);

@@ -21,6 +21,7 @@ typedef struct explain_opts {
     double check_tol; /* < 0: no check */
     lrp_config config;
     lrp_method_params methods; /* the multipass methods' options */
+    unsigned methods_given;    /* which of them were given (method_options.h) */
     /* image mode; -1 / NULL / 0 counts: from the model's metadata or defaults */
     int resize; /* 0: no resize */
     int crop_h, crop_w;

@@ -10,7 +10,7 @@ import math
 import os
 import tempfile
 
-from parity_common import Bad, Checks, run, skip
+from parity_common import Bad, Checks, run, run_status, skip
 
 try:
     import numpy as np
@@ -184,6 +184,25 @@ def check_score_cam(m, model, x, tmp):
     return close(ours, ref, 1e-4, "score-cam") + ", %d maps" % used
 
 
+def check_bad_options(model, tmp):
+    """Each bad use: exit 2 with one line on stderr naming the option."""
+    x = os.path.join(tmp, "x.npy")
+    cases = [(["--ig-steps", "4"], "--ig-steps"),  # the default preset has no steps
+             (["--preset", "integrated-gradients", "--ig-baseline", "grey"], "--ig-baseline"),
+             (["--preset", "rise", "--rise-masks", "0"], "--rise-masks"),
+             (["--preset", "smoothgrad", "--sg-noise", "-1"], "--sg-noise"),
+             (["--preset", "occlusion", "--seed", "3"], "--seed")]
+    for opts, name in cases:
+        code, out, err = run_status([args.cli, "explain", model, "--input-tensor", x,
+                                     "--relevance-out", os.path.join(tmp, "bad.npy")] + opts)
+        lines = err.strip().splitlines()
+        if code != 2 or len(lines) != 1 or name not in lines[0]:
+            raise Bad("%s: exit %s, %r" % (" ".join(opts), code, err.strip()))
+        if os.path.exists(os.path.join(tmp, "bad.npy")):
+            raise Bad("%s: wrote an output" % " ".join(opts))
+    return "%d bad uses refused, naming the option" % len(cases)
+
+
 def main():
     checks = Checks(width=56)
     with tempfile.TemporaryDirectory() as tmp:
@@ -198,6 +217,8 @@ def main():
                       tmp)
         checks.report("rise 70 masks, seed 5", check_rise, m, model, x, tmp)
         checks.report("score-cam at the pooled layer", check_score_cam, m, model, x, tmp)
+        checks.report("bad method options: exit 2, one line naming them", check_bad_options,
+                      model, tmp)
     checks.finish()
 
 
