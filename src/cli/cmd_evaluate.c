@@ -178,6 +178,7 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
     if (st == LRP_OK)
         lrp_explainer_set_method_params(em->e, r->params);
     em->lrp = st == LRP_OK && lrp_explainer_conserves(em->e);
+    em->relevance = em->lrp && !lrp_multipass_find(ms.preset);
     if (st == LRP_OK)
         st = lrp_explainer_set_threads(em->e, threads, err);
     if (st)

@@ -14,6 +14,8 @@ typedef struct eval_method {
     bool random;          /* the floor: a seeded random map */
     bool quantize;        /* +hq: the paper's heat quantization (8 levels) */
     bool lrp;             /* its method defines conservation (lrp_explainer_conserves) */
+    bool relevance;       /* and is a rule table: its Σ R_in goes into conservation.svg
+                             (integrated-gradients' completeness, in logits, does not) */
     lrp_explainer *e;     /* NULL for random */
     double *ins, *del;    /* per image: the AUCs */
     double *cons;         /* per image: conservation error (lrp methods) */
@@ -43,8 +45,8 @@ typedef struct eval_run {
 void eval_print_table(const eval_run *r);
 lrp_status eval_write_json(const eval_run *r, const char *path, lrp_error *err);
 lrp_status eval_write_curves(const eval_run *r, const char *path, lrp_error *err);
-/* conservation.svg: Σ R_in against p(target) per image for the methods that
- * define conservation; nothing is written when none does. */
+/* conservation.svg: Σ R_in against p(target) per image for the rule-table
+ * methods that define conservation; nothing is written when none does. */
 lrp_status eval_write_conservation(const eval_run *r, const char *path, lrp_error *err);
 /* timing.json: seconds per image of each method, apart from evaluate.json,
  * whose bytes do not depend on the machine's speed. */

@@ -256,7 +256,7 @@ lrp_status eval_write_conservation(const eval_run *r, const char *path, lrp_erro
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %s", path);
     int n = 0;
     for (int k = 0; k < r->n_methods; k++)
-        if (r->methods[k].lrp)
+        if (r->methods[k].relevance)
             sm[n++] = (lrp_scatter_method){.name = r->methods[k].name, .p = r->methods[k].prob,
                                            .sum = r->methods[k].r_in, .n = r->n_images};
     char title[256];
