@@ -290,6 +290,10 @@ LRP_API int lrp_report_images(const lrp_report *report);
 LRP_API lrp_image_report lrp_report_image(const lrp_report *report, int image);
 LRP_API double lrp_report_forward_ms(const lrp_report *report);
 LRP_API double lrp_report_explain_ms(const lrp_report *report);
+/* Inputs the explanation passed through the model, all images together:
+ * forwards, and reverse passes (1 and 1 per image for a rule table or a
+ * gradient; many for the multipass methods). */
+LRP_API void lrp_report_passes(const lrp_report *report, long *forwards, long *backwards);
 
 /* Relevance through each node on the relevance path, in the order it flows
  * (reverse topological): what arrived at its output and what it passed on. */

@@ -2,6 +2,7 @@
  * probability is the visible fraction of a 4x4 region R of an 8x8 image.
  * Also mean / standard error and a smoke test of curves.svg. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,8 +362,47 @@ static void test_svg(const char *dir)
           strstr(err.message, "grad-cam"), "NaN curve accepted: %s", err.message);
 }
 
+/* Patches of 2x2, one patch per step, by hand: each of R's four patches
+ * holds one pixel of 100 + i and three of 0, the other twelve patches are
+ * flat at 50 - j. Pooled, R's patches rank first; point k keeps patches of
+ * rank <= k + 1 (k + 2 patches, all 16 at k = 15), so Insertion sees 8, 12,
+ * then 16 of R's 16 pixels: y = 1/2, 3/4, 1 x 14, AUC = (15.25 - 0.75) / 15;
+ * Deletion y = 1/2, 1/4, 0 x 14, AUC = (0.75 - 0.25) / 15. Without the
+ * pooling, R's zeros would rank last. */
+static void test_patches(void)
+{
+    float map[N];
+    int j = 0;
+    for (int by = 0; by < H; by += 2)
+        for (int bx = 0; bx < W; bx += 2) {
+            bool region = in_region(by * W + bx);
+            for (int y = by; y < by + 2; y++)
+                for (int x = bx; x < bx + 2; x++)
+                    map[y * W + x] = region ? (y == by && x == bx ? 100.0f + (float)j : 0.0f)
+                                            : 50.0f - (float)j;
+            j++;
+        }
+    lrp_insdel_patch_max(map, H, W, 2);
+    CHECK(map[2 * W + 2] == map[3 * W + 3] && map[3 * W + 3] >= 100.0f,
+          "R's first patch pooled to %g and %g", map[2 * W + 2], map[3 * W + 3]);
+    region_model m;
+    lrp_insdel_result r = run(map, 1 * 2 * 2, 5, &m);
+    double ins[16], del[16];
+    for (int k = 0; k < 16; k++) {
+        ins[k] = k == 0 ? 0.5 : k == 1 ? 0.75 : 1.0;
+        del[k] = k == 0 ? 0.5 : k == 1 ? 0.25 : 0.0;
+    }
+    CHECK(r.n == 16, "n = %d, want 16 (one patch a step)", r.n);
+    check_curve(r.ins, ins, r.n < 16 ? r.n : 16, "patch ins");
+    check_curve(r.del, del, r.n < 16 ? r.n : 16, "patch del");
+    CHECK(NEAR(r.ins_auc, 14.5 / 15) && NEAR(r.del_auc, 0.5 / 15), "patch AUCs %.17g %.17g",
+          r.ins_auc, r.del_auc);
+    lrp_insdel_result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
+    test_patches();
     test_step16();
     test_step5();
     test_all_steps();

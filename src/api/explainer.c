@@ -4,36 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/model.h"
+#include "api/explainer.h"
 #include "api/report.h"
 #include "explain/gradcam.h"
+#include "explain/multipass.h"
 #include "explain/relevance.h"
 #include "io/preprocess.h"
 #include "passes/passes.h"
 #include "rules/presets.h"
 #include "util/finite.h"
-
-/* What forks of one explainer share, read-only while they explain. */
-typedef struct rule_table {
-    int refs;
-    float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS]; /* zbox bounds */
-    lrp_rule *rules; /* per node */
-    bool *keep;      /* per value: activations the rules read */
-} rule_table;
-
-struct lrp_explainer {
-    lrp_model *model;
-    const lrp_preset *preset;
-    lrp_config config; /* resolved */
-    int seed_value;
-    int cam_value; /* Grad-CAM: the input of the last global pooling; else -1 */
-    rule_table *t;
-    lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
-    lrp_relevance rel;
-    lrp_pool *pool;  /* NULL = one thread */
-    const char *notes[1]; /* static strings: how this run deviates from its method */
-    int n_notes;
-};
 
 static const char *const init_names[] = {"one", "logit", "softmax"};
 
@@ -96,13 +75,15 @@ static lrp_status resolve(lrp_explainer *e, const lrp_config *in, lrp_error *err
     *c = *in;
     if (!c->preset)
         c->preset = "epsilon-plus-flat";
-    if (!(e->preset = lrp_preset_find(c->preset))) {
-        char known[400];
-        lrp_preset_list(known, sizeof known);
+    if ((e->multipass = lrp_multipass_find(c->preset)))
+        e->preset = lrp_preset_find(e->multipass->activation ? "grad-cam" : "gradient");
+    else if (!(e->preset = lrp_preset_find(c->preset))) {
+        char known[600];
+        lrp_method_list(known, sizeof known);
         return lrp_error_set(err, LRP_ERR_ARG, "unknown preset '%s' (known: %s)", c->preset,
                              known);
     }
-    c->preset = e->preset->name;
+    c->preset = e->multipass ? e->multipass->name : e->preset->name;
     if (c->split == LRP_SPLIT_DEFAULT)
         c->split = e->preset->split;
     if (c->init == LRP_INIT_DEFAULT)
@@ -179,7 +160,8 @@ static lrp_status find_cam_value(lrp_explainer *e, lrp_error *err)
     }
     if (e->cam_value < 0)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
-                             "grad-cam needs a GlobalAveragePool of an (N,C,H,W) activation on the way to the output");
+                             "%s needs a GlobalAveragePool of an (N,C,H,W) activation on the way to the output",
+                             e->config.preset);
     return LRP_OK;
 }
 
@@ -207,6 +189,7 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
     if (!e)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     e->model = m;
+    lrp_method_params_init(&e->params);
     e->seed_value = lrp_model_logits_value(m, NULL); /* relevance starts at the logits */
     e->t = calloc(1, sizeof *e->t);
     if (e->t) {
@@ -261,6 +244,8 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     (*out)->model = e->model;
     (*out)->preset = e->preset;
+    (*out)->multipass = e->multipass;
+    (*out)->params = e->params;
     (*out)->config = e->config;
     (*out)->seed_value = e->seed_value;
     (*out)->cam_value = e->cam_value;
@@ -285,7 +270,17 @@ lrp_status lrp_explainer_set_target(lrp_explainer *e, int target, lrp_error *err
 
 const char *lrp_explainer_preset(const lrp_explainer *e)
 {
-    return e->preset->name;
+    return e->config.preset;
+}
+
+void lrp_explainer_set_method_params(lrp_explainer *e, const lrp_method_params *p)
+{
+    e->params = *p;
+}
+
+const lrp_method_params *lrp_explainer_method_params(const lrp_explainer *e)
+{
+    return &e->params;
 }
 
 int lrp_preset_conserves(const char *name)
@@ -293,12 +288,13 @@ int lrp_preset_conserves(const char *name)
     lrp_config defaults;
     lrp_config_init(&defaults);
     const lrp_preset *p = lrp_preset_find(name ? name : defaults.preset);
-    return p ? lrp_preset_defines_conservation(p) : -1;
+    const lrp_multipass *mp = p ? NULL : lrp_multipass_find(name);
+    return p ? lrp_preset_defines_conservation(p) : mp ? mp->completeness : -1;
 }
 
 int lrp_explainer_conserves(const lrp_explainer *e)
 {
-    return lrp_preset_defines_conservation(e->preset);
+    return e->multipass ? e->multipass->completeness : lrp_preset_defines_conservation(e->preset);
 }
 
 lrp_split lrp_explainer_split(const lrp_explainer *e)
@@ -345,7 +341,7 @@ static lrp_status choose_targets(const lrp_explainer *e, lrp_report *rep, lrp_er
     return LRP_OK;
 }
 
-static lrp_status prepare(lrp_explainer *e, const lrp_array *input, lrp_error *err)
+lrp_status lrp_explainer_prepare(lrp_explainer *e, const lrp_array *input, lrp_error *err)
 {
     lrp_model *m = e->model;
     bool rebuilt;
@@ -388,7 +384,7 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     if (input->rank != 4 || !input->data)
         return lrp_error_set(err, LRP_ERR_ARG, "the input must be an (N,C,H,W) array");
     double t0 = lrp_now_ms();
-    lrp_status st = prepare(e, input, err);
+    lrp_status st = lrp_explainer_prepare(e, input, err);
     if (st == LRP_OK) /* after prepare: the dims are checked */
         st = lrp_check_finite(input->data, input->rank, input->dims, "the input", err);
     if (st)
@@ -400,7 +396,7 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
                                      (int)input->dims[0]);
     if (!rep)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the report");
-    rep->conserves = lrp_preset_defines_conservation(e->preset);
+    rep->conserves = lrp_explainer_conserves(e);
     if ((st = choose_targets(e, rep, err))) {
         lrp_report_free(rep);
         return st;
@@ -412,6 +408,9 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     }
     const lrp_tensor *x = lrp_forward_value(&e->fwd, m->graph.inputs[0]);
     st = lrp_report_finish(rep, &e->rel, e->t->rules, x, relevance, err);
+    rep->forward_passes = rep->backward_passes = rep->n_images;
+    if (st == LRP_OK && e->multipass)
+        st = lrp_explainer_run_multipass(e, input, relevance, rep, err);
     rep->forward_ms = t1 - t0;
     rep->explain_ms = lrp_now_ms() - t1;
     if (st) {

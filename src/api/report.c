@@ -166,6 +166,12 @@ double lrp_report_forward_ms(const lrp_report *r)
     return r->forward_ms;
 }
 
+void lrp_report_passes(const lrp_report *r, long *forwards, long *backwards)
+{
+    *forwards = r->forward_passes;
+    *backwards = r->backward_passes;
+}
+
 double lrp_report_explain_ms(const lrp_report *r)
 {
     return r->explain_ms;

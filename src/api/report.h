@@ -20,6 +20,7 @@ struct lrp_report {
     double *res_in, *res_main, *res_short; /* n_residuals * n_images */
     const lrp_model *model;                /* borrowed: its unclassified Adds */
     double forward_ms, explain_ms;
+    long forward_passes, backward_passes; /* inputs through the model, all images */
     bool conserves; /* the method defines conservation: the errors are reported */
 };
 

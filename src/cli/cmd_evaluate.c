@@ -25,20 +25,32 @@ static const char help[] =
     "label's probability is taken; ID = Insertion - Deletion (higher is better).\n"
     "\n"
     "  --methods LIST          comma-separated; each PRESET[:SPLIT][+hq], a baseline\n"
-    "                          (gradient, gradient-x-input, grad-cam) or random.\n"
+    "                          (gradient, gradient-x-input, grad-cam,\n"
+    "                          integrated-gradients, smoothgrad, occlusion, rise,\n"
+    "                          score-cam) or random.\n"
     "                          +hq applies the paper's heat quantization (8 levels).\n"
     "                          Default: otsuki2024+hq, otsuki2024:symmetric+hq,\n"
     "                          otsuki2024:ratio-projection-only+hq, epsilon-plus-flat,\n"
-    "                          epsilon-gamma-box, gradient-x-input, grad-cam, random\n"
+    "                          epsilon-gamma-box, gradient-x-input, grad-cam, random.\n"
+    "                          table1: the rows of the paper's Table 1 that exist\n"
+    "                          (otsuki2024+hq, integrated-gradients, grad-cam,\n"
+    "                          score-cam) and random; table2: its split ablation.\n"
+    "                          The first method is compared with each other\n"
     "  --labels-csv FILE       file,label lines (file matched by name), checked before\n"
     "                          any work; an image without a row fails; without it\n"
     "                          the predicted class is the label\n"
     "  --limit N               evaluate at most N images\n"
-    "  --step S                pixels per step (default: ceil(pixels / 100))\n"
+    "  --step S                pixels per step (default: ceil(pixels / 100)); with\n"
+    "                          --patch, patches per step (ceil(patches / 100))\n"
+    "  --patch P               rank P x P patches, the map max-pooled over each (the\n"
+    "                          authors' metrics/patch_insdel.py; default 1: pixels)\n"
     "  --batch B               perturbed images per forward pass (default 16)\n"
     "  --threads N             threads splitting each layer and batch (default: all\n"
     "                          cores; the results do not depend on N)\n"
-    "  -o, --output-dir DIR    write evaluate.json (per image) and curves.svg (the\n"
+    "  -o, --output-dir DIR    write evaluate.json (per image), curves.svg,\n"
+    "                          conservation.svg (Σ R_in against p per image, for\n"
+    "                          the methods that define conservation) and\n"
+    "                          timing.json (seconds per image per method) (the\n"
     "                          folder and its missing parents are made)\n"
     "  --resize, --crop, --mean, --std   as for explain\n"
     "  --shard K/N|auto        evaluate only the images whose index in the sorted\n"
@@ -64,6 +76,7 @@ typedef struct eval_opts {
     explain_opts img; /* the image options, shared with explain */
     const char *methods, *labels_csv;
     int limit, step, batch;
+    int patch; /* --patch P: the metric ranks P x P patches (1: pixels) */
     cli_shard shard;
     bool force;
 } eval_opts;
@@ -85,7 +98,10 @@ static int parse(int argc, char **argv, eval_opts *o)
             continue;
         if (cli_is(arg, "--help") || cli_is(arg, "-h")) {
             fputs(help, stdout);
+            fputs(cli_method_options_help, stdout);
             return -1;
+        } else if (cli_method_option("evaluate", &a, &o->img.methods, &o->img.methods_given,
+                                     &status)) {
         } else if (cli_is(arg, "--force")) {
             o->force = true;
         } else if (cli_value(&a, "--shard", &v, &status)) {
@@ -106,6 +122,9 @@ static int parse(int argc, char **argv, eval_opts *o)
                                              : &o->batch;
             if (!status && !cli_parse_count(v, dst))
                 return cli_usage_error("evaluate", "%s takes a positive count, not '%s'", arg, v);
+        } else if (cli_value(&a, "--patch", &v, &status)) {
+            if (!status && !cli_parse_count(v, &o->patch))
+                return cli_usage_error("evaluate", "--patch takes a positive count, not '%s'", v);
         } else if (cli_value(&a, "--threads", &v, &status)) {
             if (!status && !cli_parse_threads(v, &o->img.threads))
                 return cli_usage_error("evaluate", "--threads takes a count from 1 to %d, not '%s'",
@@ -120,13 +139,17 @@ static int parse(int argc, char **argv, eval_opts *o)
     }
     if (!status && (!o->img.model || !o->img.n_inputs))
         return cli_usage_error("evaluate", "need MODEL.onnx and images");
-    return status ? status : cli_methods_check(o->methods ? o->methods : default_methods);
+    o->methods = cli_methods_expand(o->methods ? o->methods : default_methods);
+    if (!status)
+        status = cli_methods_check(o->methods);
+    return status ? status : cli_method_options_check("evaluate", o->img.methods_given,
+                                                      o->methods);
 }
 
 /* "otsuki2024:symmetric+hq" -> an explainer with that preset and split,
  * its zbox bounds from the preprocessing p. */
 static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
-                              const lrp_preprocess *p, int n_images, int threads, lrp_error *err)
+                              const eval_run *r, int n_images, int threads, lrp_error *err)
 {
     snprintf(em->name, sizeof em->name, "%s", spec);
     cli_method_spec ms;
@@ -137,7 +160,9 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
     em->ins = calloc((size_t)n_images + 1, sizeof *em->ins);
     em->del = calloc((size_t)n_images + 1, sizeof *em->del);
     em->cons = calloc((size_t)n_images + 1, sizeof *em->cons);
-    if (!em->ins || !em->del || !em->cons)
+    em->r_in = calloc((size_t)n_images + 1, sizeof *em->r_in);
+    em->prob = calloc((size_t)n_images + 1, sizeof *em->prob);
+    if (!em->ins || !em->del || !em->cons || !em->r_in || !em->prob)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     em->random = ms.preset == NULL;
     if (em->random)
@@ -146,10 +171,14 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
     lrp_config_init(&c);
     c.preset = ms.preset;
     c.split = ms.split;
+    const lrp_preprocess *p = &r->setup->pre;
     st = lrp_config_set_normalization(&c, p->channels, p->mean, p->std, err);
     if (st == LRP_OK)
         st = lrp_explainer_new(m, &c, &em->e, err);
+    if (st == LRP_OK)
+        lrp_explainer_set_method_params(em->e, r->params);
     em->lrp = st == LRP_OK && lrp_explainer_conserves(em->e);
+    em->relevance = em->lrp && !lrp_multipass_find(ms.preset);
     if (st == LRP_OK)
         st = lrp_explainer_set_threads(em->e, threads, err);
     if (st)
@@ -183,7 +212,7 @@ static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int 
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (r->n_methods == CLI_MAX_METHODS)
             return lrp_error_set(err, LRP_ERR_ARG, "at most %d methods", CLI_MAX_METHODS);
-        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, &r->setup->pre, n_images,
+        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, r, n_images,
                                     threads, err);
         if (st)
             return st;
@@ -230,25 +259,34 @@ static void random_map(float *map, size_t n, uint64_t seed)
         map[i] = (float)(splitmix64(&seed) >> 40) / (float)(1u << 24);
 }
 
-/* The map of method em for image x: explanation (channel sum) or random,
+/* The map of method k for image x: explanation (channel sum) or random,
  * seeded by the image's index in the whole input list (the same in every
- * shard); *cons gets the conservation error. */
-static lrp_status method_map(eval_method *em, int index, int k, const lrp_array *x, int label,
-                             float *map, double *cons, lrp_error *err)
+ * shard); s gets its conservation error, sums and cost. */
+static lrp_status method_map(eval_method *em, int k, const lrp_array *x, float *map,
+                             eval_scores *s, lrp_error *err)
 {
     int c = (int)x->dims[1], h = (int)x->dims[2], w = (int)x->dims[3];
+    s->cons[k] = s->r_in[k] = s->prob[k] = NAN;
+    s->seconds[k] = 0.0;
+    s->forwards[k] = s->backwards[k] = 0;
     if (em->random) {
-        random_map(map, (size_t)h * (size_t)w, (uint64_t)index * 1000003u + (uint64_t)k);
+        random_map(map, (size_t)h * (size_t)w, (uint64_t)s->index * 1000003u + (uint64_t)k);
         return LRP_OK;
     }
     lrp_array rel = {0};
     lrp_report *rep = NULL;
-    lrp_status st = lrp_explainer_set_target(em->e, label, err);
+    double t0 = lrp_now_ms();
+    lrp_status st = lrp_explainer_set_target(em->e, s->label, err);
     if (st == LRP_OK)
         st = lrp_explain(em->e, x, &rel, &rep, err);
     if (st == LRP_OK) {
         lrp_channel_sum(rel.data, c, h, w, map);
-        *cons = lrp_report_image(rep, 0).conservation_error;
+        lrp_image_report ir = lrp_report_image(rep, 0);
+        s->cons[k] = ir.conservation_error;
+        s->r_in[k] = ir.input_relevance_sum;
+        s->prob[k] = ir.probability;
+        s->seconds[k] = (lrp_now_ms() - t0) / 1e3;
+        lrp_report_passes(rep, &s->forwards[k], &s->backwards[k]);
     }
     lrp_report_free(rep);
     lrp_array_free(&rel);
@@ -305,6 +343,14 @@ typedef struct eval_ctx {
     eval_resume *rs;
 } eval_ctx;
 
+/* Pixels per step of the metric: --step pixels; with --patch P, --step
+ * patches of P x P (default: a hundredth of them, rounded up) times P². */
+static int pixel_step(const eval_opts *o, const image_setup *setup)
+{
+    int p = o->patch, units = (setup->pre.crop_h / p) * (setup->pre.crop_w / p);
+    return (o->step ? o->step : (units + 99) / 100) * p * p;
+}
+
 /* Every method's curves for one image into s (s->index and label set). */
 static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *img01,
                                 eval_scores *s, lrp_error *err)
@@ -313,14 +359,16 @@ static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *i
     const lrp_preprocess *p = &r->setup->pre;
     int c = (int)x->dims[1], h = (int)x->dims[2], w = (int)x->dims[3];
     forward_ctx fctx = {ec->m, lrp_model_output_kind(ec->m), c, h, w};
-    lrp_insdel_config cfg = {.step = ec->o->step, .max_batch = ec->o->batch};
+    lrp_insdel_config cfg = {.step = pixel_step(ec->o, r->setup), .max_batch = ec->o->batch};
     float *map = malloc((size_t)h * (size_t)w * sizeof *map);
     lrp_status st = map ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     for (int k = 0; st == LRP_OK && k < r->n_methods; k++) {
         eval_method *em = &r->methods[k];
-        st = method_map(em, s->index, k, x, s->label, map, &s->cons[k], err);
+        st = method_map(em, k, x, map, s, err);
         if (st == LRP_OK && em->quantize)
             lrp_heat_quantize(map, (size_t)h * (size_t)w, 8);
+        if (st == LRP_OK && ec->o->patch > 1) /* after quantizing, as the authors' code */
+            lrp_insdel_patch_max(map, h, w, ec->o->patch);
         if (st == LRP_OK)
             st = lrp_insdel_run(img01, c, h, w, p->mean, p->std, map, s->label, &cfg,
                                 batch_probability, &fctx, &s->res[k], err);
@@ -342,6 +390,12 @@ static lrp_status add_scores(eval_run *r, const char *path, const eval_scores *s
             r->methods[k].ins[i] = s->res[k].ins_auc;
             r->methods[k].del[i] = s->res[k].del_auc;
             r->methods[k].cons[i] = s->cons[k];
+            r->methods[k].r_in[i] = s->r_in[k];
+            r->methods[k].prob[i] = s->prob[k];
+            r->methods[k].seconds += isnan(s->seconds[k]) ? 0.0 : s->seconds[k];
+            r->methods[k].timed += !isnan(s->seconds[k]);
+            r->methods[k].forwards += s->forwards[k];
+            r->methods[k].backwards += s->backwards[k];
         }
     r->label[i] = s->label;
     r->predicted[i] = s->predicted;
@@ -446,6 +500,8 @@ static void free_run(eval_run *r)
         free(em->ins);
         free(em->del);
         free(em->cons);
+        free(em->r_in);
+        free(em->prob);
         free(em->ins_curve);
         free(em->del_curve);
     }
@@ -457,19 +513,24 @@ static void free_run(eval_run *r)
     free(r->predicted);
 }
 
-/* evaluate.json and curves.svg into dir. */
+/* evaluate.json, curves.svg, conservation.svg (when a method defines
+ * conservation) and timing.json into dir. */
 static lrp_status write_outputs(const eval_run *r, const char *dir, lrp_error *err)
 {
-    char json[4096], svg[4096];
+    char json[4096], svg[4096], cons[4096], timing[4096];
     snprintf(json, sizeof json, "%s/evaluate.json", dir);
     snprintf(svg, sizeof svg, "%s/curves.svg", dir);
+    snprintf(cons, sizeof cons, "%s/conservation.svg", dir);
+    snprintf(timing, sizeof timing, "%s/timing.json", dir);
     lrp_status st = eval_write_json(r, json, err);
-    return st ? st : eval_write_curves(r, svg, err);
+    st = st ? st : eval_write_curves(r, svg, err);
+    st = st ? st : eval_write_conservation(r, cons, err);
+    return st ? st : eval_write_timing(r, timing, err);
 }
 
 /* Everything a record's numbers depend on besides the model and version
- * (eval_resume adds those): the methods, labels file, step, batch and the
- * resolved preprocessing. --threads and --limit change none of them. */
+ * (eval_resume adds those): the methods and their options, labels file,
+ * step, batch and the resolved preprocessing. --threads and --limit change none of them. */
 static lrp_status run_options(const eval_opts *o, const image_setup *setup, char *out,
                               size_t size, lrp_error *err)
 {
@@ -477,16 +538,16 @@ static lrp_status run_options(const eval_opts *o, const image_setup *setup, char
     char labels[32] = "none";
     if (o->labels_csv && cli_file_hash(o->labels_csv, labels, err))
         return err->status;
-    int n_pixels = p->crop_h * p->crop_w;
-    size_t n = (size_t)snprintf(out, size, "methods=%s; labels-csv=%s; step=%d; batch=%d; "
-                                "resize=%d; crop=%dx%d; mean=",
-                                o->methods ? o->methods : default_methods, labels,
-                                o->step ? o->step : (n_pixels + 99) / 100, o->batch, p->resize,
-                                p->crop_h, p->crop_w);
+    size_t n = (size_t)snprintf(out, size, "methods=%s; labels-csv=%s; step=%d; patch=%d; "
+                                "batch=%d; resize=%d; crop=%dx%d; mean=",
+                                o->methods, labels, pixel_step(o, setup), o->patch, o->batch,
+                                p->resize, p->crop_h, p->crop_w);
     for (int c = 0; c < p->channels && n < size; c++)
         n += (size_t)snprintf(out + n, size - n, c ? ",%.9g" : "%.9g", p->mean[c]);
     for (int c = 0; c < p->channels && n < size; c++)
         n += (size_t)snprintf(out + n, size - n, c ? ",%.9g" : "; std=%.9g", p->std[c]);
+    if (n < size)
+        n += cli_method_params_string(&o->img.methods, out + n, size - n);
     return n < size ? LRP_OK : lrp_error_set(err, LRP_ERR_ARG, "--methods is too long");
 }
 
@@ -495,7 +556,8 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
                     char **args, int n_args)
 {
     lrp_error err = {0};
-    eval_run r = {.model = o->img.model, .setup = setup, .csv = csv};
+    eval_run r = {.model = o->img.model, .setup = setup, .csv = csv,
+                  .params = &o->img.methods};
     lrp_model_info info;
     char options[2048];
     if (lrp_model_get_info(m, &info, &err))
@@ -510,7 +572,7 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
     r.predicted = calloc((size_t)in->count + 1, sizeof *r.predicted);
     int status = CLI_OK;
     if (!r.files || !r.label || !r.predicted ||
-        make_methods(&r, o->methods ? o->methods : default_methods, m, in->count,
+        make_methods(&r, o->methods, m, in->count,
                      o->img.threads ? o->img.threads : cli_cores(), &err)) {
         status = cli_fail(&err);
     } else {
@@ -520,8 +582,8 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
             status = cli_usage_error("merge", "%d images missing from the shards: nothing "
                                      "written", rs->missing);
         if (status != CLI_BAD_INPUT && r.n_images > 0) {
-            int n_pixels = setup->pre.crop_h * setup->pre.crop_w;
-            r.step = o->step ? o->step : (n_pixels + 99) / 100;
+            r.step = pixel_step(o, setup);
+            r.patch = o->patch;
             eval_print_table(&r);
             if (o->img.out_dir && write_outputs(&r, o->img.out_dir, &err))
                 status = cli_fail(&err);
@@ -560,12 +622,21 @@ static lrp_status prepare_inputs(const eval_opts *o, const lrp_model *m, cli_inp
     return st;
 }
 
-/* A --step above half the pixels leaves a curve whose points all show the
- * whole image (method §7: the first point already takes `step` pixels). */
+/* A --step above half the pixels (or patches) leaves a curve whose points
+ * all show the whole image (method §7: the first point already takes
+ * `step` pixels); --patch must tile the crop. */
 static int check_step(const eval_opts *o, const image_setup *setup)
 {
-    int n_pixels = setup->pre.crop_h * setup->pre.crop_w;
-    if (o->step > 0 && n_pixels > 1 && o->step > n_pixels / 2)
+    int h = setup->pre.crop_h, w = setup->pre.crop_w, p = o->patch;
+    if (h % p || w % p)
+        return cli_usage_error("evaluate", "--patch %d does not tile the %dx%d input: its sides "
+                               "must be multiples of it", p, h, w);
+    if (p > 1 && o->step > 0 && o->step > (h / p) * (w / p) / 2)
+        return cli_usage_error("evaluate", "--step %d leaves no curve on %d patches of %dx%d: "
+                               "at most %d", o->step, (h / p) * (w / p), p, p,
+                               (h / p) * (w / p) / 2);
+    int n_pixels = h * w;
+    if (p == 1 && o->step > 0 && n_pixels > 1 && o->step > n_pixels / 2)
         return cli_usage_error("evaluate", "--step %d leaves no curve on %dx%d = %d pixels: at "
                                "most %d", o->step, setup->pre.crop_h, setup->pre.crop_w,
                                n_pixels, n_pixels / 2);
@@ -574,9 +645,10 @@ static int check_step(const eval_opts *o, const image_setup *setup)
 
 int cli_evaluate_main(int argc, char **argv, const eval_merge *merge)
 {
-    eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH};
+    eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH, .patch = 1};
     o.img = (explain_opts){.command = "evaluate", .check_tol = -1.0, .resize = -1,
                            .crop_h = -1, .crop_w = -1, .topk = 1};
+    lrp_method_params_init(&o.img.methods);
     o.img.inputs = calloc((size_t)argc + 1, sizeof *o.img.inputs);
     int status = o.img.inputs ? parse(argc, argv, &o) : CLI_BAD_INPUT;
     if (status) {

@@ -149,8 +149,8 @@ static int bad_value(const explain_opts *o, const char *name, const char *value,
 
 static int unknown_preset(const char *command, const char *option, const char *name)
 {
-    char known[400];
-    lrp_preset_list(known, sizeof known);
+    char known[600];
+    lrp_method_list(known, sizeof known);
     return cli_usage_error(command, "%s: unknown preset '%s' (known: %s)", option, name, known);
 }
 
@@ -160,7 +160,7 @@ static int rule_option(const char *name, const char *value, explain_opts *o)
     lrp_config *c = &o->config;
     double d;
     if (strcmp(name, "--preset") == 0) {
-        if (!(c->preset = lrp_preset_lookup(value)))
+        if (!(c->preset = lrp_method_lookup(value)))
             return unknown_preset(o->command, name, value);
     } else if (strcmp(name, "--split") == 0) {
         if ((c->split = lrp_split_from_name(value)) == (lrp_split)-1)
@@ -327,6 +327,8 @@ static int take_option(cli_args *a, explain_opts *o, int *status)
         note_given(o, "--relevance-out");
         return 1;
     }
+    if (cli_method_option(o->command, a, &o->methods, &o->methods_given, status))
+        return 1;
     for (size_t k = 0; k < sizeof valued / sizeof *valued; k++) {
         if (!cli_value(a, valued[k], &value, status))
             continue;
@@ -342,8 +344,8 @@ static int take_option(cli_args *a, explain_opts *o, int *status)
 
 static void print_help(void)
 {
-    char list[400];
-    lrp_preset_list(list, sizeof list);
+    char list[600];
+    lrp_method_list(list, sizeof list);
     fputs(help_top, stdout);
     int col = 0;
     for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
@@ -356,6 +358,7 @@ static void print_help(void)
     }
     fputs("\n", stdout);
     fputs(help_rest, stdout);
+    fputs(cli_method_options_help, stdout);
     fputs(help_modes, stdout);
 }
 
@@ -475,6 +478,7 @@ static lrp_status tensor_explainer(const explain_opts *o, lrp_model *m, const lr
         st = lrp_explainer_new(m, &c, e, err);
     if (st)
         return st;
+    lrp_explainer_set_method_params(*e, &o->methods);
     cli_print_notes(*e);
     return lrp_explainer_set_threads(*e, o->threads ? o->threads : cli_cores(), err);
 }
@@ -526,6 +530,7 @@ int cli_explain_main(int argc, char **argv, const struct eval_merge *merge)
                       .crop_w = -1, .overlay_alpha = 0.6, .topk = 1, .argv = argv,
                       .argc = argc, .merge = merge};
     lrp_config_init(&o.config);
+    lrp_method_params_init(&o.methods);
     o.inputs = calloc((size_t)argc + 1, sizeof *o.inputs);
     if (!o.inputs)
         return CLI_BAD_INPUT;
@@ -533,6 +538,12 @@ int cli_explain_main(int argc, char **argv, const struct eval_merge *merge)
     if (status) {
         free(o.inputs);
         return status < 0 ? CLI_OK : status;
+    }
+    if ((status = cli_method_options_check("explain", o.methods_given,
+                                           o.config.preset ? o.config.preset
+                                                           : "epsilon-plus-flat"))) {
+        free(o.inputs);
+        return status;
     }
     if (o.check_tol >= 0 && lrp_preset_conserves(o.config.preset) == 0) {
         free(o.inputs);

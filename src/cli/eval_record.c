@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include "io/atomic_file.h"
 #include "util/error.h"
 
-static const char record_magic[] = "onnx-lrp evaluate record 1";
+static const char record_magic[] = "onnx-lrp evaluate record 2";
 
 void eval_scores_free(eval_scores *s)
 {
@@ -66,8 +67,9 @@ lrp_status eval_record_write(const char *dir, const char *stem, const char *file
             record_magic, options, s->index, s->label, s->predicted, s->n_methods);
     for (int k = 0; k < s->n_methods; k++) {
         const lrp_insdel_result *r = &s->res[k];
-        fprintf(af.f, "method %d %d %.17g %.17g %.17g\n", k, r->n, r->ins_auc, r->del_auc,
-                s->cons[k]);
+        fprintf(af.f, "method %d %d %.17g %.17g %.17g %.17g %.17g %ld %ld\n", k, r->n,
+                r->ins_auc, r->del_auc, s->cons[k], s->r_in[k], s->prob[k], s->forwards[k],
+                s->backwards[k]);
         write_curve(af.f, "ins", r->ins, r->n);
         write_curve(af.f, "del", r->del, r->n);
     }
@@ -98,8 +100,11 @@ static bool read_method(record_reader *rd, int k, eval_scores *s)
     const char *l = record_keyed(rd, "method");
     lrp_insdel_result *r = &s->res[k];
     int kk = -1, used = 0;
-    if (!l || sscanf(l, "%d %d %lf %lf %lf%n", &kk, &r->n, &r->ins_auc, &r->del_auc, &s->cons[k],
-                     &used) != 5 || kk != k || l[used] || r->n < 1)
+    s->seconds[k] = NAN; /* a record keeps no time: its bytes depend on the inputs alone */
+    if (!l || sscanf(l, "%d %d %lf %lf %lf %lf %lf %ld %ld%n", &kk, &r->n, &r->ins_auc,
+                     &r->del_auc, &s->cons[k], &s->r_in[k], &s->prob[k], &s->forwards[k],
+                     &s->backwards[k], &used) != 9 ||
+        kk != k || l[used] || r->n < 1)
         return false;
     s->n_methods = k + 1; /* owns res[k] from here, for eval_scores_free */
     return read_curve(rd, "ins", r->n, &r->ins) && read_curve(rd, "del", r->n, &r->del);

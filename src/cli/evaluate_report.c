@@ -1,10 +1,12 @@
-/* What evaluate reports: the table on stdout, evaluate.json with every
- * image's values, and curves.svg with the mean curves. */
+/* What evaluate reports: the table on stdout (with the paired comparison
+ * and each method's passes), evaluate.json with every image's values,
+ * curves.svg with the mean curves, timing.json with the seconds. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/evaluate.h"
+#include "eval/conservation_svg.h"
 #include "eval/curves_svg.h"
 #include "eval/stats.h"
 #include "io/json_file.h"
@@ -24,10 +26,49 @@ static void print_cell(const double *v, int n)
     printf("  %6.3f ± %.3f", mean, se);
 }
 
+/* ID of the first method minus each other's, per image (stats.h). */
+static lrp_paired paired_with_first(const eval_run *r, int k, double *id)
+{
+    int n = r->n_images;
+    double *first = id + n, *other = id;
+    id_scores(&r->methods[0], n, first);
+    id_scores(&r->methods[k], n, other);
+    return lrp_paired_compare(first, other, n);
+}
+
+static void print_paired(const eval_run *r, double *id)
+{
+    if (r->n_methods < 2)
+        return;
+    printf("\n%s against each other method: ID difference per image, mean ± standard "
+           "error; sign test\n", r->methods[0].name);
+    for (int k = 1; k < r->n_methods; k++) {
+        lrp_paired p = paired_with_first(r, k, id);
+        printf("  vs %-34s  %+6.3f ± %.3f  wins %d, losses %d, ties %d, p = %.2g\n",
+               r->methods[k].name, p.mean, p.se, p.wins, p.losses, p.ties, p.sign_p);
+    }
+}
+
+static double per_image(long total, int n)
+{
+    return n ? (double)total / n : 0.0;
+}
+
+static void print_cost(const eval_run *r)
+{
+    printf("\npasses per image through the model to explain (the metric's not counted; "
+           "seconds: timing.json)\n");
+    for (int k = 0; k < r->n_methods; k++) {
+        const eval_method *em = &r->methods[k];
+        printf("  %s: %.1f forwards, %.1f backwards\n", em->name,
+               per_image(em->forwards, r->n_images), per_image(em->backwards, r->n_images));
+    }
+}
+
 void eval_print_table(const eval_run *r)
 {
     int n = r->n_images, correct = 0;
-    double *id = malloc(sizeof *id * (size_t)(n > 0 ? n : 1));
+    double *id = malloc(sizeof *id * (size_t)(2 * n + 1));
     if (!id)
         return;
     printf("%-38s  %-14s  %-14s  %-14s  %s\n", "method", "Insertion", "Deletion", "ID",
@@ -45,10 +86,16 @@ void eval_print_table(const eval_run *r)
     }
     for (int i = 0; i < n; i++)
         correct += r->label[i] == r->predicted[i];
-    printf("images %d, step %d pixels, mean ± standard error over images; accuracy "
+    char patches[64] = "";
+    if (r->patch > 1)
+        snprintf(patches, sizeof patches, " (%d patches of %dx%d)", r->step / (r->patch * r->patch),
+                 r->patch, r->patch);
+    printf("images %d, step %d pixels%s, mean ± standard error over images; accuracy "
            "%.1f%% (%d/%d%s)\n",
-           n, r->step, 100.0 * correct / (n ? n : 1), correct, n,
+           n, r->step, patches, 100.0 * correct / (n ? n : 1), correct, n,
            r->csv ? "" : "; the label is the prediction without --labels-csv");
+    print_paired(r, id);
+    print_cost(r);
     free(id);
 }
 
@@ -84,18 +131,53 @@ static void json_method(lrp_json *j, const eval_run *r, const eval_method *em, d
     }
     if (em->lrp) {
         json_doubles(j, "conservation_error", em->cons, n);
+        json_doubles(j, "per_image_input_relevance", em->r_in, n); /* Fig. 5 */
+        json_doubles(j, "per_image_probability", em->prob, n);
     } else { /* the method defines none */
         lrp_json_key(j, "conservation_error");
         lrp_json_null(j);
     }
+    lrp_json_key(j, "forwards_per_image");
+    lrp_json_double(j, per_image(em->forwards, n));
+    lrp_json_key(j, "backwards_per_image");
+    lrp_json_double(j, per_image(em->backwards, n));
     json_doubles(j, "per_image_insertion", em->ins, n);
     json_doubles(j, "per_image_deletion", em->del, n);
     lrp_json_end_object(j);
 }
 
+/* "paired": the first method against each other (print_paired's numbers). */
+static void json_paired(lrp_json *j, const eval_run *r, double *id)
+{
+    lrp_json_key(j, "paired");
+    lrp_json_begin_array(j);
+    for (int k = 1; k < r->n_methods; k++) {
+        lrp_paired p = paired_with_first(r, k, id);
+        lrp_json_begin_object(j);
+        lrp_json_key(j, "first");
+        lrp_json_string(j, r->methods[0].name);
+        lrp_json_key(j, "other");
+        lrp_json_string(j, r->methods[k].name);
+        lrp_json_key(j, "id_difference");
+        lrp_json_double(j, p.mean);
+        lrp_json_key(j, "id_difference_se");
+        lrp_json_double(j, p.se);
+        lrp_json_key(j, "wins");
+        lrp_json_int(j, p.wins);
+        lrp_json_key(j, "losses");
+        lrp_json_int(j, p.losses);
+        lrp_json_key(j, "ties");
+        lrp_json_int(j, p.ties);
+        lrp_json_key(j, "sign_test_p");
+        lrp_json_double(j, p.sign_p);
+        lrp_json_end_object(j);
+    }
+    lrp_json_end_array(j);
+}
+
 lrp_status eval_write_json(const eval_run *r, const char *path, lrp_error *err)
 {
-    double *id = malloc(sizeof *id * (size_t)(r->n_images + 1));
+    double *id = malloc(sizeof *id * (size_t)(2 * r->n_images + 1));
     if (!id)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %s", path);
     lrp_json_file jf;
@@ -110,6 +192,8 @@ lrp_status eval_write_json(const eval_run *r, const char *path, lrp_error *err)
     lrp_json_string(j, r->model);
     lrp_json_key(j, "step");
     lrp_json_int(j, r->step);
+    lrp_json_key(j, "patch");
+    lrp_json_int(j, r->patch);
     lrp_json_key(j, "images");
     lrp_json_begin_array(j);
     for (int i = 0; i < r->n_images; i++) {
@@ -128,6 +212,7 @@ lrp_status eval_write_json(const eval_run *r, const char *path, lrp_error *err)
     for (int k = 0; k < r->n_methods; k++)
         json_method(j, r, &r->methods[k], id);
     lrp_json_end_array(j);
+    json_paired(j, r, id);
     lrp_json_end_object(j);
     free(id);
     return lrp_json_file_commit(&jf, path, err);
@@ -162,4 +247,51 @@ lrp_status eval_write_curves(const eval_run *r, const char *path, lrp_error *err
     free(cm);
     free(means);
     return st;
+}
+
+lrp_status eval_write_conservation(const eval_run *r, const char *path, lrp_error *err)
+{
+    lrp_scatter_method *sm = calloc((size_t)r->n_methods + 1, sizeof *sm);
+    if (!sm)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %s", path);
+    int n = 0;
+    for (int k = 0; k < r->n_methods; k++)
+        if (r->methods[k].relevance)
+            sm[n++] = (lrp_scatter_method){.name = r->methods[k].name, .p = r->methods[k].prob,
+                                           .sum = r->methods[k].r_in, .n = r->n_images};
+    char title[256];
+    snprintf(title, sizeof title, "%s: Σ R_in against p(ŷ), %d images", r->model, r->n_images);
+    lrp_status st = n ? lrp_conservation_svg_write(path, title, sm, n, err) : LRP_OK;
+    free(sm);
+    return st;
+}
+
+lrp_status eval_write_timing(const eval_run *r, const char *path, lrp_error *err)
+{
+    lrp_json_file jf;
+    lrp_status st = lrp_json_file_open(&jf, path, err);
+    if (st)
+        return st;
+    lrp_json *j = &jf.j;
+    lrp_json_begin_object(j);
+    lrp_json_key(j, "images");
+    lrp_json_int(j, r->n_images);
+    lrp_json_key(j, "methods");
+    lrp_json_begin_array(j);
+    for (int k = 0; k < r->n_methods; k++) {
+        lrp_json_begin_object(j);
+        lrp_json_key(j, "method");
+        lrp_json_string(j, r->methods[k].name);
+        lrp_json_key(j, "seconds_per_image"); /* null when every image came from a record */
+        if (r->methods[k].timed)
+            lrp_json_double(j, r->methods[k].seconds / r->methods[k].timed);
+        else
+            lrp_json_null(j);
+        lrp_json_key(j, "images_timed");
+        lrp_json_int(j, r->methods[k].timed);
+        lrp_json_end_object(j);
+    }
+    lrp_json_end_array(j);
+    lrp_json_end_object(j);
+    return lrp_json_file_commit(&jf, path, err);
 }

@@ -4,6 +4,7 @@
 #define LRP_CLI_EXPLAIN_H
 
 #include "cli/cli.h"
+#include "cli/method_options.h"
 #include "cli/shard.h"
 #include "io/json.h"
 
@@ -19,6 +20,8 @@ typedef struct explain_opts {
     bool json;
     double check_tol; /* < 0: no check */
     lrp_config config;
+    lrp_method_params methods; /* the multipass methods' options */
+    unsigned methods_given;    /* which of them were given (method_options.h) */
     /* image mode; -1 / NULL / 0 counts: from the model's metadata or defaults */
     int resize; /* 0: no resize */
     int crop_h, crop_w;

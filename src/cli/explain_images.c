@@ -392,6 +392,7 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
     if (lrp_config_set_normalization(&config, p->channels, p->mean, p->std, &err) ||
         lrp_explainer_new(m, &config, &e, &err))
         return cli_fail(&err);
+    lrp_explainer_set_method_params(e, &o->methods);
     cli_print_notes(e);
     run r = {.o = o, .setup = setup, .in = in, .total = in->count, .t0 = lrp_now_ms(),
              .progress = isatty(STDERR_FILENO)};

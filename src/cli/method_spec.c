@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "explain/multipass.h"
 #include "util/error.h"
 
 lrp_status cli_method_parse(const char *spec, cli_method_spec *ms, lrp_error *err)
@@ -25,12 +26,32 @@ lrp_status cli_method_parse(const char *spec, cli_method_spec *ms, lrp_error *er
     if (strcmp(preset, "random") == 0)
         return colon ? lrp_error_set(err, LRP_ERR_ARG, "method '%s': random takes no split", spec)
                      : LRP_OK;
-    if ((ms->preset = lrp_preset_lookup(preset)))
+    if ((ms->preset = lrp_method_lookup(preset)))
         return LRP_OK;
-    char known[400];
-    lrp_preset_list(known, sizeof known);
+    char known[600];
+    lrp_method_list(known, sizeof known);
     return lrp_error_set(err, LRP_ERR_ARG, "method '%s': unknown preset '%s' (known: %s, "
                          "random)", spec, preset, known);
+}
+
+/* Otsuki et al. 2024, Table 1: Ours, LRP, Integrated Gradients, Guided
+ * Backprop, Grad-CAM, Score-CAM. LRP (the ε rule everywhere) and Guided
+ * Backprop wait for their rule-table entries. Table 2: the split ablation,
+ * in the paper's order. The first row is the one compared with the others. */
+static const struct {
+    const char *name, *list;
+} method_tables[] = {
+    {"table1", "otsuki2024+hq,integrated-gradients,grad-cam,score-cam,random"},
+    {"table2", "otsuki2024+hq,otsuki2024:symmetric-projection-only+hq,"
+               "otsuki2024:symmetric+hq,otsuki2024:ratio-projection-only+hq"},
+};
+
+const char *cli_methods_expand(const char *list)
+{
+    for (size_t i = 0; i < sizeof method_tables / sizeof *method_tables; i++)
+        if (strcmp(list, method_tables[i].name) == 0)
+            return method_tables[i].list;
+    return list;
 }
 
 int cli_methods_check(const char *list)

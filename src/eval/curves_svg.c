@@ -9,61 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/svg_buf.h"
 #include "io/atomic_file.h"
 #include "util/error.h"
-
-/* Okabe & Ito (2008), colorblind-safe; yellow left out: unreadable as text. */
-static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                      "#E69F00", "#56B4E9", "#000000"};
-#define N_COLORS ((int)(sizeof palette / sizeof palette[0]))
-
-/* ---- a growing text buffer ------------------------------------------------ */
-
-typedef struct svg_buf {
-    char *p;
-    size_t len, cap;
-    bool failed; /* an allocation failed; later output is dropped */
-} svg_buf;
-
-static void buf_printf(svg_buf *b, const char *fmt, ...) LRP_PRINTF(2, 3);
-
-static void buf_printf(svg_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (b->failed || n < 0)
-        return;
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-/* Text content or attribute value with &, <, > and " escaped. */
-static void buf_escaped(svg_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': buf_printf(b, "&amp;"); break;
-        case '<': buf_printf(b, "&lt;"); break;
-        case '>': buf_printf(b, "&gt;"); break;
-        case '"': buf_printf(b, "&quot;"); break;
-        default: buf_printf(b, "%c", *s);
-        }
-    }
-}
 
 /* ---- layout ------------------------------------------------------------- */
 
@@ -118,50 +66,50 @@ static double py(double y)
 
 /* ---- drawing -------------------------------------------------------------- */
 
-static void draw_grid(svg_buf *b, int left)
+static void draw_grid(lrp_svg_buf *b, int left)
 {
     static const char *const ticks[] = {"0", "0.25", "0.5", "0.75", "1"};
     for (int t = 0; t < 5; t++) {
         double v = t / 4.0, x = px(left, v), y = py(v);
-        buf_printf(b, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"#e5e5e5\"/>\n",
+        lrp_svg_printf(b, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"#e5e5e5\"/>\n",
                    x, TOP, x, TOP + PLOT_H);
-        buf_printf(b, "<line x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"#e5e5e5\"/>\n",
+        lrp_svg_printf(b, "<line x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"#e5e5e5\"/>\n",
                    left, y, left + PLOT_W, y);
-        buf_printf(b, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
+        lrp_svg_printf(b, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
                    TOP + PLOT_H + 17, ticks[t]);
-        buf_printf(b, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"end\">%s</text>\n", left - 6,
+        lrp_svg_printf(b, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"end\">%s</text>\n", left - 6,
                    y + 4, ticks[t]);
     }
-    buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+    lrp_svg_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
                   "stroke=\"#444\"/>\n", left, TOP, PLOT_W, PLOT_H);
 }
 
 /* The frame, grid, ticks and titles of one panel. */
-static void draw_axes(svg_buf *b, int left, const char *title, const char *verb)
+static void draw_axes(lrp_svg_buf *b, int left, const char *title, const char *verb)
 {
     draw_grid(b, left);
-    buf_printf(b, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\" "
+    lrp_svg_printf(b, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\" "
                   "font-weight=\"bold\">%s</text>\n", px(left, 0.5), TOP - 10, title);
-    buf_printf(b, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">fraction of pixels %s"
+    lrp_svg_printf(b, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">fraction of pixels %s"
                   "</text>\n", px(left, 0.5), TOP + PLOT_H + 38, verb);
     double cx = left - 44, cy = TOP + PLOT_H / 2.0;
-    buf_printf(b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" "
+    lrp_svg_printf(b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" "
                   "transform=\"rotate(-90 %.2f %.2f)\">probability of the label</text>\n",
                cx, cy, cx, cy);
 }
 
-static void draw_curve(svg_buf *b, int left, const double *y, int n, int color)
+static void draw_curve(lrp_svg_buf *b, int left, const double *y, int n, int color)
 {
-    buf_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                  "stroke-linejoin=\"round\"%s points=\"", palette[color % N_COLORS],
-               color >= N_COLORS ? " stroke-dasharray=\"6 3\"" : "");
+    lrp_svg_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+                  "stroke-linejoin=\"round\"%s points=\"", lrp_svg_color(color),
+               lrp_svg_dashed(color) ? " stroke-dasharray=\"6 3\"" : "");
     for (int k = 0; k < n; k++) {
         double x = n > 1 ? (double)k / (n - 1) : 0.0;
-        buf_printf(b, "%s%.2f,%.2f", k ? " " : "", px(left, x), py(y[k]));
+        lrp_svg_printf(b, "%s%.2f,%.2f", k ? " " : "", px(left, x), py(y[k]));
     }
     if (n == 1)
-        buf_printf(b, " %.2f,%.2f", px(left, 1.0), py(y[0]));
-    buf_printf(b, "\"/>\n");
+        lrp_svg_printf(b, " %.2f,%.2f", px(left, 1.0), py(y[0]));
+    lrp_svg_printf(b, "\"/>\n");
 }
 
 /* pos (n) = label centers near want (n) but at least LABEL_GAP apart, within
@@ -187,21 +135,21 @@ static void place_labels(const double *want, int n, double lo, double hi, double
 }
 
 /* "name 0.563" at the right of the plot, joined to the curve's end. */
-static void draw_label(svg_buf *b, int left, double end_y, double label_y, const char *name,
+static void draw_label(lrp_svg_buf *b, int left, double end_y, double label_y, const char *name,
                        double auc, int color)
 {
     double x_end = px(left, 1.0), x_text = x_end + LEAD;
-    buf_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1\" "
-                  "points=\"%.2f,%.2f %.2f,%.2f %.2f,%.2f\"/>\n", palette[color % N_COLORS],
+    lrp_svg_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1\" "
+                  "points=\"%.2f,%.2f %.2f,%.2f %.2f,%.2f\"/>\n", lrp_svg_color(color),
                x_end, end_y, x_end + 8, end_y, x_text - 4, label_y);
-    buf_printf(b, "<text x=\"%.2f\" y=\"%.2f\" fill=\"%s\">", x_text, label_y + 4,
-               palette[color % N_COLORS]);
-    buf_escaped(b, name);
-    buf_printf(b, " %.3f</text>\n", auc);
+    lrp_svg_printf(b, "<text x=\"%.2f\" y=\"%.2f\" fill=\"%s\">", x_text, label_y + 4,
+               lrp_svg_color(color));
+    lrp_svg_escaped(b, name);
+    lrp_svg_printf(b, " %.3f</text>\n", auc);
 }
 
 /* One panel: axes, every method's curve, then the labels on top. */
-static void draw_panel(svg_buf *b, const svg_layout *lay, const lrp_curve_set *set,
+static void draw_panel(lrp_svg_buf *b, const svg_layout *lay, const lrp_curve_set *set,
                        bool deletion)
 {
     int left = (deletion ? lay->panel_w : 0) + MARGIN_L, n = set->n_methods;
@@ -260,22 +208,22 @@ static lrp_status check_set(const char *path, const lrp_curve_set *set, lrp_erro
     return LRP_OK;
 }
 
-static void draw_document(svg_buf *b, const lrp_curve_set *set)
+static void draw_document(lrp_svg_buf *b, const lrp_curve_set *set)
 {
     svg_layout lay = make_layout(set);
-    buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+    lrp_svg_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                   "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"%d\">\n",
                lay.width, lay.height, lay.width, lay.height, FONT);
-    buf_printf(b, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+    lrp_svg_printf(b, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
     if (set->title) {
-        buf_printf(b, "<text x=\"%.2f\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" "
+        lrp_svg_printf(b, "<text x=\"%.2f\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" "
                       "font-weight=\"bold\">", lay.width / 2.0);
-        buf_escaped(b, set->title);
-        buf_printf(b, "</text>\n");
+        lrp_svg_escaped(b, set->title);
+        lrp_svg_printf(b, "</text>\n");
     }
     draw_panel(b, &lay, set, false);
     draw_panel(b, &lay, set, true);
-    buf_printf(b, "</svg>\n");
+    lrp_svg_printf(b, "</svg>\n");
 }
 
 lrp_status lrp_curves_svg_write(const char *path, const lrp_curve_set *set, lrp_error *err)
@@ -283,7 +231,7 @@ lrp_status lrp_curves_svg_write(const char *path, const lrp_curve_set *set, lrp_
     lrp_status st = check_set(path, set, err);
     if (st != LRP_OK)
         return st;
-    svg_buf b = {0};
+    lrp_svg_buf b = {0};
     draw_document(&b, set);
     if (b.failed)
         st = lrp_error_set(err, LRP_ERR_NOMEM, "curves.svg: building %s", path);

@@ -199,3 +199,17 @@ void lrp_insdel_result_free(lrp_insdel_result *res)
     free(res->del);
     memset(res, 0, sizeof *res);
 }
+
+void lrp_insdel_patch_max(float *map, int h, int w, int p)
+{
+    for (int by = 0; by + p <= h; by += p)
+        for (int bx = 0; bx + p <= w; bx += p) {
+            float m = map[(size_t)by * w + bx];
+            for (int y = by; y < by + p; y++)
+                for (int x = bx; x < bx + p; x++)
+                    m = map[(size_t)y * w + x] > m ? map[(size_t)y * w + x] : m;
+            for (int y = by; y < by + p; y++)
+                for (int x = bx; x < bx + p; x++)
+                    map[(size_t)y * w + x] = m;
+        }
+}

@@ -37,6 +37,13 @@ lrp_status lrp_insdel_run(const float *image01, int c, int h, int w, const float
                           const lrp_insdel_config *cfg, lrp_prob_fn fn, void *ctx,
                           lrp_insdel_result *res, lrp_error *err);
 
+/* The patch version (the authors' metrics/patch_insdel.py): map (H, W),
+ * in place, each P x P block set to its maximum (skimage's block_reduce
+ * with np.max), so that lrp_insdel_run with step s·P² ranks and reveals
+ * whole patches, s per step: the pixel ranks s·P²(k+1) fall on patch rank
+ * s(k+1). H and W must be multiples of P. */
+void lrp_insdel_patch_max(float *map, int h, int w, int p);
+
 /* The trapezoid AUC of y (n) over x = k / (n - 1); n == 1: y0; n < 1: 0. */
 double lrp_insdel_auc(const double *y, int n);
 

@@ -5,8 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* Bilinear sample of map (h, w) at output pixel (y, x) of (out_h, out_w). */
-static float sample(const float *map, int h, int w, int out_h, int out_w, int y, int x)
+float lrp_bilinear_sample(const float *map, int h, int w, int out_h, int out_w, int y, int x)
 {
     float sy = ((float)y + 0.5f) * (float)h / (float)out_h - 0.5f;
     float sx = ((float)x + 0.5f) * (float)w / (float)out_w - 0.5f;
@@ -44,7 +43,7 @@ bool lrp_gradcam(const float *a, const float *g, int n, int c, int h, int w, int
         float *oi = out + (size_t)i * in_c * out_hw;
         for (int y = 0; y < out_h; y++)
             for (int x = 0; x < out_w; x++) {
-                float v = sample(cam, h, w, out_h, out_w, y, x) / (float)in_c;
+                float v = lrp_bilinear_sample(cam, h, w, out_h, out_w, y, x) / (float)in_c;
                 for (int ch = 0; ch < in_c; ch++)
                     oi[(size_t)ch * out_hw + (size_t)y * out_w + x] = v;
             }

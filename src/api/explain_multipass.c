@@ -1,0 +1,117 @@
+/* lrp_explain for the multipass methods: their passes run batched through
+ * the explainer's own forward and gradient workspaces. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/explainer.h"
+
+/* Inputs per pass: the model's fixed batch, else up to 32 at once. */
+static int pass_batch(const lrp_explainer *e)
+{
+    const lrp_graph *g = &e->model->graph;
+    int64_t fixed = g->values[g->inputs[0]].tensor.dims[0];
+    return fixed > 0 ? (int)fixed : 32;
+}
+
+typedef struct runner {
+    lrp_explainer *e;
+    lrp_array in;
+    int *targets;
+    double *seeds;
+} runner;
+
+static lrp_status run_batch(void *ctx, const float *x, int target, float *logits, float *grad,
+                            lrp_error *err)
+{
+    runner *r = ctx;
+    lrp_explainer *e = r->e;
+    r->in.data = (float *)x;
+    lrp_status st = lrp_explainer_prepare(e, &r->in, err);
+    if (st)
+        return st;
+    lrp_forward_run(&e->fwd, x, e->pool);
+    const lrp_tensor *out = lrp_forward_value(&e->fwd, e->seed_value);
+    memcpy(logits, out->data, lrp_tensor_count(out) * sizeof *logits);
+    if (!grad)
+        return LRP_OK;
+    for (int i = 0; i < r->in.dims[0]; i++) {
+        r->targets[i] = target;
+        r->seeds[i] = 1.0;
+    }
+    lrp_relevance_run(&e->rel, &e->fwd, e->pool, e->seed_value, r->targets, r->seeds);
+    const lrp_graph *g = &e->model->graph;
+    memcpy(grad, e->rel.of[g->inputs[0]],
+           lrp_tensor_count(lrp_forward_value(&e->fwd, g->inputs[0])) * sizeof *grad);
+    return LRP_OK;
+}
+
+/* The method's map per image, the sums, and no flows: the gradient pass's
+ * steps do not describe the method. */
+static lrp_status run_images(lrp_explainer *e, const lrp_array *input, lrp_array *relevance,
+                             lrp_report *rep, lrp_passes *ps, const float *act, lrp_error *err)
+{
+    size_t size = (size_t)ps->c * ps->h * ps->w;
+    const lrp_tensor *a = e->cam_value >= 0 ? lrp_forward_value(&e->fwd, e->cam_value) : NULL;
+    lrp_multipass_image im = {.low = e->config.n_bounds > 0 ? e->t->low : NULL};
+    if (a) {
+        im.act_c = (int)a->dims[1];
+        im.act_h = (int)a->dims[2];
+        im.act_w = (int)a->dims[3];
+    }
+    for (int i = 0; i < rep->n_images; i++) {
+        float *out = relevance->data + (size_t)i * size;
+        double delta;
+        im.x = input->data + (size_t)i * size;
+        im.target = rep->target[i];
+        im.act = act ? act + (size_t)i * im.act_c * im.act_h * im.act_w : NULL;
+        lrp_status st = lrp_multipass_run(e->multipass, &e->params, ps, &im, out, &delta, err);
+        if (st)
+            return st;
+        double sum = 0.0;
+        for (size_t k = 0; k < size; k++)
+            sum += out[k];
+        rep->input_sum[i] = sum;
+        rep->seed[i] = e->multipass->completeness ? delta : rep->seed[i];
+    }
+    rep->n_steps = 0;
+    rep->n_residuals = 0;
+    rep->forward_passes += ps->forwards;
+    rep->backward_passes += ps->backwards;
+    return LRP_OK;
+}
+
+/* Score-CAM's layer from the first forward pass, before the passes reuse
+ * the workspace: (n, K, h, w), or NULL (none, or out of memory). */
+static float *copy_activation(const lrp_explainer *e)
+{
+    if (e->cam_value < 0)
+        return NULL;
+    const lrp_tensor *a = lrp_forward_value(&e->fwd, e->cam_value);
+    size_t n = lrp_tensor_count(a);
+    float *copy = malloc(n * sizeof *copy + 1);
+    if (copy)
+        memcpy(copy, a->data, n * sizeof *copy);
+    return copy;
+}
+
+lrp_status lrp_explainer_run_multipass(lrp_explainer *e, const lrp_array *input,
+                                       lrp_array *relevance, lrp_report *rep, lrp_error *err)
+{
+    lrp_passes ps = {.batch = pass_batch(e), .c = (int)input->dims[1], .h = (int)input->dims[2],
+                     .w = (int)input->dims[3], .n_classes = rep->n_classes, .run = run_batch};
+    runner r = {.e = e, .in = {.rank = 4, .dims = {ps.batch, ps.c, ps.h, ps.w}}};
+    r.targets = calloc((size_t)ps.batch, sizeof *r.targets);
+    r.seeds = calloc((size_t)ps.batch, sizeof *r.seeds);
+    ps.ctx = &r;
+    ps.forwards = ps.backwards = 0;
+    float *act = copy_activation(e);
+    lrp_status st = r.targets && r.seeds && (act || e->cam_value < 0)
+                        ? run_images(e, input, relevance, rep, &ps, act, err)
+                        : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    free(act);
+    free(r.targets);
+    free(r.seeds);
+    if (st)
+        lrp_error_prefix(err, "%s: %s", e->model->path, e->config.preset);
+    return st;
+}

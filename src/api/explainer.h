@@ -1,0 +1,44 @@
+/* The explainer object, shared by the files that explain with it: the rule
+ * table's (explainer.c) and the multipass methods' (explain_multipass.c). */
+#ifndef LRP_API_EXPLAINER_H
+#define LRP_API_EXPLAINER_H
+
+#include "api/model.h"
+#include "api/report.h"
+#include "explain/multipass.h"
+#include "explain/relevance.h"
+#include "rules/presets.h"
+
+/* What forks of one explainer share, read-only while they explain. */
+typedef struct rule_table {
+    int refs;
+    float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS]; /* zbox bounds */
+    lrp_rule *rules; /* per node */
+    bool *keep;      /* per value: activations the rules read */
+} rule_table;
+
+struct lrp_explainer {
+    lrp_model *model;
+    const lrp_preset *preset;       /* multipass: gradient's, or grad-cam's for its layer */
+    const lrp_multipass *multipass; /* NULL: the preset's rule table is the method */
+    lrp_method_params params;
+    lrp_config config; /* resolved */
+    int seed_value;
+    int cam_value; /* Grad-CAM: the input of the last global pooling; else -1 */
+    rule_table *t;
+    lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
+    lrp_relevance rel;
+    lrp_pool *pool;  /* NULL = one thread */
+    const char *notes[1]; /* static strings: how this run deviates from its method */
+    int n_notes;
+};
+
+/* Sizes the workspaces for input's shape (rebuilt only when it changes). */
+lrp_status lrp_explainer_prepare(lrp_explainer *e, const lrp_array *input, lrp_error *err);
+
+/* After the gradient pass of lrp_explain: replaces each image's map in
+ * *relevance by the multipass method's, and its sums and flows in rep. */
+lrp_status lrp_explainer_run_multipass(lrp_explainer *e, const lrp_array *input,
+                                       lrp_array *relevance, lrp_report *rep, lrp_error *err);
+
+#endif
