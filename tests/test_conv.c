@@ -115,7 +115,7 @@ static void check_conv(const conv_case *cc)
     float *xd = random_buf(nx), *wd = random_buf(nw), *bd = random_buf((size_t)cc->m);
     float *y = calloc(ny, sizeof *y), *yref = calloc(ny, sizeof *y);
     float *scratch = malloc((lrp_conv_scratch_floats(&s) + 1) * sizeof(float));
-    lrp_conv_forward(&s, xd, wd, bd, y, NULL, scratch, NULL);
+    lrp_conv_forward(&s, xd, wd, bd, y, NULL, scratch, NULL, NULL);
     conv_direct(&s, xd, wd, bd, yref);
     double max_err = 0.0;
     for (size_t i = 0; i < ny; i++)
@@ -125,7 +125,7 @@ static void check_conv(const conv_case *cc)
     /* the fused epilogue: max(conv + b + add, 0) */
     float *add = random_buf(ny);
     lrp_epilogue epi = {add, true};
-    lrp_conv_forward(&s, xd, wd, bd, y, &epi, scratch, NULL);
+    lrp_conv_forward(&s, xd, wd, bd, y, &epi, scratch, NULL, NULL);
     max_err = 0.0;
     for (size_t i = 0; i < ny; i++)
         max_err = fmax(max_err, fabs((double)y[i] - fmax(0.0, (double)yref[i] + add[i])));
@@ -134,8 +134,8 @@ static void check_conv(const conv_case *cc)
 
     /* adjoint: <conv(x) without bias, d> == <x, convT(d)> */
     float *d = random_buf(ny), *dx = calloc(nx, sizeof *dx);
-    lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL);
-    lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL);
+    lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL, NULL);
+    lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL, NULL);
     double lhs = dot(y, d, ny), rhs = dot(xd, dx, nx);
     CHECK(fabs(lhs - rhs) <= 1e-4 * fmax(1.0, fabs(lhs)), "%s: adjoint %g vs %g", cc->what,
           lhs, rhs);
@@ -145,8 +145,8 @@ static void check_conv(const conv_case *cc)
         lrp_pool *pool = NULL;
         CHECK(lrp_pool_new(threads, &pool, &err) == LRP_OK, "pool: %s", err.message);
         float *yt = calloc(ny, sizeof *yt), *dxt = calloc(nx, sizeof *dxt);
-        lrp_conv_forward(&s, xd, wd, NULL, yt, NULL, scratch, pool);
-        lrp_conv_backward_add(&s, d, wd, dxt, scratch, pool);
+        lrp_conv_forward(&s, xd, wd, NULL, yt, NULL, scratch, pool, NULL);
+        lrp_conv_backward_add(&s, d, wd, dxt, scratch, pool, NULL);
         CHECK(memcmp(yt, y, ny * sizeof *y) == 0, "%s: forward on %d threads differs",
               cc->what, threads);
         CHECK(memcmp(dxt, dx, nx * sizeof *dx) == 0, "%s: transpose on %d threads differs",

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/backend.h"
 #include "api/model.h"
 #include "api/report.h"
 #include "explain/gradcam.h"
@@ -16,6 +17,7 @@ typedef struct rule_table {
     float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS]; /* zbox bounds */
     lrp_rule *rules; /* per node */
     bool *keep;      /* per value: activations the rules read */
+    lrp_dnnl *dnnl;  /* oneDNN's primitives and packed weights, made on first use */
 } rule_table;
 
 struct lrp_explainer {
@@ -28,6 +30,7 @@ struct lrp_explainer {
     lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
     lrp_relevance rel;
     lrp_pool *pool;  /* NULL = one thread */
+    lrp_backend backend; /* resolved */
 };
 
 static const char *const split_names[] = {"proportional", "ratio", "symmetric",
@@ -196,6 +199,8 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
         st = find_cam_value(e, err);
     if (st == LRP_OK)
         st = mark_kept(e, err);
+    if (st == LRP_OK)
+        st = lrp_explainer_set_backend(e, m->backend, err);
     if (st) {
         lrp_error_prefix(err, "%s", m->path);
         lrp_explainer_free(e);
@@ -215,6 +220,7 @@ void lrp_explainer_free(lrp_explainer *e)
     if (e->t && --e->t->refs == 0) {
         lrp_rules_free(e->t->rules, e->model->graph.n_nodes);
         free(e->t->keep);
+        lrp_dnnl_free(e->t->dnnl);
         free(e->t);
     }
     free(e);
@@ -230,6 +236,7 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
     (*out)->config = e->config;
     (*out)->seed_value = e->seed_value;
     (*out)->cam_value = e->cam_value;
+    (*out)->backend = e->backend;
     (*out)->t = e->t;
     e->t->refs++;
     return LRP_OK;
@@ -238,6 +245,22 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
 lrp_status lrp_explainer_set_threads(lrp_explainer *e, int threads, lrp_error *err)
 {
     return lrp_pool_resize(&e->pool, threads, err);
+}
+
+lrp_status lrp_explainer_set_backend(lrp_explainer *e, lrp_backend backend, lrp_error *err)
+{
+    return lrp_backend_open(backend, &e->backend, &e->t->dnnl, err);
+}
+
+lrp_backend lrp_explainer_backend(const lrp_explainer *e)
+{
+    return e->backend;
+}
+
+/* The oneDNN convolutions of this explainer's runs; NULL: OpenBLAS. */
+static lrp_dnnl *run_dnnl(const lrp_explainer *e)
+{
+    return e->backend == LRP_BACKEND_DNNL ? e->t->dnnl : NULL;
 }
 
 lrp_status lrp_explainer_set_target(lrp_explainer *e, int target, lrp_error *err)
@@ -329,7 +352,7 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     if (st)
         return st;
     lrp_model *m = e->model;
-    lrp_forward_run(&e->fwd, input->data, e->pool);
+    lrp_forward_run(&e->fwd, input->data, e->pool, run_dnnl(e));
     double t1 = lrp_now_ms();
     lrp_report *rep = lrp_report_new(m, lrp_forward_value(&e->fwd, e->seed_value),
                                      (int)input->dims[0]);
@@ -339,7 +362,8 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
         lrp_report_free(rep);
         return st;
     }
-    lrp_relevance_run(&e->rel, &e->fwd, e->pool, e->seed_value, rep->target, rep->seed);
+    lrp_relevance_run(&e->rel, &e->fwd, e->pool, run_dnnl(e), e->seed_value, rep->target,
+                      rep->seed);
     if (!finish_method(e)) {
         lrp_report_free(rep);
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for Grad-CAM");

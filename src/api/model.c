@@ -1,6 +1,8 @@
 /* Public model API: load (import + passes + shapes), forward, metadata. */
 #include "api/model.h"
 
+#include "api/backend.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@ void lrp_model_free(lrp_model *m)
         return;
     lrp_forward_free(&m->fwd);
     lrp_pool_free(m->pool);
+    lrp_dnnl_free(m->dnnl);
     lrp_shapes_free(&m->shapes);
     lrp_graph_free(&m->graph);
     free(m->residuals);
@@ -80,6 +83,8 @@ lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name,
     }
     memcpy(m->path, name, n);
     m->max_bytes = default_max_bytes();
+    m->backend = LRP_BACKEND_OPENBLAS;
+    lrp_backend_open(LRP_BACKEND_DEFAULT, &m->backend, &m->dnnl, NULL); /* else OpenBLAS */
     lrp_status st = build(m, buf, size, err);
     if (st) {
         lrp_error_prefix(err, "%s", name);
@@ -161,7 +166,8 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
     lrp_status st = lrp_model_prepare(m, &m->fwd, input->rank, input->dims, NULL, &rebuilt, err);
     if (st)
         return st;
-    lrp_forward_run(&m->fwd, input->data, m->pool);
+    lrp_forward_run(&m->fwd, input->data, m->pool,
+                    m->backend == LRP_BACKEND_DNNL ? m->dnnl : NULL);
     const lrp_tensor *y = lrp_forward_value(&m->fwd, m->graph.outputs[0]);
     if (y->dtype != LRP_FLOAT)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "%s: the first output is not float32",
@@ -172,6 +178,16 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
 lrp_status lrp_model_set_threads(lrp_model *m, int threads, lrp_error *err)
 {
     return lrp_pool_resize(&m->pool, threads, err);
+}
+
+lrp_status lrp_model_set_backend(lrp_model *m, lrp_backend backend, lrp_error *err)
+{
+    return lrp_backend_open(backend, &m->backend, &m->dnnl, err);
+}
+
+lrp_backend lrp_model_backend(const lrp_model *m)
+{
+    return m->backend;
 }
 
 const char *lrp_model_metadata(const lrp_model *m, const char *key)

@@ -19,6 +19,11 @@ void lrp_blas_set_threads(int threads)
     openblas_set_num_threads(threads);
 }
 
+const char *lrp_blas_describe(void)
+{
+    return openblas_get_config(); /* names the kernels' CPU, e.g. "... SkylakeX ..." */
+}
+
 void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb, float beta,
                    float *c, int ldc)

@@ -14,6 +14,9 @@ void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
  * workers (parallel/pool.h) call lrp_sgemm, each on its own tile. */
 void lrp_blas_set_threads(int threads);
 
+/* The BLAS, its build and the kernels it chose for this CPU. */
+const char *lrp_blas_describe(void);
+
 void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb, float beta,
                    float *c, int ldc);

@@ -147,9 +147,10 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
     return st;
 }
 
-void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool)
+void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl)
 {
     f->scratch.pool = pool;
+    f->scratch.dnnl = dnnl;
     const lrp_graph *g = f->g;
     lrp_tensor *x = &f->shapes.t[g->inputs[0]];
     memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));

@@ -239,7 +239,7 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
     const float *r_out = r->of[n->outputs[0]];
     lrp_rule_ctx ctx = {.node = n, .rule = &r->rules[idx], .in = in, .out = out,
                         .r_out = r_out, .r_in = r_in, .scratch = r->scratch,
-                        .pool = r->pool,
+                        .pool = r->pool, .dnnl = r->dnnl,
                         .n_images = n_img, .absorbed = r->absorbed + (size_t)step * n_img};
     lrp_rule_kernel(r->rules[idx].kind)(&ctx);
     double *step_in = r->step_in + (size_t)step * n_img;
@@ -260,9 +260,10 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
 }
 
 void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
-                       int seed_value, const int *target, const double *seed)
+                       lrp_dnnl *dnnl, int seed_value, const int *target, const double *seed)
 {
     r->pool = pool;
+    r->dnnl = dnnl;
     memset(r->summed, 0, (size_t)r->g->n_values * sizeof *r->summed);
     size_t per_step = (size_t)r->n_steps * (size_t)r->n_images;
     memset(r->step_out, 0, per_step * sizeof(double));
