@@ -64,10 +64,19 @@ typedef struct entry {
     struct entry *next;
 } entry;
 
+/* A scratchpad some primitives need (up to 800 KB for ResNet-50's),
+ * kept for the next task: a fresh malloc each time cost page faults. */
+typedef struct pad {
+    struct pad *next;
+    size_t size;
+    _Alignas(64) unsigned char data[];
+} pad;
+
 struct lrp_dnnl {
     dnnl_engine_t engine;
-    pthread_mutex_t lock; /* guards 'entries'; entries never change once made */
+    pthread_mutex_t lock; /* guards 'entries' (which never change once made) and 'pads' */
     entry *entries;
+    pad *pads; /* not in use */
 };
 
 bool lrp_dnnl_built(void)
@@ -141,6 +150,10 @@ void lrp_dnnl_free(lrp_dnnl *d)
     for (entry *e = d->entries, *next; e; e = next) {
         next = e->next;
         entry_free(e);
+    }
+    for (pad *p = d->pads, *next; p; p = next) {
+        next = p->next;
+        free(p);
     }
     pthread_mutex_destroy(&d->lock);
     dnnl_engine_destroy(d->engine);
@@ -445,9 +458,34 @@ static const entry *entry_for(lrp_dnnl *d, const conv_key *k)
     return e;
 }
 
+/* A scratchpad of at least 'size' bytes (NULL: out of memory). */
+static pad *pad_take(lrp_dnnl *d, size_t size)
+{
+    pthread_mutex_lock(&d->lock);
+    pad *p = d->pads;
+    if (p)
+        d->pads = p->next;
+    pthread_mutex_unlock(&d->lock);
+    if (p && p->size >= size)
+        return p;
+    free(p); /* too small: the sizes converge on the largest */
+    size = (size + 63) / 64 * 64;
+    if ((p = aligned_alloc(64, sizeof *p + size)))
+        p->size = size;
+    return p;
+}
+
+static void pad_give(lrp_dnnl *d, pad *p)
+{
+    pthread_mutex_lock(&d->lock);
+    p->next = d->pads;
+    d->pads = p;
+    pthread_mutex_unlock(&d->lock);
+}
+
 /* One conv call: the tensors, the round's first image and its scratch. */
 typedef struct conv_call {
-    const lrp_dnnl *d;
+    lrp_dnnl *d;
     const entry *e;
     const float *a, *bias, *add; /* a: x or dy; add: the forward's residual operand */
     float *b;                    /* y, or dx */
@@ -493,15 +531,16 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
         else
             memmove(tile, add, count * sizeof *tile);
     }
-    size_t pad = dnnl_memory_desc_get_size(&p->pad_md);
-    void *scratchpad = pad ? aligned_alloc(64, (pad + 63) / 64 * 64) : NULL;
+    size_t pad_bytes = dnnl_memory_desc_get_size(&p->pad_md);
+    pad *scratchpad = pad_bytes ? pad_take(c->d, pad_bytes) : NULL;
     arg args[5] = {{k->backward ? DNNL_ARG_DIFF_DST : DNNL_ARG_SRC, &p->a_md, a},
                    {DNNL_ARG_WEIGHTS, &p->w_md, p->w},
                    {k->backward ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, &p->b_md, tile},
-                   {DNNL_ARG_SCRATCHPAD, &p->pad_md, scratchpad},
+                   {DNNL_ARG_SCRATCHPAD, &p->pad_md, scratchpad ? scratchpad->data : NULL},
                    {DNNL_ARG_BIAS, &p->bias_md, c->bias ? c->bias + p->c0 : NULL}};
-    ok = ok && (!pad || scratchpad) && execute(c->d, p->conv, c->bias ? 5 : 4, args);
-    free(scratchpad);
+    ok = ok && (!pad_bytes || scratchpad) && execute(c->d, p->conv, c->bias ? 5 : 4, args);
+    if (scratchpad)
+        pad_give(c->d, scratchpad);
     if (ok && p->b_out.p) {
         arg out[2] = {{DNNL_ARG_FROM, &p->b_out.blocked, tile},
                       {DNNL_ARG_TO, &p->b_out.plain, plain}};
