@@ -17,7 +17,7 @@ typedef struct rule_table {
     float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS]; /* zbox bounds */
     lrp_rule *rules; /* per node */
     bool *keep;      /* per value: activations the rules read */
-    lrp_dnnl *dnnl;  /* oneDNN's primitives and packed weights, made on first use */
+    lrp_dnnl *dnnl;  /* oneDNN's primitives and the rules' weights packed, made on first use */
 } rule_table;
 
 struct lrp_explainer {
@@ -247,9 +247,14 @@ lrp_status lrp_explainer_set_threads(lrp_explainer *e, int threads, lrp_error *e
     return lrp_pool_resize(&e->pool, threads, err);
 }
 
+/* The forward pass runs on the model's lrp_dnnl, which packs the model's
+ * own weights once for it and for every explainer; the rules' modified
+ * weights go to the rule table's, which lives as long as they do. */
 lrp_status lrp_explainer_set_backend(lrp_explainer *e, lrp_backend backend, lrp_error *err)
 {
-    return lrp_backend_open(backend, &e->backend, &e->t->dnnl, err);
+    lrp_backend model_backend;
+    lrp_status st = lrp_backend_open(backend, &model_backend, &e->model->dnnl, err);
+    return st ? st : lrp_backend_open(backend, &e->backend, &e->t->dnnl, err);
 }
 
 lrp_backend lrp_explainer_backend(const lrp_explainer *e)
@@ -258,9 +263,9 @@ lrp_backend lrp_explainer_backend(const lrp_explainer *e)
 }
 
 /* The oneDNN convolutions of this explainer's runs; NULL: OpenBLAS. */
-static lrp_dnnl *run_dnnl(const lrp_explainer *e)
+static lrp_dnnl *run_dnnl(const lrp_explainer *e, lrp_dnnl *d)
 {
-    return e->backend == LRP_BACKEND_DNNL ? e->t->dnnl : NULL;
+    return e->backend == LRP_BACKEND_DNNL ? d : NULL;
 }
 
 lrp_status lrp_explainer_set_target(lrp_explainer *e, int target, lrp_error *err)
@@ -352,7 +357,7 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     if (st)
         return st;
     lrp_model *m = e->model;
-    lrp_forward_run(&e->fwd, input->data, e->pool, run_dnnl(e));
+    lrp_forward_run(&e->fwd, input->data, e->pool, run_dnnl(e, e->model->dnnl));
     double t1 = lrp_now_ms();
     lrp_report *rep = lrp_report_new(m, lrp_forward_value(&e->fwd, e->seed_value),
                                      (int)input->dims[0]);
@@ -362,8 +367,8 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
         lrp_report_free(rep);
         return st;
     }
-    lrp_relevance_run(&e->rel, &e->fwd, e->pool, run_dnnl(e), e->seed_value, rep->target,
-                      rep->seed);
+    lrp_relevance_run(&e->rel, &e->fwd, e->pool, run_dnnl(e, e->t->dnnl), e->seed_value,
+                      rep->target, rep->seed);
     if (!finish_method(e)) {
         lrp_report_free(rep);
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for Grad-CAM");
