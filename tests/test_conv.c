@@ -164,6 +164,19 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
           max_err);
     free(dx2);
 
+    /* oneDNN itself, not the fallback, did the blocked convs (its SSE4.1
+       kernels have no direct backward-data) */
+    if (dnnl && cc->group == 1 && cc->c % 16 == 0 && cc->m % 16 == 0) {
+        CHECK(lrp_dnnl_conv_forward(dnnl, &s, xd, wd, NULL, y, NULL, scratch, NULL) == s.n,
+              "%s: oneDNN declined the forward", cc->what);
+        CHECK(lrp_dnnl_conv_backward_add(dnnl, &s, d, wd, dx, scratch, NULL) == s.n ||
+                  strstr(lrp_dnnl_describe(), "sse41"),
+              "%s: oneDNN declined the transpose", cc->what);
+        lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL, dnnl);
+        memset(dx, 0, nx * sizeof *dx);
+        lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL, dnnl);
+    }
+
     /* the same bits on 2 and 3 threads: tiles depend on the shape only */
     for (int threads = 2; threads <= 3; threads++) {
         lrp_pool *pool = NULL;

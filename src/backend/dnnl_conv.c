@@ -2,9 +2,10 @@
  * includes dnnl.h, so that oneDNN v3 is this file's change.
  *
  * One conv call, per round of up to ROUND_MAX images: the tensor every task
- * reads whole ('a': x forward, dy backward) is reordered into nChw16c, then
- * each task computes 16-channel blocks [c0, c1) of the other ('b': y, or dx)
- * with one single-threaded primitive and reorders them back to (N,C,H,W)
+ * reads whole ('a': x forward, dy backward) is reordered into nChw16c
+ * (nChw8c below AVX-512, where oneDNN's direct kernels want that), then each
+ * task computes 16-channel blocks [c0, c1) of the other ('b': y, or dx) with
+ * one single-threaded primitive and reorders them back to (N,C,H,W)
  * (backward: adding into dx). Tensors whose channels are not a multiple of
  * 16 (the stem's 3) stay plain and are never cut. */
 #include "backend/dnnl.h"
@@ -20,7 +21,7 @@
 #include <string.h>
 
 enum {
-    BLOCK = 16,            /* channels per nChw16c block */
+    BLOCK = 16,            /* tasks cut channels at multiples of this */
     TILES_MAX = 8,         /* tasks per image, at most */
     TILE_BLOCKS = 2,       /* blocks per task, at least */
     ROUND_MAX = 8,         /* images per round */
@@ -55,6 +56,7 @@ typedef struct part {
 typedef struct entry {
     conv_key key;
     bool ok; /* false: oneDNN has no primitive for it */
+    int inner; /* channels per block of the blocked layout: 16 or 8 */
     bool a_blocked, b_blocked;
     int64_t a_ch, a_hw, b_ch, b_hw; /* channels and pixels of one image */
     int n_parts, n_a;
@@ -74,6 +76,7 @@ typedef struct pad {
 
 struct lrp_dnnl {
     dnnl_engine_t engine;
+    int inner; /* nChw16c with AVX-512, else nChw8c */
     pthread_mutex_t lock; /* guards 'entries' (which never change once made) and 'pads' */
     entry *entries;
     pad *pads; /* not in use */
@@ -118,6 +121,7 @@ lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "oneDNN found no CPU engine");
     }
     pthread_mutex_init(&d->lock, NULL);
+    d->inner = dnnl_get_effective_cpu_isa() >= dnnl_cpu_isa_avx512_core ? 16 : 8;
     *out = d;
     return LRP_OK;
 }
@@ -206,11 +210,12 @@ static bool execute(const lrp_dnnl *d, dnnl_primitive_t p, int n, const arg *arg
     return ok;
 }
 
-/* (1, ch, h, w) as plain nchw or nChw16c. */
-static void image_md(dnnl_memory_desc_t *md, int64_t ch, int64_t h, int64_t w, bool blocked)
+/* (1, ch, h, w) as plain nchw (inner 0) or blocked by 'inner' channels. */
+static void image_md(dnnl_memory_desc_t *md, int64_t ch, int64_t h, int64_t w, int inner)
 {
     dnnl_dims_t dims = {1, ch, h, w};
-    dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, blocked ? dnnl_nChw16c : dnnl_nchw);
+    dnnl_format_tag_t tag = inner == 16 ? dnnl_nChw16c : inner == 8 ? dnnl_nChw8c : dnnl_nchw;
+    dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, tag);
 }
 
 /* A reorder from 'from' to 'to'; add: to += from instead of to = from. */
@@ -240,8 +245,8 @@ static bool reorder_make(const lrp_dnnl *d, dnnl_primitive_t *p, const dnnl_memo
 static bool channel_reorder(const lrp_dnnl *d, reorder *r, int64_t ch, int64_t h, int64_t w,
                             bool to_blocked)
 {
-    image_md(&r->plain, ch, h, w, false);
-    image_md(&r->blocked, ch, h, w, true);
+    image_md(&r->plain, ch, h, w, 0);
+    image_md(&r->blocked, ch, h, w, d->inner);
     return to_blocked ? reorder_make(d, &r->p, &r->plain, &r->blocked, false)
                       : reorder_make(d, &r->p, &r->blocked, &r->plain, false);
 }
@@ -280,8 +285,10 @@ static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *f
     dnnl_dims_t pad_l = {g->pad_t, g->pad_l};
     dnnl_dims_t pad_r = {(g->out_h - 1) * g->sh + (g->kh - 1) * g->dh + 1 - g->in_h - g->pad_t,
                          (g->out_w - 1) * g->sw + (g->kw - 1) * g->dw + 1 - g->in_w - g->pad_l};
-    image_md(src, c, g->in_h, g->in_w, k->backward ? e->b_blocked : e->a_blocked);
-    image_md(dst, m, g->out_h, g->out_w, k->backward ? e->a_blocked : e->b_blocked);
+    bool src_blocked = k->backward ? e->b_blocked : e->a_blocked;
+    bool dst_blocked = k->backward ? e->a_blocked : e->b_blocked;
+    image_md(src, c, g->in_h, g->in_w, src_blocked ? e->inner : 0);
+    image_md(dst, m, g->out_h, g->out_w, dst_blocked ? e->inner : 0);
     dnnl_memory_desc_init_by_tag(wei, 4, wdims, dnnl_f32, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(bia, 1, bdims, dnnl_f32, dnnl_x);
     bool with_bias = !k->backward && k->bias;
@@ -404,6 +411,7 @@ static bool entry_make(const lrp_dnnl *d, entry *e)
     e->b_ch = k->backward ? k->c_in : k->c_out;
     e->a_hw = k->backward ? g->out_h * g->out_w : g->in_h * g->in_w;
     e->b_hw = k->backward ? g->in_h * g->in_w : g->out_h * g->out_w;
+    e->inner = d->inner;
     e->a_blocked = e->a_ch % BLOCK == 0;
     e->b_blocked = e->b_ch % BLOCK == 0;
     int parts = tasks_per_image(e->b_ch, macs, k->images);
@@ -568,11 +576,12 @@ static void add_tile(const entry *e, const part *p, const float *tile, float *dx
             dx[i] += tile[i];
         return;
     }
-    for (int64_t c = 0; c < ch; c++) { /* nChw16c: (c / 16, pixel, c % 16) */
-        const float *src = tile + c / BLOCK * hw * BLOCK + c % BLOCK;
+    int64_t in = e->inner;
+    for (int64_t c = 0; c < ch; c++) { /* blocked: (c / in, pixel, c % in) */
+        const float *src = tile + c / in * hw * in + c % in;
         float *dst = dx + c * hw;
         for (int64_t i = 0; i < hw; i++)
-            dst[i] += src[i * BLOCK];
+            dst[i] += src[i * in];
     }
 }
 
