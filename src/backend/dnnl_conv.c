@@ -447,7 +447,7 @@ static const entry *entry_for(lrp_dnnl *d, const conv_key *k)
     while (e && memcmp(&e->key, k, sizeof *k) != 0)
         e = e->next;
     if (!e && (e = calloc(1, sizeof *e))) {
-        e->key = *k;
+        memcpy(&e->key, k, sizeof *k); /* padding included, for memcmp */
         int before = one_thread();
         e->ok = entry_make(d, e);
         threads_back(before);
@@ -455,7 +455,7 @@ static const entry *entry_for(lrp_dnnl *d, const conv_key *k)
             entry_free(e);
             e = calloc(1, sizeof *e);
             if (e)
-                e->key = *k;
+                memcpy(&e->key, k, sizeof *k);
         }
         if (e) {
             e->next = d->entries;

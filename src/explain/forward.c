@@ -150,7 +150,6 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
 void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl)
 {
     f->scratch.pool = pool;
-    f->scratch.dnnl = dnnl;
     const lrp_graph *g = f->g;
     lrp_tensor *x = &f->shapes.t[g->inputs[0]];
     memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));
@@ -168,9 +167,14 @@ void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnn
         const lrp_fusion *fu = &f->fusion;
         if (n->n_outputs > 0)
             out[0] = &f->shapes.t[fu->out_value[idx]];
+        /* oneDNN packs a conv's weights once: constants only, no activation */
+        const float *w = n->n_inputs > 1 && in[1] ? in[1]->data : NULL;
+        bool w_const = w && !(w >= f->arena && w < f->arena + f->arena_floats);
+        f->scratch.dnnl = w_const ? dnnl : NULL;
         int add = fu->add_value[idx];
         f->scratch.epi = (lrp_epilogue){add >= 0 ? f->shapes.t[add].data : NULL, fu->relu[idx]};
         n->op->forward(n, in, out, &f->scratch);
     }
     f->scratch.epi = (lrp_epilogue){0};
+    f->scratch.dnnl = NULL;
 }
