@@ -402,7 +402,24 @@ static bool part_make(const lrp_dnnl *d, entry *e, part *p)
     return ok;
 }
 
-static bool entry_make(const lrp_dnnl *d, entry *e)
+/* Making the parts of one entry, one task each: packing the weights is
+ * most of the first run's extra time. */
+typedef struct make_job {
+    const lrp_dnnl *d;
+    entry *e;
+    atomic_bool failed;
+} make_job;
+
+static void make_task(void *ctx, int task)
+{
+    make_job *j = ctx;
+    int before = one_thread();
+    if (!part_make(j->d, j->e, &j->e->parts[task]))
+        j->failed = true;
+    threads_back(before);
+}
+
+static bool entry_make(const lrp_dnnl *d, entry *e, lrp_pool *pool)
 {
     const conv_key *k = &e->key;
     const lrp_geom *g = &k->g;
@@ -414,16 +431,15 @@ static bool entry_make(const lrp_dnnl *d, entry *e)
     e->inner = d->inner;
     e->a_blocked = e->a_ch % BLOCK == 0;
     e->b_blocked = e->b_ch % BLOCK == 0;
-    int parts = tasks_per_image(e->b_ch, macs, k->images);
-    for (e->n_parts = 0; e->n_parts < parts; e->n_parts++) {
-        part *p = &e->parts[e->n_parts];
-        p->c0 = task_start(e->b_ch, e->n_parts, parts);
-        p->c1 = task_start(e->b_ch, e->n_parts + 1, parts);
-        if (!part_make(d, e, p)) {
-            e->n_parts++;
-            return false;
-        }
+    e->n_parts = tasks_per_image(e->b_ch, macs, k->images);
+    for (int t = 0; t < e->n_parts; t++) {
+        e->parts[t].c0 = task_start(e->b_ch, t, e->n_parts);
+        e->parts[t].c1 = task_start(e->b_ch, t + 1, e->n_parts);
     }
+    make_job job = {.d = d, .e = e};
+    lrp_pool_run(pool, e->n_parts, make_task, &job);
+    if (job.failed)
+        return false;
     int n_a = e->a_blocked ? tasks_per_image(e->a_ch, SPLIT_MACS, k->images) : 0;
     int64_t h = k->backward ? g->out_h : g->in_h, w = k->backward ? g->out_w : g->in_w;
     for (e->n_a = 0; e->n_a < n_a; e->n_a++) {
@@ -438,9 +454,9 @@ static bool entry_make(const lrp_dnnl *d, entry *e)
     return true;
 }
 
-/* The entry for key k, made on first use (under the lock: forks of one
- * explainer share it); NULL when out of memory. */
-static const entry *entry_for(lrp_dnnl *d, const conv_key *k)
+/* The entry for key k, made on first use on 'pool' (under the lock: forks
+ * of one explainer share it); NULL when out of memory. */
+static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool)
 {
     pthread_mutex_lock(&d->lock);
     entry *e = d->entries;
@@ -449,7 +465,7 @@ static const entry *entry_for(lrp_dnnl *d, const conv_key *k)
     if (!e && (e = calloc(1, sizeof *e))) {
         memcpy(&e->key, k, sizeof *k); /* padding included, for memcmp */
         int before = one_thread();
-        e->ok = entry_make(d, e);
+        e->ok = entry_make(d, e, pool);
         threads_back(before);
         if (!e->ok) { /* remembered, so that the fallback is not retried */
             entry_free(e);
@@ -611,7 +627,7 @@ static int64_t run(lrp_dnnl *d, const conv_key *k, const lrp_conv_shape *s, conv
 {
     if (!d || s->group != 1 || s->n < 1)
         return 0;
-    const entry *e = entry_for(d, k);
+    const entry *e = entry_for(d, k, pool);
     if (!e || !e->ok)
         return 0;
     c->d = d;
