@@ -1,12 +1,11 @@
 /* Public model API: load (import + passes + shapes), forward, metadata. */
 #include "api/model.h"
 
-#include "api/backend.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "api/backend.h"
 #include "io/file.h"
 #include "onnx/import.h"
 
