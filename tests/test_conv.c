@@ -177,18 +177,22 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
         lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL, dnnl);
     }
 
-    /* the same bits on 2 and 3 threads: tiles depend on the shape only */
+    /* the same bits on 2 and 3 threads: tiles depend on the shape only;
+       oneDNN's primitives made afresh on the pool's threads */
     for (int threads = 2; threads <= 3; threads++) {
         lrp_pool *pool = NULL;
+        lrp_dnnl *fresh = NULL;
         CHECK(lrp_pool_new(threads, &pool, &err) == LRP_OK, "pool: %s", err.message);
+        CHECK(!dnnl || lrp_dnnl_new(&fresh, &err) == LRP_OK, "oneDNN: %s", err.message);
         float *yt = calloc(ny, sizeof *yt), *dxt = calloc(nx, sizeof *dxt);
-        lrp_conv_forward(&s, xd, wd, NULL, yt, NULL, scratch, pool, dnnl);
-        lrp_conv_backward_add(&s, d, wd, dxt, scratch, pool, dnnl);
+        lrp_conv_forward(&s, xd, wd, NULL, yt, NULL, scratch, pool, fresh);
+        lrp_conv_backward_add(&s, d, wd, dxt, scratch, pool, fresh);
         CHECK(memcmp(yt, y, ny * sizeof *y) == 0, "%s, %s: forward on %d threads differs",
               backend, cc->what, threads);
         CHECK(memcmp(dxt, dx, nx * sizeof *dx) == 0, "%s, %s: transpose on %d threads differs",
               backend, cc->what, threads);
         free(yt), free(dxt);
+        lrp_dnnl_free(fresh);
         lrp_pool_free(pool);
     }
     free(xd), free(wd), free(bd), free(y), free(yref), free(scratch), free(d), free(dx);
