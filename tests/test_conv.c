@@ -105,13 +105,15 @@ static double abs_dot(const float *a, const float *b, size_t n)
 typedef struct conv_case {
     const char *what;
     int64_t n, c, h, w, m, k, stride, pad, dilation, group;
+    int64_t pad_end; /* bottom and right pads; 0: 'pad' */
 } conv_case;
 
 static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
 {
     attr_spec specs[] = {
         {"strides", 2, {cc->stride, cc->stride}},
-        {"pads", 4, {cc->pad, cc->pad, cc->pad, cc->pad}},
+        {"pads", 4, {cc->pad, cc->pad, cc->pad_end ? cc->pad_end : cc->pad,
+                     cc->pad_end ? cc->pad_end : cc->pad}},
         {"dilations", 2, {cc->dilation, cc->dilation}},
     };
     lrp_node node = make_node("Conv", specs, 3, cc->group);
@@ -303,25 +305,26 @@ static void check_conv_errors(void)
 int main(void)
 {
     const conv_case cases[] = {
-        {"3x3 pad 1", 2, 3, 9, 7, 4, 3, 1, 1, 1, 1},
-        {"7x7 stride 2 pad 3", 1, 3, 16, 16, 8, 7, 2, 3, 1, 1},
-        {"1x1 pointwise", 2, 8, 5, 5, 6, 1, 1, 0, 1, 1},
-        {"1x1 stride 2 (projection)", 1, 8, 6, 6, 4, 1, 2, 0, 1, 1},
-        {"grouped 3x3", 2, 8, 6, 6, 8, 3, 1, 1, 1, 4},
-        {"depthwise 3x3 stride 2", 1, 4, 7, 7, 4, 3, 2, 1, 1, 4},
-        {"dilated 3x3", 1, 2, 9, 9, 3, 3, 1, 2, 2, 1},
+        {"3x3 pad 1", 2, 3, 9, 7, 4, 3, 1, 1, 1, 1, 0},
+        {"7x7 stride 2 pad 3", 1, 3, 16, 16, 8, 7, 2, 3, 1, 1, 0},
+        {"1x1 pointwise", 2, 8, 5, 5, 6, 1, 1, 0, 1, 1, 0},
+        {"1x1 stride 2 (projection)", 1, 8, 6, 6, 4, 1, 2, 0, 1, 1, 0},
+        {"grouped 3x3", 2, 8, 6, 6, 8, 3, 1, 1, 1, 4, 0},
+        {"depthwise 3x3 stride 2", 1, 4, 7, 7, 4, 3, 2, 1, 1, 4, 0},
+        {"dilated 3x3", 1, 2, 9, 9, 3, 3, 1, 2, 2, 1, 0},
         /* big enough to be split into tiles: by output column, by output
            channel (pointwise and im2col), by input channel, the stem */
-        {"tiled 3x3 columns", 2, 16, 40, 40, 32, 3, 1, 1, 1, 1},
-        {"tiled 1x1 rows", 1, 256, 7, 7, 512, 1, 1, 0, 1, 1},
-        {"tiled 3x3 stride 2 rows", 1, 64, 14, 14, 128, 3, 2, 1, 1, 1},
-        {"tiled 7x7 stride 2 stem", 1, 3, 64, 64, 16, 7, 2, 3, 1, 1},
-        {"grouped 3x3, 8 groups", 1, 64, 20, 20, 64, 3, 1, 1, 1, 8},
+        {"tiled 3x3 columns", 2, 16, 40, 40, 32, 3, 1, 1, 1, 1, 0},
+        {"tiled 1x1 rows", 1, 256, 7, 7, 512, 1, 1, 0, 1, 1, 0},
+        {"tiled 3x3 stride 2 rows", 1, 64, 14, 14, 128, 3, 2, 1, 1, 1, 0},
+        {"tiled 7x7 stride 2 stem", 1, 3, 64, 64, 16, 7, 2, 3, 1, 1, 0},
+        {"grouped 3x3, 8 groups", 1, 64, 20, 20, 64, 3, 1, 1, 1, 8, 0},
         /* oneDNN: 16-channel blocks on both sides, cut by block; a batch
            of more than one round of 8 images */
-        {"blocked 3x3 stride 2", 2, 32, 15, 15, 64, 3, 2, 1, 1, 1},
-        {"batch of 10, 1x1", 10, 16, 9, 9, 32, 1, 1, 0, 1, 1},
-        {"blocked 1x1 stride 2 (projection)", 1, 64, 14, 14, 128, 1, 2, 0, 1, 1},
+        {"blocked 3x3 stride 2", 2, 32, 15, 15, 64, 3, 2, 1, 1, 1, 0},
+        {"batch of 10, 1x1", 10, 16, 9, 9, 32, 1, 1, 0, 1, 1, 0},
+        {"blocked 1x1 stride 2 (projection)", 1, 64, 14, 14, 128, 1, 2, 0, 1, 1, 0},
+        {"blocked 3x3, pads 1 before and 2 after", 1, 32, 13, 11, 32, 3, 2, 1, 1, 1, 2},
     };
     lrp_dnnl *dnnl = NULL;
     lrp_error err = {0};
