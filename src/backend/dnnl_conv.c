@@ -1,5 +1,6 @@
-/* Convolutions through oneDNN's v2 C API (see dnnl.h): the only file that
- * includes dnnl.h, so that oneDNN v3 is this file's change.
+/* Convolutions through oneDNN's v2 C API (see backend/dnnl.h): the only
+ * file that includes oneDNN's <dnnl.h>, so that oneDNN v3 is this file's
+ * change.
  *
  * One conv call, per round of up to ROUND_MAX images: the tensor every task
  * reads whole ('a': x forward, dy backward) is reordered into nChw16c
@@ -10,8 +11,6 @@
  * 16 (the stem's 3) stay plain and are never cut. */
 #include "backend/dnnl.h"
 
-#include "util/error.h"
-
 #include <dnnl.h>
 #include <omp.h>
 #include <pthread.h>
@@ -19,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/error.h"
 
 enum {
     BLOCK = 16,            /* tasks cut channels at multiples of this */
