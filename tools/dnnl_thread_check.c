@@ -1,14 +1,18 @@
 /* Do oneDNN's convolutions give the same bits for any OpenMP thread count?
  * Every distinct ResNet-50 conv (224x224, batch 1 and 8): forward with bias
  * and ReLU, and backward-data, each primitive created and run under 1 and
- * under 2..max threads, outputs compared byte for byte.
+ * under 2..max threads, outputs compared byte for byte. --time T instead
+ * times the batch-1 forward convs on oneDNN's own T OpenMP threads (the sum
+ * of each conv's median of 15 runs), for docs/benchmarks.md's co-tenant table.
  *   cc -O2 tools/dnnl_thread_check.c -o /tmp/dnnl_thread_check -ldnnl -fopenmp
- *   /tmp/dnnl_thread_check [max_threads]     (exit 1 when any bit differs) */
+ *   /tmp/dnnl_thread_check [max_threads]     (exit 1 when any bit differs)
+ *   /tmp/dnnl_thread_check --time T */
 #include <dnnl.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define OK(call)                                                                  \
     do {                                                                          \
@@ -53,6 +57,36 @@ static dnnl_memory_t mem(const dnnl_memory_desc_t *md, unsigned seed)
     fill(p, dnnl_memory_desc_get_size(md) / sizeof(float), seed);
     return m;
 }
+
+static double ms_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* --time: the median of 15 runs of prim, in ms. */
+static double median_ms(dnnl_primitive_t prim, dnnl_stream_t stream, int n, dnnl_exec_arg_t *args)
+{
+    double t[15];
+    for (int r = 0; r < 15; r++) {
+        double t0 = ms_now();
+        OK(dnnl_primitive_execute(prim, stream, n, args));
+        OK(dnnl_stream_wait(stream));
+        t[r] = ms_now() - t0;
+    }
+    qsort(t, 15, sizeof *t, by_value);
+    return t[7];
+}
+
+static double timed_ms; /* --time: the last run()'s median */
+static int timing;
 
 /* Runs one conv (forward or backward-data) under 'threads'; returns a
  * malloc'd copy of its output (size bytes). */
@@ -106,13 +140,15 @@ static void *run(const shape *sh, int n, int backward, int threads, size_t *size
                                {DNNL_ARG_BIAS, m_b}};
     OK(dnnl_primitive_execute(prim, stream, backward ? 3 : 4, args));
     OK(dnnl_stream_wait(stream));
+    if (timing)
+        timed_ms = median_ms(prim, stream, backward ? 3 : 4, args);
     *size = dnnl_memory_desc_get_size(out);
     void *copy = malloc(*size), *data;
     OK(dnnl_memory_get_data_handle(m_out, &data));
     memcpy(copy, data, *size);
     const char *impl;
     OK(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl));
-    if (threads == 1)
+    if (threads == 1 && !timing)
         printf("  %-4s %-24s", backward ? "bwd" : "fwd", impl);
     dnnl_stream_destroy(stream);
     dnnl_primitive_destroy(prim);
@@ -132,6 +168,19 @@ int main(int argc, char **argv)
 {
     int max_threads = argc > 1 ? atoi(argv[1]) : 2, differ = 0;
     OK(dnnl_engine_create(&engine, dnnl_cpu, 0));
+    if (argc > 2 && strcmp(argv[1], "--time") == 0) {
+        double total = 0.0;
+        size_t bytes;
+        timing = 1;
+        for (size_t i = 1; i < sizeof resnet50 / sizeof *resnet50; i++) { /* the body */
+            free(run(&resnet50[i], 1, 0, atoi(argv[2]), &bytes));
+            total += timed_ms;
+        }
+        printf("%d OpenMP threads: %.2f ms for the 22 body convs, forward, batch 1\n",
+               atoi(argv[2]), total);
+        dnnl_engine_destroy(engine);
+        return 0;
+    }
     printf("oneDNN %d.%d.%d, ISA %d\n", dnnl_version()->major, dnnl_version()->minor,
            dnnl_version()->patch, (int)dnnl_get_effective_cpu_isa());
     for (int n = 1; n <= 8; n += 7)
