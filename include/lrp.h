@@ -5,6 +5,7 @@
 #ifndef LRP_H
 #define LRP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,6 +89,25 @@ LRP_API void lrp_model_set_max_memory(lrp_model *model, size_t bytes);
  * BLAS is called from these threads: loading a model sets the BLAS itself
  * single-threaded (OpenBLAS's threads would only compete with these). */
 LRP_API lrp_status lrp_model_set_threads(lrp_model *model, int threads, lrp_error *err);
+
+/* The engine that runs the convolutions. Both give the same bits for any
+ * thread count; their bits differ from each other's in the last places. */
+typedef enum lrp_backend {
+    LRP_BACKEND_DEFAULT,  /* the fastest built in: oneDNN when present */
+    LRP_BACKEND_OPENBLAS, /* im2col + OpenBLAS sgemm; always built */
+    LRP_BACKEND_DNNL,     /* oneDNN (meson -Ddnnl) */
+} lrp_backend;
+
+/* "openblas", "dnnl" (DEFAULT: the one it stands for); from_name: -1 when
+ * unknown. available: built in and usable on this machine. */
+LRP_API const char *lrp_backend_name(lrp_backend backend);
+LRP_API int lrp_backend_from_name(const char *name);
+LRP_API bool lrp_backend_available(lrp_backend backend);
+
+/* The convolution engine of lrp_model_forward (default: LRP_BACKEND_DEFAULT);
+ * LRP_ERR_UNSUPPORTED when it is not available. */
+LRP_API lrp_status lrp_model_set_backend(lrp_model *model, lrp_backend backend, lrp_error *err);
+LRP_API lrp_backend lrp_model_backend(const lrp_model *model); /* never DEFAULT */
 
 /* The model's metadata_props value for 'key', or NULL. Owned by the model. */
 LRP_API const char *lrp_model_metadata(const lrp_model *model, const char *key);
@@ -235,6 +255,13 @@ LRP_API lrp_status lrp_explainer_fork(const lrp_explainer *explainer, lrp_explai
 /* Threads one lrp_explain works with, the caller's included (default 1,
  * also for forks); the same bits for any count. See lrp_model_set_threads. */
 LRP_API lrp_status lrp_explainer_set_threads(lrp_explainer *explainer, int threads, lrp_error *err);
+
+/* The convolution engine of lrp_explain (default: the model's at creation;
+ * forks keep their parent's). oneDNN's primitives and packed weights are
+ * made on first use and shared by the forks. See lrp_model_set_backend. */
+LRP_API lrp_status lrp_explainer_set_backend(lrp_explainer *explainer, lrp_backend backend,
+                                             lrp_error *err);
+LRP_API lrp_backend lrp_explainer_backend(const lrp_explainer *explainer); /* never DEFAULT */
 
 /* Explain class 'target' from now on (< 0: each image's top-1). */
 LRP_API lrp_status lrp_explainer_set_target(lrp_explainer *explainer, int target, lrp_error *err);

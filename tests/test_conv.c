@@ -1,11 +1,13 @@
 /* Conv, the GEMM seam and the pools against plain-C references: direct
  * 7-loop convolution, the adjoint identity <conv(x), d> = <x, convT(d)>,
- * lrp_sgemm vs lrp_sgemm_ref, and hand-computed pooling windows. */
+ * lrp_sgemm vs lrp_sgemm_ref, and hand-computed pooling windows. The conv
+ * checks run on both backends (OpenBLAS, and oneDNN when built in). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/conv_dnnl.h"
 #include "blas/gemm.h"
 #include "ops/conv.h"
 #include "ops/op.h"
@@ -91,16 +93,27 @@ static double dot(const float *a, const float *b, size_t n)
     return s;
 }
 
+/* sum |a_i b_i|: the scale of dot's rounding error when terms cancel */
+static double abs_dot(const float *a, const float *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += fabs((double)a[i] * b[i]);
+    return s;
+}
+
 typedef struct conv_case {
     const char *what;
     int64_t n, c, h, w, m, k, stride, pad, dilation, group;
+    int64_t pad_end; /* bottom and right pads; 0: 'pad' */
 } conv_case;
 
-static void check_conv(const conv_case *cc)
+static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
 {
     attr_spec specs[] = {
         {"strides", 2, {cc->stride, cc->stride}},
-        {"pads", 4, {cc->pad, cc->pad, cc->pad, cc->pad}},
+        {"pads", 4, {cc->pad, cc->pad, cc->pad_end ? cc->pad_end : cc->pad,
+                     cc->pad_end ? cc->pad_end : cc->pad}},
         {"dilations", 2, {cc->dilation, cc->dilation}},
     };
     lrp_node node = make_node("Conv", specs, 3, cc->group);
@@ -115,43 +128,73 @@ static void check_conv(const conv_case *cc)
     float *xd = random_buf(nx), *wd = random_buf(nw), *bd = random_buf((size_t)cc->m);
     float *y = calloc(ny, sizeof *y), *yref = calloc(ny, sizeof *y);
     float *scratch = malloc((lrp_conv_scratch_floats(&s) + 1) * sizeof(float));
-    lrp_conv_forward(&s, xd, wd, bd, y, NULL, scratch, NULL);
+    lrp_conv_forward(&s, xd, wd, bd, y, NULL, scratch, NULL, dnnl);
     conv_direct(&s, xd, wd, bd, yref);
     double max_err = 0.0;
     for (size_t i = 0; i < ny; i++)
         max_err = fmax(max_err, fabs((double)y[i] - yref[i]));
-    CHECK(max_err < 1e-4, "%s: conv differs from the direct loop by %g", cc->what, max_err);
+    CHECK(max_err < 1e-4, "%s, %s: conv differs from the direct loop by %g", backend, cc->what,
+          max_err);
 
     /* the fused epilogue: max(conv + b + add, 0) */
     float *add = random_buf(ny);
     lrp_epilogue epi = {add, true};
-    lrp_conv_forward(&s, xd, wd, bd, y, &epi, scratch, NULL);
+    lrp_conv_forward(&s, xd, wd, bd, y, &epi, scratch, NULL, dnnl);
     max_err = 0.0;
     for (size_t i = 0; i < ny; i++)
         max_err = fmax(max_err, fabs((double)y[i] - fmax(0.0, (double)yref[i] + add[i])));
-    CHECK(max_err < 1e-4, "%s: conv + add + relu differs by %g", cc->what, max_err);
+    CHECK(max_err < 1e-4, "%s, %s: conv + add + relu differs by %g", backend, cc->what,
+          max_err);
     free(add);
 
     /* adjoint: <conv(x) without bias, d> == <x, convT(d)> */
     float *d = random_buf(ny), *dx = calloc(nx, sizeof *dx);
-    lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL);
-    lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL);
+    lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL, dnnl);
+    lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL, dnnl);
     double lhs = dot(y, d, ny), rhs = dot(xd, dx, nx);
-    CHECK(fabs(lhs - rhs) <= 1e-4 * fmax(1.0, fabs(lhs)), "%s: adjoint %g vs %g", cc->what,
-          lhs, rhs);
+    CHECK(fabs(lhs - rhs) <= 1e-5 * fmax(1.0, abs_dot(y, d, ny)), "%s, %s: adjoint %g vs %g",
+          backend, cc->what, lhs, rhs);
 
-    /* the same bits on 2 and 3 threads: tiles depend on the shape only */
+    /* the transpose adds into dx: twice from zero is twice once */
+    float *dx2 = calloc(nx, sizeof *dx2);
+    lrp_conv_backward_add(&s, d, wd, dx2, scratch, NULL, dnnl);
+    lrp_conv_backward_add(&s, d, wd, dx2, scratch, NULL, dnnl);
+    max_err = 0.0;
+    for (size_t i = 0; i < nx; i++)
+        max_err = fmax(max_err, fabs((double)dx2[i] - 2.0 * dx[i]));
+    CHECK(max_err < 1e-4, "%s, %s: the transpose does not add into dx (%g)", backend, cc->what,
+          max_err);
+    free(dx2);
+
+    /* oneDNN itself, not the fallback, did the blocked convs (its SSE4.1
+       kernels have no direct backward-data) */
+    if (dnnl && cc->group == 1 && cc->c % 16 == 0 && cc->m % 16 == 0) {
+        CHECK(lrp_dnnl_conv_forward(dnnl, &s, xd, wd, NULL, y, NULL, scratch, NULL) == s.n,
+              "%s: oneDNN declined the forward", cc->what);
+        CHECK(lrp_dnnl_conv_backward_add(dnnl, &s, d, wd, dx, scratch, NULL) == s.n ||
+                  strstr(lrp_dnnl_describe(), "sse41"),
+              "%s: oneDNN declined the transpose", cc->what);
+        lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL, dnnl);
+        memset(dx, 0, nx * sizeof *dx);
+        lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL, dnnl);
+    }
+
+    /* the same bits on 2 and 3 threads: tiles depend on the shape only;
+       oneDNN's primitives made afresh on the pool's threads */
     for (int threads = 2; threads <= 3; threads++) {
         lrp_pool *pool = NULL;
+        lrp_dnnl *fresh = NULL;
         CHECK(lrp_pool_new(threads, &pool, &err) == LRP_OK, "pool: %s", err.message);
+        CHECK(!dnnl || lrp_dnnl_new(&fresh, &err) == LRP_OK, "oneDNN: %s", err.message);
         float *yt = calloc(ny, sizeof *yt), *dxt = calloc(nx, sizeof *dxt);
-        lrp_conv_forward(&s, xd, wd, NULL, yt, NULL, scratch, pool);
-        lrp_conv_backward_add(&s, d, wd, dxt, scratch, pool);
-        CHECK(memcmp(yt, y, ny * sizeof *y) == 0, "%s: forward on %d threads differs",
-              cc->what, threads);
-        CHECK(memcmp(dxt, dx, nx * sizeof *dx) == 0, "%s: transpose on %d threads differs",
-              cc->what, threads);
+        lrp_conv_forward(&s, xd, wd, NULL, yt, NULL, scratch, pool, fresh);
+        lrp_conv_backward_add(&s, d, wd, dxt, scratch, pool, fresh);
+        CHECK(memcmp(yt, y, ny * sizeof *y) == 0, "%s, %s: forward on %d threads differs",
+              backend, cc->what, threads);
+        CHECK(memcmp(dxt, dx, nx * sizeof *dx) == 0, "%s, %s: transpose on %d threads differs",
+              backend, cc->what, threads);
         free(yt), free(dxt);
+        lrp_dnnl_free(fresh);
         lrp_pool_free(pool);
     }
     free(xd), free(wd), free(bd), free(y), free(yref), free(scratch), free(d), free(dx);
@@ -262,23 +305,37 @@ static void check_conv_errors(void)
 int main(void)
 {
     const conv_case cases[] = {
-        {"3x3 pad 1", 2, 3, 9, 7, 4, 3, 1, 1, 1, 1},
-        {"7x7 stride 2 pad 3", 1, 3, 16, 16, 8, 7, 2, 3, 1, 1},
-        {"1x1 pointwise", 2, 8, 5, 5, 6, 1, 1, 0, 1, 1},
-        {"1x1 stride 2 (projection)", 1, 8, 6, 6, 4, 1, 2, 0, 1, 1},
-        {"grouped 3x3", 2, 8, 6, 6, 8, 3, 1, 1, 1, 4},
-        {"depthwise 3x3 stride 2", 1, 4, 7, 7, 4, 3, 2, 1, 1, 4},
-        {"dilated 3x3", 1, 2, 9, 9, 3, 3, 1, 2, 2, 1},
+        {"3x3 pad 1", 2, 3, 9, 7, 4, 3, 1, 1, 1, 1, 0},
+        {"7x7 stride 2 pad 3", 1, 3, 16, 16, 8, 7, 2, 3, 1, 1, 0},
+        {"1x1 pointwise", 2, 8, 5, 5, 6, 1, 1, 0, 1, 1, 0},
+        {"1x1 stride 2 (projection)", 1, 8, 6, 6, 4, 1, 2, 0, 1, 1, 0},
+        {"grouped 3x3", 2, 8, 6, 6, 8, 3, 1, 1, 1, 4, 0},
+        {"depthwise 3x3 stride 2", 1, 4, 7, 7, 4, 3, 2, 1, 1, 4, 0},
+        {"dilated 3x3", 1, 2, 9, 9, 3, 3, 1, 2, 2, 1, 0},
         /* big enough to be split into tiles: by output column, by output
            channel (pointwise and im2col), by input channel, the stem */
-        {"tiled 3x3 columns", 2, 16, 40, 40, 32, 3, 1, 1, 1, 1},
-        {"tiled 1x1 rows", 1, 256, 7, 7, 512, 1, 1, 0, 1, 1},
-        {"tiled 3x3 stride 2 rows", 1, 64, 14, 14, 128, 3, 2, 1, 1, 1},
-        {"tiled 7x7 stride 2 stem", 1, 3, 64, 64, 16, 7, 2, 3, 1, 1},
-        {"grouped 3x3, 8 groups", 1, 64, 20, 20, 64, 3, 1, 1, 1, 8},
+        {"tiled 3x3 columns", 2, 16, 40, 40, 32, 3, 1, 1, 1, 1, 0},
+        {"tiled 1x1 rows", 1, 256, 7, 7, 512, 1, 1, 0, 1, 1, 0},
+        {"tiled 3x3 stride 2 rows", 1, 64, 14, 14, 128, 3, 2, 1, 1, 1, 0},
+        {"tiled 7x7 stride 2 stem", 1, 3, 64, 64, 16, 7, 2, 3, 1, 1, 0},
+        {"grouped 3x3, 8 groups", 1, 64, 20, 20, 64, 3, 1, 1, 1, 8, 0},
+        /* oneDNN: 16-channel blocks on both sides, cut by block; a batch
+           of more than one round of 8 images */
+        {"blocked 3x3 stride 2", 2, 32, 15, 15, 64, 3, 2, 1, 1, 1, 0},
+        {"batch of 10, 1x1", 10, 16, 9, 9, 32, 1, 1, 0, 1, 1, 0},
+        {"blocked 1x1 stride 2 (projection)", 1, 64, 14, 14, 128, 1, 2, 0, 1, 1, 0},
+        {"blocked 3x3, pads 1 before and 2 after", 1, 32, 13, 11, 32, 3, 2, 1, 1, 1, 2},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-        check_conv(&cases[i]);
+    lrp_dnnl *dnnl = NULL;
+    lrp_error err = {0};
+    bool with_dnnl = lrp_dnnl_new(&dnnl, &err) == LRP_OK;
+    CHECK(with_dnnl == lrp_dnnl_built(), "oneDNN built in but unusable: %s", err.message);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        check_conv(&cases[i], NULL, "openblas");
+        if (with_dnnl)
+            check_conv(&cases[i], dnnl, "dnnl");
+    }
+    lrp_dnnl_free(dnnl);
     check_sgemm();
     check_pools();
     check_conv_errors();

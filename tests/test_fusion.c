@@ -34,7 +34,7 @@ static counts count(const lrp_forward *f, const lrp_graph *g)
 /* The first output after a run of f on x, copied. */
 static float *run(lrp_forward *f, const lrp_graph *g, const float *x, lrp_pool *pool, size_t *n)
 {
-    lrp_forward_run(f, x, pool);
+    lrp_forward_run(f, x, pool, NULL);
     const lrp_tensor *y = lrp_forward_value(f, g->outputs[0]);
     *n = lrp_tensor_count(y);
     float *copy = malloc(*n * sizeof *copy);

@@ -29,7 +29,7 @@ static lrp_status run_batch(void *ctx, const float *x, int target, float *logits
     lrp_status st = lrp_explainer_prepare(e, &r->in, err);
     if (st)
         return st;
-    lrp_forward_run(&e->fwd, x, e->pool);
+    lrp_forward_run(&e->fwd, x, e->pool, lrp_explainer_dnnl(e, e->model->dnnl));
     const lrp_tensor *out = lrp_forward_value(&e->fwd, e->seed_value);
     memcpy(logits, out->data, lrp_tensor_count(out) * sizeof *logits);
     if (!grad)
@@ -38,7 +38,8 @@ static lrp_status run_batch(void *ctx, const float *x, int target, float *logits
         r->targets[i] = target;
         r->seeds[i] = 1.0;
     }
-    lrp_relevance_run(&e->rel, &e->fwd, e->pool, e->seed_value, r->targets, r->seeds);
+    lrp_relevance_run(&e->rel, &e->fwd, e->pool, lrp_explainer_dnnl(e, e->t->dnnl), e->seed_value,
+                      r->targets, r->seeds);
     const lrp_graph *g = &e->model->graph;
     memcpy(grad, e->rel.of[g->inputs[0]],
            lrp_tensor_count(lrp_forward_value(&e->fwd, g->inputs[0])) * sizeof *grad);

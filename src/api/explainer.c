@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/backend.h"
 #include "api/explainer.h"
 #include "api/report.h"
 #include "explain/gradcam.h"
@@ -213,6 +214,8 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
         st = mark_kept(e, err);
     if (st == LRP_OK)
         collect_notes(e);
+    if (st == LRP_OK)
+        st = lrp_explainer_set_backend(e, m->backend, err);
     if (st) {
         lrp_error_prefix(err, "%s", m->path);
         lrp_explainer_free(e);
@@ -232,6 +235,7 @@ void lrp_explainer_free(lrp_explainer *e)
     if (e->t && --e->t->refs == 0) {
         lrp_rules_free(e->t->rules, e->model->graph.n_nodes);
         free(e->t->keep);
+        lrp_dnnl_free(e->t->dnnl);
         free(e->t);
     }
     free(e);
@@ -251,6 +255,7 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
     (*out)->cam_value = e->cam_value;
     memcpy((*out)->notes, e->notes, sizeof e->notes);
     (*out)->n_notes = e->n_notes;
+    (*out)->backend = e->backend;
     (*out)->t = e->t;
     e->t->refs++;
     return LRP_OK;
@@ -259,6 +264,21 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
 lrp_status lrp_explainer_set_threads(lrp_explainer *e, int threads, lrp_error *err)
 {
     return lrp_pool_resize(&e->pool, threads, err);
+}
+
+/* The forward pass runs on the model's lrp_dnnl, which packs the model's
+ * own weights once for it and for every explainer; the rules' modified
+ * weights go to the rule table's, which lives as long as they do. */
+lrp_status lrp_explainer_set_backend(lrp_explainer *e, lrp_backend backend, lrp_error *err)
+{
+    lrp_backend model_backend;
+    lrp_status st = lrp_backend_open(backend, &model_backend, &e->model->dnnl, err);
+    return st ? st : lrp_backend_open(backend, &e->backend, &e->t->dnnl, err);
+}
+
+lrp_backend lrp_explainer_backend(const lrp_explainer *e)
+{
+    return e->backend;
 }
 
 lrp_status lrp_explainer_set_target(lrp_explainer *e, int target, lrp_error *err)
@@ -390,7 +410,7 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     if (st)
         return st;
     lrp_model *m = e->model;
-    lrp_forward_run(&e->fwd, input->data, e->pool);
+    lrp_forward_run(&e->fwd, input->data, e->pool, lrp_explainer_dnnl(e, e->model->dnnl));
     double t1 = lrp_now_ms();
     lrp_report *rep = lrp_report_new(m, lrp_forward_value(&e->fwd, e->seed_value),
                                      (int)input->dims[0]);
@@ -401,7 +421,8 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
         lrp_report_free(rep);
         return st;
     }
-    lrp_relevance_run(&e->rel, &e->fwd, e->pool, e->seed_value, rep->target, rep->seed);
+    lrp_relevance_run(&e->rel, &e->fwd, e->pool, lrp_explainer_dnnl(e, e->t->dnnl), e->seed_value,
+                      rep->target, rep->seed);
     if (!finish_method(e)) {
         lrp_report_free(rep);
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for Grad-CAM");

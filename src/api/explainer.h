@@ -3,6 +3,7 @@
 #ifndef LRP_API_EXPLAINER_H
 #define LRP_API_EXPLAINER_H
 
+#include "api/backend.h"
 #include "api/model.h"
 #include "api/report.h"
 #include "explain/multipass.h"
@@ -15,6 +16,7 @@ typedef struct rule_table {
     float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS]; /* zbox bounds */
     lrp_rule *rules; /* per node */
     bool *keep;      /* per value: activations the rules read */
+    lrp_dnnl *dnnl;  /* oneDNN's primitives and the rules' weights packed, made on first use */
 } rule_table;
 
 struct lrp_explainer {
@@ -29,9 +31,17 @@ struct lrp_explainer {
     lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
     lrp_relevance rel;
     lrp_pool *pool;  /* NULL = one thread */
+    lrp_backend backend; /* resolved */
     const char *notes[1]; /* static strings: how this run deviates from its method */
     int n_notes;
 };
+
+/* d (the model's or the rule table's oneDNN convolutions) when this
+ * explainer runs on oneDNN; NULL: OpenBLAS. */
+static inline lrp_dnnl *lrp_explainer_dnnl(const lrp_explainer *e, lrp_dnnl *d)
+{
+    return e->backend == LRP_BACKEND_DNNL ? d : NULL;
+}
 
 /* Sizes the workspaces for input's shape (rebuilt only when it changes). */
 lrp_status lrp_explainer_prepare(lrp_explainer *e, const lrp_array *input, lrp_error *err);

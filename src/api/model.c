@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/backend.h"
 #include "blas/gemm.h"
 #include "io/file.h"
 #include "onnx/import.h"
@@ -18,6 +19,7 @@ void lrp_model_free(lrp_model *m)
         return;
     lrp_forward_free(&m->fwd);
     lrp_pool_free(m->pool);
+    lrp_dnnl_free(m->dnnl);
     lrp_shapes_free(&m->shapes);
     lrp_graph_free(&m->graph);
     free(m->residuals);
@@ -85,6 +87,8 @@ lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name,
     }
     memcpy(m->path, name, n);
     m->max_bytes = default_max_bytes();
+    m->backend = LRP_BACKEND_OPENBLAS;
+    lrp_backend_open(LRP_BACKEND_DEFAULT, &m->backend, &m->dnnl, NULL); /* else OpenBLAS */
     lrp_status st = build(m, buf, size, err);
     if (st) {
         lrp_error_prefix(err, "%s", name);
@@ -168,7 +172,8 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
         st = lrp_check_finite(input->data, input->rank, input->dims, "the input", err);
     if (st)
         return st;
-    lrp_forward_run(&m->fwd, input->data, m->pool);
+    lrp_forward_run(&m->fwd, input->data, m->pool,
+                    m->backend == LRP_BACKEND_DNNL ? m->dnnl : NULL);
     const lrp_tensor *y = lrp_forward_value(&m->fwd, m->graph.outputs[0]);
     if (y->dtype != LRP_FLOAT)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "%s: the first output is not float32",
@@ -179,6 +184,16 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
 lrp_status lrp_model_set_threads(lrp_model *m, int threads, lrp_error *err)
 {
     return lrp_pool_resize(&m->pool, threads, err);
+}
+
+lrp_status lrp_model_set_backend(lrp_model *m, lrp_backend backend, lrp_error *err)
+{
+    return lrp_backend_open(backend, &m->backend, &m->dnnl, err);
+}
+
+lrp_backend lrp_model_backend(const lrp_model *m)
+{
+    return m->backend;
 }
 
 const char *lrp_model_metadata(const lrp_model *m, const char *key)

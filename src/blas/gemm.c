@@ -31,6 +31,11 @@ void lrp_blas_init(void)
     pthread_once(&once, blas_single);
 }
 
+const char *lrp_blas_describe(void)
+{
+    return openblas_get_config(); /* names the kernels' CPU, e.g. "... SkylakeX ..." */
+}
+
 void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb, float beta,
                    float *c, int ldc)

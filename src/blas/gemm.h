@@ -17,6 +17,8 @@ void lrp_blas_set_threads(int threads);
 /* Sets the BLAS single-threaded, once per process: loading a model calls it,
  * so no caller of the library has to (lrp_blas_set_threads still can). */
 void lrp_blas_init(void);
+/* The BLAS, its build and the kernels it chose for this CPU. */
+const char *lrp_blas_describe(void);
 
 void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
                    const float *a, int lda, const float *b, int ldb, float beta,

@@ -155,29 +155,61 @@ static bool parse_size(const char *s, size_t *out)
     return true;
 }
 
-int cli_take_max_memory(int *argc, char **argv)
+/* The --backend of this process; LRP_BACKEND_DEFAULT = the library's. */
+static lrp_backend backend;
+
+static bool parse_backend(const char *s)
+{
+    int b = lrp_backend_from_name(s);
+    backend = b < 0 ? backend : (lrp_backend)b;
+    return b >= 0;
+}
+
+/* Takes "NAME VALUE" and "NAME=VALUE" out of argv, the last one counting;
+ * false when 'parse' refuses a value (*bad = it). */
+static bool take_option(int *argc, char **argv, const char *name, bool (*parse)(const char *),
+                        const char **bad)
 {
     int kept = 1;
+    size_t len = strlen(name);
     for (int i = 1; i < *argc; i++) {
         const char *value = NULL;
-        if (strcmp(argv[i], "--max-memory") == 0 && i + 1 < *argc)
-            value = argv[++i];
-        else if (strncmp(argv[i], "--max-memory=", 13) == 0)
-            value = argv[i] + 13;
-        else if (strcmp(argv[i], "--max-memory") == 0)
-            value = "";
-        if (!value) {
+        if (strcmp(argv[i], name) == 0)
+            value = i + 1 < *argc ? argv[++i] : "";
+        else if (strncmp(argv[i], name, len) == 0 && argv[i][len] == '=')
+            value = argv[i] + len + 1;
+        if (!value)
             argv[kept++] = argv[i];
-            continue;
-        }
-        if (!parse_size(value, &max_memory)) {
-            fprintf(stderr, "onnx-lrp: --max-memory takes a size like 4G or 512M, not '%s'\n",
-                    value);
-            return CLI_BAD_INPUT;
-        }
+        else if (!parse(value))
+            return *bad = value, false;
     }
     *argc = kept;
     argv[kept] = NULL;
+    return true;
+}
+
+static bool parse_max_memory(const char *s)
+{
+    return parse_size(s, &max_memory);
+}
+
+int cli_take_max_memory(int *argc, char **argv)
+{
+    const char *value;
+    if (!take_option(argc, argv, "--max-memory", parse_max_memory, &value)) {
+        fprintf(stderr, "onnx-lrp: --max-memory takes a size like 4G or 512M, not '%s'\n", value);
+        return CLI_BAD_INPUT;
+    }
+    return CLI_OK;
+}
+
+int cli_take_backend(int *argc, char **argv)
+{
+    const char *value;
+    if (!take_option(argc, argv, "--backend", parse_backend, &value)) {
+        fprintf(stderr, "onnx-lrp: --backend takes openblas or dnnl, not '%s'\n", value);
+        return CLI_BAD_INPUT;
+    }
     return CLI_OK;
 }
 
@@ -186,5 +218,10 @@ lrp_status cli_load_model(const char *path, lrp_model **out, lrp_error *err)
     lrp_status st = lrp_model_load(path, out, err);
     if (st == LRP_OK && max_memory)
         lrp_model_set_max_memory(*out, max_memory);
+    if (st == LRP_OK && (st = lrp_model_set_backend(*out, backend, err))) {
+        lrp_error_prefix(err, "--backend %s", lrp_backend_name(backend));
+        lrp_model_free(*out);
+        *out = NULL;
+    }
     return st;
 }

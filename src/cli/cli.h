@@ -56,7 +56,11 @@ double cli_peak_rss_mib(void);
 /* Takes "--max-memory SIZE" (e.g. 4G, 512M, 1000000) out of argv, for every
  * command; returns CLI_BAD_INPUT on a bad size. */
 int cli_take_max_memory(int *argc, char **argv);
-/* lrp_model_load with the --max-memory limit applied. */
+/* Takes "--backend openblas|dnnl" out of argv, for every command (the
+ * models loaded below use it, and their explainers); CLI_BAD_INPUT on a
+ * name it does not know. */
+int cli_take_backend(int *argc, char **argv);
+/* lrp_model_load with the --max-memory limit and the --backend applied. */
 lrp_status cli_load_model(const char *path, lrp_model **out, lrp_error *err);
 
 /* The model's number of classes: the last dimension of its output, 0 when

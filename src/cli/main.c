@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ops/conv_dnnl.h"
 #include "blas/gemm.h"
 #include "cli/cli.h"
 
@@ -21,21 +22,49 @@ static const char usage[] =
     "  status OUT_DIR...         progress of evaluate runs or shards, summed\n"
     "\n"
     "  onnx-lrp <command> --help   options of one command\n"
-    "  onnx-lrp --version          print the version\n"
+    "  onnx-lrp --version          print the version, the convolution engines\n"
+    "                              built in and the instruction sets in use\n"
     "\n"
     "  --max-memory SIZE           limit for one workspace (activations, relevance),\n"
     "                              checked before allocating (default: 3/4 of RAM,\n"
     "                              at most 16G); any command\n"
+    "  --backend openblas|dnnl     the convolution engine (default: dnnl when\n"
+    "                              built in); any command\n"
     "\n"
     "exit codes: 0 ok, 1 some work failed, 2 bad input or usage,\n"
     "            3 relevance not conserved (--check-conservation)\n";
+
+/* The version, the engines and what the CPU offers the code that is ours:
+ * OpenBLAS picks its kernels by CPU, oneDNN its instruction set. */
+static void print_version(void)
+{
+    printf("onnx-lrp %s\n", lrp_version());
+    printf("backends: %s (default %s)\n",
+           lrp_backend_available(LRP_BACKEND_DNNL) ? "openblas dnnl" : "openblas",
+           lrp_backend_name(LRP_BACKEND_DEFAULT));
+    printf("openblas: %s\n", lrp_blas_describe());
+    const char *dnnl = lrp_dnnl_describe();
+    printf("dnnl: %s\n", dnnl ? dnnl : "not built in (meson -Ddnnl=enabled, libdnnl-dev)");
+    __builtin_cpu_init();
+    fputs("cpu:", stdout);
+#define FEATURE(name) fputs(__builtin_cpu_supports(name) ? " " name : "", stdout)
+    FEATURE("sse4.2");
+    FEATURE("avx");
+    FEATURE("avx2");
+    FEATURE("fma");
+    FEATURE("avx512f");
+    FEATURE("avx512bw");
+    FEATURE("avx512vnni");
+#undef FEATURE
+    putchar('\n');
+}
 
 int main(int argc, char **argv)
 {
     /* onnx-lrp's own workers call the BLAS: threads inside it would only
        compete with them (and would round differently per thread count) */
     lrp_blas_set_threads(1);
-    if (cli_take_max_memory(&argc, argv))
+    if (cli_take_max_memory(&argc, argv) || cli_take_backend(&argc, argv))
         return CLI_BAD_INPUT;
     if (argc < 2) {
         fputs(usage, stderr);
@@ -47,7 +76,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     if (strcmp(cmd, "--version") == 0) {
-        printf("onnx-lrp %s\n", lrp_version());
+        print_version();
         return CLI_OK;
     }
     if (strcmp(cmd, "inspect") == 0)

@@ -148,7 +148,7 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
     return st;
 }
 
-void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool)
+void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl)
 {
     f->ctx.pool = pool;
     const lrp_graph *g = f->g;
@@ -168,9 +168,14 @@ void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool)
         const lrp_fusion *fu = &f->fusion;
         if (n->n_outputs > 0)
             out[0] = &f->values.t[fu->out_value[idx]];
+        /* oneDNN packs a conv's weights once: constants only, no activation */
+        const float *w = n->n_inputs > 1 && in[1] ? in[1]->data : NULL;
+        bool w_const = w && !(w >= f->arena && w < f->arena + f->arena_floats);
+        f->ctx.dnnl = w_const ? dnnl : NULL;
         int add = fu->add_value[idx];
         f->ctx.epi = (lrp_epilogue){add >= 0 ? f->values.t[add].data : NULL, fu->relu[idx]};
         n->op->forward(n, in, out, &f->ctx);
     }
     f->ctx.epi = (lrp_epilogue){0};
+    f->ctx.dnnl = NULL;
 }

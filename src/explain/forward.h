@@ -25,8 +25,9 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
                             const bool *keep, size_t max_bytes, lrp_error *err);
 
 /* Runs every node that inference did not fold; input has the bound shape.
- * Kernels split their work on 'pool' (NULL: this thread only). */
-void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool);
+ * Kernels split their work on 'pool' (NULL: this thread only); convs run
+ * on 'dnnl' (NULL: OpenBLAS). */
+void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl);
 
 /* The activation of value v after a run (valid for kept values only: the
  * others may share memory, or never be stored when fused away). */

@@ -158,7 +158,7 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
     lrp_ledger_open(&r->ledger, n, in, fresh);
     lrp_rule_ctx ctx = {.node = n, .rule = &r->rules[idx], .in = in, .out = out,
                         .r_out = r->of[n->outputs[0]], .r_in = r_in, .scratch = r->scratch,
-                        .pool = r->pool, .n_images = r->n_images,
+                        .pool = r->pool, .dnnl = r->dnnl, .n_images = r->n_images,
                         .absorbed = lrp_ledger_absorbed(&r->ledger, step)};
     lrp_rule_kernel(r->rules[idx].kind)(&ctx);
     lrp_ledger_close(&r->ledger, step, n, in, out);
@@ -177,9 +177,10 @@ static void seed_targets(lrp_relevance *r, const lrp_forward *f, int seed_value,
 }
 
 void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
-                       int seed_value, const int *target, const double *seed)
+                       lrp_dnnl *dnnl, int seed_value, const int *target, const double *seed)
 {
     r->pool = pool;
+    r->dnnl = dnnl;
     lrp_ledger_reset(&r->ledger, r->of, pool);
     seed_targets(r, f, seed_value, target, seed);
     for (int s = 0; s < r->n_steps; s++)

@@ -22,6 +22,7 @@ typedef struct lrp_relevance {
     float *scratch;
     lrp_pool *pool; /* of the current run */
     lrp_ledger ledger; /* what each step received and passed on */
+    lrp_dnnl *dnnl; /* of the current run; NULL = OpenBLAS */
 } lrp_relevance;
 
 /* Sizes buffers for the shapes of f (one input shape); relevance starts
@@ -31,9 +32,10 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
                               const lrp_forward *f, int seed_value, int keep_value,
                               size_t max_bytes, lrp_error *err);
 
-/* seed[i] at class target[i] of image i in the seed value, then the rules. */
+/* seed[i] at class target[i] of image i in the seed value, then the rules,
+ * on 'pool' and with the convolutions of 'dnnl' (NULL: OpenBLAS). */
 void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
-                       int seed_value, const int *target, const double *seed);
+                       lrp_dnnl *dnnl, int seed_value, const int *target, const double *seed);
 
 void lrp_relevance_free(lrp_relevance *r); /* NULL-safe */
 

@@ -8,6 +8,8 @@
 #include "ops/window.h"
 #include "parallel/pool.h"
 
+typedef struct lrp_dnnl lrp_dnnl; /* ops/conv_dnnl.h */
+
 typedef struct lrp_conv_shape {
     int64_t n, c_in, c_out, group;
     lrp_geom g;
@@ -19,18 +21,19 @@ lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x,
 
 /* Floats of scratch the two kernels below need. They split each image's
  * work into tasks on 'pool' (NULL: the calling thread only); the result is
- * the same for any number of threads. */
+ * the same for any number of threads. With 'dnnl' (NULL: the OpenBLAS
+ * kernels) they run on oneDNN, whose bits differ from OpenBLAS's. */
 size_t lrp_conv_scratch_floats(const lrp_conv_shape *s);
 
 /* y (N,M,OH,OW) = conv(x (N,C,H,W), w (M,C/g,kH,kW)) + b (M), then the
  * epilogue (NULL: none) element for element; b may be NULL. */
 void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
                       const float *b, float *y, const lrp_epilogue *epi, float *scratch,
-                      lrp_pool *pool);
+                      lrp_pool *pool, lrp_dnnl *dnnl);
 
 /* dx (N,C,H,W) += conv_transpose(dy (N,M,OH,OW), w): the gradient of the
  * convolution with respect to its input, zero padding included. */
 void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w,
-                           float *dx, float *scratch, lrp_pool *pool);
+                           float *dx, float *scratch, lrp_pool *pool, lrp_dnnl *dnnl);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "ops/conv_dnnl.h"
 #include "blas/gemm.h"
 
 enum {
@@ -138,7 +139,9 @@ static size_t col_floats(const lrp_conv_shape *s)
 
 size_t lrp_conv_scratch_floats(const lrp_conv_shape *s)
 {
-    return is_pointwise(s) ? 0 : (size_t)round_images(s) * col_floats(s);
+    size_t im2col = is_pointwise(s) ? 0 : (size_t)round_images(s) * col_floats(s);
+    size_t dnnl = lrp_dnnl_scratch_floats(s);
+    return im2col > dnnl ? im2col : dnnl;
 }
 
 /* One round of a convolution, shared by its tasks. Task = slot * tiles + t. */
@@ -285,9 +288,9 @@ static void run_round(lrp_pool *pool, conv_job *j, int64_t images, int tiles, lr
     lrp_pool_run(pool, (int)images * tiles, fn, j);
 }
 
-void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
-                      const float *b, float *y, const lrp_epilogue *epi, float *scratch,
-                      lrp_pool *pool)
+static void blas_forward(const lrp_conv_shape *s, const float *x, const float *w,
+                         const float *b, float *y, const lrp_epilogue *epi, float *scratch,
+                         lrp_pool *pool)
 {
     conv_job j;
     job_init(&j, s, scratch);
@@ -364,8 +367,8 @@ static void col2im_channel(void *ctx, int task)
     col2im_add(&j->s->g, 1, v.col + v.t * j->kk * j->ohw, v.dx + v.t * j->hw);
 }
 
-void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w,
-                           float *dx, float *scratch, lrp_pool *pool)
+static void blas_backward_add(const lrp_conv_shape *s, const float *dy, const float *w,
+                              float *dx, float *scratch, lrp_pool *pool)
 {
     conv_job j;
     job_init(&j, s, scratch);
@@ -387,4 +390,33 @@ void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float
                 run_round(pool, &j, images, (int)j.cg, col2im_channel);
         }
     }
+}
+
+/* The images oneDNN did not do (none without it) go to the kernels above. */
+void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
+                      const float *b, float *y, const lrp_epilogue *epi, float *scratch,
+                      lrp_pool *pool, lrp_dnnl *dnnl)
+{
+    int64_t done = dnnl ? lrp_dnnl_conv_forward(dnnl, s, x, w, b, y, epi, scratch, pool) : 0;
+    if (done == s->n)
+        return;
+    lrp_conv_shape rest = *s;
+    rest.n -= done;
+    int64_t in = done * s->c_in * s->g.in_h * s->g.in_w;
+    int64_t out = done * s->c_out * s->g.out_h * s->g.out_w;
+    lrp_epilogue e = epi ? *epi : (lrp_epilogue){0};
+    e.add = e.add ? e.add + out : NULL;
+    blas_forward(&rest, x + in, w, b, y + out, &e, scratch, pool);
+}
+
+void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w,
+                           float *dx, float *scratch, lrp_pool *pool, lrp_dnnl *dnnl)
+{
+    int64_t done = dnnl ? lrp_dnnl_conv_backward_add(dnnl, s, dy, w, dx, scratch, pool) : 0;
+    if (done == s->n)
+        return;
+    lrp_conv_shape rest = *s;
+    rest.n -= done;
+    blas_backward_add(&rest, dy + done * s->c_out * s->g.out_h * s->g.out_w, w,
+                      dx + done * s->c_in * s->g.in_h * s->g.in_w, scratch, pool);
 }

@@ -20,13 +20,17 @@ typedef struct lrp_epilogue {
     bool relu;
 } lrp_epilogue;
 
+typedef struct lrp_dnnl lrp_dnnl; /* ops/conv_dnnl.h */
+
 /* What forward kernels may use besides their tensors: scratch memory,
  * sized before the run from every node's scratch_floats(), the workers of
- * the run (NULL: the calling thread only), and the fused epilogue. */
+ * the run (NULL: the calling thread only), the oneDNN convolutions of the
+ * run (NULL: OpenBLAS), and the fused epilogue. */
 typedef struct lrp_forward_ctx {
     float *data;
     size_t floats;
     lrp_pool *pool;
+    lrp_dnnl *dnnl;
     lrp_epilogue epi;
 } lrp_forward_ctx;
 

@@ -3,14 +3,17 @@
  * back to back during a forward pass, and a futex wake-up costs tens of
  * microseconds on a VM), then sleep on a condition variable. With more
  * threads than cores nobody spins: a spinning thread would hold the core
- * the thread it waits for needs. Tasks are
- * claimed from an atomic counter; the caller waits until every worker has
- * left the job, so no worker can still be inside it when the next begins. */
+ * the thread it waits for needs. Tasks are claimed from one atomic word
+ * that holds the job's generation, its task count and the next task, so a
+ * worker that wakes late claims nothing of a later job; the caller waits
+ * only for the tasks to be done, not for idle workers to show up (on a
+ * shared machine a descheduled worker made every job wait for it). */
 #include "parallel/pool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -36,16 +39,35 @@ struct lrp_pool {
     /* the current job */
     lrp_task_fn fn;
     void *ctx;
-    int n_tasks;
-    atomic_int next;      /* next unclaimed task */
-    atomic_int busy;      /* workers not yet out of the current job */
+    _Atomic uint64_t claim; /* generation << 32 | tasks << 16 | next unclaimed task */
+    atomic_int finished;    /* tasks of the current job done */
     atomic_uint generation;
 };
 
-static void run_tasks(lrp_pool *p)
+enum { MAX_TASKS = 0xffff }; /* what 'claim' can count; larger jobs run on the caller */
+
+/* The next task of job 'gen', or -1 when it has none left or is over. */
+static int claim(lrp_pool *p, unsigned gen)
 {
-    for (int t; (t = atomic_fetch_add(&p->next, 1)) < p->n_tasks;)
+    uint64_t c = atomic_load(&p->claim);
+    while ((unsigned)(c >> 32) == gen && (c & 0xffff) < ((c >> 16) & 0xffff))
+        if (atomic_compare_exchange_weak(&p->claim, &c, c + 1))
+            return (int)(c & 0xffff);
+    return -1;
+}
+
+/* Runs tasks of job 'gen' while there are any; the one that finishes the
+ * job wakes the caller. */
+static void run_tasks(lrp_pool *p, unsigned gen, int n_tasks)
+{
+    for (int t; (t = claim(p, gen)) >= 0;) {
         p->fn(p->ctx, t);
+        if (atomic_fetch_add(&p->finished, 1) + 1 == n_tasks) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
 }
 
 static void *worker(void *arg)
@@ -60,15 +82,11 @@ static void *worker(void *arg)
             pthread_cond_wait(&p->wake, &p->mu);
         bool stop = p->stop;
         seen = atomic_load(&p->generation);
+        int n_tasks = (int)((atomic_load(&p->claim) >> 16) & 0xffff);
         pthread_mutex_unlock(&p->mu);
         if (stop)
             return NULL;
-        run_tasks(p);
-        if (atomic_fetch_sub(&p->busy, 1) == 1) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_signal(&p->done);
-            pthread_mutex_unlock(&p->mu);
-        }
+        run_tasks(p, seen, n_tasks);
     }
 }
 
@@ -162,7 +180,7 @@ void lrp_pool_for_items(lrp_pool *pool, size_t n, lrp_range_fn fn, void *ctx)
 
 void lrp_pool_run(lrp_pool *p, int n_tasks, lrp_task_fn fn, void *ctx)
 {
-    if (!p || p->threads == 1 || n_tasks <= 1) {
+    if (!p || p->threads == 1 || n_tasks <= 1 || n_tasks > MAX_TASKS) {
         for (int t = 0; t < n_tasks; t++)
             fn(ctx, t);
         return;
@@ -170,17 +188,17 @@ void lrp_pool_run(lrp_pool *p, int n_tasks, lrp_task_fn fn, void *ctx)
     pthread_mutex_lock(&p->mu);
     p->fn = fn;
     p->ctx = ctx;
-    p->n_tasks = n_tasks;
-    atomic_store(&p->next, 0);
-    atomic_store(&p->busy, p->started);
-    atomic_fetch_add(&p->generation, 1);
+    atomic_store(&p->finished, 0);
+    unsigned gen = atomic_load(&p->generation) + 1;
+    atomic_store(&p->claim, (uint64_t)gen << 32 | (uint64_t)n_tasks << 16);
+    atomic_store(&p->generation, gen);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
-    run_tasks(p);
-    for (int i = 0; i < p->spin && atomic_load(&p->busy) > 0; i++)
+    run_tasks(p, gen, n_tasks);
+    for (int i = 0; i < p->spin && atomic_load(&p->finished) < n_tasks; i++)
         cpu_relax();
     pthread_mutex_lock(&p->mu);
-    while (atomic_load(&p->busy) > 0)
+    while (atomic_load(&p->finished) < n_tasks)
         pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }

@@ -149,6 +149,7 @@ typedef struct lrp_rule_ctx {
     float *const *r_in;          /* per input: relevance to add into, NULL = none */
     float *scratch;              /* lrp_rule_scratch_floats() floats */
     lrp_pool *pool;              /* workers of this run; NULL = the caller only */
+    lrp_dnnl *dnnl;              /* its oneDNN convolutions; NULL = OpenBLAS */
     int n_images;
     double *absorbed; /* per image: relevance the stabilizer kept (see below) */
 } lrp_rule_ctx;

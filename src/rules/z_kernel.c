@@ -14,11 +14,13 @@ typedef struct linear {
     int64_t rows;
     size_t nx, ny;
     lrp_pool *pool;
+    lrp_dnnl *dnnl;
 } linear;
 
 static void linear_setup(linear *l, const lrp_rule_ctx *c)
 {
     l->pool = c->pool;
+    l->dnnl = c->dnnl;
     l->w = &c->rule->weights;
     l->nx = lrp_tensor_count(c->in[0]);
     l->ny = lrp_tensor_count(c->out);
@@ -42,7 +44,7 @@ static void linear_forward(const linear *l, const float *x, const float *w, cons
                            float *y, float *scratch)
 {
     if (l->w->is_conv) {
-        lrp_conv_forward(&l->conv, x, w, b, y, NULL, scratch, l->pool);
+        lrp_conv_forward(&l->conv, x, w, b, y, NULL, scratch, l->pool, l->dnnl);
         return;
     }
     int64_t out = l->w->out, in = l->w->in;
@@ -56,7 +58,7 @@ static void linear_backward_add(const linear *l, const float *s, const float *w,
                                 float *scratch)
 {
     if (l->w->is_conv) {
-        lrp_conv_backward_add(&l->conv, s, w, dx, scratch, l->pool);
+        lrp_conv_backward_add(&l->conv, s, w, dx, scratch, l->pool, l->dnnl);
         return;
     }
     int64_t out = l->w->out, in = l->w->in;

@@ -106,20 +106,30 @@ d1 = fresh("rgb")
 res1 = run([dyn, rgb, "-o", d1, "--save-relevance"])
 
 
-def check_image_vs_tensor():
-    bad = ran(res1)
+def backends():
+    """The convolution engines this build has (`onnx-lrp --version`: "backends: openblas dnnl")."""
+    out = subprocess.run([cli, "--version"], capture_output=True, text=True, timeout=TIMEOUT).stdout
+    line = [l for l in out.splitlines() if l.startswith("backends:")]
+    return line[0].split(":")[1].split("(")[0].split() if line else ["openblas"]
+
+
+def image_vs_tensor(backend):
+    """None, or what differs between image mode and tensor mode on 1, 2, 3 threads."""
+    d = fresh("rgb-" + backend)
+    bad = ran(run([dyn, rgb, "-o", d, "--save-relevance", "--backend", backend]))
     if bad:
         return bad
     x = np.load(os.path.join(args.images, "rgb.torchvision.npy"))[None].astype(np.float32)
     xp = os.path.join(work, "rgb-x.npy")
     np.save(xp, x)
-    a = np.load(os.path.join(d1, "rgb.relevance.npy"))
+    a = np.load(os.path.join(d, "rgb.relevance.npy"))
     if a.shape != (3, CROP, CROP) or a.dtype != np.float32:
         return "FAIL (rgb.relevance.npy is %s %s, want (3, %d, %d) float32)" % (a.shape, a.dtype, CROP, CROP)
     # tensor mode splits each layer over its threads; the tiles depend on shapes only
     for threads in (1, 2, 3):
-        rp = os.path.join(work, "rgb-r%d.npy" % threads)
-        bad = ran(run([dyn, "--input-tensor", xp, "--relevance-out", rp, "--threads", str(threads)]))
+        rp = os.path.join(work, "rgb-%s-r%d.npy" % (backend, threads))
+        bad = ran(run([dyn, "--input-tensor", xp, "--relevance-out", rp, "--threads", str(threads),
+                       "--backend", backend]))
         if bad:
             return bad
         b = np.load(rp)
@@ -128,7 +138,18 @@ def check_image_vs_tensor():
         if not np.array_equal(a, b[0]):
             return "FAIL (--threads %d: max |diff| %.3e)" % (
                 threads, float(np.max(np.abs(a.astype(np.float64) - b[0]))))
-    return "identical on 1, 2, 3 threads  PASS"
+    return None
+
+
+def check_image_vs_tensor():
+    bad = ran(res1)
+    if bad:
+        return bad
+    for backend in backends():
+        bad = image_vs_tensor(backend)
+        if bad:
+            return "%s (--backend %s)" % (bad, backend)
+    return "identical on 1, 2, 3 threads, --backend %s  PASS" % " and ".join(backends())
 
 
 def check_output_pngs():
@@ -211,7 +232,7 @@ def check_gray():
     return "%d gray levels  PASS" % len(np.unique(px[..., 0]))
 
 
-guarded("1 image path == --input-tensor relevance, any --threads", check_image_vs_tensor)
+guarded("1 image path == --input-tensor relevance, any --threads and backend", check_image_vs_tensor)
 guarded("2 heatmap/overlay PNGs: crop size, RGB", check_output_pngs)
 guarded("2 report.json fields, failures []", check_report_fields)
 guarded("2 probability == softmax(logits)[target]", check_probability)

@@ -1,0 +1,683 @@
+/* Convolutions through oneDNN's v2 C API (see ops/conv_dnnl.h): the only
+ * file that includes oneDNN's <dnnl.h>, so that oneDNN v3 is this file's
+ * change.
+ *
+ * One conv call, per round of up to ROUND_MAX images: the tensor every task
+ * reads whole ('a': x forward, dy backward) is reordered into nChw16c
+ * (nChw8c below AVX-512, where oneDNN's direct kernels want that), then each
+ * task computes 16-channel blocks [c0, c1) of the other ('b': y, or dx) with
+ * one single-threaded primitive and reorders them back to (N,C,H,W)
+ * (backward: adding into dx). Tensors whose channels are not a multiple of
+ * 16 (the stem's 3) stay plain and are never cut. */
+#include "ops/conv_dnnl.h"
+
+#include <dnnl.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+
+enum {
+    BLOCK = 16,            /* tasks cut channels at multiples of this */
+    TILES_MAX = 8,         /* tasks per image, at most */
+    TILE_BLOCKS = 2,       /* blocks per task, at least */
+    ROUND_MAX = 8,         /* images per round */
+    SPLIT_MACS = 1 << 21,  /* smaller convs stay one task per image */
+};
+
+/* What a cached entry was made for; zeroed before it is filled so that
+ * memcmp compares it. */
+typedef struct conv_key {
+    bool backward, bias, add, relu;
+    const float *w;
+    int64_t c_in, c_out, images; /* images: per round */
+    lrp_geom g;
+} conv_key;
+
+/* One reorder of channels [c0, c1) of one image, plain <-> blocked. */
+typedef struct reorder {
+    dnnl_primitive_t p;
+    dnnl_memory_desc_t plain, blocked;
+} reorder;
+
+/* The task that computes channels [c0, c1) of b. */
+typedef struct part {
+    int64_t c0, c1;
+    dnnl_primitive_t conv;
+    dnnl_memory_desc_t a_md, w_md, b_md, bias_md, pad_md;
+    float *w;        /* the weights packed for conv */
+    reorder add_in;  /* forward with a residual add: add -> the blocked tile */
+    reorder b_out;   /* forward: the blocked tile -> y */
+} part;
+
+typedef struct entry {
+    conv_key key;
+    bool ok; /* false: oneDNN has no primitive for it */
+    int inner; /* channels per block of the blocked layout: 16 or 8 */
+    bool a_blocked, b_blocked;
+    int64_t a_ch, a_hw, b_ch, b_hw; /* channels and pixels of one image */
+    int n_parts, n_a;
+    part parts[TILES_MAX];
+    reorder a_in[TILES_MAX]; /* channel ranges of a into the blocked copy */
+    int64_t a_c0[TILES_MAX + 1];
+    struct entry *next;
+} entry;
+
+/* A scratchpad some primitives need (up to 800 KB for ResNet-50's),
+ * kept for the next task: a fresh malloc each time cost page faults. */
+typedef struct pad {
+    struct pad *next;
+    size_t size;
+    _Alignas(64) unsigned char data[];
+} pad;
+
+struct lrp_dnnl {
+    dnnl_engine_t engine;
+    int inner; /* nChw16c with AVX-512, else nChw8c */
+    pthread_mutex_t lock; /* guards 'entries' (which never change once made) and 'pads' */
+    entry *entries;
+    pad *pads; /* not in use */
+};
+
+bool lrp_dnnl_built(void)
+{
+    return true;
+}
+
+static const char *isa_name(dnnl_cpu_isa_t isa)
+{
+    switch (isa) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "other";
+    }
+}
+
+const char *lrp_dnnl_describe(void)
+{
+    static char text[96];
+    const dnnl_version_t *v = dnnl_version();
+    snprintf(text, sizeof text, "oneDNN %d.%d.%d (up to %s)", v->major, v->minor, v->patch,
+             isa_name(dnnl_get_effective_cpu_isa()));
+    return text;
+}
+
+lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err)
+{
+    lrp_dnnl *d = calloc(1, sizeof *d);
+    if (!d)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    if (dnnl_engine_create(&d->engine, dnnl_cpu, 0) != dnnl_success) {
+        free(d);
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "oneDNN found no CPU engine");
+    }
+    pthread_mutex_init(&d->lock, NULL);
+    d->inner = dnnl_get_effective_cpu_isa() >= dnnl_cpu_isa_avx512_core ? 16 : 8;
+    *out = d;
+    return LRP_OK;
+}
+
+static void reorder_free(reorder *r)
+{
+    if (r->p)
+        dnnl_primitive_destroy(r->p);
+}
+
+static void entry_free(entry *e)
+{
+    for (int t = 0; t < e->n_parts; t++) {
+        part *p = &e->parts[t];
+        if (p->conv)
+            dnnl_primitive_destroy(p->conv);
+        free(p->w);
+        reorder_free(&p->add_in);
+        reorder_free(&p->b_out);
+    }
+    for (int t = 0; t < e->n_a; t++)
+        reorder_free(&e->a_in[t]);
+    free(e);
+}
+
+void lrp_dnnl_free(lrp_dnnl *d)
+{
+    if (!d)
+        return;
+    for (entry *e = d->entries, *next; e; e = next) {
+        next = e->next;
+        entry_free(e);
+    }
+    for (pad *p = d->pads, *next; p; p = next) {
+        next = p->next;
+        free(p);
+    }
+    pthread_mutex_destroy(&d->lock);
+    dnnl_engine_destroy(d->engine);
+    free(d);
+}
+
+/* oneDNN runs single-threaded in whichever thread calls it (see dnnl.h);
+ * the caller's own OpenMP setting is put back afterwards. */
+static int one_thread(void)
+{
+    int before = omp_get_max_threads();
+    if (before != 1)
+        omp_set_num_threads(1);
+    return before;
+}
+
+static void threads_back(int before)
+{
+    if (before != 1)
+        omp_set_num_threads(before);
+}
+
+/* An argument of one execution: which, its layout, its memory. */
+typedef struct arg {
+    int which;
+    const dnnl_memory_desc_t *md;
+    const void *data;
+} arg;
+
+/* Runs p on memory the caller owns; false when oneDNN refuses. */
+static bool execute(const lrp_dnnl *d, dnnl_primitive_t p, int n, const arg *args)
+{
+    dnnl_exec_arg_t ex[6];
+    dnnl_stream_t stream = NULL;
+    int made = 0;
+    bool ok = dnnl_stream_create(&stream, d->engine, dnnl_stream_default_flags) == dnnl_success;
+    while (ok && made < n) {
+        ex[made].arg = args[made].which;
+        ok = dnnl_memory_create(&ex[made].memory, args[made].md, d->engine,
+                                (void *)args[made].data) == dnnl_success;
+        made += ok;
+    }
+    if (ok)
+        ok = dnnl_primitive_execute(p, stream, n, ex) == dnnl_success &&
+             dnnl_stream_wait(stream) == dnnl_success;
+    for (int i = 0; i < made; i++)
+        dnnl_memory_destroy(ex[i].memory);
+    if (stream)
+        dnnl_stream_destroy(stream);
+    return ok;
+}
+
+/* (1, ch, h, w) as plain nchw (inner 0) or blocked by 'inner' channels. */
+static void image_md(dnnl_memory_desc_t *md, int64_t ch, int64_t h, int64_t w, int inner)
+{
+    dnnl_dims_t dims = {1, ch, h, w};
+    dnnl_format_tag_t tag = inner == 16 ? dnnl_nChw16c : inner == 8 ? dnnl_nChw8c : dnnl_nchw;
+    dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, tag);
+}
+
+/* A reorder from 'from' to 'to'; add: to += from instead of to = from. */
+static bool reorder_make(const lrp_dnnl *d, dnnl_primitive_t *p, const dnnl_memory_desc_t *from,
+                         const dnnl_memory_desc_t *to, bool add)
+{
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t po = NULL;
+    dnnl_primitive_desc_t pd = NULL;
+    bool ok = dnnl_primitive_attr_create(&attr) == dnnl_success &&
+              dnnl_post_ops_create(&po) == dnnl_success &&
+              (!add || dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success) &&
+              dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success &&
+              dnnl_reorder_primitive_desc_create(&pd, from, d->engine, to, d->engine, attr) ==
+                  dnnl_success &&
+              dnnl_primitive_create(p, pd) == dnnl_success;
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (po)
+        dnnl_post_ops_destroy(po);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return ok;
+}
+
+/* Channels [c0, c1) of one image: plain <-> blocked, either way. */
+static bool channel_reorder(const lrp_dnnl *d, reorder *r, int64_t ch, int64_t h, int64_t w,
+                            bool to_blocked)
+{
+    image_md(&r->plain, ch, h, w, 0);
+    image_md(&r->blocked, ch, h, w, d->inner);
+    return to_blocked ? reorder_make(d, &r->p, &r->plain, &r->blocked, false)
+                      : reorder_make(d, &r->p, &r->blocked, &r->plain, false);
+}
+
+/* Tasks per image cutting 'ch' channels: by blocks of 16, fewer for small
+ * convs and when a round has several images to share the threads. */
+static int tasks_per_image(int64_t ch, int64_t macs, int64_t images)
+{
+    if (ch % BLOCK != 0 || macs < SPLIT_MACS)
+        return 1;
+    int64_t t = ch / BLOCK / TILE_BLOCKS;
+    t = t < 1 ? 1 : t > TILES_MAX ? TILES_MAX : t;
+    t /= images;
+    return t < 1 ? 1 : (int)t;
+}
+
+/* Start of task t of 'tasks' over 'ch' channels, on a block boundary. */
+static int64_t task_start(int64_t ch, int t, int tasks)
+{
+    if (ch % BLOCK != 0)
+        return t == 0 ? 0 : ch;
+    return ch / BLOCK * t / tasks * BLOCK;
+}
+
+/* Both conv descriptors of part p: forward (with bias, for inference, or
+ * without as the hint of the backward one) and backward-data. */
+static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *fwd,
+                       dnnl_convolution_desc_t *bwd, dnnl_memory_desc_t *src,
+                       dnnl_memory_desc_t *wei, dnnl_memory_desc_t *bia, dnnl_memory_desc_t *dst)
+{
+    const conv_key *k = &e->key;
+    const lrp_geom *g = &k->g;
+    int64_t m = k->backward ? k->c_out : p->c1 - p->c0, c = k->backward ? p->c1 - p->c0 : k->c_in;
+    dnnl_dims_t wdims = {m, c, g->kh, g->kw}, bdims = {m};
+    dnnl_dims_t strides = {g->sh, g->sw}, dil = {g->dh - 1, g->dw - 1};
+    dnnl_dims_t pad_l = {g->pad_t, g->pad_l};
+    dnnl_dims_t pad_r = {(g->out_h - 1) * g->sh + (g->kh - 1) * g->dh + 1 - g->in_h - g->pad_t,
+                         (g->out_w - 1) * g->sw + (g->kw - 1) * g->dw + 1 - g->in_w - g->pad_l};
+    bool src_blocked = k->backward ? e->b_blocked : e->a_blocked;
+    bool dst_blocked = k->backward ? e->a_blocked : e->b_blocked;
+    image_md(src, c, g->in_h, g->in_w, src_blocked ? e->inner : 0);
+    image_md(dst, m, g->out_h, g->out_w, dst_blocked ? e->inner : 0);
+    dnnl_memory_desc_init_by_tag(wei, 4, wdims, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(bia, 1, bdims, dnnl_f32, dnnl_x);
+    bool with_bias = !k->backward && k->bias;
+    if (dnnl_dilated_convolution_forward_desc_init(
+            fwd, k->backward ? dnnl_forward_training : dnnl_forward_inference,
+            dnnl_convolution_direct, src, wei, with_bias ? bia : NULL, dst, strides, dil, pad_l,
+            pad_r) != dnnl_success)
+        return false;
+    return !k->backward ||
+           dnnl_dilated_convolution_backward_data_desc_init(bwd, dnnl_convolution_direct, src,
+                                                            wei, dst, strides, dil, pad_l,
+                                                            pad_r) == dnnl_success;
+}
+
+/* The attributes of part p's primitive: a user scratchpad, and forward the
+ * epilogue as post-ops: y = relu?(conv + b + add). */
+static dnnl_primitive_attr_t conv_attr(const conv_key *k)
+{
+    dnnl_primitive_attr_t attr;
+    dnnl_post_ops_t po;
+    if (dnnl_primitive_attr_create(&attr) != dnnl_success)
+        return NULL;
+    bool ok = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user) ==
+                  dnnl_success &&
+              dnnl_post_ops_create(&po) == dnnl_success;
+    if (ok) {
+        ok = (!k->add || dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success) &&
+             (!k->relu ||
+              dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) ==
+                  dnnl_success) &&
+             dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
+        dnnl_post_ops_destroy(po);
+    }
+    if (!ok) {
+        dnnl_primitive_attr_destroy(attr);
+        return NULL;
+    }
+    return attr;
+}
+
+/* Packs the weights of part p (w: (M, C, kH, kW) as stored) for its
+ * primitive: rows c0..c1 forward, columns c0..c1 backward. */
+static bool pack_weights(const lrp_dnnl *d, const entry *e, part *p, const dnnl_memory_desc_t *w_md)
+{
+    const conv_key *k = &e->key;
+    int64_t kk = k->g.kh * k->g.kw;
+    int64_t m = k->backward ? k->c_out : p->c1 - p->c0, c = k->backward ? p->c1 - p->c0 : k->c_in;
+    dnnl_dims_t dims = {m, c, k->g.kh, k->g.kw}, strides = {k->c_in * kk, kk, k->g.kw, 1};
+    dnnl_memory_desc_t user;
+    const float *from = k->w + p->c0 * (k->backward ? kk : k->c_in * kk);
+    dnnl_primitive_t r = NULL;
+    p->w_md = *w_md;
+    p->w = aligned_alloc(64, (dnnl_memory_desc_get_size(w_md) + 63) / 64 * 64);
+    bool ok = p->w && dnnl_memory_desc_init_by_strides(&user, 4, dims, dnnl_f32, strides) ==
+                          dnnl_success &&
+              reorder_make(d, &r, &user, w_md, false);
+    if (ok) {
+        arg args[2] = {{DNNL_ARG_FROM, &user, from}, {DNNL_ARG_TO, w_md, p->w}};
+        ok = execute(d, r, 2, args);
+    }
+    if (r)
+        dnnl_primitive_destroy(r);
+    return ok;
+}
+
+/* Whether pd is one of oneDNN's direct kernels: its reference loops ran
+ * the stem's backward pass 100x slower than OpenBLAS, and its GEMM-based
+ * convolutions are the im2col the OpenBLAS kernels do already. */
+static bool is_direct(const_dnnl_primitive_desc_t pd)
+{
+    const char *impl = NULL;
+    return dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
+           impl && strncmp(impl, "ref", 3) != 0 && !strstr(impl, "gemm");
+}
+
+/* Part p's primitive, its packed weights and its reorders. */
+static bool part_make(const lrp_dnnl *d, entry *e, part *p)
+{
+    const conv_key *k = &e->key;
+    dnnl_convolution_desc_t fwd, bwd;
+    dnnl_memory_desc_t src, wei, bia, dst;
+    if (!conv_descs(e, p, &fwd, &bwd, &src, &wei, &bia, &dst))
+        return false;
+    dnnl_primitive_attr_t attr = conv_attr(k);
+    dnnl_primitive_desc_t hint = NULL, pd = NULL;
+    bool ok = attr && dnnl_primitive_desc_create(k->backward ? &hint : &pd, &fwd, attr, d->engine,
+                                                 NULL) == dnnl_success;
+    if (ok && k->backward)
+        ok = dnnl_primitive_desc_create(&pd, &bwd, attr, d->engine, hint) == dnnl_success;
+    ok = ok && is_direct(pd);
+    if (ok) {
+        p->a_md = k->backward ? dst : src;
+        p->b_md = k->backward ? src : dst;
+        p->bias_md = bia;
+        p->pad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+        ok = pack_weights(d, e, p, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)) &&
+             dnnl_primitive_create(&p->conv, pd) == dnnl_success;
+    }
+    int64_t ch = p->c1 - p->c0, h = k->backward ? k->g.in_h : k->g.out_h;
+    int64_t w = k->backward ? k->g.in_w : k->g.out_w;
+    if (ok && k->add && e->b_blocked)
+        ok = channel_reorder(d, &p->add_in, ch, h, w, true);
+    if (ok && e->b_blocked && !k->backward)
+        ok = channel_reorder(d, &p->b_out, ch, h, w, false);
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (hint)
+        dnnl_primitive_desc_destroy(hint);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return ok;
+}
+
+/* Making the parts of one entry, one task each: packing the weights is
+ * most of the first run's extra time. */
+typedef struct make_job {
+    const lrp_dnnl *d;
+    entry *e;
+    atomic_bool failed;
+} make_job;
+
+static void make_task(void *ctx, int task)
+{
+    make_job *j = ctx;
+    int before = one_thread();
+    if (!part_make(j->d, j->e, &j->e->parts[task]))
+        j->failed = true;
+    threads_back(before);
+}
+
+static bool entry_make(const lrp_dnnl *d, entry *e, lrp_pool *pool)
+{
+    const conv_key *k = &e->key;
+    const lrp_geom *g = &k->g;
+    int64_t macs = k->c_in * k->c_out * g->kh * g->kw * g->out_h * g->out_w;
+    e->a_ch = k->backward ? k->c_out : k->c_in;
+    e->b_ch = k->backward ? k->c_in : k->c_out;
+    e->a_hw = k->backward ? g->out_h * g->out_w : g->in_h * g->in_w;
+    e->b_hw = k->backward ? g->in_h * g->in_w : g->out_h * g->out_w;
+    e->inner = d->inner;
+    e->a_blocked = e->a_ch % BLOCK == 0;
+    e->b_blocked = e->b_ch % BLOCK == 0;
+    e->n_parts = tasks_per_image(e->b_ch, macs, k->images);
+    for (int t = 0; t < e->n_parts; t++) {
+        e->parts[t].c0 = task_start(e->b_ch, t, e->n_parts);
+        e->parts[t].c1 = task_start(e->b_ch, t + 1, e->n_parts);
+    }
+    make_job job = {.d = d, .e = e};
+    lrp_pool_run(pool, e->n_parts, make_task, &job);
+    if (job.failed)
+        return false;
+    int n_a = e->a_blocked ? tasks_per_image(e->a_ch, SPLIT_MACS, k->images) : 0;
+    int64_t h = k->backward ? g->out_h : g->in_h, w = k->backward ? g->out_w : g->in_w;
+    for (e->n_a = 0; e->n_a < n_a; e->n_a++) {
+        e->a_c0[e->n_a] = task_start(e->a_ch, e->n_a, n_a);
+        e->a_c0[e->n_a + 1] = task_start(e->a_ch, e->n_a + 1, n_a);
+        if (!channel_reorder(d, &e->a_in[e->n_a], e->a_c0[e->n_a + 1] - e->a_c0[e->n_a], h, w,
+                             true)) {
+            e->n_a++;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The entry for key k, made on first use on 'pool' (under the lock: forks
+ * of one explainer share it); NULL when out of memory. */
+static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool)
+{
+    pthread_mutex_lock(&d->lock);
+    entry *e = d->entries;
+    while (e && memcmp(&e->key, k, sizeof *k) != 0)
+        e = e->next;
+    if (!e && (e = calloc(1, sizeof *e))) {
+        memcpy(&e->key, k, sizeof *k); /* padding included, for memcmp */
+        int before = one_thread();
+        e->ok = entry_make(d, e, pool);
+        threads_back(before);
+        if (!e->ok) { /* remembered, so that the fallback is not retried */
+            entry_free(e);
+            e = calloc(1, sizeof *e);
+            if (e)
+                memcpy(&e->key, k, sizeof *k);
+        }
+        if (e) {
+            e->next = d->entries;
+            d->entries = e;
+        }
+    }
+    pthread_mutex_unlock(&d->lock);
+    return e;
+}
+
+/* A scratchpad of at least 'size' bytes (NULL: out of memory). */
+static pad *pad_take(lrp_dnnl *d, size_t size)
+{
+    pthread_mutex_lock(&d->lock);
+    pad *p = d->pads;
+    if (p)
+        d->pads = p->next;
+    pthread_mutex_unlock(&d->lock);
+    if (p && p->size >= size)
+        return p;
+    free(p); /* too small: the sizes converge on the largest */
+    size = (size + 63) / 64 * 64;
+    if ((p = aligned_alloc(64, sizeof *p + size)))
+        p->size = size;
+    return p;
+}
+
+static void pad_give(lrp_dnnl *d, pad *p)
+{
+    pthread_mutex_lock(&d->lock);
+    p->next = d->pads;
+    d->pads = p;
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* One conv call: the tensors, the round's first image and its scratch. */
+typedef struct conv_call {
+    lrp_dnnl *d;
+    const entry *e;
+    const float *a, *bias, *add; /* a: x or dy; add: the forward's residual operand */
+    float *b;                    /* y, or dx */
+    float *a_blk, *b_blk;        /* the round's blocked copies of a and b */
+    int64_t first;
+    atomic_bool failed; /* set by any task */
+} conv_call;
+
+/* Task = image * n_a + t: channels of a into the blocked copy. */
+static void a_task(void *ctx, int task)
+{
+    conv_call *c = ctx;
+    const entry *e = c->e;
+    int64_t img = task / e->n_a, t = task % e->n_a, c0 = e->a_c0[t];
+    const reorder *r = &e->a_in[t];
+    arg args[2] = {{DNNL_ARG_FROM, &r->plain, c->a + ((c->first + img) * e->a_ch + c0) * e->a_hw},
+                   {DNNL_ARG_TO, &r->blocked, c->a_blk + (img * e->a_ch + c0) * e->a_hw}};
+    int before = one_thread();
+    if (!execute(c->d, r->p, 2, args))
+        c->failed = true;
+    threads_back(before);
+}
+
+/* Runs part p for image img of the round. */
+static bool run_part(const conv_call *c, const part *p, int64_t img)
+{
+    const entry *e = c->e;
+    const conv_key *k = &e->key;
+    int64_t image = c->first + img, off = p->c0 * e->b_hw;
+    const float *a = e->a_blocked ? c->a_blk + img * e->a_ch * e->a_hw
+                                  : c->a + image * e->a_ch * e->a_hw;
+    float *plain = c->b + image * e->b_ch * e->b_hw + off;
+    /* backward: into a copy, added into dx once every task has succeeded */
+    float *tile = e->b_blocked || k->backward ? c->b_blk + img * e->b_ch * e->b_hw + off : plain;
+    size_t count = (size_t)((p->c1 - p->c0) * e->b_hw);
+    bool ok = true;
+    if (c->add) {
+        const float *add = c->add + image * e->b_ch * e->b_hw + off;
+        arg args[2] = {{DNNL_ARG_FROM, &p->add_in.plain, add},
+                       {DNNL_ARG_TO, &p->add_in.blocked, tile}};
+        if (e->b_blocked)
+            ok = execute(c->d, p->add_in.p, 2, args);
+        else
+            memmove(tile, add, count * sizeof *tile);
+    }
+    size_t pad_bytes = dnnl_memory_desc_get_size(&p->pad_md);
+    pad *scratchpad = pad_bytes ? pad_take(c->d, pad_bytes) : NULL;
+    arg args[5] = {{k->backward ? DNNL_ARG_DIFF_DST : DNNL_ARG_SRC, &p->a_md, a},
+                   {DNNL_ARG_WEIGHTS, &p->w_md, p->w},
+                   {k->backward ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, &p->b_md, tile},
+                   {DNNL_ARG_SCRATCHPAD, &p->pad_md, scratchpad ? scratchpad->data : NULL},
+                   {DNNL_ARG_BIAS, &p->bias_md, c->bias ? c->bias + p->c0 : NULL}};
+    ok = ok && (!pad_bytes || scratchpad) && execute(c->d, p->conv, c->bias ? 5 : 4, args);
+    if (scratchpad)
+        pad_give(c->d, scratchpad);
+    if (ok && p->b_out.p) {
+        arg out[2] = {{DNNL_ARG_FROM, &p->b_out.blocked, tile},
+                      {DNNL_ARG_TO, &p->b_out.plain, plain}};
+        ok = execute(c->d, p->b_out.p, 2, out);
+    }
+    return ok;
+}
+
+/* Task = image * n_parts + t. */
+static void part_task(void *ctx, int task)
+{
+    conv_call *c = ctx;
+    int before = one_thread();
+    if (!run_part(c, &c->e->parts[task % c->e->n_parts], task / c->e->n_parts))
+        c->failed = true;
+    threads_back(before);
+}
+
+/* dx (channels [c0, c1) of one image) += the tile, blocked or plain. */
+static void add_tile(const entry *e, const part *p, const float *tile, float *dx)
+{
+    int64_t hw = e->b_hw, ch = p->c1 - p->c0;
+    if (!e->b_blocked) {
+        for (int64_t i = 0; i < ch * hw; i++)
+            dx[i] += tile[i];
+        return;
+    }
+    int64_t in = e->inner;
+    for (int64_t c = 0; c < ch; c++) { /* blocked: (c / in, pixel, c % in) */
+        const float *src = tile + c / in * hw * in + c % in;
+        float *dst = dx + c * hw;
+        for (int64_t i = 0; i < hw; i++)
+            dst[i] += src[i * in];
+    }
+}
+
+/* Task = image * n_parts + t: backward, the tile into dx. */
+static void add_task(void *ctx, int task)
+{
+    conv_call *c = ctx;
+    const entry *e = c->e;
+    const part *p = &e->parts[task % e->n_parts];
+    int64_t img = task / e->n_parts, off = p->c0 * e->b_hw;
+    add_tile(e, p, c->b_blk + img * e->b_ch * e->b_hw + off,
+             c->b + (c->first + img) * e->b_ch * e->b_hw + off);
+}
+
+size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s)
+{
+    int64_t images = s->n < ROUND_MAX ? s->n : ROUND_MAX;
+    return (size_t)(images * (s->c_in * s->g.in_h * s->g.in_w +
+                              s->c_out * s->g.out_h * s->g.out_w));
+}
+
+/* Images done, in rounds: a round that fails has written nothing of
+ * dx (backward adds only once no task can fail) and may have written
+ * part of y, which the caller's fallback writes again. */
+static int64_t run(lrp_dnnl *d, const conv_key *k, const lrp_conv_shape *s, conv_call *c,
+                   float *scratch, lrp_pool *pool)
+{
+    if (!d || s->group != 1 || s->n < 1)
+        return 0;
+    const entry *e = entry_for(d, k, pool);
+    if (!e || !e->ok)
+        return 0;
+    c->d = d;
+    c->e = e;
+    c->a_blk = scratch;
+    c->b_blk = scratch + k->images * e->a_ch * e->a_hw;
+    for (c->first = 0; c->first < s->n; c->first += k->images) {
+        int64_t images = s->n - c->first < k->images ? s->n - c->first : k->images;
+        if (e->n_a)
+            lrp_pool_run(pool, (int)images * e->n_a, a_task, c);
+        if (!c->failed)
+            lrp_pool_run(pool, (int)images * e->n_parts, part_task, c);
+        if (c->failed)
+            return c->first;
+        if (k->backward)
+            lrp_pool_run(pool, (int)images * e->n_parts, add_task, c);
+    }
+    return s->n;
+}
+
+static void key_init(conv_key *k, const lrp_conv_shape *s, const float *w, bool backward)
+{
+    memset(k, 0, sizeof *k);
+    k->backward = backward;
+    k->w = w;
+    k->c_in = s->c_in;
+    k->c_out = s->c_out;
+    k->images = s->n < ROUND_MAX ? s->n : ROUND_MAX;
+    k->g = s->g;
+}
+
+int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
+                              const float *w, const float *b, float *y,
+                              const lrp_epilogue *epi, float *scratch, lrp_pool *pool)
+{
+    conv_key k;
+    key_init(&k, s, w, false);
+    k.bias = b != NULL;
+    k.add = epi && epi->add;
+    k.relu = epi && epi->relu;
+    conv_call c = {.a = x, .bias = b, .add = k.add ? epi->add : NULL, .b = y};
+    return run(d, &k, s, &c, scratch, pool);
+}
+
+int64_t lrp_dnnl_conv_backward_add(lrp_dnnl *d, const lrp_conv_shape *s, const float *dy,
+                                   const float *w, float *dx, float *scratch, lrp_pool *pool)
+{
+    conv_key k;
+    key_init(&k, s, w, true);
+    conv_call c = {.a = dy, .b = dx};
+    return run(d, &k, s, &c, scratch, pool);
+}

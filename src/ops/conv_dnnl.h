@@ -1,0 +1,44 @@
+/* oneDNN as the convolution engine (meson -Ddnnl): the one seam between
+ * onnx-lrp and oneDNN's C API. Activations stay (N,C,H,W) in onnx-lrp; each
+ * call reorders into oneDNN's blocked layout and back. Per layer (weights,
+ * shape, epilogue) the primitives and the weights packed for them are made
+ * on first use and cached in an lrp_dnnl, which the caller owns.
+ *
+ * Threads: every oneDNN primitive runs single-threaded inside one task of
+ * onnx-lrp's pool (parallel/pool.h). A conv is cut into tasks by image and
+ * by 16-channel blocks, by shape and batch size alone, so its bits never
+ * depend on --threads (oneDNN's own OpenMP threading does change them: see
+ * docs/benchmarks.md), and no OpenMP thread ever spins at a barrier. */
+#ifndef LRP_OPS_CONV_DNNL_H
+#define LRP_OPS_CONV_DNNL_H
+
+#include <stdbool.h>
+
+#include "ops/conv.h"
+
+typedef struct lrp_dnnl lrp_dnnl;
+
+/* LRP_ERR_UNSUPPORTED when onnx-lrp was built without oneDNN. */
+lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err);
+void lrp_dnnl_free(lrp_dnnl *d); /* NULL-safe */
+
+/* Whether this build has oneDNN; its version and the instruction set its
+ * kernels use on this CPU ("avx512_core", ...), or NULL without it. */
+bool lrp_dnnl_built(void);
+const char *lrp_dnnl_describe(void);
+
+/* Floats of the scratch the two calls below need (0 without oneDNN). */
+size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s);
+
+/* lrp_conv_forward / lrp_conv_backward_add (ops/conv.h) through oneDNN.
+ * They return how many images (the first ones) they have done: all of
+ * s->n, or fewer when oneDNN has no primitive for the shape (grouped
+ * convs) or ran out of memory. The caller does the rest; the images not
+ * done have nothing added to dx, and their y is to be written again. */
+int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
+                              const float *w, const float *b, float *y,
+                              const lrp_epilogue *epi, float *scratch, lrp_pool *pool);
+int64_t lrp_dnnl_conv_backward_add(lrp_dnnl *d, const lrp_conv_shape *s, const float *dy,
+                                   const float *w, float *dx, float *scratch, lrp_pool *pool);
+
+#endif

@@ -1,0 +1,44 @@
+/* The oneDNN seam (dnnl.h) of a build without oneDNN (-Ddnnl=disabled, or
+ * libdnnl-dev absent): every convolution goes to the OpenBLAS kernels. */
+#include "ops/conv_dnnl.h"
+
+lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err)
+{
+    *out = NULL;
+    return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                         "this onnx-lrp was built without oneDNN (meson -Ddnnl)");
+}
+
+void lrp_dnnl_free(lrp_dnnl *d)
+{
+    (void)d;
+}
+
+bool lrp_dnnl_built(void)
+{
+    return false;
+}
+
+const char *lrp_dnnl_describe(void)
+{
+    return NULL;
+}
+
+size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s)
+{
+    (void)s;
+    return 0;
+}
+
+int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
+                              const float *w, const float *b, float *y,
+                              const lrp_epilogue *epi, float *scratch, lrp_pool *pool)
+{
+    return 0;
+}
+
+int64_t lrp_dnnl_conv_backward_add(lrp_dnnl *d, const lrp_conv_shape *s, const float *dy,
+                                   const float *w, float *dx, float *scratch, lrp_pool *pool)
+{
+    return 0;
+}
