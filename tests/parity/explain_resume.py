@@ -7,55 +7,23 @@
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from parity_common import finish  # noqa: E402
+from resume_common import Resume, inodes, read, sample_images  # noqa: E402
 
 ap = argparse.ArgumentParser(description="resumable explain and its merge")
 ap.add_argument("--cli", required=True, help="path to the onnx-lrp executable")
 ap.add_argument("--samples", required=True, help="samples/ (the sample model and images)")
 args = ap.parse_args()
 cli = os.path.abspath(args.cli)
-passed = failed = 0
-
-
-def report(label, ok, detail=""):
-    global passed, failed
-    print("%-72s %s%s" % (label, "PASS" if ok else "FAIL", "" if ok else "  (%s)" % detail))
-    passed += bool(ok)
-    failed += not ok
-
-
-def run(*argv):
-    p = subprocess.run([cli] + list(argv), capture_output=True, text=True, timeout=600)
-    return p.returncode, p.stdout, p.stderr
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def inodes(out):
-    d = os.path.join(out, "records")
-    return {n: os.stat(os.path.join(d, n)).st_ino for n in sorted(os.listdir(d))} \
-        if os.path.isdir(d) else {}
+checks = Resume(cli)
+report, run = checks.report, checks.run
 
 
 tmp = tempfile.mkdtemp(prefix="explain-resume-")
-images = os.path.join(tmp, "images")
-os.makedirs(images)
-src = os.path.join(args.samples, "images")
-for n in sorted(n for n in os.listdir(src) if n.endswith(".png"))[:4]:
-    shutil.copy(os.path.join(src, n), images)
-with open(os.path.join(images, "00-tshirt-0b.png"), "wb") as f:
-    f.write(b"\x89PNG\r\n\x1a\n not really")
+images, _ = sample_images(args.samples, tmp, 4)
 model = os.path.join(args.samples, "fashion-resnet-bn.onnx")
 base = ["explain", model, images, "--preset", "otsuki2024", "--threads", "2"]
 out = os.path.join(tmp, "out")
@@ -110,4 +78,4 @@ report("merge refuses an evaluate shard among explain shards",
        code == 2 and ev in err and "a shard of evaluate, not of explain" in err, err.strip())
 
 shutil.rmtree(tmp)
-finish(passed, failed)
+checks.finish()

@@ -7,59 +7,26 @@
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from parity_common import finish  # noqa: E402
+from resume_common import BROKEN, Resume, inodes, read, sample_images  # noqa: E402
 
 ap = argparse.ArgumentParser(description="sharded, resumable evaluate and merge")
 ap.add_argument("--cli", required=True, help="path to the onnx-lrp executable")
 ap.add_argument("--samples", required=True, help="samples/ (the sample model and images)")
 args = ap.parse_args()
 cli = os.path.abspath(args.cli)
-passed = failed = 0
-
-
-def report(label, ok, detail=""):
-    global passed, failed
-    print("%-72s %s%s" % (label, "PASS" if ok else "FAIL", "" if ok else "  (%s)" % detail))
-    passed += bool(ok)
-    failed += not ok
-
-
-def run(*argv):
-    p = subprocess.run([cli] + list(argv), capture_output=True, text=True, timeout=600)
-    return p.returncode, p.stdout, p.stderr
-
-
-def read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def inodes(out):
-    d = os.path.join(out, "records")
-    return {n: os.stat(os.path.join(d, n)).st_ino for n in sorted(os.listdir(d))} \
-        if os.path.isdir(d) else {}
+checks = Resume(cli)
+report, run = checks.report, checks.run
 
 
 tmp = tempfile.mkdtemp(prefix="shard-resume-")
-images = os.path.join(tmp, "images")
-os.makedirs(images)
-src = os.path.join(args.samples, "images")
-names = sorted(n for n in os.listdir(src) if n.endswith(".png"))[:6]
-for n in names:
-    shutil.copy(os.path.join(src, n), images)
-with open(os.path.join(images, "00-tshirt-0b.png"), "wb") as f:
-    f.write(b"\x89PNG\r\n\x1a\n not really")  # sorts second: fails in shard 1 of 3
+images, _ = sample_images(args.samples, tmp, 6)  # BROKEN fails in shard 1 of 3
 csv = os.path.join(tmp, "labels.csv")
-with open(os.path.join(src, "labels.csv")) as f, open(csv, "w") as g:
-    g.write(f.read() + "00-tshirt-0b.png,0\n")
+with open(os.path.join(args.samples, "images", "labels.csv")) as f, open(csv, "w") as g:
+    g.write(f.read() + BROKEN + ",0\n")
 model = os.path.join(args.samples, "fashion-resnet-bn.onnx")
 base = [model, images, "--labels-csv", csv, "--methods", "epsilon-plus-flat,random",
         "--step", "410", "--threads", "2"]
@@ -103,7 +70,7 @@ report("--force: every record written again", code == 1 and
        all(after[n] != before[n] for n in before) and same_outputs(single, merged))
 
 if len(after) < 3:
-    finish(passed, failed + 1)  # no records at all: the rest cannot run
+    checks.finish(1)  # no records at all: the rest cannot run
 victim = os.path.join(single, "records", sorted(after)[2])
 whole = read(victim)
 with open(victim, "wb") as f:
@@ -137,4 +104,4 @@ report("status: one line per shard and the sum",
        code == 0 and out.splitlines()[-1].startswith("all: 7/7 images, 1 failed"), out)
 
 shutil.rmtree(tmp)
-finish(passed, failed)
+checks.finish()
