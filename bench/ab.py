@@ -26,7 +26,8 @@ def timed(cli, command, repeat, extra):
     out = subprocess.run([cli, command, args.model, "--input-tensor", args.input, "--repeat",
                           str(repeat), "--threads", args.threads, "--json"] + extra,
                          capture_output=True, text=True, check=True).stdout
-    j = json.loads(out.splitlines()[0])
+    # forward prints one (indented) object, explain one object per image and line
+    j = json.loads(out) if command == "forward" else json.loads(out.splitlines()[0])
     return j["forward_ms"] + j.get("explain_ms", 0.0)
 
 
