@@ -2,17 +2,6 @@
 #include "ops/registry.h"
 #include "ops/shape_util.h"
 
-static lrp_status relu_infer(const lrp_node *n, lrp_tensor *const *in,
-                             lrp_tensor *const *out, lrp_error *err)
-{
-    lrp_status st = lrp_shape_expect(n, in[0], "X", LRP_FLOAT, err);
-    if (st)
-        return st;
-    *out[0] = *in[0];
-    out[0]->data = NULL;
-    return LRP_OK;
-}
-
 typedef struct relu_job {
     const float *x;
     float *y;
@@ -40,6 +29,6 @@ const lrp_op lrp_op_relu = {
     .max_inputs = 1,
     .n_outputs = 1,
     .relevance = LRP_REL_RELU,
-    .infer = relu_infer,
+    .infer = lrp_shape_float_elementwise,
     .forward = relu_forward,
 };

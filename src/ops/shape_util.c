@@ -34,6 +34,17 @@ lrp_status lrp_shape_expect(const lrp_node *n, const lrp_tensor *t, const char *
                          lrp_dtype_name(t->dtype), lrp_dtype_name(want));
 }
 
+lrp_status lrp_shape_float_elementwise(const lrp_node *n, lrp_tensor *const *in,
+                                       lrp_tensor *const *out, lrp_error *err)
+{
+    lrp_status st = lrp_shape_expect(n, in[0], "X", LRP_FLOAT, err);
+    if (st)
+        return st;
+    *out[0] = *in[0];
+    out[0]->data = NULL;
+    return LRP_OK;
+}
+
 lrp_status lrp_shape_read(const lrp_node *n, const lrp_tensor *t, const char *what,
                           int64_t *out, int max, int *count, lrp_error *err)
 {

@@ -16,6 +16,11 @@ lrp_tensor *lrp_op_input(const lrp_node *n, lrp_tensor *const *in, int i);
 lrp_status lrp_shape_expect(const lrp_node *n, const lrp_tensor *t, const char *what,
                             lrp_dtype want, lrp_error *err);
 
+/* The infer of an elementwise float32 op of one input X (Relu, Sigmoid):
+ * Y has X's shape. */
+lrp_status lrp_shape_float_elementwise(const lrp_node *n, lrp_tensor *const *in,
+                                       lrp_tensor *const *out, lrp_error *err);
+
 /* Copies the values of t, an int64 tensor of rank 0 or 1 whose data is
  * known, into out[max]; *count gets how many. 'what' names t in messages.
  * Missing data is LRP_ERR_UNSUPPORTED: the value must be a constant or

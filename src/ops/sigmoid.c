@@ -5,17 +5,6 @@
 #include "ops/registry.h"
 #include "ops/shape_util.h"
 
-static lrp_status sigmoid_infer(const lrp_node *n, lrp_tensor *const *in,
-                                lrp_tensor *const *out, lrp_error *err)
-{
-    lrp_status st = lrp_shape_expect(n, in[0], "X", LRP_FLOAT, err);
-    if (st)
-        return st;
-    *out[0] = *in[0];
-    out[0]->data = NULL;
-    return LRP_OK;
-}
-
 static void sigmoid_forward(const lrp_node *n, const lrp_tensor *const *in,
                             lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
@@ -34,6 +23,6 @@ const lrp_op lrp_op_sigmoid = {
     .max_inputs = 1,
     .n_outputs = 1,
     .relevance = LRP_REL_GATE,
-    .infer = sigmoid_infer,
+    .infer = lrp_shape_float_elementwise,
     .forward = sigmoid_forward,
 };
