@@ -10,12 +10,12 @@ import json
 import os
 import tempfile
 
-from parity_common import Bad, Checks, run, run_status, skip
+from parity_common import Bad, Checks, flatten_gemm_model, run, run_status, skip
 
 try:
     import numpy as np
     import onnx
-    from onnx import helper, numpy_helper
+    from onnx import helper
 except ImportError as e:
     skip("%s" % e)
 
@@ -109,14 +109,7 @@ def zbox_after_flatten(tmp):
     Refusing it (exit 2 naming the node) is fine too; reading other bounds is not."""
     rng = np.random.default_rng(6)
     w, b = rng.standard_normal((5, 48)).astype(np.float32), rng.standard_normal(5).astype(np.float32)
-    g = helper.make_graph(
-        [helper.make_node("Flatten", ["input"], ["f"], name="flatten"),
-         helper.make_node("Gemm", ["f", "W", "B"], ["logits"], name="fc_first", transB=1)],
-        "zbox_dense", [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 3, 4, 4])],
-        [helper.make_tensor_value_info("logits", onnx.TensorProto.FLOAT, [1, 5])],
-        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 7
+    m = flatten_gemm_model(w, b, (1, 3, 4, 4))
     path, xp, rp = (os.path.join(tmp, n) for n in ("zbox-dense.onnx", "zbox-x.npy", "zbox-r.npy"))
     onnx.save(m, path)
     x = rng.uniform(-1.5, 2.0, (1, 3, 4, 4)).astype(np.float32)

@@ -71,6 +71,22 @@ def run_status(cmd, timeout=900):
     return p.returncode, p.stdout, p.stderr
 
 
+def flatten_gemm_model(w, b, shape):
+    """An ONNX model (opset 13) input (shape) -> Flatten -> Gemm (W = w (out, in), transB,
+    B = b) -> logits: the first weighted layer is a dense one on the flattened image."""
+    import onnx
+    from onnx import helper, numpy_helper
+    g = helper.make_graph(
+        [helper.make_node("Flatten", ["input"], ["f"], name="flatten"),
+         helper.make_node("Gemm", ["f", "W", "B"], ["logits"], name="fc_first", transB=1)],
+        "flatten_gemm", [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, list(shape))],
+        [helper.make_tensor_value_info("logits", onnx.TensorProto.FLOAT, [shape[0], w.shape[0]])],
+        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    return m
+
+
 class Bad(Exception):
     """A failed check; the message is the detail line."""
 

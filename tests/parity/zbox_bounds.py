@@ -10,12 +10,11 @@ import json
 import os
 import tempfile
 
-from parity_common import Bad, Checks, run, run_status, skip
+from parity_common import Bad, Checks, flatten_gemm_model, run, run_status, skip
 
 try:
     import numpy as np
     import onnx
-    from onnx import helper, numpy_helper
     from PIL import Image
 except ImportError as e:
     skip("%s" % e)
@@ -122,14 +121,7 @@ DENSE_MEAN, DENSE_STD = [0.3, 0.4, 0.5], [0.2, 0.25, 0.3]
 def dense_model(tmp):
     rng = np.random.default_rng(12)
     w, b = rng.standard_normal((5, 48)).astype(np.float32), rng.standard_normal(5).astype(np.float32)
-    g = helper.make_graph(
-        [helper.make_node("Flatten", ["input"], ["f"], name="flatten"),
-         helper.make_node("Gemm", ["f", "W", "B"], ["logits"], name="fc_first", transB=1)],
-        "zbox_dense", [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 3, 4, 4])],
-        [helper.make_tensor_value_info("logits", onnx.TensorProto.FLOAT, [1, 5])],
-        [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "B")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 7
+    m = flatten_gemm_model(w, b, (1, 3, 4, 4))
     for k, v in (("onnx_lrp.resize", "0"), ("onnx_lrp.crop", "4"),
                  ("onnx_lrp.mean", ",".join(map(str, DENSE_MEAN))), ("onnx_lrp.std", ",".join(map(str, DENSE_STD)))):
         m.metadata_props.add(key=k, value=v)
