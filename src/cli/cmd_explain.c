@@ -7,6 +7,7 @@
 #include "cli/conservation_check.h"
 #include "cli/explain.h"
 #include "io/heatmap.h"
+#include "rules/presets.h"
 #include "util/error.h"
 #include "util/text.h"
 
@@ -36,6 +37,9 @@ static const char help_rest[] =
     "  --gamma G               gamma rule (default 0.25)\n"
     "  --alpha A --beta B      alpha-beta rule, A - B = 1 (default 2, 1)\n"
     "  --zero-bias             every rule uses b = 0 (zennit's zero_params='bias')\n"
+    "  --first-rule R          the first layer's rule instead of the preset's (LRP\n"
+    "                          presets): epsilon, zplus, alpha-beta, gamma, flat,\n"
+    "                          wsquare, zbox\n"
     "  --init one|logit|softmax  relevance seeded at the target (default: one;\n"
     "                          otsuki2024: softmax); relevance starts at the\n"
     "                          logits, before a final Softmax or LogSoftmax, and\n"
@@ -169,6 +173,14 @@ static int rule_option(const char *name, const char *value, explain_opts *o)
     } else if (strcmp(name, "--init") == 0) {
         if ((c->init = lrp_init_from_name(value)) == (lrp_init)-1)
             return bad_value(o, name, value, "one, logit or softmax");
+    } else if (strcmp(name, "--first-rule") == 0) {
+        if (lrp_first_rule_from_name(value) < 0) {
+            char known[200];
+            lrp_first_rule_list(known, sizeof known);
+            return cli_usage_error(o->command, "%s: unknown rule '%s' (known: %s)", name, value,
+                                   known);
+        }
+        c->first_rule = value;
     } else if (strcmp(name, "--target") == 0) {
         if (strcmp(value, "top") == 0)
             c->target = -1;
@@ -229,10 +241,10 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
 }
 
 static const char *const valued[] = {
-    "--preset", "--split", "--init", "--target", "--epsilon", "--gamma", "--alpha", "--beta",
-    "--check-conservation", "--resize", "--crop", "--mean", "--std", "--labels", "--colormap",
-    "--overlay-alpha", "--topk", "--threads", "--output-dir", "-o", "--input-tensor",
-    "--repeat", "--shard"};
+    "--preset", "--split", "--init", "--first-rule", "--target", "--epsilon", "--gamma",
+    "--alpha", "--beta", "--check-conservation", "--resize", "--crop", "--mean", "--std",
+    "--labels", "--colormap", "--overlay-alpha", "--topk", "--threads", "--output-dir", "-o",
+    "--input-tensor", "--repeat", "--shard"};
 
 /* Options that act in one mode only; any other use is refused. */
 enum { FOR_IMAGES, FOR_PICTURES /* images, with -o */, FOR_TENSORS };
