@@ -198,7 +198,9 @@ typedef enum lrp_init {
  * for every field; set only what you want to override. */
 typedef struct lrp_config {
     const char *preset; /* epsilon-plus-flat (default), epsilon-plus,
-                           epsilon-alpha2-beta1, epsilon-gamma-box, otsuki2024 */
+                           epsilon-alpha2-beta1, epsilon-alpha2-beta1-flat,
+                           epsilon-gamma-box, epsilon, otsuki2024, the
+                           gradient methods and the multipass ones */
     lrp_split split;
     lrp_init init;
     double epsilon;     /* < 0: the preset's (1e-6; otsuki2024: 1e-5 unsigned) */
@@ -212,6 +214,10 @@ typedef struct lrp_config {
        for 3 channels, their luma (mean 0.4590, std 0.2256) for 1 */
     int n_bounds;
     float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS];
+    /* NULL: the preset's rule at the first layer; else a z-rule by name for
+       it, LRP presets only: epsilon, zplus, alpha-beta, gamma, flat, wsquare
+       (zennit's WSquare, method §2), zbox */
+    const char *first_rule;
 } lrp_config;
 
 LRP_API void lrp_config_init(lrp_config *config);

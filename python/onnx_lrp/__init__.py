@@ -65,7 +65,8 @@ def _call(fn, *args):
     _lib.check(fn(*args, ctypes.byref(err)), err)
 
 
-def _config(preset, split, init, epsilon, gamma, alpha, beta, zero_bias, target, norm):
+def _config(preset, split, init, epsilon, gamma, alpha, beta, zero_bias, target, norm,
+            first_rule=None):
     c = _lib.LrpConfig()
     lib.lrp_config_init(ctypes.byref(c))
     if norm is not None:  # zbox bounds from the normalization the input went through
@@ -87,6 +88,8 @@ def _config(preset, split, init, epsilon, gamma, alpha, beta, zero_bias, target,
             setattr(c, name, float(value))
     c.zero_bias = 1 if zero_bias else 0
     c.target = -1 if target is None else int(target)
+    if first_rule is not None:  # checked by lrp_explainer_new
+        c.first_rule = first_rule.encode()
     return c
 
 
@@ -154,10 +157,12 @@ class Explainer(_Handle):
     _free = staticmethod(lib.lrp_explainer_free)
 
     def __init__(self, model, preset=None, split=None, init=None, epsilon=None, gamma=None,
-                 alpha=None, beta=None, zero_bias=False, target=None, threads=None, norm=None):
+                 alpha=None, beta=None, zero_bias=False, target=None, threads=None, norm=None,
+                 first_rule=None):
         self._h = None
         self.model = model  # the model must outlive the explainer: it closes us first
-        c = _config(preset, split, init, epsilon, gamma, alpha, beta, zero_bias, target, norm)
+        c = _config(preset, split, init, epsilon, gamma, alpha, beta, zero_bias, target, norm,
+                    first_rule)
         h = ctypes.c_void_p()
         _call(lib.lrp_explainer_new, model._handle(), ctypes.byref(c), ctypes.byref(h))
         self._h = h.value
@@ -232,12 +237,14 @@ class Model(_Handle):
         return _norm_of(p) if p.channels else None
 
     def explain(self, x, preset=None, split=None, init=None, epsilon=None, gamma=None,
-                alpha=None, beta=None, zero_bias=False, target=None, mean=None, std=None):
+                alpha=None, beta=None, zero_bias=False, target=None, mean=None, std=None,
+                first_rule=None):
         """Input relevance of x (N,C,H,W): (relevance (N,C,H,W), Report).
         Options as `onnx-lrp explain`'s; None is the preset's own; mean and
         std (the zbox bounds) the model's metadata's unless given."""
         options = dict(preset=preset, split=split, init=init, epsilon=epsilon, gamma=gamma,
-                       alpha=alpha, beta=beta, zero_bias=bool(zero_bias), target=target)
+                       alpha=alpha, beta=beta, zero_bias=bool(zero_bias), target=target,
+                       first_rule=first_rule)
         return self._explain(x, self._norm(mean, std, x), options)
 
     def _explain(self, x, norm, options):
@@ -309,7 +316,7 @@ class Model(_Handle):
         p = self._preprocessing(resize, crop, mean, std)
         x, _ = self._load(p, image)
         full = dict(preset=None, split=None, init=None, epsilon=None, gamma=None, alpha=None,
-                    beta=None, zero_bias=False, target=None)
+                    beta=None, zero_bias=False, target=None, first_rule=None)
         full.update(options, zero_bias=bool(options.get("zero_bias", False)))
         rel, report = self._explain(x, _norm_of(p), full)
         rel, a = _in(rel, "relevance")

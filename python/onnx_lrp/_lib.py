@@ -32,7 +32,7 @@ class LrpConfig(ctypes.Structure):
                 ("alpha", ctypes.c_double), ("beta", ctypes.c_double),
                 ("zero_bias", ctypes.c_int), ("target", ctypes.c_int),
                 ("n_bounds", ctypes.c_int), ("low", ctypes.c_float * MAX_CHANNELS),
-                ("high", ctypes.c_float * MAX_CHANNELS)]
+                ("high", ctypes.c_float * MAX_CHANNELS), ("first_rule", ctypes.c_char_p)]
 
 
 class LrpImageReport(ctypes.Structure):

@@ -15,6 +15,8 @@ OPTIONS = [  # (CLI options, Model.explain_image options, heatmap options)
     (["--preset", "epsilon-gamma-box", "--colormap", "coldnhot", "--quantize", "8",
       "--positive"], dict(preset="epsilon-gamma-box"),
      dict(cmap="coldnhot", quantize=8, positive=True)),
+    (["--preset", "epsilon", "--first-rule", "wsquare"],
+     dict(preset="epsilon", first_rule="wsquare"), {}),
 ]
 
 

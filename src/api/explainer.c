@@ -70,6 +70,30 @@ static void default_bounds(const lrp_model *m, lrp_config *c)
         lrp_config_set_normalization(c, (int)channels, mean, std, NULL);
 }
 
+/* config.first_rule: the preset's copy with that first layer. */
+static lrp_status first_rule(lrp_explainer *e, lrp_error *err)
+{
+    lrp_config *c = &e->config;
+    if (!c->first_rule)
+        return LRP_OK;
+    int id = lrp_first_rule_from_name(c->first_rule);
+    if (e->multipass || e->preset->method != LRP_METHOD_LRP)
+        return lrp_error_set(err, LRP_ERR_ARG, "first-layer rule '%s': preset '%s' has no "
+                             "relevance rules", c->first_rule, c->preset);
+    if (id < 0) {
+        char known[200];
+        lrp_first_rule_list(known, sizeof known);
+        return lrp_error_set(err, LRP_ERR_ARG, "unknown first-layer rule '%s' (known: %s)",
+                             c->first_rule, known);
+    }
+    e->t->preset = *e->preset;
+    e->t->preset.first = (lrp_rule_id)id;
+    e->preset = &e->t->preset;
+    /* the rule's static name: the caller's string need not outlive the explainer */
+    c->first_rule = lrp_zrule_of(e->preset->first, 2.0f, 1.0f, e->preset->stab).name;
+    return LRP_OK;
+}
+
 static lrp_status resolve(lrp_explainer *e, const lrp_config *in, lrp_error *err)
 {
     lrp_config *c = &e->config;
@@ -85,6 +109,9 @@ static lrp_status resolve(lrp_explainer *e, const lrp_config *in, lrp_error *err
                              known);
     }
     c->preset = e->multipass ? e->multipass->name : e->preset->name;
+    lrp_status st = first_rule(e, err);
+    if (st)
+        return st;
     if (c->split == LRP_SPLIT_DEFAULT)
         c->split = e->preset->split;
     if (c->init == LRP_INIT_DEFAULT)

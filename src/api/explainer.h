@@ -14,6 +14,7 @@
 typedef struct rule_table {
     int refs;
     float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS]; /* zbox bounds */
+    lrp_preset preset; /* the preset with config.first_rule's first layer */
     lrp_rule *rules; /* per node */
     bool *keep;      /* per value: activations the rules read */
     lrp_dnnl *dnnl;  /* oneDNN's primitives and the rules' weights packed, made on first use */

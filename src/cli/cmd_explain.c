@@ -7,11 +7,13 @@
 #include "cli/conservation_check.h"
 #include "cli/explain.h"
 #include "io/heatmap.h"
+#include "rules/presets.h"
 #include "util/error.h"
 #include "util/text.h"
 
-/* --help: help_top, the preset list from the table, help_rest, help_modes
- * (split for C99's 4095-character limit on one string). */
+/* --help: help_top, the preset list from the table, help_rules, the
+ * first-layer rules from theirs, help_rest, help_modes (split for C99's
+ * 4095-character limit on one string). */
 static const char help_top[] =
     "usage: onnx-lrp explain MODEL.onnx IMAGE|DIR|@LIST... -o DIR [options]\n"
     "       onnx-lrp explain MODEL.onnx --input-tensor X.npy [options]\n"
@@ -28,7 +30,7 @@ static const char help_top[] =
     "                          in zennit's spelling), otsuki2024 (Otsuki et al.,\n"
     "                          ECCV 2024) and the baselines. One of:\n";
 
-static const char help_rest[] =
+static const char help_rules[] =
     "  --split S               at residual Adds: proportional (zennit presets),\n"
     "                          ratio (otsuki2024), symmetric, ratio-projection-only,\n"
     "                          symmetric-projection-only\n"
@@ -36,6 +38,10 @@ static const char help_rest[] =
     "  --gamma G               gamma rule (default 0.25)\n"
     "  --alpha A --beta B      alpha-beta rule, A - B = 1 (default 2, 1)\n"
     "  --zero-bias             every rule uses b = 0 (zennit's zero_params='bias')\n"
+    "  --first-rule R          the first layer's rule instead of the preset's (LRP\n"
+    "                          presets), one of:\n";
+
+static const char help_rest[] =
     "  --init one|logit|softmax  relevance seeded at the target (default: one;\n"
     "                          otsuki2024: softmax); relevance starts at the\n"
     "                          logits, before a final Softmax or LogSoftmax, and\n"
@@ -169,6 +175,14 @@ static int rule_option(const char *name, const char *value, explain_opts *o)
     } else if (strcmp(name, "--init") == 0) {
         if ((c->init = lrp_init_from_name(value)) == (lrp_init)-1)
             return bad_value(o, name, value, "one, logit or softmax");
+    } else if (strcmp(name, "--first-rule") == 0) {
+        if (lrp_first_rule_from_name(value) < 0) {
+            char known[200];
+            lrp_first_rule_list(known, sizeof known);
+            return cli_usage_error(o->command, "%s: unknown rule '%s' (known: %s)", name, value,
+                                   known);
+        }
+        c->first_rule = value;
     } else if (strcmp(name, "--target") == 0) {
         if (strcmp(value, "top") == 0)
             c->target = -1;
@@ -229,10 +243,10 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
 }
 
 static const char *const valued[] = {
-    "--preset", "--split", "--init", "--target", "--epsilon", "--gamma", "--alpha", "--beta",
-    "--check-conservation", "--resize", "--crop", "--mean", "--std", "--labels", "--colormap",
-    "--overlay-alpha", "--topk", "--threads", "--output-dir", "-o", "--input-tensor",
-    "--repeat", "--shard"};
+    "--preset", "--split", "--init", "--first-rule", "--target", "--epsilon", "--gamma",
+    "--alpha", "--beta", "--check-conservation", "--resize", "--crop", "--mean", "--std",
+    "--labels", "--colormap", "--overlay-alpha", "--topk", "--threads", "--output-dir", "-o",
+    "--input-tensor", "--repeat", "--shard"};
 
 /* Options that act in one mode only; any other use is refused. */
 enum { FOR_IMAGES, FOR_PICTURES /* images, with -o */, FOR_TENSORS };
@@ -342,11 +356,9 @@ static int take_option(cli_args *a, explain_opts *o, int *status)
     return take_flag(arg, o);
 }
 
-static void print_help(void)
+/* "a, b, c" wrapped at 79 columns, indented as the options' texts. */
+static void print_list(char *list)
 {
-    char list[600];
-    lrp_method_list(list, sizeof list);
-    fputs(help_top, stdout);
     int col = 0;
     for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         p += *p == ' ';
@@ -357,6 +369,17 @@ static void print_help(void)
         col += col ? printf(", %s", p) : printf("%26s%s", "", p);
     }
     fputs("\n", stdout);
+}
+
+static void print_help(void)
+{
+    char list[600];
+    lrp_method_list(list, sizeof list);
+    fputs(help_top, stdout);
+    print_list(list);
+    fputs(help_rules, stdout);
+    lrp_first_rule_list(list, sizeof list);
+    print_list(list);
     fputs(help_rest, stdout);
     fputs(cli_method_options_help, stdout);
     fputs(help_modes, stdout);

@@ -34,14 +34,15 @@ lrp_status cli_method_parse(const char *spec, cli_method_spec *ms, lrp_error *er
                          "random)", spec, preset, known);
 }
 
-/* Otsuki et al. 2024, Table 1: Ours, LRP, Integrated Gradients, Guided
- * Backprop, Grad-CAM, Score-CAM. LRP (the ε rule everywhere) and Guided
- * Backprop wait for their rule-table entries. Table 2: the split ablation,
- * in the paper's order. The first row is the one compared with the others. */
+/* Otsuki et al. 2024, Table 1: Ours, LRP (the ε rule everywhere),
+ * Integrated Gradients, Guided Backprop, Grad-CAM, Score-CAM; and random.
+ * Table 2: the split ablation, in the paper's order. The first row is the
+ * one compared with the others. */
 static const struct {
     const char *name, *list;
 } method_tables[] = {
-    {"table1", "otsuki2024+hq,integrated-gradients,grad-cam,score-cam,random"},
+    {"table1", "otsuki2024+hq,epsilon,integrated-gradients,guided-backprop,grad-cam,score-cam,"
+               "random"},
     {"table2", "otsuki2024+hq,otsuki2024:symmetric-projection-only+hq,"
                "otsuki2024:symmetric+hq,otsuki2024:ratio-projection-only+hq"},
 };

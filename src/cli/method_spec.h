@@ -18,7 +18,7 @@ typedef struct cli_method_spec {
 /* Takes one entry apart; fails naming it and what is wrong (with the
  * presets known). Needs no model. */
 lrp_status cli_method_parse(const char *spec, cli_method_spec *ms, lrp_error *err);
-/* --methods table1 (the rows of the paper's Table 1 that exist, and random)
+/* --methods table1 (the paper's Table 1 and random)
  * or table2 (its ablation): the list they stand for; any other list as is. */
 const char *cli_methods_expand(const char *list);
 

@@ -7,21 +7,6 @@
 
 #include "passes/passes.h"
 
-static lrp_zrule make_zrule(lrp_rule_id id, const lrp_config *c, lrp_stab stab)
-{
-    switch (id) {
-    case LRP_ID_EPSILON: return lrp_zrule_epsilon(stab);
-    case LRP_ID_ZPLUS: return lrp_zrule_zplus(stab);
-    case LRP_ID_ALPHA_BETA: return lrp_zrule_alpha_beta((float)c->alpha, (float)c->beta, stab);
-    case LRP_ID_GAMMA: return lrp_zrule_gamma(stab);
-    case LRP_ID_FLAT: return lrp_zrule_flat(stab);
-    case LRP_ID_ZBOX: return lrp_zrule_zbox(stab);
-    case LRP_ID_PAPER: return lrp_zrule_paper(false, stab);
-    case LRP_ID_PAPER_FIRST: return lrp_zrule_paper(true, stab);
-    }
-    return lrp_zrule_epsilon(stab);
-}
-
 /* The node's relevance class (ops/op.h); NONE for an op not bound. */
 static lrp_relevance_class relevance_class(const lrp_node *n)
 {
@@ -183,7 +168,8 @@ static lrp_status weighted_rule(const lrp_rule_inputs *ri, const lrp_node *n, bo
     bool conv = relevance_class(n) == LRP_REL_CONV;
     lrp_rule_id id = first ? p->first : conv ? p->conv : p->dense;
     r->kind = p->method == LRP_METHOD_LRP ? LRP_RULE_Z : LRP_RULE_GRAD_LINEAR;
-    r->z = make_zrule(id, ri->config, r->stab); /* the gradient: epsilon's W and b */
+    /* the gradient: epsilon's W and b */
+    r->z = lrp_zrule_of(id, (float)ri->config->alpha, (float)ri->config->beta, r->stab);
     if (nonneg[n->inputs[0]])
         simplify_for_nonnegative_input(&r->z);
     r->name = p->method == LRP_METHOD_LRP ? r->z.name : "gradient";
@@ -266,16 +252,28 @@ static lrp_rule_kind product_gradient(const lrp_rule_inputs *ri, const lrp_node 
     return relevance_class(n) == LRP_REL_MUL && two ? LRP_RULE_GRAD_MUL : LRP_RULE_NONE;
 }
 
+/* The Relu's backward of a gradient method (its preset's choice), and its
+ * name in reports. */
+static lrp_rule_kind relu_gradient(const lrp_preset *p, const char **name)
+{
+    switch (p->relu) {
+    case LRP_RELU_GUIDED: *name = "guided-relu"; return LRP_RULE_GUIDED_RELU;
+    case LRP_RELU_DECONV: *name = "deconvnet-relu"; return LRP_RULE_DECONV_RELU;
+    default: return LRP_RULE_GRAD_RELU;
+    }
+}
+
 /* The gradient of the ops without weights; false when the op has none. Each
  * op here has an LRP rule in simple_rule and the reverse (method §3). */
 static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule *r)
 {
     lrp_rule_kind kind = LRP_RULE_NONE;
+    const char *name = "gradient";
     int scaled = scaled_activation(ri, n);
     switch (relevance_class(n)) {
     case LRP_REL_RESHAPE: kind = LRP_RULE_PASS; break;
     case LRP_REL_ROUTE: kind = LRP_RULE_ROUTE; break;
-    case LRP_REL_RELU: kind = LRP_RULE_GRAD_RELU; break;
+    case LRP_REL_RELU: kind = relu_gradient(ri->preset, &name); break;
     case LRP_REL_CLIP: kind = LRP_RULE_GRAD_CLIP; break;
     case LRP_REL_MUL:
     case LRP_REL_DIV: kind = product_gradient(ri, n, scaled); break;
@@ -289,7 +287,7 @@ static bool gradient_rule(const lrp_rule_inputs *ri, const lrp_node *n, lrp_rule
     for (int k = 0; kind == LRP_RULE_GRAD_SUM && k < n->n_inputs; k++)
         if (is_activation(ri, n->inputs[k]) && !same_shape_as_output(ri, n, k))
             kind = LRP_RULE_NONE; /* a broadcast activation */
-    *r = (lrp_rule){.kind = kind, .name = "gradient", .x_slot = scaled > 0 ? scaled : 0};
+    *r = (lrp_rule){.kind = kind, .name = name, .x_slot = scaled > 0 ? scaled : 0};
     return kind != LRP_RULE_NONE;
 }
 

@@ -16,6 +16,24 @@ void lrp_grad_relu_apply(const lrp_rule_ctx *c)
         c->r_in[0][i] += x[i] > 0.0f ? c->r_out[i] : 0.0f;
 }
 
+/* Guided Backprop (Springenberg et al. 2015): only positive R through
+ * where the Relu was active. */
+void lrp_guided_relu_apply(const lrp_rule_ctx *c)
+{
+    const float *x = c->in[0]->data;
+    size_t n = lrp_tensor_count(c->out);
+    for (size_t i = 0; i < n; i++)
+        c->r_in[0][i] += x[i] > 0.0f && c->r_out[i] > 0.0f ? c->r_out[i] : 0.0f;
+}
+
+/* DeconvNet (Zeiler and Fergus 2014): the Relu applied to R, whatever x was. */
+void lrp_deconv_relu_apply(const lrp_rule_ctx *c)
+{
+    size_t n = lrp_tensor_count(c->out);
+    for (size_t i = 0; i < n; i++)
+        c->r_in[0][i] += c->r_out[i] > 0.0f ? c->r_out[i] : 0.0f;
+}
+
 /* GlobalAveragePool: R/(H W) to every tap; AveragePool: R/count per window. */
 void lrp_grad_pool_apply(const lrp_rule_ctx *c)
 {

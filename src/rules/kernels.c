@@ -15,6 +15,8 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
         [LRP_RULE_ROUTE] = lrp_route_apply,
         [LRP_RULE_GRAD_LINEAR] = lrp_grad_linear_apply,
         [LRP_RULE_GRAD_RELU] = lrp_grad_relu_apply,
+        [LRP_RULE_GUIDED_RELU] = lrp_guided_relu_apply,
+        [LRP_RULE_DECONV_RELU] = lrp_deconv_relu_apply,
         [LRP_RULE_GRAD_POOL] = lrp_grad_pool_apply,
         [LRP_RULE_GRAD_SUM] = lrp_grad_sum_apply,
         [LRP_RULE_GRAD_BN] = lrp_grad_bn_apply,
@@ -37,6 +39,7 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     case LRP_RULE_GRAD_SUM:
     case LRP_RULE_GRAD_BN:
     case LRP_RULE_GRAD_SCALE: /* the constant only */
+    case LRP_RULE_DECONV_RELU:
         return;
     case LRP_RULE_GRAD_SIGMOID: /* y only */
         keep[n->outputs[0]] = true;
@@ -45,7 +48,7 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     case LRP_RULE_NORM_SUM:
         keep[n->outputs[0]] = true;
         break;
-    default: /* the inputs: Z, WTA, AVG2X2, SPLIT, GRAD_MUL */
+    default: /* the inputs: Z, WTA, AVG2X2, SPLIT, GRAD_MUL, the Relus' x */
         break;
     }
     bool all = r->kind == LRP_RULE_NORM_SUM || r->kind == LRP_RULE_SPLIT || r->kind == LRP_RULE_GRAD_MUL;

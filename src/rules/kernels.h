@@ -16,6 +16,8 @@ void lrp_sum_apply(const lrp_rule_ctx *c);
 void lrp_split_apply(const lrp_rule_ctx *c);
 void lrp_grad_linear_apply(const lrp_rule_ctx *c);
 void lrp_grad_relu_apply(const lrp_rule_ctx *c);
+void lrp_guided_relu_apply(const lrp_rule_ctx *c);
+void lrp_deconv_relu_apply(const lrp_rule_ctx *c);
 void lrp_grad_pool_apply(const lrp_rule_ctx *c);
 void lrp_grad_sum_apply(const lrp_rule_ctx *c);
 void lrp_grad_bn_apply(const lrp_rule_ctx *c);

@@ -9,23 +9,40 @@
 
 static const lrp_preset presets[] = {
     {"epsilon-plus-flat", "EpsilonPlusFlat", LRP_METHOD_LRP, LRP_ID_FLAT, LRP_ID_ZPLUS,
-     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
+     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB,
+     LRP_RELU_GRADIENT},
     {"epsilon-plus", "EpsilonPlus", LRP_METHOD_LRP, LRP_ID_ZPLUS, LRP_ID_ZPLUS, LRP_ID_EPSILON,
-     LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
+     LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB, LRP_RELU_GRADIENT},
     {"epsilon-alpha2-beta1", "EpsilonAlpha2Beta1", LRP_METHOD_LRP, LRP_ID_ALPHA_BETA,
      LRP_ID_ALPHA_BETA, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false,
-     ZENNIT_STAB},
+     ZENNIT_STAB, LRP_RELU_GRADIENT},
+    {"epsilon-alpha2-beta1-flat", "EpsilonAlpha2Beta1Flat", LRP_METHOD_LRP, LRP_ID_FLAT,
+     LRP_ID_ALPHA_BETA, LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false,
+     ZENNIT_STAB, LRP_RELU_GRADIENT},
     {"epsilon-gamma-box", "EpsilonGammaBox", LRP_METHOD_LRP, LRP_ID_ZBOX, LRP_ID_GAMMA,
-     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
+     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB,
+     LRP_RELU_GRADIENT},
+    /* LRP-ε on every layer (Bach et al. 2015), the paper's "LRP" row done with
+     * zennit's canonizer and Sum rule (method §5: how Captum's differs) */
+    {"epsilon", NULL, LRP_METHOD_LRP, LRP_ID_EPSILON, LRP_ID_EPSILON, LRP_ID_EPSILON,
+     LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB, LRP_RELU_GRADIENT},
     {"otsuki2024", NULL, LRP_METHOD_LRP, LRP_ID_PAPER_FIRST, LRP_ID_PAPER, LRP_ID_PAPER,
-     LRP_SPLIT_RATIO, LRP_INIT_SOFTMAX, false, true, {true, 1e-5f}},
+     LRP_SPLIT_RATIO, LRP_INIT_SOFTMAX, false, true, {true, 1e-5f}, LRP_RELU_GRADIENT},
     /* baselines: the gradient through the same executor */
     {"gradient", "Gradient", LRP_METHOD_GRADIENT, LRP_ID_EPSILON, LRP_ID_EPSILON,
-     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
+     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB,
+     LRP_RELU_GRADIENT},
     {"gradient-x-input", NULL, LRP_METHOD_GRADIENT_X_INPUT, LRP_ID_EPSILON, LRP_ID_EPSILON,
-     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
+     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB,
+     LRP_RELU_GRADIENT},
+    {"guided-backprop", "GuidedBackprop", LRP_METHOD_GRADIENT, LRP_ID_EPSILON, LRP_ID_EPSILON,
+     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB,
+     LRP_RELU_GUIDED},
+    {"deconvnet", "DeconvNet", LRP_METHOD_GRADIENT, LRP_ID_EPSILON, LRP_ID_EPSILON,
+     LRP_ID_EPSILON, LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB,
+     LRP_RELU_DECONV},
     {"grad-cam", NULL, LRP_METHOD_GRAD_CAM, LRP_ID_EPSILON, LRP_ID_EPSILON, LRP_ID_EPSILON,
-     LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
+     LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB, LRP_RELU_GRADIENT},
 };
 
 #define N_PRESETS (sizeof presets / sizeof *presets)
@@ -45,6 +62,37 @@ int lrp_split_from_name(const char *name)
 const char *lrp_split_name(lrp_split split)
 {
     return split >= 0 && split < 5 ? split_names[split] : NULL;
+}
+
+/* The z-rules lrp_config.first_rule may name (the paper's are not among them). */
+static const lrp_rule_id first_rules[] = {LRP_ID_EPSILON, LRP_ID_ZPLUS, LRP_ID_ALPHA_BETA,
+                                          LRP_ID_GAMMA,   LRP_ID_FLAT,  LRP_ID_WSQUARE,
+                                          LRP_ID_ZBOX};
+
+#define N_FIRST_RULES (sizeof first_rules / sizeof *first_rules)
+
+static const char *first_rule_name(size_t i)
+{
+    return lrp_zrule_of(first_rules[i], 2.0f, 1.0f, (lrp_stab)ZENNIT_STAB).name;
+}
+
+int lrp_first_rule_from_name(const char *name)
+{
+    for (size_t i = 0; name && i < N_FIRST_RULES; i++)
+        if (strcmp(first_rule_name(i), name) == 0)
+            return (int)first_rules[i];
+    return -1;
+}
+
+void lrp_first_rule_list(char *buf, size_t size)
+{
+    size_t len = 0;
+    if (size > 0)
+        buf[0] = '\0';
+    for (size_t i = 0; i < N_FIRST_RULES && len < size; i++) {
+        int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", first_rule_name(i));
+        len += n > 0 ? (size_t)n : 0;
+    }
 }
 
 const lrp_preset *lrp_preset_find(const char *name)

@@ -1,5 +1,5 @@
 /* The z-rules of method §2 written as term lists (see rules.h). */
-#include "rules/rules.h"
+#include "rules/presets.h"
 
 static lrp_term term(lrp_in_mod in, lrp_w_mod w, bool bias, float coef, int group)
 {
@@ -72,4 +72,20 @@ lrp_zrule lrp_zrule_paper(bool first_layer, lrp_stab stab)
                        .n_groups = 1, .stab = stab,
                        .terms = {term(first_layer ? LRP_IN_ONES : LRP_IN_X, LRP_W_POS, false,
                                       1, 0)}};
+}
+
+lrp_zrule lrp_zrule_of(lrp_rule_id id, float alpha, float beta, lrp_stab stab)
+{
+    switch (id) {
+    case LRP_ID_EPSILON: return lrp_zrule_epsilon(stab);
+    case LRP_ID_ZPLUS: return lrp_zrule_zplus(stab);
+    case LRP_ID_ALPHA_BETA: return lrp_zrule_alpha_beta(alpha, beta, stab);
+    case LRP_ID_GAMMA: return lrp_zrule_gamma(stab);
+    case LRP_ID_FLAT: return lrp_zrule_flat(stab);
+    case LRP_ID_ZBOX: return lrp_zrule_zbox(stab);
+    case LRP_ID_WSQUARE: return lrp_zrule_wsquare(stab);
+    case LRP_ID_PAPER: return lrp_zrule_paper(false, stab);
+    case LRP_ID_PAPER_FIRST: return lrp_zrule_paper(true, stab);
+    }
+    return lrp_zrule_epsilon(stab);
 }

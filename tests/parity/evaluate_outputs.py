@@ -26,7 +26,8 @@ args = ap.parse_args()
 
 MODEL = os.path.join(args.samples, "fashion-resnet.onnx")
 IMAGES = sorted(glob.glob(os.path.join(args.samples, "images", "*.png")))
-TABLE1 = ["otsuki2024+hq", "integrated-gradients", "grad-cam", "score-cam", "random"]
+TABLE1 = ["otsuki2024+hq", "epsilon", "integrated-gradients", "guided-backprop", "grad-cam",
+          "score-cam", "random"]
 TABLE2 = ["otsuki2024+hq", "otsuki2024:symmetric-projection-only+hq", "otsuki2024:symmetric+hq",
           "otsuki2024:ratio-projection-only+hq"]
 # cheap settings: the model's 64 x 64 inputs (metadata onnx_lrp.crop), occlusion windows
