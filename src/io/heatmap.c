@@ -64,9 +64,9 @@ int lrp_colormap_from_name(const char *name)
     return -1;
 }
 
-const char *lrp_colormap_names(void)
+const char *lrp_colormap_name(int i)
 {
-    return "bwr, coldnhot, seismic, jet, gray";
+    return i >= 0 && i < LRP_CMAP_COUNT ? cmaps[i].name : NULL;
 }
 
 void lrp_channel_sum(const float *chw, int c, int h, int w, float *hw)

@@ -34,9 +34,11 @@ static const char *const split_names[] = {"proportional", "ratio", "symmetric",
                                           "ratio-projection-only",
                                           "symmetric-projection-only"};
 
+#define N_SPLITS (int)(sizeof split_names / sizeof *split_names)
+
 int lrp_split_from_name(const char *name)
 {
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < N_SPLITS; i++)
         if (strcmp(name, split_names[i]) == 0)
             return i;
     return -1;
@@ -44,7 +46,7 @@ int lrp_split_from_name(const char *name)
 
 const char *lrp_split_name(lrp_split split)
 {
-    return split >= 0 && split < 5 ? split_names[split] : NULL;
+    return (int)split >= 0 && (int)split < N_SPLITS ? split_names[split] : NULL;
 }
 
 const lrp_preset *lrp_preset_find(const char *name)
