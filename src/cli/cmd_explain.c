@@ -249,6 +249,7 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
     return CLI_OK;
 }
 
+/* clang-format off */
 static const char *const valued[] = {
     "--preset", "--split", "--init", "--target", "--epsilon", "--gamma", "--alpha", "--beta",
     "--check-conservation", "--resize", "--crop", "--mean", "--std", "--labels", "--colormap",
@@ -268,6 +269,7 @@ static const struct {
     {"--overlay-alpha", FOR_PICTURES}, {"--quantize", FOR_PICTURES},
     {"--save-relevance", FOR_PICTURES}, {"--force", FOR_PICTURES},
     {"--repeat", FOR_TENSORS}, {"--relevance-out", FOR_TENSORS}};
+/* clang-format on */
 
 static void note_given(explain_opts *o, const char *name)
 {

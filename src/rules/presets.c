@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* clang-format off */
 #define ZENNIT_STAB {false, 1e-6f}
 
 static const lrp_preset presets[] = {
@@ -27,6 +28,7 @@ static const lrp_preset presets[] = {
     {"grad-cam", NULL, LRP_METHOD_GRAD_CAM, LRP_ID_EPSILON, LRP_ID_EPSILON, LRP_ID_EPSILON,
      LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB},
 };
+/* clang-format on */
 
 #define N_PRESETS (sizeof presets / sizeof *presets)
 
