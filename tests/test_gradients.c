@@ -51,6 +51,7 @@ typedef struct grad_case {
     bool distinct; /* activations of spaced distinct values (MaxPool: no ties) */
 } grad_case;
 
+/* clang-format off */
 #define X4 {LRP_FLOAT, 4, {1, 2, 4, 4}, NULL}
 #define PER_CHANNEL(data) {LRP_FLOAT, 4, {1, 2, 1, 1}, (void *)(data)}
 #define VEC2(data) {LRP_FLOAT, 1, {2}, (void *)(data)}
@@ -91,6 +92,7 @@ static const grad_case cases[] = {
     {CASE("BatchNormalization (not folded)", "BatchNormalization", LRP_RULE_GRAD_BN, 5, X4,
           VEC2(scale), VEC2(bias), VEC2(mean), VEC2(var))},
 };
+/* clang-format on */
 
 #define N_CASES (sizeof cases / sizeof *cases)
 

@@ -4,7 +4,9 @@
  * and B of identity and projection (BN kept) blocks with the operands in
  * either order (every split rule is symmetric in M and S, so the goldens
  * cannot see a swap), of a pre-activation block, and leaves an Add of two
- * unrelated activations plain. */
+ * unrelated activations plain, naming the shortcut ops of the op table; the
+ * binding pass alone gives nodes their op (the graphs here have none) and
+ * refuses an op type the table lacks by node. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,9 +70,8 @@ static int add_node(lrp_graph *g, const char *op, const char *out, int n_in, con
                     const char *in1)
 {
     const char *in[2] = {in0, in1};
-    lrp_node n = {.name = strdup(out), .op_type = strdup(op), .op = lrp_op_find(op),
-                  .inputs = int_list(n_in), .n_inputs = n_in, .outputs = int_list(1),
-                  .n_outputs = 1};
+    lrp_node n = {.name = strdup(out), .op_type = strdup(op), .inputs = int_list(n_in),
+                  .n_inputs = n_in, .outputs = int_list(1), .n_outputs = 1};
     for (int k = 0; k < n_in; k++)
         n.inputs[k] = value(g, in[k]);
     n.outputs[0] = value(g, out);
@@ -246,8 +247,32 @@ static void plain_add(void)
         CHECK(a.plain[0].reason && strstr(a.plain[0].reason, "'p'") &&
                   strstr(a.plain[0].reason, "'q'"),
               "plain Add: reason names both operands: %s", a.plain[0].reason);
+        CHECK(a.plain[0].reason && strstr(a.plain[0].reason, "a chain of AveragePool, "
+                                          "BatchNormalization, Conv, Pad, Slice reading one"),
+              "plain Add: reason names the ops with shortcut_step: %s", a.plain[0].reason);
     }
     analysis_free(&a);
+    lrp_graph_free(&g);
+}
+
+/* ---- binding ------------------------------------------------------------- */
+
+/* Nodes come without an op: lrp_pass_bind_ops finds it in the table, and
+ * refuses a node whose op type the table lacks, by name and type. */
+static void binding(void)
+{
+    lrp_graph g = {0};
+    add_input(&g, "x");
+    add_node(&g, "Relu", "r", 1, "x", NULL);
+    add_node(&g, "Sin", "y", 1, "r", NULL);
+    add_output(&g, "y");
+    lrp_error err = {0};
+    CHECK(lrp_graph_link(&g, &err) == LRP_OK, "binding: link: %s", err.message);
+    lrp_status st = lrp_pass_bind_ops(&g, &err);
+    CHECK(st == LRP_ERR_UNSUPPORTED, "binding: status %d, want LRP_ERR_UNSUPPORTED", (int)st);
+    CHECK(strstr(err.message, "node 'y' (Sin)"), "binding: message '%s' lacks the node",
+          err.message);
+    CHECK(g.nodes[0].op == lrp_op_find("Relu"), "binding: the Relu before it is bound");
     lrp_graph_free(&g);
 }
 
@@ -330,6 +355,7 @@ int main(void)
     projection_block(true);
     preactivation_block();
     plain_add();
+    binding();
     kahn_order();
     link_errors();
     return check_finish();

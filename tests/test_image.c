@@ -15,6 +15,7 @@
 #include "io/png.h"
 #include "io/preprocess.h"
 #include "util/error.h"
+#include "util/name_list.h"
 
 #include "check.h"
 
@@ -376,7 +377,15 @@ static void test_colors(void)
     EXPECT(lrp_colormap_from_name("coldnhot") == LRP_CMAP_COLDNHOT);
     EXPECT(lrp_colormap_from_name("jet") == LRP_CMAP_JET);
     EXPECT(lrp_colormap_from_name("viridis") == -1 && lrp_colormap_from_name(NULL) == -1);
-    EXPECT(strstr(lrp_colormap_names(), "seismic") != NULL);
+    /* the usage list is the table's: every name round-trips, in order */
+    char list[128], cut[8];
+    for (int i = 0; i < LRP_CMAP_COUNT; i++)
+        EXPECT(lrp_colormap_from_name(lrp_colormap_name(i)) == i);
+    EXPECT(lrp_colormap_name(LRP_CMAP_COUNT) == NULL && lrp_colormap_name(-1) == NULL);
+    lrp_name_list(list, sizeof list, lrp_colormap_name);
+    CHECK(strcmp(list, "bwr, coldnhot, seismic, jet, gray") == 0, "colormap list '%s'", list);
+    lrp_name_list(cut, sizeof cut, lrp_colormap_name);
+    CHECK(strcmp(cut, "bwr, co") == 0, "colormap list cut to 8 bytes: '%s'", cut);
 }
 
 static void test_overlay(void)

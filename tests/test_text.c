@@ -20,6 +20,7 @@ static void expect_escaped(const char *label, const char *in, const char *want)
 
 static void test_utf8_len(void)
 {
+    /* clang-format off */
     static const struct {
         const char *s;
         int len;
@@ -34,6 +35,7 @@ static void test_utf8_len(void)
         {"\xed\x9f\xbf", 3}, /* U+D7FF, just below them */
         {"\xf4\x90\x80\x80", 0}, {"\xf5\x80\x80\x80", 0}, {"\xff", 0}, {"\xfe", 0},
     };
+    /* clang-format on */
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         CHECK(lrp_utf8_len(cases[i].s) == cases[i].len, "case %zu: lrp_utf8_len %d, want %d", i,
               lrp_utf8_len(cases[i].s), cases[i].len);
@@ -41,6 +43,7 @@ static void test_utf8_len(void)
 
 static void test_escape(void)
 {
+    /* clang-format off */
     expect_escaped("ascii", "conv1/weight", "conv1/weight");
     expect_escaped("2, 3 and 4 bytes", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
                    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
@@ -53,6 +56,7 @@ static void test_escape(void)
     expect_escaped("surrogate", "\xed\xa0\x80", "\\xed\\xa0\\x80");
     expect_escaped("0xff, 0xfe", "\xff\xfe", "\\xff\\xfe");
     expect_escaped("above U+10FFFF", "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80");
+    /* clang-format on */
     char small[8];
     lrp_text_escape(small, sizeof small, "ab\xff" "cd");
     CHECK(strcmp(small, "ab\\xffc") == 0, "cut to 8 bytes: '%s'", small);

@@ -17,9 +17,11 @@
 
 static const char *const init_names[] = {"one", "logit", "softmax"};
 
+#define N_INITS (int)(sizeof init_names / sizeof *init_names)
+
 int lrp_init_from_name(const char *name)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < N_INITS; i++)
         if (strcmp(name, init_names[i]) == 0)
             return i;
     return -1;
@@ -27,7 +29,7 @@ int lrp_init_from_name(const char *name)
 
 const char *lrp_init_name(lrp_init init)
 {
-    return init >= 0 && init < 3 ? init_names[init] : NULL;
+    return (int)init >= 0 && (int)init < N_INITS ? init_names[init] : NULL;
 }
 
 void lrp_config_init(lrp_config *c)

@@ -5,6 +5,7 @@
 #include "api/render.h"
 #include "io/png.h"
 #include "util/error.h"
+#include "util/name_list.h"
 
 void lrp_heatmap_style_init(lrp_heatmap_style *s)
 {
@@ -32,9 +33,10 @@ static lrp_status check(const lrp_array *r, const lrp_heatmap_style *s, int *c, 
     *h = (int)r->dims[base + 1];
     *w = (int)r->dims[base + 2];
     int k = lrp_colormap_from_name(s->cmap ? s->cmap : "bwr");
+    char names[128];
     if (k < 0)
         return lrp_error_set(err, LRP_ERR_ARG, "heatmap: unknown colormap '%s' (%s)", s->cmap,
-                             lrp_colormap_names());
+                             lrp_name_list(names, sizeof names, lrp_colormap_name));
     *cmap = (lrp_colormap)k;
     if (s->quantize != 0 && (s->quantize < 2 || s->quantize > 256))
         return lrp_error_set(err, LRP_ERR_ARG, "heatmap: quantize %d: 0 (off) or 2 to 256 "

@@ -81,7 +81,8 @@ static bool copy_steps(lrp_report *r, const lrp_relevance *rel, const lrp_rule *
     return true;
 }
 
-/* Residual k's flows come from the step of its Add: slot deltas. */
+/* Residual k's flows come from the step of its Add: what it passed on to
+ * the slots of M and S. */
 static void copy_residuals(lrp_report *r, const lrp_relevance *rel, const lrp_rule *rules)
 {
     int k = 0;
@@ -93,8 +94,8 @@ static void copy_residuals(lrp_report *r, const lrp_relevance *rel, const lrp_ru
         for (int i = 0; i < r->n_images; i++) {
             size_t at = (size_t)s * r->n_images + i, out = (size_t)k * r->n_images + i;
             r->res_in[out] = rel->ledger.step_in[at];
-            r->res_main[out] = rel->ledger.slot_out[at * 2 + ms];
-            r->res_short[out] = rel->ledger.slot_out[at * 2 + 1 - ms];
+            r->res_main[out] = lrp_ledger_passed(&rel->ledger, s, ms, i);
+            r->res_short[out] = lrp_ledger_passed(&rel->ledger, s, 1 - ms, i);
         }
         r->res_node[k] = rel->g->nodes[rel->steps[s]].name;
         r->res_kind[k] = rule->residual->kind == LRP_SHORTCUT_IDENTITY ? "identity" : "projection";

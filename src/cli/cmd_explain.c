@@ -9,10 +9,12 @@
 #include "io/heatmap.h"
 #include "rules/presets.h"
 #include "util/error.h"
+#include "util/name_list.h"
 #include "util/text.h"
 
 /* --help: help_top, the preset list from the table, help_rules, the
- * first-layer rules from theirs, help_rest, help_modes (split for C99's
+ * first-layer rules from theirs, help_rest, the colormaps from theirs,
+ * help_pictures, help_modes (split for C99's
  * 4095-character limit on one string). */
 static const char help_top[] =
     "usage: onnx-lrp explain MODEL.onnx IMAGE|DIR|@LIST... -o DIR [options]\n"
@@ -61,8 +63,9 @@ static const char help_rest[] =
     "                          for all (default ImageNet's; 1 channel: its luma,\n"
     "                          0.4590, 0.2256); also sets the zbox bounds of\n"
     "                          epsilon-gamma-box, in tensor mode too\n"
-    "  --labels FILE           class names, one per line\n"
-    "  --colormap NAME         bwr (default), coldnhot, seismic, jet, gray\n"
+    "  --labels FILE           class names, one per line\n";
+
+static const char help_pictures[] =
     "  --positive              draw only positive relevance\n"
     "  --overlay-alpha A       heatmap weight in the overlay (default 0.6)\n"
     "  --quantize [L]          the paper's heat quantization into L levels (2 to\n"
@@ -153,6 +156,26 @@ static int bad_value(const explain_opts *o, const char *name, const char *value,
     return cli_usage_error(o->command, "%s: '%s' is not %s", name, value, want);
 }
 
+/* lrp_split_name and lrp_init_name by index, for lrp_name_list. */
+static const char *split_at(int i)
+{
+    return lrp_split_name((lrp_split)i);
+}
+
+static const char *init_at(int i)
+{
+    return lrp_init_name((lrp_init)i);
+}
+
+/* "a split (proportional, ...)": what a value of the option should be. */
+static int not_one_of(const explain_opts *o, const char *name, const char *value,
+                      const char *what, const char *(*names)(int i))
+{
+    char list[300];
+    return cli_usage_error(o->command, "%s: '%s' is not %s (%s)", name, value, what,
+                           lrp_name_list(list, sizeof list, names));
+}
+
 static int unknown_preset(const char *command, const char *option, const char *name)
 {
     char known[600];
@@ -170,11 +193,10 @@ static int rule_option(const char *name, const char *value, explain_opts *o)
             return unknown_preset(o->command, name, value);
     } else if (strcmp(name, "--split") == 0) {
         if ((c->split = lrp_split_from_name(value)) == (lrp_split)-1)
-            return bad_value(o, name, value, "a split (proportional, ratio, symmetric, "
-                                          "ratio-projection-only, symmetric-projection-only)");
+            return not_one_of(o, name, value, "a split", split_at);
     } else if (strcmp(name, "--init") == 0) {
         if ((c->init = lrp_init_from_name(value)) == (lrp_init)-1)
-            return bad_value(o, name, value, "one, logit or softmax");
+            return not_one_of(o, name, value, "an init", init_at);
     } else if (strcmp(name, "--first-rule") == 0) {
         if (lrp_first_rule_from_name(value) < 0) {
             char known[200];
@@ -220,8 +242,7 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
     if (strcmp(name, "--labels") == 0)
         o->labels = value;
     if (strcmp(name, "--colormap") == 0 && (o->colormap = lrp_colormap_from_name(value)) < 0)
-        return cli_usage_error(o->command, "%s: '%s' is not a colormap (%s)", name, value,
-                               lrp_colormap_names());
+        return not_one_of(o, name, value, "a colormap", lrp_colormap_name);
     if (strcmp(name, "--overlay-alpha") == 0 &&
         (!parse_double(value, &o->overlay_alpha) || o->overlay_alpha < 0 || o->overlay_alpha > 1))
         return bad_value(o, name, value, "a number in [0, 1]");
@@ -242,6 +263,7 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
     return CLI_OK;
 }
 
+/* clang-format off */
 static const char *const valued[] = {
     "--preset", "--split", "--init", "--first-rule", "--target", "--epsilon", "--gamma",
     "--alpha", "--beta", "--check-conservation", "--resize", "--crop", "--mean", "--std",
@@ -261,6 +283,7 @@ static const struct {
     {"--overlay-alpha", FOR_PICTURES}, {"--quantize", FOR_PICTURES},
     {"--save-relevance", FOR_PICTURES}, {"--force", FOR_PICTURES},
     {"--repeat", FOR_TENSORS}, {"--relevance-out", FOR_TENSORS}};
+/* clang-format on */
 
 static void note_given(explain_opts *o, const char *name)
 {
@@ -381,6 +404,11 @@ static void print_help(void)
     lrp_first_rule_list(list, sizeof list);
     print_list(list);
     fputs(help_rest, stdout);
+    fputs("  --colormap NAME         ", stdout);
+    for (int i = 0; lrp_colormap_name(i); i++)
+        printf("%s%s%s", i ? ", " : "", lrp_colormap_name(i), i == LRP_CMAP_BWR ? " (default)" : "");
+    fputs("\n", stdout);
+    fputs(help_pictures, stdout);
     fputs(cli_method_options_help, stdout);
     fputs(help_modes, stdout);
 }

@@ -4,16 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool lrp_ledger_init(lrp_ledger *l, int n_steps, int n_images, int n_values)
+bool lrp_ledger_init(lrp_ledger *l, int n_steps, int n_images, int n_values,
+                     const int *n_slots)
 {
     memset(l, 0, sizeof *l);
     l->n_steps = n_steps;
     l->n_images = n_images;
     l->n_values = n_values;
     size_t per_step = (size_t)n_steps * (size_t)n_images;
+    l->slot_row = malloc(((size_t)n_steps + 1) * sizeof *l->slot_row);
+    if (!l->slot_row)
+        return false;
+    l->slot_row[0] = 0;
+    for (int s = 0; s < n_steps; s++)
+        l->slot_row[s + 1] = l->slot_row[s] + n_slots[s];
     l->step_in = calloc(per_step + 1, sizeof(double));
     l->step_out = calloc(per_step + 1, sizeof(double));
-    l->slot_out = calloc(2 * per_step + 1, sizeof(double));
+    l->slot_out = calloc((size_t)l->slot_row[n_steps] * (size_t)n_images + 1, sizeof(double));
     l->absorbed = calloc(per_step + 1, sizeof(double));
     l->before = calloc((size_t)LRP_MAX_INPUTS * (size_t)n_images, sizeof(double));
     l->after = calloc((size_t)n_images + 1, sizeof(double));
@@ -27,6 +34,7 @@ void lrp_ledger_free(lrp_ledger *l)
 {
     if (!l)
         return;
+    free(l->slot_row);
     free(l->step_in);
     free(l->step_out);
     free(l->slot_out);
@@ -45,7 +53,8 @@ void lrp_ledger_reset(lrp_ledger *l, float *const *of, lrp_pool *pool)
     memset(l->summed, 0, (size_t)l->n_values * sizeof *l->summed);
     size_t per_step = (size_t)l->n_steps * (size_t)l->n_images;
     memset(l->step_out, 0, per_step * sizeof(double));
-    memset(l->slot_out, 0, 2 * per_step * sizeof(double));
+    size_t slots = (size_t)l->slot_row[l->n_steps] * (size_t)l->n_images;
+    memset(l->slot_out, 0, slots * sizeof(double));
     memset(l->absorbed, 0, per_step * sizeof(double));
 }
 
@@ -105,10 +114,11 @@ static void value_sums(lrp_ledger *l, int v, size_t count, double *sums)
     memcpy(sums, l->value_sum + (size_t)v * n, n * sizeof *sums);
 }
 
-void lrp_ledger_open(lrp_ledger *l, const lrp_node *n, const lrp_tensor *const *in,
-                     const bool *fresh)
+void lrp_ledger_open(lrp_ledger *l, int step, lrp_rule_ctx *c, const bool *fresh)
 {
+    const lrp_node *n = c->node;
     int n_img = l->n_images;
+    c->absorbed = l->absorbed + (size_t)step * (size_t)n_img;
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         /* a value read twice is counted once */
         l->counted[k] = n->inputs[k] >= 0 && l->of[n->inputs[k]];
@@ -117,32 +127,33 @@ void lrp_ledger_open(lrp_ledger *l, const lrp_node *n, const lrp_tensor *const *
         if (l->counted[k] && fresh[k]) /* zeros: nothing to add up */
             memset(l->before + k * n_img, 0, (size_t)n_img * sizeof *l->before);
         else if (l->counted[k])
-            value_sums(l, n->inputs[k], lrp_tensor_count(in[k]), l->before + k * n_img);
+            value_sums(l, n->inputs[k], lrp_tensor_count(c->in[k]), l->before + k * n_img);
     }
 }
 
-double *lrp_ledger_absorbed(lrp_ledger *l, int step)
+void lrp_ledger_close(lrp_ledger *l, int step, const lrp_rule_ctx *c)
 {
-    return l->absorbed + (size_t)step * (size_t)l->n_images;
-}
-
-void lrp_ledger_close(lrp_ledger *l, int step, const lrp_node *n, const lrp_tensor *const *in,
-                      const lrp_tensor *out)
-{
+    const lrp_node *n = c->node;
     int n_img = l->n_images;
     double *step_in = l->step_in + (size_t)step * n_img;
     double *step_out = l->step_out + (size_t)step * n_img;
-    value_sums(l, n->outputs[0], lrp_tensor_count(out), step_in);
+    double *slot_out = l->slot_out + (size_t)l->slot_row[step] * n_img;
+    value_sums(l, n->outputs[0], lrp_tensor_count(c->out), step_in);
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         if (!l->counted[k])
             continue;
         l->summed[n->inputs[k]] = false; /* the kernel added to it */
-        value_sums(l, n->inputs[k], lrp_tensor_count(in[k]), l->after);
+        value_sums(l, n->inputs[k], lrp_tensor_count(c->in[k]), l->after);
         for (int i = 0; i < n_img; i++) {
             double delta = l->after[i] - l->before[k * n_img + i];
             step_out[i] += delta;
-            if (k < 2)
-                l->slot_out[((size_t)step * n_img + i) * 2 + k] = delta;
+            slot_out[(size_t)k * n_img + i] = delta;
         }
     }
+}
+
+double lrp_ledger_passed(const lrp_ledger *l, int step, int slot, int image)
+{
+    return l->slot_out[((size_t)l->slot_row[step] + (size_t)slot) * (size_t)l->n_images +
+                       (size_t)image];
 }

@@ -1,18 +1,21 @@
 /* The accounting of a reverse run, apart from the propagation: per step (an
  * on-path node in reverse order) and image, the relevance the node received
- * at its output, what it passed on to its inputs (in total, and to slots 0
- * and 1, from which the report splits a residual Add into M and S), and what
- * its stabilizer kept (the kernels add that to lrp_rule_ctx.absorbed). Flows
- * are measured as changes of per-image buffer sums around the kernel. */
+ * at its output, what it passed on to each of its input slots (and in
+ * total), and what its stabilizer kept (the kernels add that to
+ * lrp_rule_ctx.absorbed). A flow is the change of the per-image sum of a
+ * relevance buffer around the kernel: the only way to get, bit for bit, the
+ * figures a buffer sum gives where relevance fans out (a buffer that holds
+ * another consumer's share already). */
 #ifndef LRP_EXPLAIN_LEDGER_H
 #define LRP_EXPLAIN_LEDGER_H
 
-#include "ops/op.h"
+#include "rules/rules.h"
 
 typedef struct lrp_ledger {
     int n_steps, n_images, n_values;
     double *step_in, *step_out; /* n_steps * n_images */
-    double *slot_out;           /* n_steps * n_images * 2: per input slot 0/1 */
+    int *slot_row;              /* per step: its first row of slot_out (n_steps + 1) */
+    double *slot_out;           /* per step and input slot, n_images each: passed on there */
     double *absorbed;           /* n_steps * n_images: lrp_rule_ctx.absorbed */
     /* the open step: per input, counted (a value read twice counts once)
      * and its sums before the kernel ran */
@@ -25,23 +28,23 @@ typedef struct lrp_ledger {
     lrp_pool *pool;    /* of the current run */
 } lrp_ledger;
 
-/* false when out of memory (then lrp_ledger_free it). */
-bool lrp_ledger_init(lrp_ledger *l, int n_steps, int n_images, int n_values);
+/* n_slots[s]: the input slots of step s's node. false when out of memory
+ * (then lrp_ledger_free it). */
+bool lrp_ledger_init(lrp_ledger *l, int n_steps, int n_images, int n_values,
+                     const int *n_slots);
 void lrp_ledger_free(lrp_ledger *l); /* NULL-safe */
 
 /* A new run over the relevance buffers of[] (per value), split on pool. */
 void lrp_ledger_reset(lrp_ledger *l, float *const *of, lrp_pool *pool);
 
-/* Before node n's kernel: its inputs' sums (fresh[k]: input k's buffer was
- * just zeroed). in[k]: the forward value of input k (its size). */
-void lrp_ledger_open(lrp_ledger *l, const lrp_node *n, const lrp_tensor *const *in,
-                     const bool *fresh);
+/* Before step s's kernel runs on c: its inputs' sums (fresh[k]: input k's
+ * buffer was just zeroed); points c->absorbed at the step's figures. */
+void lrp_ledger_open(lrp_ledger *l, int step, lrp_rule_ctx *c, const bool *fresh);
 
-/* Per image, where the step's kernel adds what its stabilizer keeps. */
-double *lrp_ledger_absorbed(lrp_ledger *l, int step);
+/* After it: the relevance received at c->out and passed on to each input. */
+void lrp_ledger_close(lrp_ledger *l, int step, const lrp_rule_ctx *c);
 
-/* After the kernel: relevance in at out (output 0), passed on to each input. */
-void lrp_ledger_close(lrp_ledger *l, int step, const lrp_node *n, const lrp_tensor *const *in,
-                      const lrp_tensor *out);
+/* What step s passed on to its input slot k for image i. */
+double lrp_ledger_passed(const lrp_ledger *l, int step, int slot, int image);
 
 #endif

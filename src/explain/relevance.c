@@ -99,7 +99,14 @@ static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch,
                              (double)bytes / (1 << 20), (double)max_bytes / (1 << 20));
     r->arena = malloc(floats ? floats * sizeof(float) : 1);
     r->scratch = malloc(scratch ? scratch * sizeof(float) : 1);
-    bool ledger = lrp_ledger_init(&r->ledger, r->n_steps, r->n_images, g->n_values);
+    int *n_slots = malloc(((size_t)r->n_steps + 1) * sizeof *n_slots);
+    for (int s = 0; n_slots && s < r->n_steps; s++) {
+        int inputs = g->nodes[r->steps[s]].n_inputs;
+        n_slots[s] = inputs < LRP_MAX_INPUTS ? inputs : LRP_MAX_INPUTS;
+    }
+    bool ledger = n_slots &&
+                  lrp_ledger_init(&r->ledger, r->n_steps, r->n_images, g->n_values, n_slots);
+    free(n_slots);
     if (!r->arena || !r->scratch || !ledger)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of relevance",
                              (double)bytes / (1 << 20));
@@ -138,30 +145,32 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
     return st;
 }
 
-/* Runs one node's kernel, zeroing the input buffers it starts; the ledger
- * records the flows around it. */
-static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
+/* What one step's kernel reads and adds into. */
+typedef struct step_io {
+    const lrp_tensor *in[LRP_MAX_INPUTS];
+    float *r_in[LRP_MAX_INPUTS];
+    bool fresh[LRP_MAX_INPUTS]; /* the buffer became live at this step: zeroed */
+} step_io;
+
+/* The kernel context of step 'step', zeroing the input buffers it starts. */
+static lrp_rule_ctx step_ctx(const lrp_relevance *r, const lrp_forward *f, int step,
+                             step_io *io)
 {
     int idx = r->steps[step];
     const lrp_node *n = &r->g->nodes[idx];
-    const lrp_tensor *in[LRP_MAX_INPUTS] = {0};
-    float *r_in[LRP_MAX_INPUTS] = {0};
-    bool fresh[LRP_MAX_INPUTS] = {0};
-    gather_io(n, f, in);
+    memset(io, 0, sizeof *io);
+    gather_io(n, f, io->in);
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
-        r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
-        fresh[k] = r_in[k] && r->start[n->inputs[k]] == step; /* its buffer becomes live */
-        if (fresh[k])
-            memset(r_in[k], 0, lrp_tensor_count(in[k]) * sizeof(float));
+        io->r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
+        io->fresh[k] = io->r_in[k] && r->start[n->inputs[k]] == step;
+        if (io->fresh[k])
+            memset(io->r_in[k], 0, lrp_tensor_count(io->in[k]) * sizeof(float));
     }
-    const lrp_tensor *out = lrp_forward_value(f, n->outputs[0]);
-    lrp_ledger_open(&r->ledger, n, in, fresh);
-    lrp_rule_ctx ctx = {.node = n, .rule = &r->rules[idx], .in = in, .out = out,
-                        .r_out = r->of[n->outputs[0]], .r_in = r_in, .scratch = r->scratch,
-                        .pool = r->pool, .dnnl = r->dnnl, .n_images = r->n_images,
-                        .absorbed = lrp_ledger_absorbed(&r->ledger, step)};
-    lrp_rule_kernel(r->rules[idx].kind)(&ctx);
-    lrp_ledger_close(&r->ledger, step, n, in, out);
+    return (lrp_rule_ctx){.node = n, .rule = &r->rules[idx], .in = io->in,
+                          .out = lrp_forward_value(f, n->outputs[0]),
+                          .r_out = r->of[n->outputs[0]], .r_in = io->r_in,
+                          .scratch = r->scratch, .pool = r->pool, .dnnl = r->dnnl,
+                          .n_images = r->n_images};
 }
 
 /* seed[i] at class target[i] of image i, zero elsewhere. */
@@ -176,6 +185,8 @@ static void seed_targets(lrp_relevance *r, const lrp_forward *f, int seed_value,
         logits_r[(size_t)i * classes + (size_t)target[i]] = (float)seed[i];
 }
 
+/* As kann's kad_grad: seed, then walk the steps and dispatch each kernel;
+ * the ledger does all the accounting around it. */
 void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
                        lrp_dnnl *dnnl, int seed_value, const int *target, const double *seed)
 {
@@ -183,6 +194,11 @@ void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
     r->dnnl = dnnl;
     lrp_ledger_reset(&r->ledger, r->of, pool);
     seed_targets(r, f, seed_value, target, seed);
-    for (int s = 0; s < r->n_steps; s++)
-        run_step(r, f, s);
+    for (int s = 0; s < r->n_steps; s++) {
+        step_io io;
+        lrp_rule_ctx ctx = step_ctx(r, f, s, &io);
+        lrp_ledger_open(&r->ledger, s, &ctx, io.fresh);
+        lrp_rule_kernel(ctx.rule->kind)(&ctx);
+        lrp_ledger_close(&r->ledger, s, &ctx);
+    }
 }

@@ -9,6 +9,7 @@ typedef struct cmap_stop {
     float x, r, g, b;
 } cmap_stop;
 
+/* clang-format off */
 static const cmap_stop bwr[] = {
     { 0.0f, 0, 0, 1 }, { 0.5f, 1, 1, 1 }, { 1.0f, 1, 0, 0 },
 };
@@ -55,6 +56,7 @@ static const struct {
     [LRP_CMAP_JET] = { "jet", STOPS(jet) },
     [LRP_CMAP_GRAY] = { "gray", STOPS(gray) },
 };
+/* clang-format on */
 
 int lrp_colormap_from_name(const char *name)
 {
@@ -64,9 +66,9 @@ int lrp_colormap_from_name(const char *name)
     return -1;
 }
 
-const char *lrp_colormap_names(void)
+const char *lrp_colormap_name(int i)
 {
-    return "bwr, coldnhot, seismic, jet, gray";
+    return i >= 0 && i < LRP_CMAP_COUNT ? cmaps[i].name : NULL;
 }
 
 void lrp_channel_sum(const float *chw, int c, int h, int w, float *hw)

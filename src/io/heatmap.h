@@ -18,8 +18,9 @@ typedef enum lrp_colormap {
 
 /* The colormap called 'name' (e.g. "bwr"), or -1 when unknown. */
 int lrp_colormap_from_name(const char *name);
-/* "bwr, coldnhot, seismic, jet, gray": for usage messages. */
-const char *lrp_colormap_names(void);
+/* Colormap i's name ("bwr" for LRP_CMAP_BWR), NULL unless 0 <= i <
+ * LRP_CMAP_COUNT: lrp_name_list(buf, size, lrp_colormap_name) lists them. */
+const char *lrp_colormap_name(int i);
 
 /* hw (h, w) = the sum over c of chw (c, h, w). */
 void lrp_channel_sum(const float *chw, int c, int h, int w, float *hw);

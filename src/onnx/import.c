@@ -329,7 +329,6 @@ static lrp_status add_nodes(importer *im, const Onnx__GraphProto *gp)
         g->n_nodes++;
         if (st)
             return st;
-        g->nodes[i].op = lrp_op_find(g->nodes[i].op_type);
     }
     return LRP_OK;
 }

@@ -37,6 +37,7 @@ const lrp_op lrp_op_averagepool = {
     .n_outputs = 1,
     .relevance = LRP_REL_AVGPOOL,
     .keeps_sign = true,
+    .shortcut_step = true,
     .parse = lrp_pooling_parse,
     .infer = lrp_pooling_infer,
     .forward = averagepool_forward,

@@ -78,6 +78,7 @@ const lrp_op lrp_op_batchnormalization = {
     .max_inputs = 5,
     .n_outputs = 1,
     .relevance = LRP_REL_BATCHNORM,
+    .shortcut_step = true,
     .parse = bn_parse,
     .infer = bn_infer,
     .forward = bn_forward,

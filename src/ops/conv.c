@@ -108,6 +108,7 @@ const lrp_op lrp_op_conv = {
     .max_inputs = 3,
     .n_outputs = 1,
     .relevance = LRP_REL_CONV,
+    .shortcut_step = true,
     .parse = conv_parse,
     .infer = conv_infer,
     .scratch_floats = conv_scratch,

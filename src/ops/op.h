@@ -68,6 +68,11 @@ typedef struct lrp_op {
     int sum_sign;
     bool keeps_sign, carries_gate;
 
+    /* Per sample and linear in input 0 when its other inputs are constants:
+     * a projection shortcut may chain it from B to S (passes/residual.c,
+     * method §8). */
+    bool shortcut_step;
+
     /* Optional: attributes -> n->params (a calloc'd struct, freed with
      * free()). Validates everything that does not depend on shapes. */
     lrp_status (*parse)(lrp_node *n, lrp_error *err);
@@ -109,5 +114,9 @@ typedef struct lrp_op {
 
 /* The op for an ONNX op_type, or NULL when unsupported. */
 const lrp_op *lrp_op_find(const char *op_type);
+
+/* The table's i-th op (alphabetical by name), NULL past the end: for lists
+ * derived from op properties. */
+const lrp_op *lrp_op_at(int i);
 
 #endif

@@ -157,6 +157,7 @@ const lrp_op lrp_op_pad = {
     .max_inputs = 4,
     .n_outputs = 1,
     .relevance = LRP_REL_ROUTE,
+    .shortcut_step = true,
     .parse = pad_parse,
     .infer = pad_infer,
     .forward = pad_forward,

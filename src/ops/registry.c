@@ -47,3 +47,8 @@ const lrp_op *lrp_op_find(const char *op_type)
             return ops[i];
     return NULL;
 }
+
+const lrp_op *lrp_op_at(int i)
+{
+    return i >= 0 && (size_t)i < sizeof ops / sizeof *ops ? ops[i] : NULL;
+}

@@ -133,6 +133,7 @@ const lrp_op lrp_op_slice = {
     .n_outputs = 1,
     .relevance = LRP_REL_ROUTE,
     .keeps_sign = true,
+    .shortcut_step = true,
     .parse = slice_parse,
     .infer = slice_infer,
     .forward = slice_forward,

@@ -1,5 +1,7 @@
-/* Binds each node to its op: checks input/output counts (extra optional
- * outputs are allowed only while nothing reads them) and parses attributes. */
+/* Binds each node to its op in the op table (the importer only refuses op
+ * types the table lacks, naming them all at once): checks input/output
+ * counts (extra optional outputs are allowed only while nothing reads them)
+ * and parses attributes. */
 #include "ops/op.h"
 #include "passes/passes.h"
 
@@ -34,6 +36,9 @@ lrp_status lrp_pass_bind_ops(lrp_graph *g, lrp_error *err)
 {
     for (int i = 0; i < g->n_nodes; i++) {
         lrp_node *n = &g->nodes[i];
+        if (!(n->op = lrp_op_find(n->op_type)))
+            return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "is an unsupported op",
+                                 LRP_NODE_ARGS(n));
         lrp_status st = check_arity(g, n, err);
         if (st == LRP_OK && n->op->parse)
             st = n->op->parse(n, err);

@@ -14,8 +14,9 @@
  * weight) are removed and their readers pointed at the initializer. */
 void lrp_pass_resolve_identity(lrp_graph *g);
 
-/* Checks every node's input and output counts against its op and parses
- * its attributes into typed params. */
+/* Binds every node to its op in the op table (an op type it lacks is an
+ * error naming the node), checks its input and output counts against the
+ * op and parses its attributes into typed params. */
 lrp_status lrp_pass_bind_ops(lrp_graph *g, lrp_error *err);
 
 

@@ -12,9 +12,6 @@
 /* Blocks are short: a bounded backward search keeps hostile graphs linear. */
 #define MAX_VISIT 512
 
-/* The nonlinearities a residual function needs between B and M. */
-static const char *const activation_ops[] = {"Relu", "Clip"};
-
 typedef struct search {
     const lrp_graph *g;
     const lrp_shapes *shapes;
@@ -30,17 +27,22 @@ typedef enum path {
     PATH_NONLINEAR, /* on a path through a Relu or Clip */
 } path;
 
-static bool is_op(const lrp_graph *g, int node, const char *op)
+/* The op of node (bound by passes/bind_ops.c), NULL for node -1. */
+static const lrp_op *op_of(const lrp_graph *g, int node)
 {
-    return node >= 0 && strcmp(g->nodes[node].op_type, op) == 0;
+    return node >= 0 ? g->nodes[node].op : NULL;
 }
 
+static bool has_class(const lrp_graph *g, int node, lrp_relevance_class c)
+{
+    const lrp_op *op = op_of(g, node);
+    return op && op->relevance == c;
+}
+
+/* The nonlinearities a residual function needs between B and M. */
 static bool is_activation_op(const lrp_graph *g, int node)
 {
-    for (size_t i = 0; i < sizeof activation_ops / sizeof *activation_ops; i++)
-        if (is_op(g, node, activation_ops[i]))
-            return true;
-    return false;
+    return has_class(g, node, LRP_REL_RELU) || has_class(g, node, LRP_REL_CLIP);
 }
 
 /* Visits (node, through): 'through' = a path from 'from' to this node
@@ -91,20 +93,16 @@ static bool is_activation(const lrp_shapes *s, int v)
     return v >= 0 && s->t[v].dtype == LRP_FLOAT && !s->t[v].data;
 }
 
-/* The per-sample linear ops a projection shortcut may chain from B to S:
- * each reads its data as input 0 and only constants otherwise. */
-static const char *const shortcut_ops[] = {"Conv", "BatchNormalization", "AveragePool",
-                                           "Pad", "Slice"};
-
 /* A shortcut is a few ops long (ResNet-D: AveragePool, Conv, BN). */
 #define MAX_SHORTCUT 16
 
+/* The per-sample linear ops a projection shortcut may chain from B to S
+ * (lrp_op.shortcut_step): each reads its data as input 0 and only
+ * constants otherwise. */
 static bool is_shortcut_op(const lrp_graph *g, int node)
 {
-    for (size_t i = 0; i < sizeof shortcut_ops / sizeof *shortcut_ops; i++)
-        if (is_op(g, node, shortcut_ops[i]))
-            return true;
-    return false;
+    const lrp_op *op = op_of(g, node);
+    return op && op->shortcut_step;
 }
 
 /* The chain's step before value v: input 0 of v's producer when that is a
@@ -134,7 +132,7 @@ static int projection_input(const search *se, int s, int *conv)
         int u = chain_step(se, v);
         if (u < 0)
             return -1;
-        if (*conv < 0 && is_op(g, g->values[v].producer, "Conv"))
+        if (*conv < 0 && has_class(g, g->values[v].producer, LRP_REL_CONV))
             *conv = g->values[v].producer;
         if (g->values[u].n_consumers >= 2)
             return u;
@@ -191,16 +189,30 @@ static bool explain_add(lrp_plain_add *p, const char *fmt, ...)
     return p->reason != NULL;
 }
 
+/* "AveragePool, BatchNormalization, ...": the ops a shortcut may chain,
+ * from the op table. */
+static void shortcut_op_names(char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; lrp_op_at(i) && len < size; i++)
+        if (lrp_op_at(i)->shortcut_step)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+                                    lrp_op_at(i)->name);
+}
+
 /* Why Add n (operands a, b) is no split point, from the best candidate. */
 static bool reason(const lrp_graph *g, int a, int b, const verdict *v, lrp_plain_add *p)
 {
     if (a == b)
         return explain_add(p, "both operands are '%s'", g->values[a].name);
-    if (v->rank == 0)
+    if (v->rank == 0) {
+        char ops[256];
+        shortcut_op_names(ops, sizeof ops);
         return explain_add(p, "neither operand ('%s', '%s') is a block input (a tensor with "
-                           "two or more consumers) or a chain of Conv, BatchNormalization, "
-                           "AveragePool, Pad, Slice reading one",
-                           g->values[a].name, g->values[b].name);
+                           "two or more consumers) or a chain of %s reading one",
+                           g->values[a].name, g->values[b].name, ops);
+    }
     const char *m = g->values[v->r.mainstream].name, *bi = g->values[v->r.block_input].name;
     if (v->rank == 1)
         return explain_add(p, "operand '%s' does not lead back to block input '%s'", m, bi);
@@ -266,7 +278,8 @@ lrp_status lrp_pass_residual(const lrp_graph *g, const lrp_shapes *shapes, lrp_r
     for (int i = 0; ok && i < g->n_nodes; i++) {
         int idx = g->order[i];
         const lrp_node *n = &g->nodes[idx];
-        if (strcmp(n->op_type, "Add") == 0 && n->n_inputs == 2)
+        if (n->op && n->op->relevance == LRP_REL_SUM && n->op->sum_sign > 0 &&
+            n->n_inputs == 2) /* an Add */
             ok = check_add(&se, idx, *out, count, plain, n_plain);
     }
     free(se.mark);

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/name_list.h"
+
+/* clang-format off */
 #define ZENNIT_STAB {false, 1e-6f}
 
 static const lrp_preset presets[] = {
@@ -44,6 +47,7 @@ static const lrp_preset presets[] = {
     {"grad-cam", NULL, LRP_METHOD_GRAD_CAM, LRP_ID_EPSILON, LRP_ID_EPSILON, LRP_ID_EPSILON,
      LRP_SPLIT_PROPORTIONAL, LRP_INIT_ONE, true, false, ZENNIT_STAB, LRP_RELU_GRADIENT},
 };
+/* clang-format on */
 
 #define N_PRESETS (sizeof presets / sizeof *presets)
 
@@ -51,9 +55,11 @@ static const char *const split_names[] = {"proportional", "ratio", "symmetric",
                                           "ratio-projection-only",
                                           "symmetric-projection-only"};
 
+#define N_SPLITS (int)(sizeof split_names / sizeof *split_names)
+
 int lrp_split_from_name(const char *name)
 {
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < N_SPLITS; i++)
         if (strcmp(name, split_names[i]) == 0)
             return i;
     return -1;
@@ -61,7 +67,7 @@ int lrp_split_from_name(const char *name)
 
 const char *lrp_split_name(lrp_split split)
 {
-    return split >= 0 && split < 5 ? split_names[split] : NULL;
+    return (int)split >= 0 && (int)split < N_SPLITS ? split_names[split] : NULL;
 }
 
 /* The z-rules lrp_config.first_rule may name (the paper's are not among them). */
@@ -71,14 +77,16 @@ static const lrp_rule_id first_rules[] = {LRP_ID_EPSILON, LRP_ID_ZPLUS, LRP_ID_A
 
 #define N_FIRST_RULES (sizeof first_rules / sizeof *first_rules)
 
-static const char *first_rule_name(size_t i)
+static const char *first_rule_name(int i)
 {
+    if (i < 0 || (size_t)i >= N_FIRST_RULES)
+        return NULL;
     return lrp_zrule_of(first_rules[i], 2.0f, 1.0f, (lrp_stab)ZENNIT_STAB).name;
 }
 
 int lrp_first_rule_from_name(const char *name)
 {
-    for (size_t i = 0; name && i < N_FIRST_RULES; i++)
+    for (int i = 0; name && first_rule_name(i); i++)
         if (strcmp(first_rule_name(i), name) == 0)
             return (int)first_rules[i];
     return -1;
@@ -86,13 +94,7 @@ int lrp_first_rule_from_name(const char *name)
 
 void lrp_first_rule_list(char *buf, size_t size)
 {
-    size_t len = 0;
-    if (size > 0)
-        buf[0] = '\0';
-    for (size_t i = 0; i < N_FIRST_RULES && len < size; i++) {
-        int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "", first_rule_name(i));
-        len += n > 0 ? (size_t)n : 0;
-    }
+    lrp_name_list(buf, size, first_rule_name);
 }
 
 const lrp_preset *lrp_preset_find(const char *name)
