@@ -1,6 +1,7 @@
 /* Forward executor over the topological order. */
 #include "explain/forward.h"
 #include "explain/offsets.h"
+#include "ops/conv_dnnl.h"
 #include "passes/infer_shapes.h"
 
 #include <stdlib.h>
@@ -91,10 +92,15 @@ static lrp_status allocate(lrp_forward *f, const bool *keep, const int *pos, siz
     f->ctx.data = malloc(scratch ? scratch * sizeof(float) : 1);
     f->ctx.floats = scratch;
     f->arena_floats = total;
-    if (f->arena && f->ctx.data)
+    if (f->arena && f->ctx.data) {
+        /* defined contents for a warm-up pass (lrp_model_warm_up), and the
+         * pages faulted in here rather than in the first run */
+        memset(f->arena, 0, total * sizeof(float));
+        memset(f->ctx.data, 0, scratch * sizeof(float));
         for (int v = 0; v < f->g->n_values; v++)
             if (needs_buffer(f, v))
                 f->values.t[v].data = f->arena + iv[v].offset;
+    }
     free(iv);
     if (!f->arena || !f->ctx.data)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of activations",
@@ -178,4 +184,17 @@ void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnn
     }
     f->ctx.epi = (lrp_epilogue){0};
     f->ctx.dnnl = NULL;
+}
+
+lrp_status lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl, lrp_error *err)
+{
+    const lrp_tensor *x = &f->values.t[f->g->inputs[0]];
+    float *zeros = calloc(lrp_tensor_count(x) + 1, sizeof *zeros);
+    if (!zeros)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the input");
+    lrp_dnnl_set_planning(true);
+    lrp_forward_run(f, zeros, pool, dnnl);
+    lrp_dnnl_set_planning(false);
+    free(zeros);
+    return LRP_OK;
 }

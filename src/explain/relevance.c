@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include "explain/offsets.h"
+#include "ops/conv_dnnl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,10 @@ static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch,
     if (!r->arena || !r->scratch || !ledger)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of relevance",
                              (double)bytes / (1 << 20));
+    /* defined contents for a warm-up pass, and the pages faulted in here
+     * rather than in the first explanation */
+    memset(r->arena, 0, floats * sizeof(float));
+    memset(r->scratch, 0, scratch * sizeof(float));
     for (int v = 0; v < g->n_values; v++)
         if (iv[v].size)
             r->of[v] = r->arena + iv[v].offset;
@@ -139,8 +144,8 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
 }
 
 /* Runs one node's kernel, zeroing the input buffers it starts; the ledger
- * records the flows around it. */
-static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
+ * (when 'ledger') records the flows around it. */
+static void run_step(lrp_relevance *r, const lrp_forward *f, int step, bool ledger)
 {
     int idx = r->steps[step];
     const lrp_node *n = &r->g->nodes[idx];
@@ -155,13 +160,15 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step)
             memset(r_in[k], 0, lrp_tensor_count(in[k]) * sizeof(float));
     }
     const lrp_tensor *out = lrp_forward_value(f, n->outputs[0]);
-    lrp_ledger_open(&r->ledger, n, in, fresh);
+    if (ledger)
+        lrp_ledger_open(&r->ledger, n, in, fresh);
     lrp_rule_ctx ctx = {.node = n, .rule = &r->rules[idx], .in = in, .out = out,
                         .r_out = r->of[n->outputs[0]], .r_in = r_in, .scratch = r->scratch,
                         .pool = r->pool, .dnnl = r->dnnl, .n_images = r->n_images,
                         .absorbed = lrp_ledger_absorbed(&r->ledger, step)};
     lrp_rule_kernel(r->rules[idx].kind)(&ctx);
-    lrp_ledger_close(&r->ledger, step, n, in, out);
+    if (ledger)
+        lrp_ledger_close(&r->ledger, step, n, in, out);
 }
 
 /* seed[i] at class target[i] of image i, zero elsewhere. */
@@ -184,5 +191,17 @@ void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
     lrp_ledger_reset(&r->ledger, r->of, pool);
     seed_targets(r, f, seed_value, target, seed);
     for (int s = 0; s < r->n_steps; s++)
-        run_step(r, f, s);
+        run_step(r, f, s, true);
+}
+
+void lrp_relevance_warm_up(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
+                           lrp_dnnl *dnnl)
+{
+    r->pool = pool;
+    r->dnnl = dnnl;
+    lrp_dnnl_set_planning(true);
+    for (int s = 0; s < r->n_steps; s++)
+        if (r->rules[r->steps[s]].weights.is_conv)
+            run_step(r, f, s, false);
+    lrp_dnnl_set_planning(false);
 }

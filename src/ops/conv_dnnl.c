@@ -83,9 +83,17 @@ struct lrp_dnnl {
     pad *pads; /* not in use */
 };
 
+/* Per calling thread: only making entries (see lrp_dnnl_set_planning). */
+static _Thread_local bool planning;
+
 bool lrp_dnnl_built(void)
 {
     return true;
+}
+
+void lrp_dnnl_set_planning(bool on)
+{
+    planning = on;
 }
 
 static const char *isa_name(dnnl_cpu_isa_t isa)
@@ -622,13 +630,16 @@ size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s)
 
 /* Images done, in rounds: a round that fails has written nothing of
  * dx (backward adds only once no task can fail) and may have written
- * part of y, which the caller's fallback writes again. */
+ * part of y, which the caller's fallback writes again. Planning: all,
+ * once the entry is made (the OpenBLAS fallback has nothing to pack). */
 static int64_t run(lrp_dnnl *d, const conv_key *k, const lrp_conv_shape *s, conv_call *c,
                    float *scratch, lrp_pool *pool)
 {
     if (!d || s->group != 1 || s->n < 1)
-        return 0;
+        return planning ? s->n : 0;
     const entry *e = entry_for(d, k, pool);
+    if (planning)
+        return s->n;
     if (!e || !e->ok)
         return 0;
     c->d = d;

@@ -30,6 +30,13 @@ const char *lrp_dnnl_describe(void);
 /* Floats of the scratch the two calls below need (0 without oneDNN). */
 size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s);
 
+/* While 'on' in the calling thread, the two calls below only make their
+ * primitives and pack their weights: they compute nothing, leave y and dx
+ * as they are and claim every image done. A pass over the graph in this
+ * mode (lrp_model_warm_up, lrp_explainer_warm_up) packs all at once what
+ * the first real pass would otherwise pack on the way. */
+void lrp_dnnl_set_planning(bool on);
+
 /* lrp_conv_forward / lrp_conv_backward_add (ops/conv.h) through oneDNN.
  * They return how many images (the first ones) they have done: all of
  * s->n, or fewer when oneDNN has no primitive for the shape (grouped

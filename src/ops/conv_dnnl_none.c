@@ -24,6 +24,11 @@ const char *lrp_dnnl_describe(void)
     return NULL;
 }
 
+void lrp_dnnl_set_planning(bool on)
+{
+    (void)on;
+}
+
 size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s)
 {
     (void)s;
