@@ -4,6 +4,7 @@
 #define LRP_EXPLAIN_FORWARD_H
 
 #include "explain/fusion.h"
+#include "explain/layouts.h"
 #include "graph/shapes.h"
 #include "ops/op.h"
 
@@ -14,6 +15,8 @@ typedef struct lrp_forward {
     size_t arena_floats;
     lrp_forward_ctx ctx; /* what the kernels get besides their tensors */
     lrp_fusion fusion; /* Relu/Add nodes done by the kernel before them */
+    bool *packable;    /* per node: its weights are constants, which oneDNN packs once */
+    lrp_layouts layouts; /* activations kept blocked between oneDNN's convs */
 } lrp_forward;
 
 /* Infers shapes for an input of 'dims' and allocates activations and

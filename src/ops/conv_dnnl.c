@@ -8,7 +8,9 @@
  * task computes 16-channel blocks [c0, c1) of the other ('b': y, or dx) with
  * one single-threaded primitive and reorders them back to (N,C,H,W)
  * (backward: adding into dx). Tensors whose channels are not a multiple of
- * 16 (the stem's 3) stay plain and are never cut. */
+ * 16 (the stem's 3) stay plain and are never cut. Forward, x, y and the
+ * residual operand may be kept blocked by the caller between convs
+ * (lrp_dnnl_conv_blockable): then neither reorder runs for them. */
 #include "ops/conv_dnnl.h"
 
 #include <dnnl.h>
@@ -522,6 +524,7 @@ typedef struct conv_call {
     const entry *e;
     const float *a, *bias, *add; /* a: x or dy; add: the forward's residual operand */
     float *b;                    /* y, or dx */
+    bool a_kept_blocked, b_kept_blocked, add_kept_blocked; /* forward: the caller's layouts */
     float *a_blk, *b_blk;        /* the round's blocked copies of a and b */
     int64_t first;
     atomic_bool failed; /* set by any task */
@@ -548,20 +551,22 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     const entry *e = c->e;
     const conv_key *k = &e->key;
     int64_t image = c->first + img, off = p->c0 * e->b_hw;
-    const float *a = e->a_blocked ? c->a_blk + img * e->a_ch * e->a_hw
-                                  : c->a + image * e->a_ch * e->a_hw;
-    float *plain = c->b + image * e->b_ch * e->b_hw + off;
+    const float *a = e->a_blocked && !c->a_kept_blocked ? c->a_blk + img * e->a_ch * e->a_hw
+                                                        : c->a + image * e->a_ch * e->a_hw;
+    /* b's channels [c0, c1) of the image, (N,C,H,W) or blocked: the same offset */
+    float *mine = c->b + image * e->b_ch * e->b_hw + off;
     /* backward: into a copy, added into dx once every task has succeeded */
-    float *tile = e->b_blocked || k->backward ? c->b_blk + img * e->b_ch * e->b_hw + off : plain;
+    bool copy = (e->b_blocked && !c->b_kept_blocked) || k->backward;
+    float *tile = copy ? c->b_blk + img * e->b_ch * e->b_hw + off : mine;
     size_t count = (size_t)((p->c1 - p->c0) * e->b_hw);
     bool ok = true;
-    if (c->add) {
+    if (c->add) { /* into the tile, which the sum post-op adds to */
         const float *add = c->add + image * e->b_ch * e->b_hw + off;
         arg args[2] = {{DNNL_ARG_FROM, &p->add_in.plain, add},
                        {DNNL_ARG_TO, &p->add_in.blocked, tile}};
-        if (e->b_blocked)
+        if (e->b_blocked && !c->add_kept_blocked)
             ok = execute(c->d, p->add_in.p, 2, args);
-        else
+        else /* in the tile's layout already */
             memmove(tile, add, count * sizeof *tile);
     }
     size_t pad_bytes = dnnl_memory_desc_get_size(&p->pad_md);
@@ -574,9 +579,9 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     ok = ok && (!pad_bytes || scratchpad) && execute(c->d, p->conv, c->bias ? 5 : 4, args);
     if (scratchpad)
         pad_give(c->d, scratchpad);
-    if (ok && p->b_out.p) {
+    if (ok && p->b_out.p && copy) {
         arg out[2] = {{DNNL_ARG_FROM, &p->b_out.blocked, tile},
-                      {DNNL_ARG_TO, &p->b_out.plain, plain}};
+                      {DNNL_ARG_TO, &p->b_out.plain, mine}};
         ok = execute(c->d, p->b_out.p, 2, out);
     }
     return ok;
@@ -648,7 +653,7 @@ static int64_t run(lrp_dnnl *d, const conv_key *k, const lrp_conv_shape *s, conv
     c->b_blk = scratch + k->images * e->a_ch * e->a_hw;
     for (c->first = 0; c->first < s->n; c->first += k->images) {
         int64_t images = s->n - c->first < k->images ? s->n - c->first : k->images;
-        if (e->n_a)
+        if (e->n_a && !c->a_kept_blocked)
             lrp_pool_run(pool, (int)images * e->n_a, a_task, c);
         if (!c->failed)
             lrp_pool_run(pool, (int)images * e->n_parts, part_task, c);
@@ -671,16 +676,40 @@ static void key_init(conv_key *k, const lrp_conv_shape *s, const float *w, bool 
     k->g = s->g;
 }
 
+static void forward_key(conv_key *k, const lrp_conv_shape *s, const float *w, bool bias,
+                        const lrp_epilogue *epi)
+{
+    key_init(k, s, w, false);
+    k->bias = bias;
+    k->add = epi && epi->add;
+    k->relu = epi && epi->relu;
+}
+
+unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
+                                 const lrp_epilogue *epi, lrp_pool *pool)
+{
+    if (!d || s->group != 1 || s->n < 1)
+        return 0;
+    conv_key k;
+    forward_key(&k, s, w, bias, epi);
+    const entry *e = entry_for(d, &k, pool);
+    if (!e || !e->ok)
+        return 0;
+    return (e->a_blocked ? LRP_DNNL_X : 0u) | (e->b_blocked ? LRP_DNNL_Y : 0u);
+}
+
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
                               const float *w, const float *b, float *y,
                               const lrp_epilogue *epi, float *scratch, lrp_pool *pool)
 {
     conv_key k;
-    key_init(&k, s, w, false);
-    k.bias = b != NULL;
-    k.add = epi && epi->add;
-    k.relu = epi && epi->relu;
+    forward_key(&k, s, w, b != NULL, epi);
     conv_call c = {.a = x, .bias = b, .add = k.add ? epi->add : NULL, .b = y};
+    if (epi) {
+        c.a_kept_blocked = epi->x_blocked;
+        c.b_kept_blocked = epi->y_blocked;
+        c.add_kept_blocked = epi->add_blocked;
+    }
     return run(d, &k, s, &c, scratch, pool);
 }
 

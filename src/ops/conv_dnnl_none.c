@@ -35,6 +35,12 @@ size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s)
     return 0;
 }
 
+unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
+                                 const lrp_epilogue *epi, lrp_pool *pool)
+{
+    return 0;
+}
+
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
                               const float *w, const float *b, float *y,
                               const lrp_epilogue *epi, float *scratch, lrp_pool *pool)
