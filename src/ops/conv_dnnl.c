@@ -51,7 +51,7 @@ typedef struct part {
     int64_t c0, c1;
     dnnl_primitive_t conv;
     dnnl_memory_desc_t a_md, w_md, b_md, bias_md, pad_md;
-    float *w;        /* the weights packed for conv */
+    const float *w;  /* the weights packed for conv (a 'packed' of the lrp_dnnl) */
     reorder add_in;  /* forward with a residual add: add -> the blocked tile */
     reorder b_out;   /* forward: the blocked tile -> y */
 } part;
@@ -69,6 +69,19 @@ typedef struct entry {
     struct entry *next;
 } entry;
 
+/* Weights packed for a part, shared by every entry whose part packs the
+ * same rows (forward) or columns (backward) of the same weights the same
+ * way: entries differ by epilogue (which keep set the fusion had), but
+ * their weights need one copy. */
+typedef struct packed {
+    struct packed *next;
+    const float *from; /* the weights as stored */
+    bool backward;
+    int64_t c0, c1;
+    dnnl_memory_desc_t md;
+    float *data;
+} packed;
+
 /* A scratchpad some primitives need (up to 800 KB for ResNet-50's),
  * kept for the next task: a fresh malloc each time cost page faults. */
 typedef struct pad {
@@ -83,6 +96,8 @@ struct lrp_dnnl {
     pthread_mutex_t lock; /* guards 'entries' (which never change once made) and 'pads' */
     entry *entries;
     pad *pads; /* not in use */
+    pthread_mutex_t packs_lock; /* guards 'packs' (parts are made in parallel) */
+    packed *packs;
 };
 
 /* Per calling thread: only making entries (see lrp_dnnl_set_planning). */
@@ -132,6 +147,7 @@ lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "oneDNN found no CPU engine");
     }
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->packs_lock, NULL);
     d->inner = dnnl_get_effective_cpu_isa() >= dnnl_cpu_isa_avx512_core ? 16 : 8;
     *out = d;
     return LRP_OK;
@@ -149,7 +165,6 @@ static void entry_free(entry *e)
         part *p = &e->parts[t];
         if (p->conv)
             dnnl_primitive_destroy(p->conv);
-        free(p->w);
         reorder_free(&p->add_in);
         reorder_free(&p->b_out);
     }
@@ -170,6 +185,12 @@ void lrp_dnnl_free(lrp_dnnl *d)
         next = p->next;
         free(p);
     }
+    for (packed *p = d->packs, *next; p; p = next) {
+        next = p->next;
+        free(p->data);
+        free(p);
+    }
+    pthread_mutex_destroy(&d->packs_lock);
     pthread_mutex_destroy(&d->lock);
     dnnl_engine_destroy(d->engine);
     free(d);
@@ -340,29 +361,62 @@ static dnnl_primitive_attr_t conv_attr(const conv_key *k)
     return attr;
 }
 
+/* The copy of part p's weights packed for w_md that an earlier part made,
+ * or NULL. */
+static const float *packed_find(lrp_dnnl *d, const entry *e, const part *p,
+                                const dnnl_memory_desc_t *w_md)
+{
+    pthread_mutex_lock(&d->packs_lock);
+    const packed *q = d->packs;
+    while (q && !(q->from == e->key.w && q->backward == e->key.backward && q->c0 == p->c0 &&
+                  q->c1 == p->c1 && dnnl_memory_desc_equal(&q->md, w_md)))
+        q = q->next;
+    pthread_mutex_unlock(&d->packs_lock);
+    return q ? q->data : NULL;
+}
+
 /* Packs the weights of part p (w: (M, C, kH, kW) as stored) for its
- * primitive: rows c0..c1 forward, columns c0..c1 backward. */
-static bool pack_weights(const lrp_dnnl *d, const entry *e, part *p, const dnnl_memory_desc_t *w_md)
+ * primitive: rows c0..c1 forward, columns c0..c1 backward; or finds them
+ * packed already. */
+static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory_desc_t *w_md)
 {
     const conv_key *k = &e->key;
+    p->w_md = *w_md;
+    if ((p->w = packed_find(d, e, p, w_md)))
+        return true;
     int64_t kk = k->g.kh * k->g.kw;
     int64_t m = k->backward ? k->c_out : p->c1 - p->c0, c = k->backward ? p->c1 - p->c0 : k->c_in;
     dnnl_dims_t dims = {m, c, k->g.kh, k->g.kw}, strides = {k->c_in * kk, kk, k->g.kw, 1};
     dnnl_memory_desc_t user;
     const float *from = k->w + p->c0 * (k->backward ? kk : k->c_in * kk);
     dnnl_primitive_t r = NULL;
-    p->w_md = *w_md;
-    p->w = aligned_alloc(64, (dnnl_memory_desc_get_size(w_md) + 63) / 64 * 64);
-    bool ok = p->w && dnnl_memory_desc_init_by_strides(&user, 4, dims, dnnl_f32, strides) ==
-                          dnnl_success &&
+    packed *q = calloc(1, sizeof *q);
+    if (q)
+        q->data = aligned_alloc(64, (dnnl_memory_desc_get_size(w_md) + 63) / 64 * 64);
+    bool ok = q && q->data &&
+              dnnl_memory_desc_init_by_strides(&user, 4, dims, dnnl_f32, strides) ==
+                  dnnl_success &&
               reorder_make(d, &r, &user, w_md, false);
     if (ok) {
-        arg args[2] = {{DNNL_ARG_FROM, &user, from}, {DNNL_ARG_TO, w_md, p->w}};
+        arg args[2] = {{DNNL_ARG_FROM, &user, from}, {DNNL_ARG_TO, w_md, q->data}};
         ok = execute(d, r, 2, args);
     }
     if (r)
         dnnl_primitive_destroy(r);
-    return ok;
+    if (!ok) {
+        if (q)
+            free(q->data);
+        free(q);
+        return false;
+    }
+    *q = (packed){.from = k->w, .backward = k->backward, .c0 = p->c0, .c1 = p->c1,
+                  .md = *w_md, .data = q->data};
+    pthread_mutex_lock(&d->packs_lock);
+    q->next = d->packs;
+    d->packs = q;
+    pthread_mutex_unlock(&d->packs_lock);
+    p->w = q->data;
+    return true;
 }
 
 /* Whether pd is one of oneDNN's direct kernels: its reference loops ran
@@ -376,7 +430,7 @@ static bool is_direct(const_dnnl_primitive_desc_t pd)
 }
 
 /* Part p's primitive, its packed weights and its reorders. */
-static bool part_make(const lrp_dnnl *d, entry *e, part *p)
+static bool part_make(lrp_dnnl *d, entry *e, part *p)
 {
     const conv_key *k = &e->key;
     dnnl_convolution_desc_t fwd, bwd;
@@ -416,7 +470,7 @@ static bool part_make(const lrp_dnnl *d, entry *e, part *p)
 /* Making the parts of one entry, one task each: packing the weights is
  * most of the first run's extra time. */
 typedef struct make_job {
-    const lrp_dnnl *d;
+    lrp_dnnl *d;
     entry *e;
     atomic_bool failed;
 } make_job;
@@ -430,7 +484,7 @@ static void make_task(void *ctx, int task)
     threads_back(before);
 }
 
-static bool entry_make(const lrp_dnnl *d, entry *e, lrp_pool *pool)
+static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
 {
     const conv_key *k = &e->key;
     const lrp_geom *g = &k->g;
