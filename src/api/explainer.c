@@ -377,7 +377,8 @@ lrp_status lrp_explainer_prepare(lrp_explainer *e, const lrp_array *input, lrp_e
     return st;
 }
 
-lrp_status lrp_explainer_warm_up(lrp_explainer *e, int rank, const int64_t *dims, lrp_error *err)
+lrp_status lrp_explainer_warm_up(lrp_explainer *e, int rank, const int64_t *dims,
+                                 lrp_error *err)
 {
     if (rank != 4 || !dims)
         return lrp_error_set(err, LRP_ERR_ARG, "the input must be an (N,C,H,W) array");

@@ -201,12 +201,12 @@ void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnn
         f->ctx.dnnl = f->packable[idx] ? dnnl : NULL;
         int add = fu->add_value[idx], xv = n->n_inputs > 0 ? n->inputs[0] : -1;
         bool kept_blocked = f->ctx.dnnl != NULL; /* the layouts planned for dnnl */
-        f->ctx.epi = (lrp_epilogue){
-            .add = add >= 0 ? f->values.t[add].data : NULL,
-            .relu = fu->relu[idx],
-            .x_blocked = kept_blocked && xv >= 0 && blocked[xv],
-            .y_blocked = kept_blocked && n->n_outputs > 0 && blocked[fu->out_value[idx]],
-            .add_blocked = kept_blocked && add >= 0 && blocked[add]};
+        f->ctx.epi = (lrp_epilogue){.add = add >= 0 ? f->values.t[add].data : NULL,
+                                    .relu = fu->relu[idx],
+                                    .x_blocked = kept_blocked && xv >= 0 && blocked[xv],
+                                    .y_blocked = kept_blocked && n->n_outputs > 0 &&
+                                                 blocked[fu->out_value[idx]],
+                                    .add_blocked = kept_blocked && add >= 0 && blocked[add]};
         n->op->forward(n, in, out, &f->ctx);
     }
     f->ctx.epi = (lrp_epilogue){0};

@@ -89,7 +89,8 @@ static unsigned conv_blockable(const lrp_graph *g, const lrp_shapes *s, const lr
 }
 
 void lrp_layouts_plan(lrp_layouts *l, const lrp_graph *g, const lrp_shapes *s,
-                      const lrp_fusion *fu, const bool *packable, lrp_pool *pool, lrp_dnnl *dnnl)
+                      const lrp_fusion *fu, const bool *packable, lrp_pool *pool,
+                      lrp_dnnl *dnnl)
 {
     for (int i = 0; i < g->n_nodes; i++) {
         int v = fu->out_value[i];

@@ -13,8 +13,8 @@
 #include "ops/conv_dnnl.h"
 
 typedef struct lrp_layouts {
-    bool *candidate; /* per value: qualifies by the graph */
-    bool *blocked;   /* per value: blocked when running on 'planned_for' */
+    bool *candidate;             /* per value: qualifies by the graph */
+    bool *blocked;               /* per value: blocked when running on 'planned_for' */
     const lrp_dnnl *planned_for; /* NULL: not planned yet */
 } lrp_layouts;
 
@@ -27,7 +27,8 @@ lrp_status lrp_layouts_init(lrp_layouts *l, const lrp_graph *g, const lrp_shapes
 /* 'blocked' for running on dnnl (non-NULL), with s's tensors allocated;
  * makes the convs' primitives on 'pool'. */
 void lrp_layouts_plan(lrp_layouts *l, const lrp_graph *g, const lrp_shapes *s,
-                      const lrp_fusion *fu, const bool *packable, lrp_pool *pool, lrp_dnnl *dnnl);
+                      const lrp_fusion *fu, const bool *packable, lrp_pool *pool,
+                      lrp_dnnl *dnnl);
 
 void lrp_layouts_free(lrp_layouts *l); /* NULL-safe */
 

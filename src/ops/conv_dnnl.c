@@ -409,8 +409,12 @@ static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory
         free(q);
         return false;
     }
-    *q = (packed){.from = k->w, .backward = k->backward, .c0 = p->c0, .c1 = p->c1,
-                  .md = *w_md, .data = q->data};
+    *q = (packed){.from = k->w,
+                  .backward = k->backward,
+                  .c0 = p->c0,
+                  .c1 = p->c1,
+                  .md = *w_md,
+                  .data = q->data};
     pthread_mutex_lock(&d->packs_lock);
     q->next = d->packs;
     d->packs = q;
@@ -739,8 +743,8 @@ static void forward_key(conv_key *k, const lrp_conv_shape *s, const float *w, bo
     k->relu = epi && epi->relu;
 }
 
-unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
-                                 const lrp_epilogue *epi, lrp_pool *pool)
+unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w,
+                                 bool bias, const lrp_epilogue *epi, lrp_pool *pool)
 {
     if (!d || s->group != 1 || s->n < 1)
         return 0;

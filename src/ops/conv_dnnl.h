@@ -43,8 +43,8 @@ void lrp_dnnl_set_planning(bool on);
  * the conv's primitives as its first call would. A blocked tensor is the
  * same size as (N,C,H,W), each image's after the one before. */
 enum { LRP_DNNL_X = 1, LRP_DNNL_Y = 2 };
-unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
-                                 const lrp_epilogue *epi, lrp_pool *pool);
+unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w,
+                                 bool bias, const lrp_epilogue *epi, lrp_pool *pool);
 
 /* lrp_conv_forward / lrp_conv_backward_add (ops/conv.h) through oneDNN.
  * They return how many images (the first ones) they have done: all of

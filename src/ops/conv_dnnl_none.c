@@ -35,8 +35,8 @@ size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s)
     return 0;
 }
 
-unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
-                                 const lrp_epilogue *epi, lrp_pool *pool)
+unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w,
+                                 bool bias, const lrp_epilogue *epi, lrp_pool *pool)
 {
     return 0;
 }
