@@ -385,11 +385,10 @@ lrp_status lrp_explainer_warm_up(lrp_explainer *e, int rank, const int64_t *dims
     lrp_array shape = {.rank = rank};
     memcpy(shape.dims, dims, (size_t)rank * sizeof *dims);
     lrp_status st = lrp_explainer_prepare(e, &shape, err);
-    if (st || e->backend != LRP_BACKEND_DNNL)
-        return st;
-    st = lrp_forward_warm_up(&e->fwd, e->pool, e->model->dnnl, err);
-    if (st == LRP_OK)
+    if (st == LRP_OK && e->backend == LRP_BACKEND_DNNL) {
+        lrp_forward_warm_up(&e->fwd, e->pool, e->model->dnnl);
         lrp_relevance_warm_up(&e->rel, &e->fwd, e->pool, e->t->dnnl);
+    }
     return st;
 }
 

@@ -187,9 +187,9 @@ lrp_status lrp_model_warm_up(lrp_model *m, int rank, const int64_t *dims, lrp_er
         return lrp_error_set(err, LRP_ERR_ARG, "the input array is empty or of bad rank");
     bool rebuilt;
     lrp_status st = lrp_model_prepare(m, &m->fwd, rank, dims, NULL, &rebuilt, err);
-    if (st || m->backend != LRP_BACKEND_DNNL)
-        return st;
-    return lrp_forward_warm_up(&m->fwd, m->pool, m->dnnl, err);
+    if (st == LRP_OK && m->backend == LRP_BACKEND_DNNL)
+        lrp_forward_warm_up(&m->fwd, m->pool, m->dnnl);
+    return st;
 }
 
 lrp_status lrp_model_set_threads(lrp_model *m, int threads, lrp_error *err)

@@ -2,6 +2,7 @@
 #include "explain/forward.h"
 #include "explain/offsets.h"
 #include "ops/conv_dnnl.h"
+#include "ops/registry.h"
 #include "passes/infer_shapes.h"
 
 #include <stdlib.h>
@@ -175,7 +176,9 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
     return st;
 }
 
-void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl)
+/* The nodes in order; convs_only: the Convs alone (a warm-up, whose other
+ * kernels would compute nothing of use). */
+static void run_nodes(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl, bool convs_only)
 {
     f->ctx.pool = pool;
     const lrp_graph *g = f->g;
@@ -183,12 +186,11 @@ void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnn
     if (dnnl && f->layouts.planned_for != dnnl)
         lrp_layouts_plan(&f->layouts, g, &f->values, fu, f->packable, pool, dnnl);
     const bool *blocked = f->layouts.blocked;
-    lrp_tensor *x = &f->values.t[g->inputs[0]];
-    memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));
     for (int i = 0; i < g->n_nodes; i++) {
         int idx = g->order[i];
         const lrp_node *n = &g->nodes[idx];
-        if (f->values.folded[idx] || !n->op->forward || f->fusion.done_by[idx] >= 0)
+        if (f->values.folded[idx] || !n->op->forward || f->fusion.done_by[idx] >= 0 ||
+            (convs_only && n->op != &lrp_op_conv))
             continue;
         const lrp_tensor *in[LRP_MAX_INPUTS] = {0};
         lrp_tensor *out[LRP_MAX_OUTPUTS] = {0};
@@ -213,15 +215,16 @@ void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnn
     f->ctx.dnnl = NULL;
 }
 
-lrp_status lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl, lrp_error *err)
+void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl)
 {
-    const lrp_tensor *x = &f->values.t[f->g->inputs[0]];
-    float *zeros = calloc(lrp_tensor_count(x) + 1, sizeof *zeros);
-    if (!zeros)
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the input");
+    lrp_tensor *x = &f->values.t[f->g->inputs[0]];
+    memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));
+    run_nodes(f, pool, dnnl, false);
+}
+
+void lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl)
+{
     lrp_dnnl_set_planning(true);
-    lrp_forward_run(f, zeros, pool, dnnl);
+    run_nodes(f, pool, dnnl, true);
     lrp_dnnl_set_planning(false);
-    free(zeros);
-    return LRP_OK;
 }

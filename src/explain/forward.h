@@ -32,10 +32,10 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
  * on 'dnnl' (NULL: OpenBLAS). */
 void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl);
 
-/* lrp_forward_run on a zero input with oneDNN planning (see
- * lrp_dnnl_set_planning): every conv makes its primitives and packs its
- * weights, none computes. Leaves the activations meaningless. */
-lrp_status lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl, lrp_error *err);
+/* The Convs of lrp_forward_run with oneDNN planning (see
+ * lrp_dnnl_set_planning): each makes its primitives and packs its weights,
+ * none computes. */
+void lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl);
 
 /* The activation of value v after a run (valid for kept values only: the
  * others may share memory, or never be stored when fused away). */

@@ -144,8 +144,8 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
 }
 
 /* Runs one node's kernel, zeroing the input buffers it starts; the ledger
- * (when 'ledger') records the flows around it. */
-static void run_step(lrp_relevance *r, const lrp_forward *f, int step, bool ledger)
+ * records the flows around it. Planning: the kernel only makes its convs. */
+static void run_step(lrp_relevance *r, const lrp_forward *f, int step, bool planning)
 {
     int idx = r->steps[step];
     const lrp_node *n = &r->g->nodes[idx];
@@ -156,18 +156,19 @@ static void run_step(lrp_relevance *r, const lrp_forward *f, int step, bool ledg
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
         fresh[k] = r_in[k] && r->start[n->inputs[k]] == step; /* its buffer becomes live */
-        if (fresh[k])
+        if (fresh[k] && !planning)
             memset(r_in[k], 0, lrp_tensor_count(in[k]) * sizeof(float));
     }
     const lrp_tensor *out = lrp_forward_value(f, n->outputs[0]);
-    if (ledger)
+    if (!planning)
         lrp_ledger_open(&r->ledger, n, in, fresh);
     lrp_rule_ctx ctx = {.node = n, .rule = &r->rules[idx], .in = in, .out = out,
                         .r_out = r->of[n->outputs[0]], .r_in = r_in, .scratch = r->scratch,
                         .pool = r->pool, .dnnl = r->dnnl, .n_images = r->n_images,
-                        .absorbed = lrp_ledger_absorbed(&r->ledger, step)};
+                        .absorbed = lrp_ledger_absorbed(&r->ledger, step),
+                        .planning = planning};
     lrp_rule_kernel(r->rules[idx].kind)(&ctx);
-    if (ledger)
+    if (!planning)
         lrp_ledger_close(&r->ledger, step, n, in, out);
 }
 
@@ -191,7 +192,7 @@ void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
     lrp_ledger_reset(&r->ledger, r->of, pool);
     seed_targets(r, f, seed_value, target, seed);
     for (int s = 0; s < r->n_steps; s++)
-        run_step(r, f, s, true);
+        run_step(r, f, s, false);
 }
 
 void lrp_relevance_warm_up(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
@@ -202,6 +203,6 @@ void lrp_relevance_warm_up(lrp_relevance *r, const lrp_forward *f, lrp_pool *poo
     lrp_dnnl_set_planning(true);
     for (int s = 0; s < r->n_steps; s++)
         if (r->rules[r->steps[s]].weights.is_conv)
-            run_step(r, f, s, false);
+            run_step(r, f, s, true);
     lrp_dnnl_set_planning(false);
 }
