@@ -96,8 +96,8 @@ static lrp_status allocate(lrp_forward *f, const bool *keep, const int *pos, siz
     f->ctx.floats = scratch;
     f->arena_floats = total;
     if (f->arena && f->ctx.data) {
-        /* defined contents for a warm-up pass (lrp_model_warm_up), and the
-         * pages faulted in here rather than in the first run */
+        /* the pages faulted in here (at a warm-up) rather than in the
+         * first run */
         memset(f->arena, 0, total * sizeof(float));
         memset(f->ctx.data, 0, scratch * sizeof(float));
         for (int v = 0; v < f->g->n_values; v++)

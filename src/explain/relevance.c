@@ -104,8 +104,8 @@ static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch,
     if (!r->arena || !r->scratch || !ledger)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of relevance",
                              (double)bytes / (1 << 20));
-    /* defined contents for a warm-up pass, and the pages faulted in here
-     * rather than in the first explanation */
+    /* the pages faulted in here (at a warm-up) rather than in the first
+     * explanation */
     memset(r->arena, 0, floats * sizeof(float));
     memset(r->scratch, 0, scratch * sizeof(float));
     for (int v = 0; v < g->n_values; v++)
