@@ -78,6 +78,15 @@ LRP_API void lrp_model_free(lrp_model *model);
 LRP_API lrp_status lrp_model_forward(lrp_model *model, const lrp_array *input,
                                      lrp_array *output, lrp_error *err);
 
+/* Makes lrp_model_forward ready for inputs of shape 'dims': sizes its
+ * workspace and, on oneDNN, makes every primitive and packs the weights
+ * (what the first lrp_model_forward of that shape would otherwise do on
+ * the way), so that the first forward pass costs what later ones do. Call
+ * it after lrp_model_set_threads and lrp_model_set_backend: it packs on
+ * the model's threads, for its engine. */
+LRP_API lrp_status lrp_model_warm_up(lrp_model *model, int rank, const int64_t *dims,
+                                     lrp_error *err);
+
 /* The most memory one workspace (activations, relevance, scratch of one
  * forward pass or explanation) may take, checked before allocating; larger
  * inputs fail with LRP_ERR_LIMIT. Default: 3/4 of the machine's memory, at
@@ -261,6 +270,14 @@ LRP_API lrp_status lrp_explainer_fork(const lrp_explainer *explainer, lrp_explai
 /* Threads one lrp_explain works with, the caller's included (default 1,
  * also for forks); the same bits for any count. See lrp_model_set_threads. */
 LRP_API lrp_status lrp_explainer_set_threads(lrp_explainer *explainer, int threads, lrp_error *err);
+
+/* lrp_model_warm_up for lrp_explain: its workspaces, and oneDNN's
+ * primitives and packed weights for the forward pass and the rules, made
+ * for inputs of shape 'dims' (N,C,H,W) before the first explanation.
+ * Forks made afterwards share the packed weights (their workspaces are
+ * their own). Call it after lrp_explainer_set_threads and ..._set_backend. */
+LRP_API lrp_status lrp_explainer_warm_up(lrp_explainer *explainer, int rank,
+                                         const int64_t *dims, lrp_error *err);
 
 /* The convolution engine of lrp_explain (default: the model's at creation;
  * forks keep their parent's). oneDNN's primitives and packed weights are

@@ -138,7 +138,7 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
 
     /* the fused epilogue: max(conv + b + add, 0) */
     float *add = random_buf(ny);
-    lrp_epilogue epi = {add, true};
+    lrp_epilogue epi = {.add = add, .relu = true};
     lrp_conv_forward(&s, xd, wd, bd, y, &epi, scratch, NULL, dnnl);
     max_err = 0.0;
     for (size_t i = 0; i < ny; i++)

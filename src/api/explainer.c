@@ -406,6 +406,21 @@ lrp_status lrp_explainer_prepare(lrp_explainer *e, const lrp_array *input, lrp_e
     return st;
 }
 
+lrp_status lrp_explainer_warm_up(lrp_explainer *e, int rank, const int64_t *dims,
+                                 lrp_error *err)
+{
+    if (rank != 4 || !dims)
+        return lrp_error_set(err, LRP_ERR_ARG, "the input must be an (N,C,H,W) array");
+    lrp_array shape = {.rank = rank};
+    memcpy(shape.dims, dims, (size_t)rank * sizeof *dims);
+    lrp_status st = lrp_explainer_prepare(e, &shape, err);
+    if (st == LRP_OK && e->backend == LRP_BACKEND_DNNL) {
+        lrp_forward_warm_up(&e->fwd, e->pool, e->model->dnnl);
+        lrp_relevance_warm_up(&e->rel, &e->fwd, e->pool, e->t->dnnl);
+    }
+    return st;
+}
+
 /* The baselines' last step, on the input's buffer: gradient ⊙ input, or
  * Grad-CAM from the gradient at cam_value. */
 static bool finish_method(lrp_explainer *e)

@@ -181,6 +181,17 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
     return copy_out(y, output, err);
 }
 
+lrp_status lrp_model_warm_up(lrp_model *m, int rank, const int64_t *dims, lrp_error *err)
+{
+    if (rank < 0 || rank > LRP_MAX_RANK || !dims)
+        return lrp_error_set(err, LRP_ERR_ARG, "the input array is empty or of bad rank");
+    bool rebuilt;
+    lrp_status st = lrp_model_prepare(m, &m->fwd, rank, dims, NULL, &rebuilt, err);
+    if (st == LRP_OK && m->backend == LRP_BACKEND_DNNL)
+        lrp_forward_warm_up(&m->fwd, m->pool, m->dnnl);
+    return st;
+}
+
 lrp_status lrp_model_set_threads(lrp_model *m, int threads, lrp_error *err)
 {
     return lrp_pool_resize(&m->pool, threads, err);

@@ -88,7 +88,9 @@ static const char help_modes[] =
     "  --threads N             threads splitting each layer (default: all cores;\n"
     "                          any N gives the same bits, as image mode does)\n"
     "  --repeat N              explain N times (after an untimed one when N > 1);\n"
-    "                          forward_ms and explain_ms in the JSON are medians\n"
+    "                          forward_ms and explain_ms in the JSON are medians,\n"
+    "                          timed once the workspaces are sized and oneDNN's\n"
+    "                          weights packed for X's shape\n"
     "  (image options other than --mean/--std are refused here, and --repeat and\n"
     "  --relevance-out with images)\n"
     "\n"
@@ -519,7 +521,8 @@ static lrp_status tensor_config(const explain_opts *o, const lrp_model *m, const
     return st;
 }
 
-/* The explainer for x, its notes said once, its threads set. */
+/* The explainer for x, its notes said once, its threads set, warmed up for
+ * x's shape (so that the timed runs, the first included, pack nothing). */
 static lrp_status tensor_explainer(const explain_opts *o, lrp_model *m, const lrp_array *x,
                                    lrp_explainer **e, lrp_error *err)
 {
@@ -531,7 +534,8 @@ static lrp_status tensor_explainer(const explain_opts *o, lrp_model *m, const lr
         return st;
     lrp_explainer_set_method_params(*e, &o->methods);
     cli_print_notes(*e);
-    return lrp_explainer_set_threads(*e, o->threads ? o->threads : cli_cores(), err);
+    st = lrp_explainer_set_threads(*e, o->threads ? o->threads : cli_cores(), err);
+    return st ? st : lrp_explainer_warm_up(*e, x->rank, x->dims, err);
 }
 
 int cli_explain_tensor(const explain_opts *o, lrp_model *m)

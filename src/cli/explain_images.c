@@ -164,6 +164,23 @@ static lrp_status merge_all(run *r, lrp_error *err)
     return st;
 }
 
+/* e made ready (oneDNN's weights packed, on n threads) for one image of
+ * the model's input shape when its C, H and W are fixed, before the forks
+ * share what it packed; otherwise the first images pack on the way. */
+static lrp_status warm_up(lrp_model *m, lrp_explainer *e, int n, lrp_error *err)
+{
+    lrp_model_info info;
+    lrp_status st = lrp_model_get_info(m, &info, err);
+    const int64_t *d = info.input_dims;
+    if (st || info.input_rank != 4 || d[0] > 1 || d[1] < 1 || d[2] < 1 || d[3] < 1)
+        return st;
+    int64_t dims[4] = {1, d[1], d[2], d[3]};
+    if (!(st = lrp_explainer_set_threads(e, n, err)))
+        st = lrp_explainer_warm_up(e, 4, dims, err);
+    lrp_status back = lrp_explainer_set_threads(e, 1, err);
+    return st ? st : back;
+}
+
 /* Runs every image on n workers: worker 0 uses e, the others forks. */
 static lrp_status run_workers(run *r, lrp_explainer *e, int n, lrp_error *err)
 {
@@ -404,7 +421,8 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
     if (!r.results ||
         (o->out_dir && (explain_record_options(o, &r.record_options, &err) ||
                         start_status(&r, &err))) ||
-        (o->merge ? merge_all(&r, &err) : run_workers(&r, e, threads, &err))) {
+        (o->merge ? merge_all(&r, &err)
+                  : warm_up(m, e, threads, &err) || run_workers(&r, e, threads, &err))) {
         status = cli_fail(&err);
     } else if (r.status_err.status) {
         status = cli_fail(&r.status_err);

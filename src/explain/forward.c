@@ -1,6 +1,8 @@
 /* Forward executor over the topological order. */
 #include "explain/forward.h"
 #include "explain/offsets.h"
+#include "ops/conv_dnnl.h"
+#include "ops/registry.h"
 #include "passes/infer_shapes.h"
 
 #include <stdlib.h>
@@ -12,6 +14,8 @@ void lrp_forward_free(lrp_forward *f)
         return;
     lrp_shapes_free(&f->values);
     lrp_fusion_free(&f->fusion);
+    lrp_layouts_free(&f->layouts);
+    free(f->packable);
     free(f->arena);
     free(f->ctx.data);
     memset(f, 0, sizeof *f);
@@ -91,14 +95,34 @@ static lrp_status allocate(lrp_forward *f, const bool *keep, const int *pos, siz
     f->ctx.data = malloc(scratch ? scratch * sizeof(float) : 1);
     f->ctx.floats = scratch;
     f->arena_floats = total;
-    if (f->arena && f->ctx.data)
+    if (f->arena && f->ctx.data) {
+        /* the pages faulted in here (at a warm-up) rather than in the
+         * first run */
+        memset(f->arena, 0, total * sizeof(float));
+        memset(f->ctx.data, 0, scratch * sizeof(float));
         for (int v = 0; v < f->g->n_values; v++)
             if (needs_buffer(f, v))
                 f->values.t[v].data = f->arena + iv[v].offset;
+    }
     free(iv);
     if (!f->arena || !f->ctx.data)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of activations",
                              (double)bytes / (1 << 20));
+    return LRP_OK;
+}
+
+/* Per node: its second input (a conv's W) is a constant, not an activation:
+ * before allocation, only constants have data. */
+static lrp_status mark_packable(lrp_forward *f, lrp_error *err)
+{
+    f->packable = calloc((size_t)f->g->n_nodes + 1, sizeof *f->packable);
+    if (!f->packable)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning the forward pass");
+    for (int i = 0; i < f->g->n_nodes; i++) {
+        const lrp_node *n = &f->g->nodes[i];
+        f->packable[i] = n->n_inputs > 1 && n->inputs[1] >= 0 &&
+                         f->values.t[n->inputs[1]].data != NULL;
+    }
     return LRP_OK;
 }
 
@@ -141,6 +165,10 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
     if (st == LRP_OK)
         st = lrp_fusion_plan(&f->fusion, g, &f->values, keep, pos, err);
     if (st == LRP_OK)
+        st = mark_packable(f, err);
+    if (st == LRP_OK)
+        st = lrp_layouts_init(&f->layouts, g, &f->values, &f->fusion, f->packable, keep, err);
+    if (st == LRP_OK)
         st = allocate(f, keep, pos, max_bytes, err);
     free(pos);
     if (st)
@@ -148,16 +176,21 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
     return st;
 }
 
-void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl)
+/* The nodes in order; convs_only: the Convs alone (a warm-up, whose other
+ * kernels would compute nothing of use). */
+static void run_nodes(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl, bool convs_only)
 {
     f->ctx.pool = pool;
     const lrp_graph *g = f->g;
-    lrp_tensor *x = &f->values.t[g->inputs[0]];
-    memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));
+    const lrp_fusion *fu = &f->fusion;
+    if (dnnl && f->layouts.planned_for != dnnl)
+        lrp_layouts_plan(&f->layouts, g, &f->values, fu, f->packable, pool, dnnl);
+    const bool *blocked = f->layouts.blocked;
     for (int i = 0; i < g->n_nodes; i++) {
         int idx = g->order[i];
         const lrp_node *n = &g->nodes[idx];
-        if (f->values.folded[idx] || !n->op->forward || f->fusion.done_by[idx] >= 0)
+        if (f->values.folded[idx] || !n->op->forward || f->fusion.done_by[idx] >= 0 ||
+            (convs_only && n->op != &lrp_op_conv))
             continue;
         const lrp_tensor *in[LRP_MAX_INPUTS] = {0};
         lrp_tensor *out[LRP_MAX_OUTPUTS] = {0};
@@ -165,17 +198,33 @@ void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnn
             in[k] = n->inputs[k] >= 0 ? &f->values.t[n->inputs[k]] : NULL;
         for (int k = 0; k < n->n_outputs; k++)
             out[k] = &f->values.t[n->outputs[k]];
-        const lrp_fusion *fu = &f->fusion;
         if (n->n_outputs > 0)
             out[0] = &f->values.t[fu->out_value[idx]];
-        /* oneDNN packs a conv's weights once: constants only, no activation */
-        const float *w = n->n_inputs > 1 && in[1] ? in[1]->data : NULL;
-        bool w_const = w && !(w >= f->arena && w < f->arena + f->arena_floats);
-        f->ctx.dnnl = w_const ? dnnl : NULL;
-        int add = fu->add_value[idx];
-        f->ctx.epi = (lrp_epilogue){add >= 0 ? f->values.t[add].data : NULL, fu->relu[idx]};
+        f->ctx.dnnl = f->packable[idx] ? dnnl : NULL;
+        int add = fu->add_value[idx], xv = n->n_inputs > 0 ? n->inputs[0] : -1;
+        bool kept_blocked = f->ctx.dnnl != NULL; /* the layouts planned for dnnl */
+        f->ctx.epi = (lrp_epilogue){.add = add >= 0 ? f->values.t[add].data : NULL,
+                                    .relu = fu->relu[idx],
+                                    .x_blocked = kept_blocked && xv >= 0 && blocked[xv],
+                                    .y_blocked = kept_blocked && n->n_outputs > 0 &&
+                                                 blocked[fu->out_value[idx]],
+                                    .add_blocked = kept_blocked && add >= 0 && blocked[add]};
         n->op->forward(n, in, out, &f->ctx);
     }
     f->ctx.epi = (lrp_epilogue){0};
     f->ctx.dnnl = NULL;
+}
+
+void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl)
+{
+    lrp_tensor *x = &f->values.t[f->g->inputs[0]];
+    memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));
+    run_nodes(f, pool, dnnl, false);
+}
+
+void lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl)
+{
+    lrp_dnnl_set_planning(true);
+    run_nodes(f, pool, dnnl, true);
+    lrp_dnnl_set_planning(false);
 }

@@ -4,6 +4,7 @@
 #define LRP_EXPLAIN_FORWARD_H
 
 #include "explain/fusion.h"
+#include "explain/layouts.h"
 #include "graph/shapes.h"
 #include "ops/op.h"
 
@@ -14,6 +15,8 @@ typedef struct lrp_forward {
     size_t arena_floats;
     lrp_forward_ctx ctx; /* what the kernels get besides their tensors */
     lrp_fusion fusion; /* Relu/Add nodes done by the kernel before them */
+    bool *packable;    /* per node: its weights are constants, which oneDNN packs once */
+    lrp_layouts layouts; /* activations kept blocked between oneDNN's convs */
 } lrp_forward;
 
 /* Infers shapes for an input of 'dims' and allocates activations and
@@ -28,6 +31,11 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
  * Kernels split their work on 'pool' (NULL: this thread only); convs run
  * on 'dnnl' (NULL: OpenBLAS). */
 void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl);
+
+/* The Convs of lrp_forward_run with oneDNN planning (see
+ * lrp_dnnl_set_planning): each makes its primitives and packs its weights,
+ * none computes. */
+void lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl);
 
 /* The activation of value v after a run (valid for kept values only: the
  * others may share memory, or never be stored when fused away). */

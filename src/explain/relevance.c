@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include "explain/offsets.h"
+#include "ops/conv_dnnl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,10 @@ static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch,
     if (!r->arena || !r->scratch || !ledger)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of relevance",
                              (double)bytes / (1 << 20));
+    /* the pages faulted in here (at a warm-up) rather than in the first
+     * explanation */
+    memset(r->arena, 0, floats * sizeof(float));
+    memset(r->scratch, 0, scratch * sizeof(float));
     for (int v = 0; v < g->n_values; v++)
         if (iv[v].size)
             r->of[v] = r->arena + iv[v].offset;
@@ -152,9 +157,10 @@ typedef struct step_io {
     bool fresh[LRP_MAX_INPUTS]; /* the buffer became live at this step: zeroed */
 } step_io;
 
-/* The kernel context of step 'step', zeroing the input buffers it starts. */
+/* The kernel context of step 'step', zeroing the input buffers it starts
+ * (planning: the kernel only makes its convs, and nothing is zeroed). */
 static lrp_rule_ctx step_ctx(const lrp_relevance *r, const lrp_forward *f, int step,
-                             step_io *io)
+                             step_io *io, bool planning)
 {
     int idx = r->steps[step];
     const lrp_node *n = &r->g->nodes[idx];
@@ -163,14 +169,14 @@ static lrp_rule_ctx step_ctx(const lrp_relevance *r, const lrp_forward *f, int s
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         io->r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
         io->fresh[k] = io->r_in[k] && r->start[n->inputs[k]] == step;
-        if (io->fresh[k])
+        if (io->fresh[k] && !planning)
             memset(io->r_in[k], 0, lrp_tensor_count(io->in[k]) * sizeof(float));
     }
     return (lrp_rule_ctx){.node = n, .rule = &r->rules[idx], .in = io->in,
                           .out = lrp_forward_value(f, n->outputs[0]),
                           .r_out = r->of[n->outputs[0]], .r_in = io->r_in,
                           .scratch = r->scratch, .pool = r->pool, .dnnl = r->dnnl,
-                          .n_images = r->n_images};
+                          .n_images = r->n_images, .planning = planning};
 }
 
 /* seed[i] at class target[i] of image i, zero elsewhere. */
@@ -196,9 +202,25 @@ void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
     seed_targets(r, f, seed_value, target, seed);
     for (int s = 0; s < r->n_steps; s++) {
         step_io io;
-        lrp_rule_ctx ctx = step_ctx(r, f, s, &io);
+        lrp_rule_ctx ctx = step_ctx(r, f, s, &io, false);
         lrp_ledger_open(&r->ledger, s, &ctx, io.fresh);
         lrp_rule_kernel(ctx.rule->kind)(&ctx);
         lrp_ledger_close(&r->ledger, s, &ctx);
     }
+}
+
+void lrp_relevance_warm_up(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
+                           lrp_dnnl *dnnl)
+{
+    r->pool = pool;
+    r->dnnl = dnnl;
+    lrp_dnnl_set_planning(true);
+    for (int s = 0; s < r->n_steps; s++) {
+        if (!r->rules[r->steps[s]].weights.is_conv)
+            continue;
+        step_io io;
+        lrp_rule_ctx ctx = step_ctx(r, f, s, &io, true);
+        lrp_rule_kernel(ctx.rule->kind)(&ctx);
+    }
+    lrp_dnnl_set_planning(false);
 }

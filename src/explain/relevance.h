@@ -37,6 +37,12 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
 void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
                        lrp_dnnl *dnnl, int seed_value, const int *target, const double *seed);
 
+/* The conv layers' steps alone, with oneDNN planning (see
+ * lrp_dnnl_set_planning), after lrp_forward_warm_up: packs the weights the
+ * rules convolve with, computes nothing of use. */
+void lrp_relevance_warm_up(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
+                           lrp_dnnl *dnnl);
+
 void lrp_relevance_free(lrp_relevance *r); /* NULL-safe */
 
 #endif

@@ -8,7 +8,9 @@
  * task computes 16-channel blocks [c0, c1) of the other ('b': y, or dx) with
  * one single-threaded primitive and reorders them back to (N,C,H,W)
  * (backward: adding into dx). Tensors whose channels are not a multiple of
- * 16 (the stem's 3) stay plain and are never cut. */
+ * 16 (the stem's 3) stay plain and are never cut. Forward, x, y and the
+ * residual operand may be kept blocked by the caller between convs
+ * (lrp_dnnl_conv_blockable): then neither reorder runs for them. */
 #include "ops/conv_dnnl.h"
 
 #include <dnnl.h>
@@ -49,7 +51,7 @@ typedef struct part {
     int64_t c0, c1;
     dnnl_primitive_t conv;
     dnnl_memory_desc_t a_md, w_md, b_md, bias_md, pad_md;
-    float *w;        /* the weights packed for conv */
+    const float *w;  /* the weights packed for conv (a 'packed' of the lrp_dnnl) */
     reorder add_in;  /* forward with a residual add: add -> the blocked tile */
     reorder b_out;   /* forward: the blocked tile -> y */
 } part;
@@ -67,6 +69,19 @@ typedef struct entry {
     struct entry *next;
 } entry;
 
+/* Weights packed for a part, shared by every entry whose part packs the
+ * same rows (forward) or columns (backward) of the same weights the same
+ * way: entries differ by epilogue (which keep set the fusion had), but
+ * their weights need one copy. */
+typedef struct packed {
+    struct packed *next;
+    const float *from; /* the weights as stored */
+    bool backward;
+    int64_t c0, c1;
+    dnnl_memory_desc_t md;
+    float *data;
+} packed;
+
 /* A scratchpad some primitives need (up to 800 KB for ResNet-50's),
  * kept for the next task: a fresh malloc each time cost page faults. */
 typedef struct pad {
@@ -81,11 +96,21 @@ struct lrp_dnnl {
     pthread_mutex_t lock; /* guards 'entries' (which never change once made) and 'pads' */
     entry *entries;
     pad *pads; /* not in use */
+    pthread_mutex_t packs_lock; /* guards 'packs' (parts are made in parallel) */
+    packed *packs;
 };
+
+/* Per calling thread: only making entries (see lrp_dnnl_set_planning). */
+static _Thread_local bool planning;
 
 bool lrp_dnnl_built(void)
 {
     return true;
+}
+
+void lrp_dnnl_set_planning(bool on)
+{
+    planning = on;
 }
 
 static const char *isa_name(dnnl_cpu_isa_t isa)
@@ -122,6 +147,7 @@ lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "oneDNN found no CPU engine");
     }
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->packs_lock, NULL);
     d->inner = dnnl_get_effective_cpu_isa() >= dnnl_cpu_isa_avx512_core ? 16 : 8;
     *out = d;
     return LRP_OK;
@@ -139,7 +165,6 @@ static void entry_free(entry *e)
         part *p = &e->parts[t];
         if (p->conv)
             dnnl_primitive_destroy(p->conv);
-        free(p->w);
         reorder_free(&p->add_in);
         reorder_free(&p->b_out);
     }
@@ -160,6 +185,12 @@ void lrp_dnnl_free(lrp_dnnl *d)
         next = p->next;
         free(p);
     }
+    for (packed *p = d->packs, *next; p; p = next) {
+        next = p->next;
+        free(p->data);
+        free(p);
+    }
+    pthread_mutex_destroy(&d->packs_lock);
     pthread_mutex_destroy(&d->lock);
     dnnl_engine_destroy(d->engine);
     free(d);
@@ -330,29 +361,66 @@ static dnnl_primitive_attr_t conv_attr(const conv_key *k)
     return attr;
 }
 
+/* The copy of part p's weights packed for w_md that an earlier part made,
+ * or NULL. */
+static const float *packed_find(lrp_dnnl *d, const entry *e, const part *p,
+                                const dnnl_memory_desc_t *w_md)
+{
+    pthread_mutex_lock(&d->packs_lock);
+    const packed *q = d->packs;
+    while (q && !(q->from == e->key.w && q->backward == e->key.backward && q->c0 == p->c0 &&
+                  q->c1 == p->c1 && dnnl_memory_desc_equal(&q->md, w_md)))
+        q = q->next;
+    pthread_mutex_unlock(&d->packs_lock);
+    return q ? q->data : NULL;
+}
+
 /* Packs the weights of part p (w: (M, C, kH, kW) as stored) for its
- * primitive: rows c0..c1 forward, columns c0..c1 backward. */
-static bool pack_weights(const lrp_dnnl *d, const entry *e, part *p, const dnnl_memory_desc_t *w_md)
+ * primitive: rows c0..c1 forward, columns c0..c1 backward; or finds them
+ * packed already. */
+static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory_desc_t *w_md)
 {
     const conv_key *k = &e->key;
+    p->w_md = *w_md;
+    if ((p->w = packed_find(d, e, p, w_md)))
+        return true;
     int64_t kk = k->g.kh * k->g.kw;
     int64_t m = k->backward ? k->c_out : p->c1 - p->c0, c = k->backward ? p->c1 - p->c0 : k->c_in;
     dnnl_dims_t dims = {m, c, k->g.kh, k->g.kw}, strides = {k->c_in * kk, kk, k->g.kw, 1};
     dnnl_memory_desc_t user;
     const float *from = k->w + p->c0 * (k->backward ? kk : k->c_in * kk);
     dnnl_primitive_t r = NULL;
-    p->w_md = *w_md;
-    p->w = aligned_alloc(64, (dnnl_memory_desc_get_size(w_md) + 63) / 64 * 64);
-    bool ok = p->w && dnnl_memory_desc_init_by_strides(&user, 4, dims, dnnl_f32, strides) ==
-                          dnnl_success &&
+    packed *q = calloc(1, sizeof *q);
+    if (q)
+        q->data = aligned_alloc(64, (dnnl_memory_desc_get_size(w_md) + 63) / 64 * 64);
+    bool ok = q && q->data &&
+              dnnl_memory_desc_init_by_strides(&user, 4, dims, dnnl_f32, strides) ==
+                  dnnl_success &&
               reorder_make(d, &r, &user, w_md, false);
     if (ok) {
-        arg args[2] = {{DNNL_ARG_FROM, &user, from}, {DNNL_ARG_TO, w_md, p->w}};
+        arg args[2] = {{DNNL_ARG_FROM, &user, from}, {DNNL_ARG_TO, w_md, q->data}};
         ok = execute(d, r, 2, args);
     }
     if (r)
         dnnl_primitive_destroy(r);
-    return ok;
+    if (!ok) {
+        if (q)
+            free(q->data);
+        free(q);
+        return false;
+    }
+    *q = (packed){.from = k->w,
+                  .backward = k->backward,
+                  .c0 = p->c0,
+                  .c1 = p->c1,
+                  .md = *w_md,
+                  .data = q->data};
+    pthread_mutex_lock(&d->packs_lock);
+    q->next = d->packs;
+    d->packs = q;
+    pthread_mutex_unlock(&d->packs_lock);
+    p->w = q->data;
+    return true;
 }
 
 /* Whether pd is one of oneDNN's direct kernels: its reference loops ran
@@ -366,7 +434,7 @@ static bool is_direct(const_dnnl_primitive_desc_t pd)
 }
 
 /* Part p's primitive, its packed weights and its reorders. */
-static bool part_make(const lrp_dnnl *d, entry *e, part *p)
+static bool part_make(lrp_dnnl *d, entry *e, part *p)
 {
     const conv_key *k = &e->key;
     dnnl_convolution_desc_t fwd, bwd;
@@ -406,7 +474,7 @@ static bool part_make(const lrp_dnnl *d, entry *e, part *p)
 /* Making the parts of one entry, one task each: packing the weights is
  * most of the first run's extra time. */
 typedef struct make_job {
-    const lrp_dnnl *d;
+    lrp_dnnl *d;
     entry *e;
     atomic_bool failed;
 } make_job;
@@ -420,7 +488,7 @@ static void make_task(void *ctx, int task)
     threads_back(before);
 }
 
-static bool entry_make(const lrp_dnnl *d, entry *e, lrp_pool *pool)
+static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
 {
     const conv_key *k = &e->key;
     const lrp_geom *g = &k->g;
@@ -514,6 +582,7 @@ typedef struct conv_call {
     const entry *e;
     const float *a, *bias, *add; /* a: x or dy; add: the forward's residual operand */
     float *b;                    /* y, or dx */
+    bool a_kept_blocked, b_kept_blocked, add_kept_blocked; /* forward: the caller's layouts */
     float *a_blk, *b_blk;        /* the round's blocked copies of a and b */
     int64_t first;
     atomic_bool failed; /* set by any task */
@@ -540,20 +609,22 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     const entry *e = c->e;
     const conv_key *k = &e->key;
     int64_t image = c->first + img, off = p->c0 * e->b_hw;
-    const float *a = e->a_blocked ? c->a_blk + img * e->a_ch * e->a_hw
-                                  : c->a + image * e->a_ch * e->a_hw;
-    float *plain = c->b + image * e->b_ch * e->b_hw + off;
+    const float *a = e->a_blocked && !c->a_kept_blocked ? c->a_blk + img * e->a_ch * e->a_hw
+                                                        : c->a + image * e->a_ch * e->a_hw;
+    /* b's channels [c0, c1) of the image, (N,C,H,W) or blocked: the same offset */
+    float *mine = c->b + image * e->b_ch * e->b_hw + off;
     /* backward: into a copy, added into dx once every task has succeeded */
-    float *tile = e->b_blocked || k->backward ? c->b_blk + img * e->b_ch * e->b_hw + off : plain;
+    bool copy = (e->b_blocked && !c->b_kept_blocked) || k->backward;
+    float *tile = copy ? c->b_blk + img * e->b_ch * e->b_hw + off : mine;
     size_t count = (size_t)((p->c1 - p->c0) * e->b_hw);
     bool ok = true;
-    if (c->add) {
+    if (c->add) { /* into the tile, which the sum post-op adds to */
         const float *add = c->add + image * e->b_ch * e->b_hw + off;
         arg args[2] = {{DNNL_ARG_FROM, &p->add_in.plain, add},
                        {DNNL_ARG_TO, &p->add_in.blocked, tile}};
-        if (e->b_blocked)
+        if (e->b_blocked && !c->add_kept_blocked)
             ok = execute(c->d, p->add_in.p, 2, args);
-        else
+        else /* in the tile's layout already */
             memmove(tile, add, count * sizeof *tile);
     }
     size_t pad_bytes = dnnl_memory_desc_get_size(&p->pad_md);
@@ -566,9 +637,9 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     ok = ok && (!pad_bytes || scratchpad) && execute(c->d, p->conv, c->bias ? 5 : 4, args);
     if (scratchpad)
         pad_give(c->d, scratchpad);
-    if (ok && p->b_out.p) {
+    if (ok && p->b_out.p && copy) {
         arg out[2] = {{DNNL_ARG_FROM, &p->b_out.blocked, tile},
-                      {DNNL_ARG_TO, &p->b_out.plain, plain}};
+                      {DNNL_ARG_TO, &p->b_out.plain, mine}};
         ok = execute(c->d, p->b_out.p, 2, out);
     }
     return ok;
@@ -622,13 +693,16 @@ size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s)
 
 /* Images done, in rounds: a round that fails has written nothing of
  * dx (backward adds only once no task can fail) and may have written
- * part of y, which the caller's fallback writes again. */
+ * part of y, which the caller's fallback writes again. Planning: all,
+ * once the entry is made (the OpenBLAS fallback has nothing to pack). */
 static int64_t run(lrp_dnnl *d, const conv_key *k, const lrp_conv_shape *s, conv_call *c,
                    float *scratch, lrp_pool *pool)
 {
     if (!d || s->group != 1 || s->n < 1)
-        return 0;
+        return planning ? s->n : 0;
     const entry *e = entry_for(d, k, pool);
+    if (planning)
+        return s->n;
     if (!e || !e->ok)
         return 0;
     c->d = d;
@@ -637,7 +711,7 @@ static int64_t run(lrp_dnnl *d, const conv_key *k, const lrp_conv_shape *s, conv
     c->b_blk = scratch + k->images * e->a_ch * e->a_hw;
     for (c->first = 0; c->first < s->n; c->first += k->images) {
         int64_t images = s->n - c->first < k->images ? s->n - c->first : k->images;
-        if (e->n_a)
+        if (e->n_a && !c->a_kept_blocked)
             lrp_pool_run(pool, (int)images * e->n_a, a_task, c);
         if (!c->failed)
             lrp_pool_run(pool, (int)images * e->n_parts, part_task, c);
@@ -660,16 +734,40 @@ static void key_init(conv_key *k, const lrp_conv_shape *s, const float *w, bool 
     k->g = s->g;
 }
 
+static void forward_key(conv_key *k, const lrp_conv_shape *s, const float *w, bool bias,
+                        const lrp_epilogue *epi)
+{
+    key_init(k, s, w, false);
+    k->bias = bias;
+    k->add = epi && epi->add;
+    k->relu = epi && epi->relu;
+}
+
+unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w,
+                                 bool bias, const lrp_epilogue *epi, lrp_pool *pool)
+{
+    if (!d || s->group != 1 || s->n < 1)
+        return 0;
+    conv_key k;
+    forward_key(&k, s, w, bias, epi);
+    const entry *e = entry_for(d, &k, pool);
+    if (!e || !e->ok)
+        return 0;
+    return (e->a_blocked ? LRP_DNNL_X : 0u) | (e->b_blocked ? LRP_DNNL_Y : 0u);
+}
+
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
                               const float *w, const float *b, float *y,
                               const lrp_epilogue *epi, float *scratch, lrp_pool *pool)
 {
     conv_key k;
-    key_init(&k, s, w, false);
-    k.bias = b != NULL;
-    k.add = epi && epi->add;
-    k.relu = epi && epi->relu;
+    forward_key(&k, s, w, b != NULL, epi);
     conv_call c = {.a = x, .bias = b, .add = k.add ? epi->add : NULL, .b = y};
+    if (epi) {
+        c.a_kept_blocked = epi->x_blocked;
+        c.b_kept_blocked = epi->y_blocked;
+        c.add_kept_blocked = epi->add_blocked;
+    }
     return run(d, &k, s, &c, scratch, pool);
 }
 

@@ -30,11 +30,28 @@ const char *lrp_dnnl_describe(void);
 /* Floats of the scratch the two calls below need (0 without oneDNN). */
 size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s);
 
+/* While 'on' in the calling thread, the two calls below only make their
+ * primitives and pack their weights: they compute nothing, leave y and dx
+ * as they are and claim every image done. A pass over the graph in this
+ * mode (lrp_model_warm_up, lrp_explainer_warm_up) packs all at once what
+ * the first real pass would otherwise pack on the way. */
+void lrp_dnnl_set_planning(bool on);
+
+/* Which of a forward conv's tensors may be in oneDNN's blocked layout
+ * (lrp_epilogue's x_blocked, y_blocked, add_blocked): LRP_DNNL_X for x,
+ * LRP_DNNL_Y for y and add; 0 when oneDNN has no primitive for it. Makes
+ * the conv's primitives as its first call would. A blocked tensor is the
+ * same size as (N,C,H,W), each image's after the one before. */
+enum { LRP_DNNL_X = 1, LRP_DNNL_Y = 2 };
+unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w,
+                                 bool bias, const lrp_epilogue *epi, lrp_pool *pool);
+
 /* lrp_conv_forward / lrp_conv_backward_add (ops/conv.h) through oneDNN.
  * They return how many images (the first ones) they have done: all of
  * s->n, or fewer when oneDNN has no primitive for the shape (grouped
  * convs) or ran out of memory. The caller does the rest; the images not
- * done have nothing added to dx, and their y is to be written again. */
+ * done have nothing added to dx, and their y is to be written again
+ * (which OpenBLAS cannot do for blocked tensors). */
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
                               const float *w, const float *b, float *y,
                               const lrp_epilogue *epi, float *scratch, lrp_pool *pool);

@@ -6,6 +6,7 @@
  * batch may therefore round differently from its images one by one). */
 #include "ops/conv.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "ops/conv_dnnl.h"
@@ -404,6 +405,14 @@ void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
     rest.n -= done;
     int64_t in = done * s->c_in * s->g.in_h * s->g.in_w;
     int64_t out = done * s->c_out * s->g.out_h * s->g.out_w;
+    if (epi && (epi->x_blocked || epi->y_blocked || epi->add_blocked)) {
+        /* oneDNN ran out of memory on tensors OpenBLAS cannot read: NaN,
+         * never a wrong number */
+        int64_t total = s->n * s->c_out * s->g.out_h * s->g.out_w;
+        for (int64_t i = out; i < total; i++)
+            y[i] = NAN;
+        return;
+    }
     lrp_epilogue e = epi ? *epi : (lrp_epilogue){0};
     e.add = e.add ? e.add + out : NULL;
     blas_forward(&rest, x + in, w, b, y + out, &e, scratch, pool);

@@ -18,6 +18,10 @@
 typedef struct lrp_epilogue {
     const float *add;
     bool relu;
+    /* oneDNN convs only (ops/conv_dnnl.h): X, out[0] and add are kept in its
+     * blocked layout instead of (N,C,H,W); set only where
+     * lrp_dnnl_conv_blockable allows it */
+    bool x_blocked, y_blocked, add_blocked;
 } lrp_epilogue;
 
 typedef struct lrp_dnnl lrp_dnnl; /* ops/conv_dnnl.h */

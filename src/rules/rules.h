@@ -154,6 +154,8 @@ typedef struct lrp_rule_ctx {
     lrp_dnnl *dnnl;              /* its oneDNN convolutions; NULL = OpenBLAS */
     int n_images;
     double *absorbed; /* per image: relevance the stabilizer kept (see below) */
+    bool planning;    /* lrp_relevance_warm_up: make the convs (oneDNN computes
+                         nothing), skip the element-wise passes */
 } lrp_rule_ctx;
 
 /* A rule that divides by stab(z) passes on R z / stab(z) of each R: the

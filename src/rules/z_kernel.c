@@ -287,6 +287,31 @@ static void r_in_range(void *ctx, int range, size_t begin, size_t end)
         p->dst[i] += p->k * p->xt[i] * p->dx[i];
 }
 
+/* Planning (c->planning): the conv calls of lrp_z_apply on an input after a
+ * ReLU, where x⁻ = 0 drops the terms of x⁻, and none of its element-wise
+ * passes; oneDNN makes the primitives and computes nothing. */
+static void z_plan(const lrp_rule_ctx *c, const linear *l, float *y, float *dx, float *cs)
+{
+    const lrp_zrule *zr = &c->rule->z;
+    const lrp_weights *w = l->w;
+    const float *x = c->in[0]->data;
+    if (!w->is_conv)
+        return;
+    for (int g = 0; g < zr->n_groups; g++) {
+        bool active = false;
+        for (int t = 0; t < zr->n_terms; t++) {
+            const lrp_term *term = &zr->terms[t];
+            if (term->group != g || term->in == LRP_IN_NEG)
+                continue;
+            active = true;
+            linear_forward(l, x, w->w[term->w], term->bias ? w->b[term->w] : NULL, y, cs);
+            linear_backward_add(l, y, w->w[term->w], dx, cs);
+        }
+        if (active && zr->gate[g] != LRP_GATE_NONE)
+            linear_forward(l, x, w->w[LRP_W_ID], w->b[LRP_W_ID], y, cs);
+    }
+}
+
 void lrp_z_apply(const lrp_rule_ctx *c)
 {
     linear l;
@@ -294,6 +319,10 @@ void lrp_z_apply(const lrp_rule_ctx *c)
     float *xm = c->scratch, *dx = xm + l.nx, *z = dx + l.nx, *s = z + l.ny, *tmp = s + l.ny;
     float *cs = tmp + l.ny;
     const lrp_zrule *zr = &c->rule->z;
+    if (c->planning) {
+        z_plan(c, &l, z, dx, cs);
+        return;
+    }
     for (int g = 0; g < zr->n_groups; g++) {
         const float *xt_of[LRP_MAX_TERMS] = {0};
         unsigned active = group_z(c, &l, g, z, xm, tmp, cs, xt_of);

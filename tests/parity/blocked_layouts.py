@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+# Activations stay in oneDNN's blocked layout between convolutions (issue 13: the reorders
+# between (N,C,H,W) and nChw16c were a fifth of the convs' time). Model: stem Conv 3->64 + Relu
+# (v0), Conv 64->64 + Relu (v1), Conv 64->64 + Add(v0) + Relu (v2), GlobalAveragePool, Gemm.
+# v0 and v1 are read by convs only (as X, or as the residual operand fused into the last conv),
+# so `forward` on oneDNN (DNNL_VERBOSE=2 logs each primitive it runs) may reorder activations
+# only where v2 leaves for the pooling: every activation reorder goes from blocked to (N,C,H,W),
+# one per task of the last conv (the one with the sum post-op). The logits match a float64
+# numpy forward pass and OpenBLAS's. Batch 2 and 9 (oneDNN runs up to 8 images per round).
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+from parity_common import finish, skip
+
+try:
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+except ImportError as e:
+    skip("%s is not available" % e.name)
+
+ap = argparse.ArgumentParser(description=__doc__)
+ap.add_argument("--cli", required=True)
+args = ap.parse_args()
+version = subprocess.run([args.cli, "--version"], capture_output=True, text=True).stdout
+if "dnnl" not in version.split("backends:")[-1].splitlines()[0].split("(")[0]:
+    skip("this onnx-lrp has no oneDNN")
+
+C_IN, C, HW, CLASSES = 3, 64, 16, 10
+ACTIVATION_TAGS = ("aBcd16b", "aBcd8b")  # nChw16c, nChw8c
+passed = failed = 0
+
+
+def report(label, problem):
+    global passed, failed
+    print("%-76s %s" % (label, "FAIL (%s)" % problem if problem else "PASS"))
+    passed += not problem
+    failed += bool(problem)
+
+
+rng = np.random.default_rng(13)
+w = {"W0": rng.standard_normal((C, C_IN, 3, 3)) * 0.3, "B0": rng.standard_normal(C) * 0.1,
+     "W1": rng.standard_normal((C, C, 3, 3)) * 0.05, "B1": rng.standard_normal(C) * 0.1,
+     "W2": rng.standard_normal((C, C, 3, 3)) * 0.05, "B2": rng.standard_normal(C) * 0.1,
+     "Wf": rng.standard_normal((CLASSES, C)), "Bf": rng.standard_normal(CLASSES) * 0.1}
+w = {k: v.astype(np.float32) for k, v in w.items()}
+
+
+def save_model(path):
+    conv = dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    nodes = [helper.make_node("Conv", ["x", "W0", "B0"], ["c0"], name="stem", **conv),
+             helper.make_node("Relu", ["c0"], ["v0"], name="relu0"),
+             helper.make_node("Conv", ["v0", "W1", "B1"], ["c1"], name="conv1", **conv),
+             helper.make_node("Relu", ["c1"], ["v1"], name="relu1"),
+             helper.make_node("Conv", ["v1", "W2", "B2"], ["c2"], name="conv2", **conv),
+             helper.make_node("Add", ["c2", "v0"], ["s"], name="add"),
+             helper.make_node("Relu", ["s"], ["v2"], name="relu2"),
+             helper.make_node("GlobalAveragePool", ["v2"], ["g"], name="gap"),
+             helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
+             helper.make_node("Gemm", ["f", "Wf", "Bf"], ["y"], name="fc", transB=1)]
+    graph = helper.make_graph(
+        nodes, "blocked_chain",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", C_IN, HW, HW])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", CLASSES])],
+        [numpy_helper.from_array(v, k) for k, v in w.items()])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+
+
+def conv3x3(a, weight, bias):
+    """float64 'same' 3x3 convolution, (N,C,H,W) -> (N,M,H,W)."""
+    p = np.pad(a, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    out = np.zeros((a.shape[0], weight.shape[0]) + a.shape[2:])
+    for i in range(3):
+        for j in range(3):
+            out += np.einsum("nchw,mc->nmhw", p[:, :, i:i + HW, j:j + HW], weight[:, :, i, j])
+    return out + bias[None, :, None, None]
+
+
+def reference(x):
+    d = {k: v.astype(np.float64) for k, v in w.items()}
+    relu = lambda t: np.maximum(t, 0.0)
+    v0 = relu(conv3x3(x.astype(np.float64), d["W0"], d["B0"]))
+    v1 = relu(conv3x3(v0, d["W1"], d["B1"]))
+    v2 = relu(conv3x3(v1, d["W2"], d["B2"]) + v0)
+    return v2.mean(axis=(2, 3)) @ d["Wf"].T + d["Bf"]
+
+
+work = tempfile.mkdtemp(prefix="blocked-layouts-")
+model = os.path.join(work, "chain.onnx")
+save_model(model)
+
+
+def forward(backend, verbose, xin):
+    y = os.path.join(work, "y-%s.npy" % backend)
+    env = dict(os.environ, DNNL_VERBOSE="2", ONEDNN_VERBOSE="2") if verbose else None
+    p = subprocess.run([args.cli, "--backend", backend, "forward", model, "--input-tensor", xin,
+                        "--output-tensor", y, "--threads", "2"], capture_output=True, text=True,
+                       env=env, timeout=120)
+    if p.returncode != 0:
+        return None, None, "exit %d: %s" % (p.returncode, p.stderr.strip())
+    log = [l.split(",") for l in p.stdout.splitlines()
+           if l.startswith(("onednn_verbose,exec,", "dnnl_verbose,exec,"))]
+    return np.load(y).astype(np.float64), log, None
+
+
+def tags(fields):
+    """The src and dst layout tags of one verbose line ('abcd', 'aBcd16b', ...)."""
+    mds = [f for f in fields if f.startswith(("src_", "dst_"))]
+    mds = mds[0].split() if mds else []
+    return [m.split(":")[3] if len(m.split(":")) > 3 else "" for m in mds]
+
+
+for n in (2, 9):
+    x = rng.standard_normal((n, C_IN, HW, HW)).astype(np.float32)
+    xin = os.path.join(work, "x%d.npy" % n)
+    np.save(xin, x)
+    ref = reference(x)
+    y, log, problem = forward("dnnl", True, xin)
+    if problem:
+        report("batch %d: forward on oneDNN" % n, problem)
+        continue
+    reorders = [tags(f) for f in log if f[3] == "reorder"]
+    activation = [t for t in reorders if any(tag in ACTIVATION_TAGS for tag in t)]
+    to_blocked = [t for t in activation if len(t) == 2 and t[1] in ACTIVATION_TAGS]
+    last_conv = [f for f in log if f[3] == "convolution" and "sum" in ",".join(f)]
+    report("batch %d: no activation reorder into the blocked layout (v0, v1 stay)" % n,
+           "%d of %d activation reorders go into it" % (len(to_blocked), len(activation))
+           if to_blocked or not activation else None)
+    report("batch %d: one reorder out per task of the last conv (%d), none elsewhere" %
+           (n, len(last_conv)),
+           None if len(activation) == len(last_conv) and last_conv else
+           "%d activation reorders" % len(activation))
+    err = np.abs(y - ref).max() / np.abs(ref).max()
+    report("batch %d: oneDNN's logits against numpy float64: %.1e (limit 1e-5)" % (n, err),
+           None if err < 1e-5 else "they differ")
+    yb, _, problem = forward("openblas", False, xin)
+    if problem:
+        report("batch %d: forward on OpenBLAS" % n, problem)
+        continue
+    err = np.abs(y - yb).max() / np.abs(yb).max()
+    report("batch %d: oneDNN's logits against OpenBLAS's: %.1e (limit 1e-5)" % (n, err),
+           None if err < 1e-5 else "they differ")
+finish(passed, failed)
