@@ -8,7 +8,18 @@
  * task computes 16-channel blocks [c0, c1) of the other ('b': y, or dx) with
  * one single-threaded primitive and reorders them back to (N,C,H,W)
  * (backward: adding into dx). Tensors whose channels are not a multiple of
- * 16 (the stem's 3) stay plain and are never cut. */
+ * 16 (the stem's 3) stay plain and are never cut.
+ *
+ * Precision bf16 (an lrp_dnnl's bf16 twin, lrp_dnnl_bf16): the reorder of
+ * 'a' also converts it to bf16, the weights are packed as bf16 once, and
+ * 'b' stays f32: oneDNN accumulates in f32 and writes y (bias, residual add
+ * and ReLU applied in f32) or dx in f32, so every step outside the
+ * convolutions stays f32. Its layout is channels-last (nhwc) instead, for
+ * every channel count: oneDNN's AMX kernels take only that, and ran 8-12x
+ * faster than f32 on one core where its AVX512_BF16 ones on nChw16c were
+ * 1.3-1.6x slower (docs/benchmarks.md, bf16). 'a' is one nhwc tensor whose
+ * channel ranges the a-tasks fill; each task's tile of 'b' is a dense nhwc
+ * tensor of its own channels. */
 #include "ops/conv_dnnl.h"
 
 #include <dnnl.h>
@@ -23,6 +34,7 @@
 
 enum {
     BLOCK = 16,            /* tasks cut channels at multiples of this */
+    CHANNELS_LAST = -1,    /* an 'inner' that means nhwc */
     TILES_MAX = 8,         /* tasks per image, at most */
     TILE_BLOCKS = 2,       /* blocks per task, at least */
     ROUND_MAX = 8,         /* images per round */
@@ -58,7 +70,9 @@ typedef struct entry {
     conv_key key;
     bool ok; /* false: oneDNN has no primitive for it */
     int inner; /* channels per block of the blocked layout: 16 or 8 */
-    bool a_blocked, b_blocked;
+    bool a_blocked, b_blocked; /* in oneDNN's layout (the 'inner' one), else plain */
+    dnnl_data_type_t a_type; /* of a's blocked copy and of the weights: f32, or bf16 */
+    size_t a_size;           /* bytes per element of that copy */
     int64_t a_ch, a_hw, b_ch, b_hw; /* channels and pixels of one image */
     int n_parts, n_a;
     part parts[TILES_MAX];
@@ -77,7 +91,9 @@ typedef struct pad {
 
 struct lrp_dnnl {
     dnnl_engine_t engine;
-    int inner; /* nChw16c with AVX-512, else nChw8c */
+    int inner; /* nChw16c with AVX-512, else nChw8c; a bf16 twin: CHANNELS_LAST */
+    dnnl_data_type_t type; /* what the convs read: f32, or bf16 in a twin */
+    struct lrp_dnnl *bf16; /* the bf16 twin, made by lrp_dnnl_bf16; NULL until then */
     pthread_mutex_t lock; /* guards 'entries' (which never change once made) and 'pads' */
     entry *entries;
     pad *pads; /* not in use */
@@ -123,8 +139,39 @@ lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err)
     }
     pthread_mutex_init(&d->lock, NULL);
     d->inner = dnnl_get_effective_cpu_isa() >= dnnl_cpu_isa_avx512_core ? 16 : 8;
+    d->type = dnnl_f32;
     *out = d;
     return LRP_OK;
+}
+
+/* oneDNN's bf16 convolutions need AVX512_BF16 (avx512_core_bf16) or AMX;
+ * on plain AVX-512 they would emulate bf16, slower than f32. */
+lrp_status lrp_dnnl_bf16_check(lrp_error *err)
+{
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    if (isa >= dnnl_cpu_isa_avx512_core_bf16)
+        return LRP_OK;
+    return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                         "bf16 needs a CPU with AVX512_BF16 or AMX (oneDNN finds only %s)",
+                         isa_name(isa));
+}
+
+lrp_status lrp_dnnl_bf16(lrp_dnnl *d, lrp_dnnl **out, lrp_error *err)
+{
+    lrp_status st = lrp_dnnl_bf16_check(err);
+    if (st)
+        return st;
+    if (!d->bf16 && (st = lrp_dnnl_new(&d->bf16, err)))
+        return st;
+    d->bf16->type = dnnl_bf16;
+    d->bf16->inner = CHANNELS_LAST;
+    *out = d->bf16;
+    return LRP_OK;
+}
+
+lrp_dnnl *lrp_dnnl_bf16_twin(const lrp_dnnl *d)
+{
+    return d ? d->bf16 : NULL;
 }
 
 static void reorder_free(reorder *r)
@@ -162,6 +209,7 @@ void lrp_dnnl_free(lrp_dnnl *d)
     }
     pthread_mutex_destroy(&d->lock);
     dnnl_engine_destroy(d->engine);
+    lrp_dnnl_free(d->bf16);
     free(d);
 }
 
@@ -211,12 +259,17 @@ static bool execute(const lrp_dnnl *d, dnnl_primitive_t p, int n, const arg *arg
     return ok;
 }
 
-/* (1, ch, h, w) as plain nchw (inner 0) or blocked by 'inner' channels. */
-static void image_md(dnnl_memory_desc_t *md, int64_t ch, int64_t h, int64_t w, int inner)
+/* (1, ch, h, w) of 'type' as plain nchw (inner 0), blocked by 'inner'
+ * channels, or channels-last. */
+static void image_md(dnnl_memory_desc_t *md, int64_t ch, int64_t h, int64_t w, int inner,
+                     dnnl_data_type_t type)
 {
     dnnl_dims_t dims = {1, ch, h, w};
-    dnnl_format_tag_t tag = inner == 16 ? dnnl_nChw16c : inner == 8 ? dnnl_nChw8c : dnnl_nchw;
-    dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, tag);
+    dnnl_format_tag_t tag = inner == 16              ? dnnl_nChw16c
+                            : inner == 8             ? dnnl_nChw8c
+                            : inner == CHANNELS_LAST ? dnnl_nhwc
+                                                     : dnnl_nchw;
+    dnnl_memory_desc_init_by_tag(md, 4, dims, type, tag);
 }
 
 /* A reorder from 'from' to 'to'; add: to += from instead of to = from. */
@@ -242,12 +295,18 @@ static bool reorder_make(const lrp_dnnl *d, dnnl_primitive_t *p, const dnnl_memo
     return ok;
 }
 
-/* Channels [c0, c1) of one image: plain <-> blocked, either way. */
-static bool channel_reorder(const lrp_dnnl *d, reorder *r, int64_t ch, int64_t h, int64_t w,
-                            bool to_blocked)
+/* Channels [c0, c1) of one image: plain f32 <-> blocked of 'type', either
+ * way; all_ch: the channels of the blocked tensor (channels-last strides
+ * rows by them). */
+static bool channel_reorder(const lrp_dnnl *d, reorder *r, int64_t ch, int64_t all_ch,
+                            int64_t h, int64_t w, dnnl_data_type_t type, bool to_blocked)
 {
-    image_md(&r->plain, ch, h, w, 0);
-    image_md(&r->blocked, ch, h, w, d->inner);
+    dnnl_dims_t dims = {1, ch, h, w}, nhwc = {h * w * all_ch, 1, w * all_ch, all_ch};
+    image_md(&r->plain, ch, h, w, 0, dnnl_f32);
+    if (d->inner == CHANNELS_LAST)
+        dnnl_memory_desc_init_by_strides(&r->blocked, 4, dims, type, nhwc);
+    else
+        image_md(&r->blocked, ch, h, w, d->inner, type);
     return to_blocked ? reorder_make(d, &r->p, &r->plain, &r->blocked, false)
                       : reorder_make(d, &r->p, &r->blocked, &r->plain, false);
 }
@@ -288,15 +347,20 @@ static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *f
                          (g->out_w - 1) * g->sw + (g->kw - 1) * g->dw + 1 - g->in_w - g->pad_l};
     bool src_blocked = k->backward ? e->b_blocked : e->a_blocked;
     bool dst_blocked = k->backward ? e->a_blocked : e->b_blocked;
-    image_md(src, c, g->in_h, g->in_w, src_blocked ? e->inner : 0);
-    image_md(dst, m, g->out_h, g->out_w, dst_blocked ? e->inner : 0);
-    dnnl_memory_desc_init_by_tag(wei, 4, wdims, dnnl_f32, dnnl_format_tag_any);
+    /* a of a_type, b f32; the backward's forward hint reads a_type */
+    dnnl_memory_desc_t hint_src;
+    image_md(src, c, g->in_h, g->in_w, src_blocked ? e->inner : 0,
+             k->backward ? dnnl_f32 : e->a_type);
+    image_md(&hint_src, c, g->in_h, g->in_w, src_blocked ? e->inner : 0, e->a_type);
+    image_md(dst, m, g->out_h, g->out_w, dst_blocked ? e->inner : 0,
+             k->backward ? e->a_type : dnnl_f32);
+    dnnl_memory_desc_init_by_tag(wei, 4, wdims, e->a_type, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(bia, 1, bdims, dnnl_f32, dnnl_x);
     bool with_bias = !k->backward && k->bias;
     if (dnnl_dilated_convolution_forward_desc_init(
             fwd, k->backward ? dnnl_forward_training : dnnl_forward_inference,
-            dnnl_convolution_direct, src, wei, with_bias ? bia : NULL, dst, strides, dil, pad_l,
-            pad_r) != dnnl_success)
+            dnnl_convolution_direct, k->backward ? &hint_src : src, wei, with_bias ? bia : NULL,
+            dst, strides, dil, pad_l, pad_r) != dnnl_success)
         return false;
     return !k->backward ||
            dnnl_dilated_convolution_backward_data_desc_init(bwd, dnnl_convolution_direct, src,
@@ -391,9 +455,9 @@ static bool part_make(const lrp_dnnl *d, entry *e, part *p)
     int64_t ch = p->c1 - p->c0, h = k->backward ? k->g.in_h : k->g.out_h;
     int64_t w = k->backward ? k->g.in_w : k->g.out_w;
     if (ok && k->add && e->b_blocked)
-        ok = channel_reorder(d, &p->add_in, ch, h, w, true);
+        ok = channel_reorder(d, &p->add_in, ch, ch, h, w, dnnl_f32, true);
     if (ok && e->b_blocked && !k->backward)
-        ok = channel_reorder(d, &p->b_out, ch, h, w, false);
+        ok = channel_reorder(d, &p->b_out, ch, ch, h, w, dnnl_f32, false);
     if (pd)
         dnnl_primitive_desc_destroy(pd);
     if (hint)
@@ -430,8 +494,10 @@ static bool entry_make(const lrp_dnnl *d, entry *e, lrp_pool *pool)
     e->a_hw = k->backward ? g->out_h * g->out_w : g->in_h * g->in_w;
     e->b_hw = k->backward ? g->in_h * g->in_w : g->out_h * g->out_w;
     e->inner = d->inner;
-    e->a_blocked = e->a_ch % BLOCK == 0;
-    e->b_blocked = e->b_ch % BLOCK == 0;
+    e->a_blocked = e->a_ch % BLOCK == 0 || e->inner == CHANNELS_LAST;
+    e->b_blocked = e->b_ch % BLOCK == 0 || e->inner == CHANNELS_LAST;
+    e->a_type = d->type;
+    e->a_size = e->a_type == dnnl_f32 ? sizeof(float) : 2;
     e->n_parts = tasks_per_image(e->b_ch, macs, k->images);
     for (int t = 0; t < e->n_parts; t++) {
         e->parts[t].c0 = task_start(e->b_ch, t, e->n_parts);
@@ -446,8 +512,8 @@ static bool entry_make(const lrp_dnnl *d, entry *e, lrp_pool *pool)
     for (e->n_a = 0; e->n_a < n_a; e->n_a++) {
         e->a_c0[e->n_a] = task_start(e->a_ch, e->n_a, n_a);
         e->a_c0[e->n_a + 1] = task_start(e->a_ch, e->n_a + 1, n_a);
-        if (!channel_reorder(d, &e->a_in[e->n_a], e->a_c0[e->n_a + 1] - e->a_c0[e->n_a], h, w,
-                             true)) {
+        if (!channel_reorder(d, &e->a_in[e->n_a], e->a_c0[e->n_a + 1] - e->a_c0[e->n_a],
+                             e->a_ch, h, w, e->a_type, true)) {
             e->n_a++;
             return false;
         }
@@ -514,7 +580,8 @@ typedef struct conv_call {
     const entry *e;
     const float *a, *bias, *add; /* a: x or dy; add: the forward's residual operand */
     float *b;                    /* y, or dx */
-    float *a_blk, *b_blk;        /* the round's blocked copies of a and b */
+    unsigned char *a_blk;        /* the round's blocked copy of a (f32 or bf16) */
+    float *b_blk;                /* and of b (blocked) */
     int64_t first;
     atomic_bool failed; /* set by any task */
 } conv_call;
@@ -525,9 +592,10 @@ static void a_task(void *ctx, int task)
     conv_call *c = ctx;
     const entry *e = c->e;
     int64_t img = task / e->n_a, t = task % e->n_a, c0 = e->a_c0[t];
+    int64_t at = img * e->a_ch * e->a_hw + c0 * (e->inner == CHANNELS_LAST ? 1 : e->a_hw);
     const reorder *r = &e->a_in[t];
     arg args[2] = {{DNNL_ARG_FROM, &r->plain, c->a + ((c->first + img) * e->a_ch + c0) * e->a_hw},
-                   {DNNL_ARG_TO, &r->blocked, c->a_blk + (img * e->a_ch + c0) * e->a_hw}};
+                   {DNNL_ARG_TO, &r->blocked, c->a_blk + (size_t)at * e->a_size}};
     int before = one_thread();
     if (!execute(c->d, r->p, 2, args))
         c->failed = true;
@@ -540,8 +608,9 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     const entry *e = c->e;
     const conv_key *k = &e->key;
     int64_t image = c->first + img, off = p->c0 * e->b_hw;
-    const float *a = e->a_blocked ? c->a_blk + img * e->a_ch * e->a_hw
-                                  : c->a + image * e->a_ch * e->a_hw;
+    const void *a = e->a_blocked ? (const void *)(c->a_blk +
+                                                 (size_t)(img * e->a_ch * e->a_hw) * e->a_size)
+                                : (const void *)(c->a + image * e->a_ch * e->a_hw);
     float *plain = c->b + image * e->b_ch * e->b_hw + off;
     /* backward: into a copy, added into dx once every task has succeeded */
     float *tile = e->b_blocked || k->backward ? c->b_blk + img * e->b_ch * e->b_hw + off : plain;
@@ -593,12 +662,16 @@ static void add_tile(const entry *e, const part *p, const float *tile, float *dx
             dx[i] += tile[i];
         return;
     }
-    int64_t in = e->inner;
-    for (int64_t c = 0; c < ch; c++) { /* blocked: (c / in, pixel, c % in) */
-        const float *src = tile + c / in * hw * in + c % in;
-        float *dst = dx + c * hw;
-        for (int64_t i = 0; i < hw; i++)
-            dst[i] += src[i * in];
+    int64_t in = e->inner == CHANNELS_LAST ? ch : e->inner;
+    /* 64 pixels at a time: a channels-last tile's rows stay in the cache */
+    for (int64_t i0 = 0; i0 < hw; i0 += 64) {
+        int64_t i1 = i0 + 64 < hw ? i0 + 64 : hw;
+        for (int64_t c = 0; c < ch; c++) { /* blocked: (c / in, pixel, c % in) */
+            const float *src = tile + c / in * hw * in + c % in;
+            float *dst = dx + c * hw;
+            for (int64_t i = i0; i < i1; i++)
+                dst[i] += src[i * in];
+        }
     }
 }
 
@@ -633,7 +706,7 @@ static int64_t run(lrp_dnnl *d, const conv_key *k, const lrp_conv_shape *s, conv
         return 0;
     c->d = d;
     c->e = e;
-    c->a_blk = scratch;
+    c->a_blk = (unsigned char *)scratch; /* bf16 takes half of its floats */
     c->b_blk = scratch + k->images * e->a_ch * e->a_hw;
     for (c->first = 0; c->first < s->n; c->first += k->images) {
         int64_t images = s->n - c->first < k->images ? s->n - c->first : k->images;
