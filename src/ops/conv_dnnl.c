@@ -444,6 +444,33 @@ static bool is_direct(const_dnnl_primitive_desc_t pd)
            impl && strncmp(impl, "ref", 3) != 0 && !strstr(impl, "gemm");
 }
 
+/* The first of oneDNN's implementations of op (as dnnl_primitive_desc_create
+ * picks), passing over the 3x3 brgconv kernels in bf16: making them,
+ * oneDNN 2.6.3 reads one element past the end of a table (an ASan build
+ * faulted there), and its jit:avx512_core_amx ones ran within 20% of them
+ * (docs/benchmarks.md, bf16). NULL when there is none. */
+static dnnl_primitive_desc_t first_impl(const lrp_dnnl *d, const_dnnl_op_desc_t op,
+                                        const_dnnl_primitive_attr_t attr,
+                                        const_dnnl_primitive_desc_t hint)
+{
+    dnnl_primitive_desc_iterator_t it;
+    dnnl_primitive_desc_t pd = NULL;
+    if (dnnl_primitive_desc_iterator_create(&it, op, attr, d->engine, hint) != dnnl_success)
+        return NULL;
+    do {
+        const char *impl = NULL;
+        pd = dnnl_primitive_desc_iterator_fetch(it);
+        if (pd && d->type != dnnl_f32 &&
+            dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
+            impl && strncmp(impl, "brgconv:", 8) == 0) {
+            dnnl_primitive_desc_destroy(pd);
+            pd = NULL;
+        }
+    } while (!pd && dnnl_primitive_desc_iterator_next(it) == dnnl_success);
+    dnnl_primitive_desc_iterator_destroy(it);
+    return pd;
+}
+
 /* Part p's primitive, its packed weights and its reorders. */
 static bool part_make(const lrp_dnnl *d, entry *e, part *p)
 {
@@ -455,9 +482,10 @@ static bool part_make(const lrp_dnnl *d, entry *e, part *p)
     dnnl_primitive_attr_t attr = conv_attr(k);
     dnnl_primitive_desc_t hint = NULL, pd = NULL;
     bool bwd_data = k->backward && !e->transposed;
-    bool ok = attr && dnnl_primitive_desc_create(bwd_data ? &hint : &pd, &fwd, attr, d->engine,
-                                                 NULL) == dnnl_success;
-    if (ok && bwd_data)
+    bool ok = attr && (bwd_data ? dnnl_primitive_desc_create(&hint, &fwd, attr, d->engine,
+                                                             NULL) == dnnl_success
+                                : (pd = first_impl(d, &fwd, attr, NULL)) != NULL);
+    if (ok && bwd_data) /* the hint is never made into a primitive */
         ok = dnnl_primitive_desc_create(&pd, &bwd, attr, d->engine, hint) == dnnl_success;
     ok = ok && is_direct(pd);
     if (ok) {
