@@ -19,7 +19,10 @@
  * faster than f32 on one core where its AVX512_BF16 ones on nChw16c were
  * 1.3-1.6x slower (docs/benchmarks.md, bf16). 'a' is one nhwc tensor whose
  * channel ranges the a-tasks fill; each task's tile of 'b' is a dense nhwc
- * tensor of its own channels. */
+ * tensor of its own channels. A 1x1 stride-1 conv in bf16 is oneDNN's
+ * matmul on the plain tensors instead (b rows = W rows . a, backward with
+ * the rows of W^T): no reorder but a's conversion to bf16, 3-6x cheaper
+ * than the one into nhwc. */
 #include "ops/conv_dnnl.h"
 
 #include <dnnl.h>
@@ -73,9 +76,10 @@ typedef struct entry {
     bool a_blocked, b_blocked; /* in oneDNN's layout (the 'inner' one), else plain */
     dnnl_data_type_t a_type; /* of a's blocked copy and of the weights: f32, or bf16 */
     size_t a_size;           /* bytes per element of that copy */
-    /* bf16 backward of a 1x1 stride-1 conv as the forward conv of W^T: its
-       AMX kernel ran 1.5-4x faster than the backward-data one */
-    bool transposed;
+    /* bf16 1x1 stride-1: a matmul on plain a (bf16) and b (f32); its AMX
+       kernel ran at 600-1570 GFLOP/s on one core, and the backward is one
+       too (of W^T), 1.5-4.5x faster than oneDNN's 1x1 backward-data */
+    bool matmul;
     int64_t a_ch, a_hw, b_ch, b_hw; /* channels and pixels of one image */
     int n_parts, n_a;
     part parts[TILES_MAX];
@@ -298,18 +302,19 @@ static bool reorder_make(const lrp_dnnl *d, dnnl_primitive_t *p, const dnnl_memo
     return ok;
 }
 
-/* Channels [c0, c1) of one image: plain f32 <-> blocked of 'type', either
- * way; all_ch: the channels of the blocked tensor (channels-last strides
- * rows by them). */
+/* Channels [c0, c1) of one image: plain f32 <-> 'inner'-blocked of 'type'
+ * (0: plain), either way; all_ch: the channels of the blocked tensor
+ * (channels-last strides rows by them). */
 static bool channel_reorder(const lrp_dnnl *d, reorder *r, int64_t ch, int64_t all_ch,
-                            int64_t h, int64_t w, dnnl_data_type_t type, bool to_blocked)
+                            int64_t h, int64_t w, int inner, dnnl_data_type_t type,
+                            bool to_blocked)
 {
     dnnl_dims_t dims = {1, ch, h, w}, nhwc = {h * w * all_ch, 1, w * all_ch, all_ch};
     image_md(&r->plain, ch, h, w, 0, dnnl_f32);
-    if (d->inner == CHANNELS_LAST)
+    if (inner == CHANNELS_LAST)
         dnnl_memory_desc_init_by_strides(&r->blocked, 4, dims, type, nhwc);
     else
-        image_md(&r->blocked, ch, h, w, d->inner, type);
+        image_md(&r->blocked, ch, h, w, inner, type);
     return to_blocked ? reorder_make(d, &r->p, &r->plain, &r->blocked, false)
                       : reorder_make(d, &r->p, &r->blocked, &r->plain, false);
 }
@@ -360,14 +365,6 @@ static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *f
     dnnl_memory_desc_init_by_tag(wei, 4, wdims, e->a_type, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(bia, 1, bdims, dnnl_f32, dnnl_x);
     bool with_bias = !k->backward && k->bias;
-    if (e->transposed) { /* dx (c channels) = conv(dy (m), W^T (c, m, 1, 1)) */
-        dnnl_dims_t tdims = {c, m, 1, 1};
-        dnnl_memory_desc_init_by_tag(wei, 4, tdims, e->a_type, dnnl_format_tag_any);
-        return dnnl_dilated_convolution_forward_desc_init(fwd, dnnl_forward_inference,
-                                                          dnnl_convolution_direct, dst, wei, NULL,
-                                                          src, strides, dil, pad_l,
-                                                          pad_r) == dnnl_success;
-    }
     if (dnnl_dilated_convolution_forward_desc_init(
             fwd, k->backward ? dnnl_forward_training : dnnl_forward_inference,
             dnnl_convolution_direct, k->backward ? &hint_src : src, wei, with_bias ? bia : NULL,
@@ -380,8 +377,9 @@ static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *f
 }
 
 /* The attributes of part p's primitive: a user scratchpad, and forward the
- * epilogue as post-ops: y = relu?(conv + b + add). */
-static dnnl_primitive_attr_t conv_attr(const conv_key *k)
+ * epilogue as post-ops: y = relu?(conv + b + add), or with 'sum' (a matmul's
+ * bias, or the add) relu?(conv + y). */
+static dnnl_primitive_attr_t conv_attr(const conv_key *k, bool sum)
 {
     dnnl_primitive_attr_t attr;
     dnnl_post_ops_t po;
@@ -391,7 +389,7 @@ static dnnl_primitive_attr_t conv_attr(const conv_key *k)
                   dnnl_success &&
               dnnl_post_ops_create(&po) == dnnl_success;
     if (ok) {
-        ok = (!k->add || dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success) &&
+        ok = (!sum || dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success) &&
              (!k->relu ||
               dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) ==
                   dnnl_success) &&
@@ -406,23 +404,24 @@ static dnnl_primitive_attr_t conv_attr(const conv_key *k)
 }
 
 /* Packs the weights of part p (w: (M, C, kH, kW) as stored) for its
- * primitive: rows c0..c1 forward, columns c0..c1 backward (transposed:
- * as the rows of W^T, (C, M, 1, 1)). */
+ * primitive: rows c0..c1 forward, columns c0..c1 backward (a matmul's:
+ * rows c0..c1 of W (M, C) or of W^T (C, M)). */
 static bool pack_weights(const lrp_dnnl *d, const entry *e, part *p, const dnnl_memory_desc_t *w_md)
 {
     const conv_key *k = &e->key;
     int64_t kk = k->g.kh * k->g.kw;
     int64_t m = k->backward ? k->c_out : p->c1 - p->c0, c = k->backward ? p->c1 - p->c0 : k->c_in;
     dnnl_dims_t dims = {m, c, k->g.kh, k->g.kw}, strides = {k->c_in * kk, kk, k->g.kw, 1};
-    dnnl_dims_t t_dims = {c, m, 1, 1}, t_strides = {1, k->c_in, 1, 1};
+    dnnl_dims_t mm_dims = {p->c1 - p->c0, e->a_ch};
+    dnnl_dims_t mm_strides = {k->backward ? 1 : k->c_in, k->backward ? k->c_in : 1};
     dnnl_memory_desc_t user;
     const float *from = k->w + p->c0 * (k->backward ? kk : k->c_in * kk);
     dnnl_primitive_t r = NULL;
     p->w_md = *w_md;
     p->w = aligned_alloc(64, (dnnl_memory_desc_get_size(w_md) + 63) / 64 * 64);
     bool ok = p->w &&
-              dnnl_memory_desc_init_by_strides(&user, 4, e->transposed ? t_dims : dims, dnnl_f32,
-                                               e->transposed ? t_strides : strides) ==
+              dnnl_memory_desc_init_by_strides(&user, e->matmul ? 2 : 4, e->matmul ? mm_dims : dims,
+                                               dnnl_f32, e->matmul ? mm_strides : strides) ==
                   dnnl_success &&
               reorder_make(d, &r, &user, w_md, false);
     if (ok) {
@@ -471,21 +470,50 @@ static dnnl_primitive_desc_t first_impl(const lrp_dnnl *d, const_dnnl_op_desc_t 
     return pd;
 }
 
+/* Part p as a matmul of one image: b rows c0..c1 (ch, hw) = w (ch, a_ch)
+ * . a (a_ch, hw), all plain; the bias is put into b before (run_part). */
+static bool matmul_part_make(const lrp_dnnl *d, entry *e, part *p)
+{
+    const conv_key *k = &e->key;
+    dnnl_dims_t w_dims = {p->c1 - p->c0, e->a_ch}, a_dims = {e->a_ch, e->a_hw};
+    dnnl_dims_t b_dims = {p->c1 - p->c0, e->b_hw};
+    dnnl_matmul_desc_t md;
+    dnnl_memory_desc_t w_md;
+    dnnl_memory_desc_init_by_tag(&w_md, 2, w_dims, e->a_type, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&p->a_md, 2, a_dims, e->a_type, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&p->b_md, 2, b_dims, dnnl_f32, dnnl_ab);
+    dnnl_primitive_attr_t attr = conv_attr(k, k->add || k->bias);
+    dnnl_primitive_desc_t pd = NULL;
+    bool ok = attr && dnnl_matmul_desc_init(&md, &w_md, &p->a_md, NULL, &p->b_md) == dnnl_success &&
+              dnnl_primitive_desc_create(&pd, &md, attr, d->engine, NULL) == dnnl_success &&
+              is_direct(pd);
+    if (ok) {
+        p->pad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+        ok = pack_weights(d, e, p, &w_md) && dnnl_primitive_create(&p->conv, pd) == dnnl_success;
+    }
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return ok;
+}
+
 /* Part p's primitive, its packed weights and its reorders. */
 static bool part_make(const lrp_dnnl *d, entry *e, part *p)
 {
     const conv_key *k = &e->key;
     dnnl_convolution_desc_t fwd, bwd;
     dnnl_memory_desc_t src, wei, bia, dst;
+    if (e->matmul)
+        return matmul_part_make(d, e, p);
     if (!conv_descs(e, p, &fwd, &bwd, &src, &wei, &bia, &dst))
         return false;
-    dnnl_primitive_attr_t attr = conv_attr(k);
+    dnnl_primitive_attr_t attr = conv_attr(k, k->add);
     dnnl_primitive_desc_t hint = NULL, pd = NULL;
-    bool bwd_data = k->backward && !e->transposed;
-    bool ok = attr && (bwd_data ? dnnl_primitive_desc_create(&hint, &fwd, attr, d->engine,
-                                                             NULL) == dnnl_success
-                                : (pd = first_impl(d, &fwd, attr, NULL)) != NULL);
-    if (ok && bwd_data) /* the hint is never made into a primitive */
+    bool ok = attr && (k->backward ? dnnl_primitive_desc_create(&hint, &fwd, attr, d->engine,
+                                                                NULL) == dnnl_success
+                                   : (pd = first_impl(d, &fwd, attr, NULL)) != NULL);
+    if (ok && k->backward) /* the hint is never made into a primitive */
         ok = dnnl_primitive_desc_create(&pd, &bwd, attr, d->engine, hint) == dnnl_success;
     ok = ok && is_direct(pd);
     if (ok) {
@@ -499,9 +527,9 @@ static bool part_make(const lrp_dnnl *d, entry *e, part *p)
     int64_t ch = p->c1 - p->c0, h = k->backward ? k->g.in_h : k->g.out_h;
     int64_t w = k->backward ? k->g.in_w : k->g.out_w;
     if (ok && k->add && e->b_blocked)
-        ok = channel_reorder(d, &p->add_in, ch, ch, h, w, dnnl_f32, true);
+        ok = channel_reorder(d, &p->add_in, ch, ch, h, w, e->inner, dnnl_f32, true);
     if (ok && e->b_blocked && !k->backward)
-        ok = channel_reorder(d, &p->b_out, ch, ch, h, w, dnnl_f32, false);
+        ok = channel_reorder(d, &p->b_out, ch, ch, h, w, e->inner, dnnl_f32, false);
     if (pd)
         dnnl_primitive_desc_destroy(pd);
     if (hint)
@@ -537,14 +565,13 @@ static bool entry_make(const lrp_dnnl *d, entry *e, lrp_pool *pool)
     e->b_ch = k->backward ? k->c_in : k->c_out;
     e->a_hw = k->backward ? g->out_h * g->out_w : g->in_h * g->in_w;
     e->b_hw = k->backward ? g->in_h * g->in_w : g->out_h * g->out_w;
-    e->inner = d->inner;
-    e->a_blocked = e->a_ch % BLOCK == 0 || e->inner == CHANNELS_LAST;
-    e->b_blocked = e->b_ch % BLOCK == 0 || e->inner == CHANNELS_LAST;
     e->a_type = d->type;
     e->a_size = e->a_type == dnnl_f32 ? sizeof(float) : 2;
-    e->transposed = k->backward && e->a_type != dnnl_f32 && g->kh == 1 && g->kw == 1 &&
-                    g->sh == 1 && g->sw == 1 && g->pad_t == 0 && g->pad_l == 0 &&
-                    g->in_h == g->out_h && g->in_w == g->out_w;
+    e->matmul = e->a_type != dnnl_f32 && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
+                g->pad_t == 0 && g->pad_l == 0 && g->in_h == g->out_h && g->in_w == g->out_w;
+    e->inner = e->matmul ? 0 : d->inner; /* a matmul's a: a plain bf16 copy */
+    e->a_blocked = e->a_ch % BLOCK == 0 || e->inner == CHANNELS_LAST || e->matmul;
+    e->b_blocked = !e->matmul && (e->b_ch % BLOCK == 0 || e->inner == CHANNELS_LAST);
     e->n_parts = tasks_per_image(e->b_ch, macs, k->images);
     for (int t = 0; t < e->n_parts; t++) {
         e->parts[t].c0 = task_start(e->b_ch, t, e->n_parts);
@@ -560,7 +587,7 @@ static bool entry_make(const lrp_dnnl *d, entry *e, lrp_pool *pool)
         e->a_c0[e->n_a] = task_start(e->a_ch, e->n_a, n_a);
         e->a_c0[e->n_a + 1] = task_start(e->a_ch, e->n_a + 1, n_a);
         if (!channel_reorder(d, &e->a_in[e->n_a], e->a_c0[e->n_a + 1] - e->a_c0[e->n_a],
-                             e->a_ch, h, w, e->a_type, true)) {
+                             e->a_ch, h, w, e->inner, e->a_type, true)) {
             e->n_a++;
             return false;
         }
@@ -674,13 +701,20 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     }
     size_t pad_bytes = dnnl_memory_desc_get_size(&p->pad_md);
     pad *scratchpad = pad_bytes ? pad_take(c->d, pad_bytes) : NULL;
-    bool bwd_data = k->backward && !e->transposed;
-    arg args[5] = {{bwd_data ? DNNL_ARG_DIFF_DST : DNNL_ARG_SRC, &p->a_md, a},
-                   {DNNL_ARG_WEIGHTS, &p->w_md, p->w},
+    if (ok && e->matmul && c->bias) /* b = W a + (add +) bias: the bias first */
+        for (int64_t ch = 0; ch < p->c1 - p->c0; ch++)
+            for (int64_t i = 0; i < e->b_hw; i++)
+                tile[ch * e->b_hw + i] = (c->add ? tile[ch * e->b_hw + i] : 0.0f) +
+                                         c->bias[p->c0 + ch];
+    bool bwd_data = k->backward && !e->matmul;
+    arg args[5] = {{bwd_data ? DNNL_ARG_DIFF_DST : e->matmul ? DNNL_ARG_WEIGHTS : DNNL_ARG_SRC,
+                    &p->a_md, a},
+                   {e->matmul ? DNNL_ARG_SRC : DNNL_ARG_WEIGHTS, &p->w_md, p->w},
                    {bwd_data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, &p->b_md, tile},
                    {DNNL_ARG_SCRATCHPAD, &p->pad_md, scratchpad ? scratchpad->data : NULL},
                    {DNNL_ARG_BIAS, &p->bias_md, c->bias ? c->bias + p->c0 : NULL}};
-    ok = ok && (!pad_bytes || scratchpad) && execute(c->d, p->conv, c->bias ? 5 : 4, args);
+    ok = ok && (!pad_bytes || scratchpad) &&
+         execute(c->d, p->conv, c->bias && !e->matmul ? 5 : 4, args);
     if (scratchpad)
         pad_give(c->d, scratchpad);
     if (ok && p->b_out.p) {
