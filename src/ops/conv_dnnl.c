@@ -72,8 +72,8 @@ typedef struct part {
 typedef struct entry {
     conv_key key;
     bool ok; /* false: oneDNN has no primitive for it */
-    int inner; /* channels per block of the blocked layout: 16 or 8 */
-    bool a_blocked, b_blocked; /* in oneDNN's layout (the 'inner' one), else plain */
+    int inner; /* channels per block of the blocked layout: 16, 8, CHANNELS_LAST or 0 (plain) */
+    bool a_blocked, b_blocked; /* through a reordered copy in the 'inner' layout, else in place */
     dnnl_data_type_t a_type; /* of a's blocked copy and of the weights: f32, or bf16 */
     size_t a_size;           /* bytes per element of that copy */
     /* bf16 1x1 stride-1: a matmul on plain a (bf16) and b (f32); its AMX
