@@ -3,9 +3,11 @@
 slower? Forward (--repeat 10) and explanation (--repeat 5) times as each binary
 reports them in its --json, over --rounds alternating rounds; prints the
 medians and new/old. Arguments after the input go to the new binary only
-(e.g. --backend openblas, to compare like with like).
+(e.g. --backend openblas, to compare like with like, or --precision bf16 with
+one binary as both); --preset P explains with P on both.
 
   bench/ab.py OLD/onnx-lrp build/onnx-lrp build/bench-models/resnet50.onnx x.npy --backend openblas
+  bench/ab.py build/onnx-lrp build/onnx-lrp resnet50.onnx x.npy --preset otsuki2024 --precision bf16
 """
 import argparse
 import json
@@ -19,6 +21,7 @@ ap.add_argument("model")
 ap.add_argument("input", help="a float32 (N,C,H,W) .npy")
 ap.add_argument("--threads", default="2")
 ap.add_argument("--rounds", type=int, default=3)
+ap.add_argument("--preset", help="the explanation's (default: onnx-lrp's)")
 args, new_extra = ap.parse_known_args()
 
 
@@ -35,7 +38,8 @@ times = {k: [] for k in ("old forward", "new forward", "old explanation", "new e
 for _ in range(args.rounds):
     for who, cli, extra in (("old", args.old, []), ("new", args.new, new_extra)):
         times[who + " forward"].append(timed(cli, "forward", 10, extra))
-        times[who + " explanation"].append(timed(cli, "explain", 5, extra))
+        preset = ["--preset", args.preset] if args.preset else []
+        times[who + " explanation"].append(timed(cli, "explain", 5, preset + extra))
 median = {k: statistics.median(v) for k, v in times.items()}
 for k, v in times.items():
     print("%-16s median %7.1f ms  (%s)" % (k, median[k], ", ".join("%.1f" % t for t in v)))

@@ -185,10 +185,11 @@ class Explainer(_Handle):
 
 
 class Model(_Handle):
-    """An ONNX model loaded by onnx-lrp: Model(path, threads=1)."""
+    """An ONNX model loaded by onnx-lrp: Model(path, threads=1, precision="f32");
+    precision "bf16" (oneDNN with AVX512_BF16 or AMX only) for its forward and explainers."""
     _free = staticmethod(lib.lrp_model_free)
 
-    def __init__(self, path, threads=1):
+    def __init__(self, path, threads=1, precision="f32"):
         self._h = None
         self.path = os.fspath(path)
         self.threads = int(threads)
@@ -199,6 +200,10 @@ class Model(_Handle):
         self._explainers_made = weakref.WeakSet()  # every Explainer of this model
         self._forward_lock = threading.Lock()
         _call(lib.lrp_model_set_threads, self._h, self.threads)
+        code = lib.lrp_precision_from_name(str(precision).encode())
+        if code < 0:
+            raise Error("arg", "unknown precision '%s'" % precision)
+        _call(lib.lrp_model_set_precision, self._h, code)
 
     def close(self):
         for e in list(getattr(self, "_explainers_made", ())):

@@ -102,6 +102,8 @@ _SIGNATURES = {  # name: (result, arguments)
     "lrp_model_free": (None, [ctypes.c_void_p]),
     "lrp_model_forward": (ctypes.c_int, [ctypes.c_void_p, P(LrpArray), P(LrpArray), P(LrpError)]),
     "lrp_model_set_threads": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, P(LrpError)]),
+    "lrp_precision_from_name": (ctypes.c_int, [ctypes.c_char_p]),
+    "lrp_model_set_precision": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, P(LrpError)]),
     "lrp_model_metadata": (ctypes.c_char_p, [ctypes.c_void_p, ctypes.c_char_p]),
     "lrp_config_init": (None, [P(LrpConfig)]),
     "lrp_config_set_normalization": (ctypes.c_int, [P(LrpConfig), ctypes.c_int,

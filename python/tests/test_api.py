@@ -135,3 +135,21 @@ def test_bad_arguments_raise_not_crash(sample_model):
     with pytest.raises(onnx_lrp.Error, match="alpha 2 is not"):
         onnx_lrp.overlay(rel, display, alpha=2)
     assert onnx_lrp.heatmap(np.zeros((1, 3, 4, 4), np.float32)).shape == (4, 4, 3)
+
+
+def test_precision_bf16_or_a_clear_error(cli, sample_model):
+    """bf16 maps move from f32 by bf16's rounding (relative L2 1e-4..2e-2, as
+    tests/parity/bf16_precision.py argues); where bf16 cannot run, the error says why."""
+    x = np.random.default_rng(13).standard_normal((1, 3, 64, 64)).astype(np.float32)
+    with pytest.raises(onnx_lrp.Error, match="unknown precision 'f16'"):
+        onnx_lrp.Model(sample_model, precision="f16")
+    out = subprocess.run([cli, "--version"], check=True, capture_output=True, text=True).stdout
+    if "bf16: available" not in out:
+        with pytest.raises(onnx_lrp.Error, match="bf16"):
+            onnx_lrp.Model(sample_model, precision="bf16")
+        return
+    with onnx_lrp.Model(sample_model) as f32, onnx_lrp.Model(sample_model, precision="bf16") as b16:
+        a, _ = f32.explain(x, preset="otsuki2024")
+        b, _ = b16.explain(x, preset="otsuki2024")
+    rel = np.linalg.norm(b.astype(np.float64) - a) / np.linalg.norm(a)
+    assert 1e-4 < rel < 2e-2

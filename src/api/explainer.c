@@ -245,6 +245,8 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
         collect_notes(e);
     if (st == LRP_OK)
         st = lrp_explainer_set_backend(e, m->backend, err);
+    if (st == LRP_OK)
+        st = lrp_explainer_set_precision(e, m->precision, err);
     if (st) {
         lrp_error_prefix(err, "%s", m->path);
         lrp_explainer_free(e);
@@ -285,6 +287,7 @@ lrp_status lrp_explainer_fork(const lrp_explainer *e, lrp_explainer **out, lrp_e
     memcpy((*out)->notes, e->notes, sizeof e->notes);
     (*out)->n_notes = e->n_notes;
     (*out)->backend = e->backend;
+    (*out)->precision = e->precision;
     (*out)->t = e->t;
     e->t->refs++;
     return LRP_OK;
@@ -301,13 +304,31 @@ lrp_status lrp_explainer_set_threads(lrp_explainer *e, int threads, lrp_error *e
 lrp_status lrp_explainer_set_backend(lrp_explainer *e, lrp_backend backend, lrp_error *err)
 {
     lrp_backend model_backend;
-    lrp_status st = lrp_backend_open(backend, &model_backend, &e->model->dnnl, err);
+    lrp_status st = lrp_precision_check(backend, e->precision, err);
+    if (st == LRP_OK)
+        st = lrp_backend_open(backend, &model_backend, &e->model->dnnl, err);
     return st ? st : lrp_backend_open(backend, &e->backend, &e->t->dnnl, err);
 }
 
 lrp_backend lrp_explainer_backend(const lrp_explainer *e)
 {
     return e->backend;
+}
+
+/* bf16 makes the twins of both: the forward's and the rules'. */
+lrp_status lrp_explainer_set_precision(lrp_explainer *e, lrp_precision precision, lrp_error *err)
+{
+    lrp_status st = lrp_precision_open(e->backend, precision, e->model->dnnl, err);
+    if (st == LRP_OK)
+        st = lrp_precision_open(e->backend, precision, e->t->dnnl, err);
+    if (st == LRP_OK)
+        e->precision = precision;
+    return st;
+}
+
+lrp_precision lrp_explainer_precision(const lrp_explainer *e)
+{
+    return e->precision;
 }
 
 lrp_status lrp_explainer_set_target(lrp_explainer *e, int target, lrp_error *err)

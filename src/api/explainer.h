@@ -33,15 +33,16 @@ struct lrp_explainer {
     lrp_relevance rel;
     lrp_pool *pool;  /* NULL = one thread */
     lrp_backend backend; /* resolved */
+    lrp_precision precision;
     const char *notes[1]; /* static strings: how this run deviates from its method */
     int n_notes;
 };
 
-/* d (the model's or the rule table's oneDNN convolutions) when this
- * explainer runs on oneDNN; NULL: OpenBLAS. */
+/* d (the model's or the rule table's oneDNN convolutions, or their bf16
+ * twins) when this explainer runs on oneDNN; NULL: OpenBLAS. */
 static inline lrp_dnnl *lrp_explainer_dnnl(const lrp_explainer *e, lrp_dnnl *d)
 {
-    return e->backend == LRP_BACKEND_DNNL ? d : NULL;
+    return lrp_backend_dnnl(e->backend, e->precision, d);
 }
 
 /* Sizes the workspaces for input's shape (rebuilt only when it changes). */

@@ -173,7 +173,7 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
     if (st)
         return st;
     lrp_forward_run(&m->fwd, input->data, m->pool,
-                    m->backend == LRP_BACKEND_DNNL ? m->dnnl : NULL);
+                    lrp_backend_dnnl(m->backend, m->precision, m->dnnl));
     const lrp_tensor *y = lrp_forward_value(&m->fwd, m->graph.outputs[0]);
     if (y->dtype != LRP_FLOAT)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "%s: the first output is not float32",
@@ -199,7 +199,21 @@ lrp_status lrp_model_set_threads(lrp_model *m, int threads, lrp_error *err)
 
 lrp_status lrp_model_set_backend(lrp_model *m, lrp_backend backend, lrp_error *err)
 {
-    return lrp_backend_open(backend, &m->backend, &m->dnnl, err);
+    lrp_status st = lrp_precision_check(backend, m->precision, err);
+    return st ? st : lrp_backend_open(backend, &m->backend, &m->dnnl, err);
+}
+
+lrp_status lrp_model_set_precision(lrp_model *m, lrp_precision precision, lrp_error *err)
+{
+    lrp_status st = lrp_precision_open(m->backend, precision, m->dnnl, err);
+    if (st == LRP_OK)
+        m->precision = precision;
+    return st;
+}
+
+lrp_precision lrp_model_precision(const lrp_model *m)
+{
+    return m->precision;
 }
 
 lrp_backend lrp_model_backend(const lrp_model *m)

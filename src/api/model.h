@@ -25,8 +25,9 @@ struct lrp_model {
     size_t max_bytes; /* limit for one workspace */
     lrp_forward fwd;  /* lrp_model_forward's workspace; fwd.g == NULL until first use */
     lrp_pool *pool;   /* lrp_model_forward's workers; NULL = one thread */
-    lrp_backend backend; /* lrp_model_forward's convolutions (resolved) */
-    lrp_dnnl *dnnl;      /* their oneDNN primitives; NULL until oneDNN is chosen */
+    lrp_backend backend;     /* lrp_model_forward's convolutions (resolved) */
+    lrp_precision precision; /* theirs; BF16 only on oneDNN */
+    lrp_dnnl *dnnl;          /* their oneDNN primitives; NULL until oneDNN is chosen */
 };
 
 /* Makes f fit an input of 'dims' (keeping 'keep', see lrp_forward_init),

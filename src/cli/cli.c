@@ -165,6 +165,16 @@ static bool parse_backend(const char *s)
     return b >= 0;
 }
 
+/* The --precision of this process (f32 unless asked). */
+static lrp_precision precision;
+
+static bool parse_precision(const char *s)
+{
+    int p = lrp_precision_from_name(s);
+    precision = p < 0 ? precision : (lrp_precision)p;
+    return p >= 0;
+}
+
 /* Takes "NAME VALUE" and "NAME=VALUE" out of argv, the last one counting;
  * false when 'parse' refuses a value (*bad = it). */
 static bool take_option(int *argc, char **argv, const char *name, bool (*parse)(const char *),
@@ -210,16 +220,41 @@ int cli_take_backend(int *argc, char **argv)
         fprintf(stderr, "onnx-lrp: --backend takes openblas or dnnl, not '%s'\n", value);
         return CLI_BAD_INPUT;
     }
+    if (!take_option(argc, argv, "--precision", parse_precision, &value)) {
+        fprintf(stderr, "onnx-lrp: --precision takes f32 or bf16, not '%s'\n", value);
+        return CLI_BAD_INPUT;
+    }
+    lrp_error err;
+    if (lrp_precision_check(backend, precision, &err)) {
+        fprintf(stderr, "onnx-lrp: --precision %s with --backend %s: %s\n",
+                lrp_precision_name(precision), lrp_backend_name(backend), err.message);
+        return CLI_BAD_INPUT;
+    }
     return CLI_OK;
+}
+
+const char *cli_backend_name(void)
+{
+    return lrp_backend_name(backend);
+}
+
+lrp_precision cli_precision(void)
+{
+    return precision;
 }
 
 lrp_status cli_load_model(const char *path, lrp_model **out, lrp_error *err)
 {
     lrp_status st = lrp_model_load(path, out, err);
-    if (st == LRP_OK && max_memory)
+    if (st)
+        return st;
+    if (max_memory)
         lrp_model_set_max_memory(*out, max_memory);
-    if (st == LRP_OK && (st = lrp_model_set_backend(*out, backend, err))) {
+    if ((st = lrp_model_set_backend(*out, backend, err)))
         lrp_error_prefix(err, "--backend %s", lrp_backend_name(backend));
+    else if ((st = lrp_model_set_precision(*out, precision, err)))
+        lrp_error_prefix(err, "--precision %s", lrp_precision_name(precision));
+    if (st) {
         lrp_model_free(*out);
         *out = NULL;
     }

@@ -56,10 +56,14 @@ double cli_peak_rss_mib(void);
 /* Takes "--max-memory SIZE" (e.g. 4G, 512M, 1000000) out of argv, for every
  * command; returns CLI_BAD_INPUT on a bad size. */
 int cli_take_max_memory(int *argc, char **argv);
-/* Takes "--backend openblas|dnnl" out of argv, for every command (the
- * models loaded below use it, and their explainers); CLI_BAD_INPUT on a
- * name it does not know. */
+/* Takes "--backend openblas|dnnl" and "--precision f32|bf16" out of argv,
+ * for every command (the models loaded below use them, and their
+ * explainers); CLI_BAD_INPUT on a name it does not know or a precision the
+ * backend or this CPU cannot run (lrp_precision_check). */
 int cli_take_backend(int *argc, char **argv);
+/* What they chose: the backend's name (the default resolved), the precision. */
+const char *cli_backend_name(void);
+lrp_precision cli_precision(void);
 /* lrp_model_load with the --max-memory limit and the --backend applied. */
 lrp_status cli_load_model(const char *path, lrp_model **out, lrp_error *err);
 

@@ -30,6 +30,9 @@ static const char usage[] =
     "                              at most 16G); any command\n"
     "  --backend openblas|dnnl     the convolution engine (default: dnnl when\n"
     "                              built in); any command\n"
+    "  --precision f32|bf16        what the convolutions read (default f32); bf16:\n"
+    "                              bfloat16 inputs and weights, f32 sums, on dnnl\n"
+    "                              with AVX512_BF16 or AMX only; any command\n"
     "\n"
     "exit codes: 0 ok, 1 some work failed, 2 bad input or usage,\n"
     "            3 relevance not conserved (--check-conservation)\n";
@@ -45,6 +48,10 @@ static void print_version(void)
     printf("openblas: %s\n", lrp_blas_describe());
     const char *dnnl = lrp_dnnl_describe();
     printf("dnnl: %s\n", dnnl ? dnnl : "not built in (meson -Ddnnl=enabled, libdnnl-dev)");
+    lrp_error err;
+    bool bf16 = lrp_precision_check(LRP_BACKEND_DNNL, LRP_PRECISION_BF16, &err) == LRP_OK;
+    printf("precision: %s on %s (bf16: %s)\n", lrp_precision_name(cli_precision()),
+           cli_backend_name(), bf16 ? "available, --precision bf16" : err.message);
     __builtin_cpu_init();
     fputs("cpu:", stdout);
 #define FEATURE(name) fputs(__builtin_cpu_supports(name) ? " " name : "", stdout)
@@ -55,6 +62,8 @@ static void print_version(void)
     FEATURE("avx512f");
     FEATURE("avx512bw");
     FEATURE("avx512vnni");
+    FEATURE("avx512bf16");
+    FEATURE("amx-bf16");
 #undef FEATURE
     putchar('\n');
 }

@@ -10,7 +10,21 @@
  * (backward: adding into dx). Tensors whose channels are not a multiple of
  * 16 (the stem's 3) stay plain and are never cut. Forward, x, y and the
  * residual operand may be kept blocked by the caller between convs
- * (lrp_dnnl_conv_blockable): then neither reorder runs for them. */
+ * (lrp_dnnl_conv_blockable, f32 only): then neither reorder runs for them.
+ *
+ * Precision bf16 (an lrp_dnnl's bf16 twin, lrp_dnnl_bf16): the reorder of
+ * 'a' also converts it to bf16, the weights are packed as bf16 once, and
+ * 'b' stays f32: oneDNN accumulates in f32 and writes y (bias, residual add
+ * and ReLU applied in f32) or dx in f32, so every step outside the
+ * convolutions stays f32. Its layout is channels-last (nhwc) instead, for
+ * every channel count: oneDNN's AMX kernels take only that, and ran 8-12x
+ * faster than f32 on one core where its AVX512_BF16 ones on nChw16c were
+ * 1.3-1.6x slower (docs/benchmarks.md, bf16). 'a' is one nhwc tensor whose
+ * channel ranges the a-tasks fill; each task's tile of 'b' is a dense nhwc
+ * tensor of its own channels. A 1x1 stride-1 conv in bf16 is oneDNN's
+ * matmul on the plain tensors instead (b rows = W rows . a, backward with
+ * the rows of W^T): no reorder but a's conversion to bf16, 3-6x cheaper
+ * than the one into nhwc. */
 #include "ops/conv_dnnl.h"
 
 #include <dnnl.h>
@@ -25,6 +39,7 @@
 
 enum {
     BLOCK = 16,            /* tasks cut channels at multiples of this */
+    CHANNELS_LAST = -1,    /* an 'inner' that means nhwc */
     TILES_MAX = 8,         /* tasks per image, at most */
     TILE_BLOCKS = 2,       /* blocks per task, at least */
     ROUND_MAX = 8,         /* images per round */
@@ -59,8 +74,14 @@ typedef struct part {
 typedef struct entry {
     conv_key key;
     bool ok; /* false: oneDNN has no primitive for it */
-    int inner; /* channels per block of the blocked layout: 16 or 8 */
-    bool a_blocked, b_blocked;
+    int inner; /* channels per block of the blocked layout: 16, 8, CHANNELS_LAST or 0 (plain) */
+    bool a_blocked, b_blocked; /* through a reordered copy in the 'inner' layout, else in place */
+    dnnl_data_type_t a_type; /* of a's blocked copy and of the weights: f32, or bf16 */
+    size_t a_size;           /* bytes per element of that copy */
+    /* bf16 1x1 stride-1: a matmul on plain a (bf16) and b (f32); its AMX
+       kernel ran at 600-1570 GFLOP/s on one core, and the backward is one
+       too (of W^T), 1.5-4.5x faster than oneDNN's 1x1 backward-data */
+    bool matmul;
     int64_t a_ch, a_hw, b_ch, b_hw; /* channels and pixels of one image */
     int n_parts, n_a;
     part parts[TILES_MAX];
@@ -92,7 +113,9 @@ typedef struct pad {
 
 struct lrp_dnnl {
     dnnl_engine_t engine;
-    int inner; /* nChw16c with AVX-512, else nChw8c */
+    int inner; /* nChw16c with AVX-512, else nChw8c; a bf16 twin: CHANNELS_LAST */
+    dnnl_data_type_t type; /* what the convs read: f32, or bf16 in a twin */
+    struct lrp_dnnl *bf16; /* the bf16 twin, made by lrp_dnnl_bf16; NULL until then */
     pthread_mutex_t lock; /* guards 'entries' (which never change once made) and 'pads' */
     entry *entries;
     pad *pads; /* not in use */
@@ -149,8 +172,39 @@ lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err)
     pthread_mutex_init(&d->lock, NULL);
     pthread_mutex_init(&d->packs_lock, NULL);
     d->inner = dnnl_get_effective_cpu_isa() >= dnnl_cpu_isa_avx512_core ? 16 : 8;
+    d->type = dnnl_f32;
     *out = d;
     return LRP_OK;
+}
+
+/* oneDNN's bf16 convolutions need AVX512_BF16 (avx512_core_bf16) or AMX;
+ * on plain AVX-512 they would emulate bf16, slower than f32. */
+lrp_status lrp_dnnl_bf16_check(lrp_error *err)
+{
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    if (isa >= dnnl_cpu_isa_avx512_core_bf16)
+        return LRP_OK;
+    return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                         "bf16 needs a CPU with AVX512_BF16 or AMX (oneDNN finds only %s)",
+                         isa_name(isa));
+}
+
+lrp_status lrp_dnnl_bf16(lrp_dnnl *d, lrp_dnnl **out, lrp_error *err)
+{
+    lrp_status st = lrp_dnnl_bf16_check(err);
+    if (st)
+        return st;
+    if (!d->bf16 && (st = lrp_dnnl_new(&d->bf16, err)))
+        return st;
+    d->bf16->type = dnnl_bf16;
+    d->bf16->inner = CHANNELS_LAST;
+    *out = d->bf16;
+    return LRP_OK;
+}
+
+lrp_dnnl *lrp_dnnl_bf16_twin(const lrp_dnnl *d)
+{
+    return d ? d->bf16 : NULL;
 }
 
 static void reorder_free(reorder *r)
@@ -193,6 +247,7 @@ void lrp_dnnl_free(lrp_dnnl *d)
     pthread_mutex_destroy(&d->packs_lock);
     pthread_mutex_destroy(&d->lock);
     dnnl_engine_destroy(d->engine);
+    lrp_dnnl_free(d->bf16);
     free(d);
 }
 
@@ -242,12 +297,17 @@ static bool execute(const lrp_dnnl *d, dnnl_primitive_t p, int n, const arg *arg
     return ok;
 }
 
-/* (1, ch, h, w) as plain nchw (inner 0) or blocked by 'inner' channels. */
-static void image_md(dnnl_memory_desc_t *md, int64_t ch, int64_t h, int64_t w, int inner)
+/* (1, ch, h, w) of 'type' as plain nchw (inner 0), blocked by 'inner'
+ * channels, or channels-last. */
+static void image_md(dnnl_memory_desc_t *md, int64_t ch, int64_t h, int64_t w, int inner,
+                     dnnl_data_type_t type)
 {
     dnnl_dims_t dims = {1, ch, h, w};
-    dnnl_format_tag_t tag = inner == 16 ? dnnl_nChw16c : inner == 8 ? dnnl_nChw8c : dnnl_nchw;
-    dnnl_memory_desc_init_by_tag(md, 4, dims, dnnl_f32, tag);
+    dnnl_format_tag_t tag = inner == 16              ? dnnl_nChw16c
+                            : inner == 8             ? dnnl_nChw8c
+                            : inner == CHANNELS_LAST ? dnnl_nhwc
+                                                     : dnnl_nchw;
+    dnnl_memory_desc_init_by_tag(md, 4, dims, type, tag);
 }
 
 /* A reorder from 'from' to 'to'; add: to += from instead of to = from. */
@@ -273,12 +333,19 @@ static bool reorder_make(const lrp_dnnl *d, dnnl_primitive_t *p, const dnnl_memo
     return ok;
 }
 
-/* Channels [c0, c1) of one image: plain <-> blocked, either way. */
-static bool channel_reorder(const lrp_dnnl *d, reorder *r, int64_t ch, int64_t h, int64_t w,
+/* Channels [c0, c1) of one image: plain f32 <-> 'inner'-blocked of 'type'
+ * (0: plain), either way; all_ch: the channels of the blocked tensor
+ * (channels-last strides rows by them). */
+static bool channel_reorder(const lrp_dnnl *d, reorder *r, int64_t ch, int64_t all_ch,
+                            int64_t h, int64_t w, int inner, dnnl_data_type_t type,
                             bool to_blocked)
 {
-    image_md(&r->plain, ch, h, w, 0);
-    image_md(&r->blocked, ch, h, w, d->inner);
+    dnnl_dims_t dims = {1, ch, h, w}, nhwc = {h * w * all_ch, 1, w * all_ch, all_ch};
+    image_md(&r->plain, ch, h, w, 0, dnnl_f32);
+    if (inner == CHANNELS_LAST)
+        dnnl_memory_desc_init_by_strides(&r->blocked, 4, dims, type, nhwc);
+    else
+        image_md(&r->blocked, ch, h, w, inner, type);
     return to_blocked ? reorder_make(d, &r->p, &r->plain, &r->blocked, false)
                       : reorder_make(d, &r->p, &r->blocked, &r->plain, false);
 }
@@ -319,15 +386,20 @@ static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *f
                          (g->out_w - 1) * g->sw + (g->kw - 1) * g->dw + 1 - g->in_w - g->pad_l};
     bool src_blocked = k->backward ? e->b_blocked : e->a_blocked;
     bool dst_blocked = k->backward ? e->a_blocked : e->b_blocked;
-    image_md(src, c, g->in_h, g->in_w, src_blocked ? e->inner : 0);
-    image_md(dst, m, g->out_h, g->out_w, dst_blocked ? e->inner : 0);
-    dnnl_memory_desc_init_by_tag(wei, 4, wdims, dnnl_f32, dnnl_format_tag_any);
+    /* a of a_type, b f32; the backward's forward hint reads a_type */
+    dnnl_memory_desc_t hint_src;
+    image_md(src, c, g->in_h, g->in_w, src_blocked ? e->inner : 0,
+             k->backward ? dnnl_f32 : e->a_type);
+    image_md(&hint_src, c, g->in_h, g->in_w, src_blocked ? e->inner : 0, e->a_type);
+    image_md(dst, m, g->out_h, g->out_w, dst_blocked ? e->inner : 0,
+             k->backward ? e->a_type : dnnl_f32);
+    dnnl_memory_desc_init_by_tag(wei, 4, wdims, e->a_type, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(bia, 1, bdims, dnnl_f32, dnnl_x);
     bool with_bias = !k->backward && k->bias;
     if (dnnl_dilated_convolution_forward_desc_init(
             fwd, k->backward ? dnnl_forward_training : dnnl_forward_inference,
-            dnnl_convolution_direct, src, wei, with_bias ? bia : NULL, dst, strides, dil, pad_l,
-            pad_r) != dnnl_success)
+            dnnl_convolution_direct, k->backward ? &hint_src : src, wei, with_bias ? bia : NULL,
+            dst, strides, dil, pad_l, pad_r) != dnnl_success)
         return false;
     return !k->backward ||
            dnnl_dilated_convolution_backward_data_desc_init(bwd, dnnl_convolution_direct, src,
@@ -336,8 +408,9 @@ static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *f
 }
 
 /* The attributes of part p's primitive: a user scratchpad, and forward the
- * epilogue as post-ops: y = relu?(conv + b + add). */
-static dnnl_primitive_attr_t conv_attr(const conv_key *k)
+ * epilogue as post-ops: y = relu?(conv + b + add), or with 'sum' (a matmul's
+ * bias, or the add) relu?(conv + y). */
+static dnnl_primitive_attr_t conv_attr(const conv_key *k, bool sum)
 {
     dnnl_primitive_attr_t attr;
     dnnl_post_ops_t po;
@@ -347,7 +420,7 @@ static dnnl_primitive_attr_t conv_attr(const conv_key *k)
                   dnnl_success &&
               dnnl_post_ops_create(&po) == dnnl_success;
     if (ok) {
-        ok = (!k->add || dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success) &&
+        ok = (!sum || dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success) &&
              (!k->relu ||
               dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) ==
                   dnnl_success) &&
@@ -376,8 +449,8 @@ static const float *packed_find(lrp_dnnl *d, const entry *e, const part *p,
 }
 
 /* Packs the weights of part p (w: (M, C, kH, kW) as stored) for its
- * primitive: rows c0..c1 forward, columns c0..c1 backward; or finds them
- * packed already. */
+ * primitive: rows c0..c1 forward, columns c0..c1 backward (a matmul's:
+ * rows c0..c1 of W (M, C) or of W^T (C, M)); or finds them packed already. */
 static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory_desc_t *w_md)
 {
     const conv_key *k = &e->key;
@@ -387,6 +460,8 @@ static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory
     int64_t kk = k->g.kh * k->g.kw;
     int64_t m = k->backward ? k->c_out : p->c1 - p->c0, c = k->backward ? p->c1 - p->c0 : k->c_in;
     dnnl_dims_t dims = {m, c, k->g.kh, k->g.kw}, strides = {k->c_in * kk, kk, k->g.kw, 1};
+    dnnl_dims_t mm_dims = {p->c1 - p->c0, e->a_ch};
+    dnnl_dims_t mm_strides = {k->backward ? 1 : k->c_in, k->backward ? k->c_in : 1};
     dnnl_memory_desc_t user;
     const float *from = k->w + p->c0 * (k->backward ? kk : k->c_in * kk);
     dnnl_primitive_t r = NULL;
@@ -394,7 +469,8 @@ static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory
     if (q)
         q->data = aligned_alloc(64, (dnnl_memory_desc_get_size(w_md) + 63) / 64 * 64);
     bool ok = q && q->data &&
-              dnnl_memory_desc_init_by_strides(&user, 4, dims, dnnl_f32, strides) ==
+              dnnl_memory_desc_init_by_strides(&user, e->matmul ? 2 : 4, e->matmul ? mm_dims : dims,
+                                               dnnl_f32, e->matmul ? mm_strides : strides) ==
                   dnnl_success &&
               reorder_make(d, &r, &user, w_md, false);
     if (ok) {
@@ -433,19 +509,77 @@ static bool is_direct(const_dnnl_primitive_desc_t pd)
            impl && strncmp(impl, "ref", 3) != 0 && !strstr(impl, "gemm");
 }
 
+/* The first of oneDNN's implementations of op (as dnnl_primitive_desc_create
+ * picks), passing over the 3x3 brgconv kernels in bf16: making them,
+ * oneDNN 2.6.3 reads one element past the end of a table (an ASan build
+ * faulted there), and its jit:avx512_core_amx ones ran within 20% of them
+ * (docs/benchmarks.md, bf16). NULL when there is none. */
+static dnnl_primitive_desc_t first_impl(const lrp_dnnl *d, const_dnnl_op_desc_t op,
+                                        const_dnnl_primitive_attr_t attr,
+                                        const_dnnl_primitive_desc_t hint)
+{
+    dnnl_primitive_desc_iterator_t it;
+    dnnl_primitive_desc_t pd = NULL;
+    if (dnnl_primitive_desc_iterator_create(&it, op, attr, d->engine, hint) != dnnl_success)
+        return NULL;
+    do {
+        const char *impl = NULL;
+        pd = dnnl_primitive_desc_iterator_fetch(it);
+        if (pd && d->type != dnnl_f32 &&
+            dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
+            impl && strncmp(impl, "brgconv:", 8) == 0) {
+            dnnl_primitive_desc_destroy(pd);
+            pd = NULL;
+        }
+    } while (!pd && dnnl_primitive_desc_iterator_next(it) == dnnl_success);
+    dnnl_primitive_desc_iterator_destroy(it);
+    return pd;
+}
+
+/* Part p as a matmul of one image: b rows c0..c1 (ch, hw) = w (ch, a_ch)
+ * . a (a_ch, hw), all plain; the bias is put into b before (run_part). */
+static bool matmul_part_make(lrp_dnnl *d, entry *e, part *p)
+{
+    const conv_key *k = &e->key;
+    dnnl_dims_t w_dims = {p->c1 - p->c0, e->a_ch}, a_dims = {e->a_ch, e->a_hw};
+    dnnl_dims_t b_dims = {p->c1 - p->c0, e->b_hw};
+    dnnl_matmul_desc_t md;
+    dnnl_memory_desc_t w_md;
+    dnnl_memory_desc_init_by_tag(&w_md, 2, w_dims, e->a_type, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&p->a_md, 2, a_dims, e->a_type, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&p->b_md, 2, b_dims, dnnl_f32, dnnl_ab);
+    dnnl_primitive_attr_t attr = conv_attr(k, k->add || k->bias);
+    dnnl_primitive_desc_t pd = NULL;
+    bool ok = attr && dnnl_matmul_desc_init(&md, &w_md, &p->a_md, NULL, &p->b_md) == dnnl_success &&
+              dnnl_primitive_desc_create(&pd, &md, attr, d->engine, NULL) == dnnl_success &&
+              is_direct(pd);
+    if (ok) {
+        p->pad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+        ok = pack_weights(d, e, p, &w_md) && dnnl_primitive_create(&p->conv, pd) == dnnl_success;
+    }
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    return ok;
+}
+
 /* Part p's primitive, its packed weights and its reorders. */
 static bool part_make(lrp_dnnl *d, entry *e, part *p)
 {
     const conv_key *k = &e->key;
     dnnl_convolution_desc_t fwd, bwd;
     dnnl_memory_desc_t src, wei, bia, dst;
+    if (e->matmul)
+        return matmul_part_make(d, e, p);
     if (!conv_descs(e, p, &fwd, &bwd, &src, &wei, &bia, &dst))
         return false;
-    dnnl_primitive_attr_t attr = conv_attr(k);
+    dnnl_primitive_attr_t attr = conv_attr(k, k->add);
     dnnl_primitive_desc_t hint = NULL, pd = NULL;
-    bool ok = attr && dnnl_primitive_desc_create(k->backward ? &hint : &pd, &fwd, attr, d->engine,
-                                                 NULL) == dnnl_success;
-    if (ok && k->backward)
+    bool ok = attr && (k->backward ? dnnl_primitive_desc_create(&hint, &fwd, attr, d->engine,
+                                                                NULL) == dnnl_success
+                                   : (pd = first_impl(d, &fwd, attr, NULL)) != NULL);
+    if (ok && k->backward) /* the hint is never made into a primitive */
         ok = dnnl_primitive_desc_create(&pd, &bwd, attr, d->engine, hint) == dnnl_success;
     ok = ok && is_direct(pd);
     if (ok) {
@@ -459,9 +593,9 @@ static bool part_make(lrp_dnnl *d, entry *e, part *p)
     int64_t ch = p->c1 - p->c0, h = k->backward ? k->g.in_h : k->g.out_h;
     int64_t w = k->backward ? k->g.in_w : k->g.out_w;
     if (ok && k->add && e->b_blocked)
-        ok = channel_reorder(d, &p->add_in, ch, h, w, true);
+        ok = channel_reorder(d, &p->add_in, ch, ch, h, w, e->inner, dnnl_f32, true);
     if (ok && e->b_blocked && !k->backward)
-        ok = channel_reorder(d, &p->b_out, ch, h, w, false);
+        ok = channel_reorder(d, &p->b_out, ch, ch, h, w, e->inner, dnnl_f32, false);
     if (pd)
         dnnl_primitive_desc_destroy(pd);
     if (hint)
@@ -497,9 +631,13 @@ static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
     e->b_ch = k->backward ? k->c_in : k->c_out;
     e->a_hw = k->backward ? g->out_h * g->out_w : g->in_h * g->in_w;
     e->b_hw = k->backward ? g->in_h * g->in_w : g->out_h * g->out_w;
-    e->inner = d->inner;
-    e->a_blocked = e->a_ch % BLOCK == 0;
-    e->b_blocked = e->b_ch % BLOCK == 0;
+    e->a_type = d->type;
+    e->a_size = e->a_type == dnnl_f32 ? sizeof(float) : 2;
+    e->matmul = e->a_type != dnnl_f32 && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
+                g->pad_t == 0 && g->pad_l == 0 && g->in_h == g->out_h && g->in_w == g->out_w;
+    e->inner = e->matmul ? 0 : d->inner; /* a matmul's a: a plain bf16 copy */
+    e->a_blocked = e->a_ch % BLOCK == 0 || e->inner == CHANNELS_LAST || e->matmul;
+    e->b_blocked = !e->matmul && (e->b_ch % BLOCK == 0 || e->inner == CHANNELS_LAST);
     e->n_parts = tasks_per_image(e->b_ch, macs, k->images);
     for (int t = 0; t < e->n_parts; t++) {
         e->parts[t].c0 = task_start(e->b_ch, t, e->n_parts);
@@ -514,8 +652,8 @@ static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
     for (e->n_a = 0; e->n_a < n_a; e->n_a++) {
         e->a_c0[e->n_a] = task_start(e->a_ch, e->n_a, n_a);
         e->a_c0[e->n_a + 1] = task_start(e->a_ch, e->n_a + 1, n_a);
-        if (!channel_reorder(d, &e->a_in[e->n_a], e->a_c0[e->n_a + 1] - e->a_c0[e->n_a], h, w,
-                             true)) {
+        if (!channel_reorder(d, &e->a_in[e->n_a], e->a_c0[e->n_a + 1] - e->a_c0[e->n_a],
+                             e->a_ch, h, w, e->inner, e->a_type, true)) {
             e->n_a++;
             return false;
         }
@@ -583,7 +721,8 @@ typedef struct conv_call {
     const float *a, *bias, *add; /* a: x or dy; add: the forward's residual operand */
     float *b;                    /* y, or dx */
     bool a_kept_blocked, b_kept_blocked, add_kept_blocked; /* forward: the caller's layouts */
-    float *a_blk, *b_blk;        /* the round's blocked copies of a and b */
+    unsigned char *a_blk;        /* the round's blocked copy of a (f32 or bf16) */
+    float *b_blk;                /* and of b (blocked) */
     int64_t first;
     atomic_bool failed; /* set by any task */
 } conv_call;
@@ -594,9 +733,10 @@ static void a_task(void *ctx, int task)
     conv_call *c = ctx;
     const entry *e = c->e;
     int64_t img = task / e->n_a, t = task % e->n_a, c0 = e->a_c0[t];
+    int64_t at = img * e->a_ch * e->a_hw + c0 * (e->inner == CHANNELS_LAST ? 1 : e->a_hw);
     const reorder *r = &e->a_in[t];
     arg args[2] = {{DNNL_ARG_FROM, &r->plain, c->a + ((c->first + img) * e->a_ch + c0) * e->a_hw},
-                   {DNNL_ARG_TO, &r->blocked, c->a_blk + (img * e->a_ch + c0) * e->a_hw}};
+                   {DNNL_ARG_TO, &r->blocked, c->a_blk + (size_t)at * e->a_size}};
     int before = one_thread();
     if (!execute(c->d, r->p, 2, args))
         c->failed = true;
@@ -609,8 +749,9 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     const entry *e = c->e;
     const conv_key *k = &e->key;
     int64_t image = c->first + img, off = p->c0 * e->b_hw;
-    const float *a = e->a_blocked && !c->a_kept_blocked ? c->a_blk + img * e->a_ch * e->a_hw
-                                                        : c->a + image * e->a_ch * e->a_hw;
+    const void *a = e->a_blocked && !c->a_kept_blocked
+                        ? (const void *)(c->a_blk + (size_t)(img * e->a_ch * e->a_hw) * e->a_size)
+                        : (const void *)(c->a + image * e->a_ch * e->a_hw);
     /* b's channels [c0, c1) of the image, (N,C,H,W) or blocked: the same offset */
     float *mine = c->b + image * e->b_ch * e->b_hw + off;
     /* backward: into a copy, added into dx once every task has succeeded */
@@ -629,12 +770,20 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     }
     size_t pad_bytes = dnnl_memory_desc_get_size(&p->pad_md);
     pad *scratchpad = pad_bytes ? pad_take(c->d, pad_bytes) : NULL;
-    arg args[5] = {{k->backward ? DNNL_ARG_DIFF_DST : DNNL_ARG_SRC, &p->a_md, a},
-                   {DNNL_ARG_WEIGHTS, &p->w_md, p->w},
-                   {k->backward ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, &p->b_md, tile},
+    if (ok && e->matmul && c->bias) /* b = W a + (add +) bias: the bias first */
+        for (int64_t ch = 0; ch < p->c1 - p->c0; ch++)
+            for (int64_t i = 0; i < e->b_hw; i++)
+                tile[ch * e->b_hw + i] = (c->add ? tile[ch * e->b_hw + i] : 0.0f) +
+                                         c->bias[p->c0 + ch];
+    bool bwd_data = k->backward && !e->matmul;
+    arg args[5] = {{bwd_data ? DNNL_ARG_DIFF_DST : e->matmul ? DNNL_ARG_WEIGHTS : DNNL_ARG_SRC,
+                    &p->a_md, a},
+                   {e->matmul ? DNNL_ARG_SRC : DNNL_ARG_WEIGHTS, &p->w_md, p->w},
+                   {bwd_data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, &p->b_md, tile},
                    {DNNL_ARG_SCRATCHPAD, &p->pad_md, scratchpad ? scratchpad->data : NULL},
                    {DNNL_ARG_BIAS, &p->bias_md, c->bias ? c->bias + p->c0 : NULL}};
-    ok = ok && (!pad_bytes || scratchpad) && execute(c->d, p->conv, c->bias ? 5 : 4, args);
+    ok = ok && (!pad_bytes || scratchpad) &&
+         execute(c->d, p->conv, c->bias && !e->matmul ? 5 : 4, args);
     if (scratchpad)
         pad_give(c->d, scratchpad);
     if (ok && p->b_out.p && copy) {
@@ -664,12 +813,16 @@ static void add_tile(const entry *e, const part *p, const float *tile, float *dx
             dx[i] += tile[i];
         return;
     }
-    int64_t in = e->inner;
-    for (int64_t c = 0; c < ch; c++) { /* blocked: (c / in, pixel, c % in) */
-        const float *src = tile + c / in * hw * in + c % in;
-        float *dst = dx + c * hw;
-        for (int64_t i = 0; i < hw; i++)
-            dst[i] += src[i * in];
+    int64_t in = e->inner == CHANNELS_LAST ? ch : e->inner;
+    /* 64 pixels at a time: a channels-last tile's rows stay in the cache */
+    for (int64_t i0 = 0; i0 < hw; i0 += 64) {
+        int64_t i1 = i0 + 64 < hw ? i0 + 64 : hw;
+        for (int64_t c = 0; c < ch; c++) { /* blocked: (c / in, pixel, c % in) */
+            const float *src = tile + c / in * hw * in + c % in;
+            float *dst = dx + c * hw;
+            for (int64_t i = i0; i < i1; i++)
+                dst[i] += src[i * in];
+        }
     }
 }
 
@@ -707,7 +860,7 @@ static int64_t run(lrp_dnnl *d, const conv_key *k, const lrp_conv_shape *s, conv
         return 0;
     c->d = d;
     c->e = e;
-    c->a_blk = scratch;
+    c->a_blk = (unsigned char *)scratch; /* bf16 takes half of its floats */
     c->b_blk = scratch + k->images * e->a_ch * e->a_hw;
     for (c->first = 0; c->first < s->n; c->first += k->images) {
         int64_t images = s->n - c->first < k->images ? s->n - c->first : k->images;
@@ -746,8 +899,8 @@ static void forward_key(conv_key *k, const lrp_conv_shape *s, const float *w, bo
 unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const float *w,
                                  bool bias, const lrp_epilogue *epi, lrp_pool *pool)
 {
-    if (!d || s->group != 1 || s->n < 1)
-        return 0;
+    if (!d || d->type != dnnl_f32 || s->group != 1 || s->n < 1)
+        return 0; /* bf16 converts a at every conv: nothing to keep */
     conv_key k;
     forward_key(&k, s, w, bias, epi);
     const entry *e = entry_for(d, &k, pool);

@@ -27,6 +27,15 @@ void lrp_dnnl_free(lrp_dnnl *d); /* NULL-safe */
 bool lrp_dnnl_built(void);
 const char *lrp_dnnl_describe(void);
 
+/* Precision bf16: the bf16 twin of d, the same convolutions reading bf16
+ * copies of x (dy) and of the weights, accumulating and writing y (dx) in
+ * f32; made on the first call, owned and freed by d. LRP_ERR_UNSUPPORTED
+ * when oneDNN finds no AVX512_BF16 or AMX on this CPU (or without oneDNN),
+ * as bf16_check says. bf16_twin: the twin made so far, or NULL. */
+lrp_status lrp_dnnl_bf16(lrp_dnnl *d, lrp_dnnl **out, lrp_error *err);
+lrp_status lrp_dnnl_bf16_check(lrp_error *err);
+lrp_dnnl *lrp_dnnl_bf16_twin(const lrp_dnnl *d);
+
 /* Floats of the scratch the two calls below need (0 without oneDNN). */
 size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s);
 

@@ -29,6 +29,25 @@ void lrp_dnnl_set_planning(bool on)
     (void)on;
 }
 
+lrp_status lrp_dnnl_bf16_check(lrp_error *err)
+{
+    return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                         "bf16 needs oneDNN, and this onnx-lrp was built without it");
+}
+
+lrp_status lrp_dnnl_bf16(lrp_dnnl *d, lrp_dnnl **out, lrp_error *err)
+{
+    (void)d;
+    *out = NULL;
+    return lrp_dnnl_bf16_check(err);
+}
+
+lrp_dnnl *lrp_dnnl_bf16_twin(const lrp_dnnl *d)
+{
+    (void)d;
+    return NULL;
+}
+
 size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s)
 {
     (void)s;

@@ -113,10 +113,19 @@ def backends():
     return line[0].split(":")[1].split("(")[0].split() if line else ["openblas"]
 
 
-def image_vs_tensor(backend):
+def engines():
+    """--backend B for each of backends(), and --precision bf16 on dnnl where it runs."""
+    out = subprocess.run([cli, "--version"], capture_output=True, text=True, timeout=TIMEOUT).stdout
+    bf16 = any(l.startswith("precision:") and "bf16: available" in l for l in out.splitlines())
+    return ([["--backend", b] for b in backends()] +
+            ([["--backend", "dnnl", "--precision", "bf16"]] if bf16 else []))
+
+
+def image_vs_tensor(flags):
     """None, or what differs between image mode and tensor mode on 1, 2, 3 threads."""
+    backend = "-".join(flags[1::2])
     d = fresh("rgb-" + backend)
-    bad = ran(run([dyn, rgb, "-o", d, "--save-relevance", "--backend", backend]))
+    bad = ran(run([dyn, rgb, "-o", d, "--save-relevance"] + flags))
     if bad:
         return bad
     x = np.load(os.path.join(args.images, "rgb.torchvision.npy"))[None].astype(np.float32)
@@ -128,8 +137,8 @@ def image_vs_tensor(backend):
     # tensor mode splits each layer over its threads; the tiles depend on shapes only
     for threads in (1, 2, 3):
         rp = os.path.join(work, "rgb-%s-r%d.npy" % (backend, threads))
-        bad = ran(run([dyn, "--input-tensor", xp, "--relevance-out", rp, "--threads", str(threads),
-                       "--backend", backend]))
+        bad = ran(run([dyn, "--input-tensor", xp, "--relevance-out", rp, "--threads", str(threads)]
+                      + flags))
         if bad:
             return bad
         b = np.load(rp)
@@ -145,11 +154,11 @@ def check_image_vs_tensor():
     bad = ran(res1)
     if bad:
         return bad
-    for backend in backends():
-        bad = image_vs_tensor(backend)
+    for flags in engines():
+        bad = image_vs_tensor(flags)
         if bad:
-            return "%s (--backend %s)" % (bad, backend)
-    return "identical on 1, 2, 3 threads, --backend %s  PASS" % " and ".join(backends())
+            return "%s (%s)" % (bad, " ".join(flags))
+    return "identical on 1, 2, 3 threads, %s  PASS" % ", ".join(" ".join(f) for f in engines())
 
 
 def check_output_pngs():

@@ -2,7 +2,7 @@
 # --backend and --version (issue 13): --version names the engines built in and what the CPU
 # offers; every engine it names runs forward and explain, and their outputs agree with each other
 # (OpenBLAS im2col + GEMM against oneDNN's direct kernels); an unknown or absent engine is exit 2
-# with one line on stderr that names the option.
+# with one line on stderr that names the option, and so is --precision bf16 where it cannot run.
 import argparse
 import os
 import subprocess
@@ -64,6 +64,23 @@ if "dnnl" not in engines:
     check("--backend dnnl without oneDNN: exit 2, one line naming it",
           one_line_naming(run(["--backend", "dnnl", "forward", model, "--input-tensor", x]),
                           "--backend dnnl"))
+
+precision = lines.get("precision", "").split()
+check("--version names the precision in use, f32 by default",
+      None if precision[:1] == ["f32"] else "want 'precision: f32 ...', got %r" % precision)
+check("--precision f16: exit 2, one line naming the option",
+      one_line_naming(run(["--precision", "f16", "forward", model, "--input-tensor", x]),
+                      "--precision", "f16"))
+# bf16 is oneDNN's alone and never falls back to f32: an OpenBLAS run of it names both options
+check("--backend openblas --precision bf16: exit 2, one line naming both",
+      one_line_naming(run(["--backend", "openblas", "--precision", "bf16", "explain", model,
+                           "--input-tensor", x]), "--precision bf16", "openblas"))
+if "dnnl" in engines:  # a CPU without AVX512_BF16 and AMX, as oneDNN's own switch simulates it
+    os.environ["DNNL_MAX_CPU_ISA"] = "AVX512_CORE"
+    check("--precision bf16 on a CPU without bf16: exit 2, one line naming it",
+          one_line_naming(run(["--precision", "bf16", "explain", model, "--input-tensor", x]),
+                          "--precision bf16", "AVX512_BF16"))
+    del os.environ["DNNL_MAX_CPU_ISA"]
 
 outputs = {}
 for b in engines:
