@@ -34,7 +34,8 @@ static counts count(const lrp_forward *f, const lrp_graph *g)
 /* The first output after a run of f on x, copied. */
 static float *run(lrp_forward *f, const lrp_graph *g, const float *x, lrp_pool *pool, size_t *n)
 {
-    lrp_forward_run(f, x, pool, NULL);
+    lrp_error err;
+    CHECK(lrp_forward_run(f, x, pool, NULL, &err) == LRP_OK, "forward: %s", err.message);
     const lrp_tensor *y = lrp_forward_value(f, g->outputs[0]);
     *n = lrp_tensor_count(y);
     float *copy = malloc(*n * sizeof *copy);

@@ -29,7 +29,8 @@ static lrp_status run_batch(void *ctx, const float *x, int target, float *logits
     lrp_status st = lrp_explainer_prepare(e, &r->in, err);
     if (st)
         return st;
-    lrp_forward_run(&e->fwd, x, e->pool, lrp_explainer_dnnl(e, e->model->dnnl));
+    if ((st = lrp_forward_run(&e->fwd, x, e->pool, lrp_explainer_dnnl(e, e->model->dnnl), err)))
+        return st;
     const lrp_tensor *out = lrp_forward_value(&e->fwd, e->seed_value);
     memcpy(logits, out->data, lrp_tensor_count(out) * sizeof *logits);
     if (!grad)

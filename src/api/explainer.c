@@ -475,7 +475,9 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     if (st)
         return st;
     lrp_model *m = e->model;
-    lrp_forward_run(&e->fwd, input->data, e->pool, lrp_explainer_dnnl(e, e->model->dnnl));
+    if ((st = lrp_forward_run(&e->fwd, input->data, e->pool,
+                              lrp_explainer_dnnl(e, e->model->dnnl), err)))
+        return st;
     double t1 = lrp_now_ms();
     lrp_report *rep = lrp_report_new(m, lrp_forward_value(&e->fwd, e->seed_value),
                                      (int)input->dims[0]);

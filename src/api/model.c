@@ -172,8 +172,10 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
         st = lrp_check_finite(input->data, input->rank, input->dims, "the input", err);
     if (st)
         return st;
-    lrp_forward_run(&m->fwd, input->data, m->pool,
-                    lrp_backend_dnnl(m->backend, m->precision, m->dnnl));
+    st = lrp_forward_run(&m->fwd, input->data, m->pool,
+                         lrp_backend_dnnl(m->backend, m->precision, m->dnnl), err);
+    if (st)
+        return st;
     const lrp_tensor *y = lrp_forward_value(&m->fwd, m->graph.outputs[0]);
     if (y->dtype != LRP_FLOAT)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "%s: the first output is not float32",

@@ -181,6 +181,7 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
 static void run_nodes(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl, bool convs_only)
 {
     f->ctx.pool = pool;
+    f->ctx.failed = NULL;
     const lrp_graph *g = f->g;
     const lrp_fusion *fu = &f->fusion;
     if (dnnl && f->layouts.planned_for != dnnl)
@@ -215,11 +216,19 @@ static void run_nodes(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl, bool convs
     f->ctx.dnnl = NULL;
 }
 
-void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl)
+lrp_status lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl,
+                           lrp_error *err)
 {
     lrp_tensor *x = &f->values.t[f->g->inputs[0]];
     memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));
     run_nodes(f, pool, dnnl, false);
+    const lrp_node *n = f->ctx.failed;
+    if (n)
+        return lrp_error_set(err, LRP_ERR_NOMEM,
+                             LRP_NODE_FMT "oneDNN ran out of memory on a tensor in its blocked "
+                                          "layout",
+                             LRP_NODE_ARGS(n));
+    return LRP_OK;
 }
 
 void lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl)

@@ -29,8 +29,10 @@ lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const 
 
 /* Runs every node that inference did not fold; input has the bound shape.
  * Kernels split their work on 'pool' (NULL: this thread only); convs run
- * on 'dnnl' (NULL: OpenBLAS). */
-void lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl);
+ * on 'dnnl' (NULL: OpenBLAS). Fails only when a conv could not finish
+ * (oneDNN out of memory on a blocked tensor): the values are then void. */
+lrp_status lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, lrp_dnnl *dnnl,
+                           lrp_error *err);
 
 /* The Convs of lrp_forward_run with oneDNN planning (see
  * lrp_dnnl_set_planning): each makes its primitives and packs its weights,

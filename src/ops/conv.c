@@ -90,8 +90,11 @@ static void conv_forward(const lrp_node *n, const lrp_tensor *const *in,
 {
     lrp_conv_shape s;
     lrp_conv_shape_of(n, in[0], in[1], &s, NULL);
-    lrp_conv_forward(&s, in[0]->data, in[1]->data, in[2] ? in[2]->data : NULL,
-                     out[0]->data, &scratch->epi, scratch->data, scratch->pool, scratch->dnnl);
+    if (!lrp_conv_forward(&s, in[0]->data, in[1]->data, in[2] ? in[2]->data : NULL,
+                          out[0]->data, &scratch->epi, scratch->data, scratch->pool,
+                          scratch->dnnl) &&
+        !scratch->failed)
+        scratch->failed = n;
 }
 
 static double conv_flops(const lrp_node *n, const lrp_tensor *const *in,

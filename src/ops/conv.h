@@ -26,8 +26,10 @@ lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x,
 size_t lrp_conv_scratch_floats(const lrp_conv_shape *s);
 
 /* y (N,M,OH,OW) = conv(x (N,C,H,W), w (M,C/g,kH,kW)) + b (M), then the
- * epilogue (NULL: none) element for element; b may be NULL. */
-void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
+ * epilogue (NULL: none) element for element; b may be NULL. False when
+ * oneDNN could not finish (out of memory) on tensors the epilogue keeps in
+ * its blocked layout, which OpenBLAS cannot read: y is then NaN. */
+bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
                       const float *b, float *y, const lrp_epilogue *epi, float *scratch,
                       lrp_pool *pool, lrp_dnnl *dnnl);
 

@@ -394,28 +394,29 @@ static void blas_backward_add(const lrp_conv_shape *s, const float *dy, const fl
 }
 
 /* The images oneDNN did not do (none without it) go to the kernels above. */
-void lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
+bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
                       const float *b, float *y, const lrp_epilogue *epi, float *scratch,
                       lrp_pool *pool, lrp_dnnl *dnnl)
 {
     int64_t done = dnnl ? lrp_dnnl_conv_forward(dnnl, s, x, w, b, y, epi, scratch, pool) : 0;
     if (done == s->n)
-        return;
+        return true;
     lrp_conv_shape rest = *s;
     rest.n -= done;
     int64_t in = done * s->c_in * s->g.in_h * s->g.in_w;
     int64_t out = done * s->c_out * s->g.out_h * s->g.out_w;
     if (epi && (epi->x_blocked || epi->y_blocked || epi->add_blocked)) {
-        /* oneDNN ran out of memory on tensors OpenBLAS cannot read: NaN,
-         * never a wrong number */
+        /* oneDNN ran out of memory on tensors OpenBLAS cannot read: the
+         * caller reports it; NaN, in case a value is read all the same */
         int64_t total = s->n * s->c_out * s->g.out_h * s->g.out_w;
         for (int64_t i = out; i < total; i++)
             y[i] = NAN;
-        return;
+        return false;
     }
     lrp_epilogue e = epi ? *epi : (lrp_epilogue){0};
     e.add = e.add ? e.add + out : NULL;
     blas_forward(&rest, x + in, w, b, y + out, &e, scratch, pool);
+    return true;
 }
 
 void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w,

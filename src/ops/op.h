@@ -36,6 +36,9 @@ typedef struct lrp_forward_ctx {
     lrp_pool *pool;
     lrp_dnnl *dnnl;
     lrp_epilogue epi;
+    /* the first node whose kernel could not finish (oneDNN out of memory on
+     * a tensor in its blocked layout): the run's values are void */
+    const lrp_node *failed;
 } lrp_forward_ctx;
 
 /* How relevance and the gradient cross an op: rules/assign_rules.c chooses
