@@ -1,5 +1,7 @@
 /* Rule kind -> kernel, scratch sizing, and the pass rule. */
 #include "rules/kernels.h"
+#include "util/block_sum.h"
+#include "util/simd.h"
 
 lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
 {
@@ -67,19 +69,46 @@ size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
     return linear ? lrp_z_scratch_floats(r, n, in, out) : 0;
 }
 
+typedef struct pass_job {
+    const lrp_rule_ctx *c;
+    size_t offset;                          /* the image's first element */
+    bool sum;                               /* r_in's sums wanted */
+    double part[LRP_MAX_RANGES];            /* per range: r_in's sum after it */
+} pass_job;
+
+LRP_SIMD_CLONES
 static void pass_range(void *ctx, int range, size_t begin, size_t end)
 {
-    (void)range;
-    const lrp_rule_ctx *c = ctx;
-    float *r_in = c->r_in[c->rule->x_slot];
-    for (size_t i = begin; i < end; i++)
-        r_in[i] += c->r_out[i];
+    pass_job *j = ctx;
+    float *r_in = j->c->r_in[j->c->rule->x_slot] + j->offset;
+    const float *r_out = j->c->r_out + j->offset;
+    double sum = 0.0;
+    for (size_t b = begin; b < end; b += LRP_SUM_BLOCK) {
+        size_t n = end - b < LRP_SUM_BLOCK ? end - b : LRP_SUM_BLOCK;
+        for (size_t i = b; i < b + n; i++)
+            r_in[i] += r_out[i];
+        if (j->sum)
+            sum = lrp_sum_block(sum, r_in + b, n);
+    }
+    j->part[range] = sum;
 }
 
-/* R_in = R, element for element (shapes may differ: Flatten, Reshape). */
+/* R_in = R, element for element (shapes may differ: Flatten, Reshape), per
+ * image with R_in's sums for the ledger. */
 void lrp_pass_apply(const lrp_rule_ctx *c)
 {
-    lrp_pool_for(c->pool, lrp_tensor_count(c->out), pass_range, (void *)c);
+    int slot = c->rule->x_slot;
+    double *sums = lrp_in_sum(c, slot);
+    pass_job j = {.c = c, .sum = sums};
+    size_t per_image = lrp_tensor_count(c->out) / (size_t)c->n_images;
+    for (int img = 0; img < c->n_images; img++) {
+        j.offset = (size_t)img * per_image;
+        lrp_pool_for(c->pool, per_image, pass_range, &j);
+        if (sums)
+            sums[img] = lrp_sum_parts(j.part, lrp_ranges(per_image));
+    }
+    if (sums)
+        c->in_summed[slot] = true;
 }
 
 /* The adjoint of the op's element moves: what a padding cell received goes
