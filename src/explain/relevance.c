@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include "explain/offsets.h"
+#include "rules/kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -164,7 +165,7 @@ static lrp_rule_ctx step_ctx(const lrp_relevance *r, const lrp_forward *f, int s
         io->r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
         io->fresh[k] = io->r_in[k] && r->start[n->inputs[k]] == step;
         if (io->fresh[k])
-            memset(io->r_in[k], 0, lrp_tensor_count(io->in[k]) * sizeof(float));
+            lrp_zero_floats(r->pool, io->r_in[k], lrp_tensor_count(io->in[k]));
     }
     return (lrp_rule_ctx){.node = n, .rule = &r->rules[idx], .in = io->in,
                           .out = lrp_forward_value(f, n->outputs[0]),

@@ -1,5 +1,8 @@
-/* Rule kind -> kernel, scratch sizing, and the pass rule. */
+/* Rule kind -> kernel, scratch sizing, the pass rule, zeroing on the pool. */
 #include "rules/kernels.h"
+
+#include <string.h>
+
 #include "util/block_sum.h"
 #include "util/simd.h"
 
@@ -67,6 +70,18 @@ size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
     if (r->kind == LRP_RULE_GRAD_SCALE) /* R c before it is added */
         return lrp_tensor_count(out);
     return linear ? lrp_z_scratch_floats(r, n, in, out) : 0;
+}
+
+static void zero_range(void *ctx, int range, size_t begin, size_t end)
+{
+    (void)range;
+    float *v = ctx;
+    memset(v + begin, 0, (end - begin) * sizeof *v);
+}
+
+void lrp_zero_floats(lrp_pool *pool, float *v, size_t n)
+{
+    lrp_pool_for(pool, n, zero_range, v);
 }
 
 typedef struct pass_job {

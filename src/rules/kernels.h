@@ -4,6 +4,9 @@
 
 #include "rules/rules.h"
 
+/* v[0..n) = 0 on the pool's threads. */
+void lrp_zero_floats(lrp_pool *pool, float *v, size_t n);
+
 void lrp_z_apply(const lrp_rule_ctx *c);
 size_t lrp_z_scratch_floats(const lrp_rule *r, const lrp_node *n, const lrp_tensor *const *in,
                             const lrp_tensor *out);

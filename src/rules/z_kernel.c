@@ -283,13 +283,6 @@ static void group_s(const lrp_rule_ctx *c, const linear *l, int g, const float *
     }
 }
 
-static void zero_range(void *ctx, int range, size_t begin, size_t end)
-{
-    (void)range;
-    const z_pass *p = ctx;
-    memset(p->dst + begin, 0, (end - begin) * sizeof *p->dst);
-}
-
 /* r_in += k in_t(x) ⊙ dx over one image's range, block by block, each
  * block added up after it where the ledger asks (sum_part). */
 LRP_SIMD_CLONES
@@ -345,8 +338,7 @@ void lrp_z_apply(const lrp_rule_ctx *c)
             const lrp_term *term = &zr->terms[t];
             if (!(active & (1u << t)))
                 continue;
-            z_pass p = {.c = c, .dst = dx};
-            lrp_pool_for(c->pool, l.nx, zero_range, &p);
+            lrp_zero_floats(c->pool, dx, l.nx);
             linear_backward_add(&l, s, l.w->w[term->w], dx, cs);
             /* the last pass's sums are the buffer's */
             add_r_in(c, &l, xt_of[t] ? xt_of[t] : modified_input(c, term->in, xm), dx,
