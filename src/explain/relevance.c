@@ -150,26 +150,30 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
 typedef struct step_io {
     const lrp_tensor *in[LRP_MAX_INPUTS];
     float *r_in[LRP_MAX_INPUTS];
-    bool fresh[LRP_MAX_INPUTS]; /* the buffer became live at this step: zeroed */
+    bool fresh[LRP_MAX_INPUTS]; /* the buffer became live at this step: zeroed, or
+                                   the kernel zeroes it (lrp_rule_ctx.unzeroed) */
 } step_io;
 
-/* The kernel context of step 'step', zeroing the input buffers it starts. */
+/* The kernel context of step 'step', zeroing the input buffers it starts
+ * (or leaving that to kernels that zero them block by block as they add). */
 static lrp_rule_ctx step_ctx(const lrp_relevance *r, const lrp_forward *f, int step,
                              step_io *io)
 {
     int idx = r->steps[step];
     const lrp_node *n = &r->g->nodes[idx];
+    bool kernel_zeroes = lrp_rule_zeroes_inputs(r->rules[idx].kind);
     memset(io, 0, sizeof *io);
     gather_io(n, f, io->in);
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         io->r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
         io->fresh[k] = io->r_in[k] && r->start[n->inputs[k]] == step;
-        if (io->fresh[k])
+        if (io->fresh[k] && !kernel_zeroes)
             lrp_zero_floats(r->pool, io->r_in[k], lrp_tensor_count(io->in[k]));
     }
     return (lrp_rule_ctx){.node = n, .rule = &r->rules[idx], .in = io->in,
                           .out = lrp_forward_value(f, n->outputs[0]),
                           .r_out = r->of[n->outputs[0]], .r_in = io->r_in,
+                          .unzeroed = kernel_zeroes ? io->fresh : NULL,
                           .scratch = r->scratch, .pool = r->pool, .dnnl = r->dnnl,
                           .n_images = r->n_images};
 }

@@ -1,6 +1,7 @@
 /* Relevance at Add and Sub: the proportional (Norm) rule, and the split
  * rules at residual Adds (method §4). */
 #include <math.h>
+#include <string.h>
 
 #include "rules/kernels.h"
 #include "util/block_sum.h"
@@ -57,6 +58,7 @@ typedef struct split_job {
     const lrp_rule_ctx *c;
     share share;
     size_t offset; /* the image's first element */
+    bool zero_m, zero_s; /* r_m, r_s start here: zero them first */
     bool sum_m, sum_s;
     double absorbed[LRP_MAX_RANGES], m_part[LRP_MAX_RANGES], s_part[LRP_MAX_RANGES];
 } split_job;
@@ -114,6 +116,10 @@ static void split_range(void *ctx, int range, size_t begin, size_t end)
     double absorbed = 0.0, sum_m = 0.0, sum_s = 0.0;
     for (size_t b = begin; b < end; b += LRP_SUM_BLOCK) {
         size_t n = end - b < LRP_SUM_BLOCK ? end - b : LRP_SUM_BLOCK;
+        if (j->zero_m) /* both before either is added into: they may be one buffer */
+            memset(r_m + b, 0, n * sizeof *r_m);
+        if (j->zero_s)
+            memset(r_s + b, 0, n * sizeof *r_s);
         split_block(j->share, r->stab, m + b, s + b, r_out + b, r_m + b, r_s + b, kept, n);
         if (j->share == SHARE_PROPORTIONAL) /* element by element, in order */
             for (size_t i = 0; i < n; i++)
@@ -134,7 +140,8 @@ void lrp_split_apply(const lrp_rule_ctx *c)
     bool identity = c->rule->residual->kind == LRP_SHORTCUT_IDENTITY;
     int ms = c->rule->mainstream_slot, ss = 1 - ms;
     double *sum_m = lrp_in_sum(c, ms), *sum_s = lrp_in_sum(c, ss);
-    split_job j = {.c = c, .share = share_of(c->rule->split, identity), .sum_m = sum_m,
+    split_job j = {.c = c, .share = share_of(c->rule->split, identity),
+                   .zero_m = lrp_unzeroed(c, ms), .zero_s = lrp_unzeroed(c, ss), .sum_m = sum_m,
                    .sum_s = sum_s};
     int ranges = lrp_ranges(per_image);
     for (int img = 0; img < c->n_images; img++) {

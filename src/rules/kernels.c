@@ -33,6 +33,11 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
     return kernels[kind];
 }
 
+bool lrp_rule_zeroes_inputs(lrp_rule_kind kind)
+{
+    return kind == LRP_RULE_PASS || kind == LRP_RULE_Z || kind == LRP_RULE_SPLIT;
+}
+
 void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
 {
     switch (r->kind) {
@@ -84,9 +89,17 @@ void lrp_zero_floats(lrp_pool *pool, float *v, size_t n)
     lrp_pool_for(pool, n, zero_range, v);
 }
 
+void lrp_zero_inputs(const lrp_rule_ctx *c, int keep)
+{
+    for (int k = 0; k < c->node->n_inputs && k < LRP_MAX_INPUTS; k++)
+        if (k != keep && lrp_unzeroed(c, k))
+            lrp_zero_floats(c->pool, c->r_in[k], lrp_tensor_count(c->in[k]));
+}
+
 typedef struct pass_job {
     const lrp_rule_ctx *c;
     size_t offset;                          /* the image's first element */
+    bool zero;                              /* r_in starts here: zero it first */
     bool sum;                               /* r_in's sums wanted */
     double part[LRP_MAX_RANGES];            /* per range: r_in's sum after it */
 } pass_job;
@@ -100,6 +113,8 @@ static void pass_range(void *ctx, int range, size_t begin, size_t end)
     double sum = 0.0;
     for (size_t b = begin; b < end; b += LRP_SUM_BLOCK) {
         size_t n = end - b < LRP_SUM_BLOCK ? end - b : LRP_SUM_BLOCK;
+        if (j->zero)
+            memset(r_in + b, 0, n * sizeof *r_in);
         for (size_t i = b; i < b + n; i++)
             r_in[i] += r_out[i];
         if (j->sum)
@@ -114,7 +129,8 @@ void lrp_pass_apply(const lrp_rule_ctx *c)
 {
     int slot = c->rule->x_slot;
     double *sums = lrp_in_sum(c, slot);
-    pass_job j = {.c = c, .sum = sums};
+    lrp_zero_inputs(c, slot);
+    pass_job j = {.c = c, .zero = lrp_unzeroed(c, slot), .sum = sums};
     size_t per_image = lrp_tensor_count(c->out) / (size_t)c->n_images;
     for (int img = 0; img < c->n_images; img++) {
         j.offset = (size_t)img * per_image;

@@ -147,6 +147,10 @@ typedef struct lrp_rule_ctx {
     const lrp_tensor *out;       /* forward value of output 0 */
     const float *r_out;          /* relevance at output 0, out's shape */
     float *const *r_in;          /* per input: relevance to add into, NULL = none */
+    /* per input: r_in[k] starts at this node and is not zeroed yet (only for
+     * kinds lrp_rule_zeroes_inputs names, whose kernels zero it before they
+     * add, block by block while it is in cache); NULL = all zeroed */
+    const bool *unzeroed;
     float *scratch;              /* lrp_rule_scratch_floats() floats */
     lrp_pool *pool;              /* workers of this run; NULL = the caller only */
     lrp_dnnl *dnnl;              /* its oneDNN convolutions; NULL = OpenBLAS */
@@ -189,6 +193,12 @@ static inline void lrp_absorb(const lrp_rule_ctx *c, size_t i, size_t per_image,
     c->absorbed[i / per_image] += lrp_kept(weight, r, z, lrp_stabilize(c->rule->stab, z));
 }
 
+/* Whether r_in[k] still needs zeroing (see unzeroed). */
+static inline bool lrp_unzeroed(const lrp_rule_ctx *c, int k)
+{
+    return c->unzeroed && c->unzeroed[k];
+}
+
 /* Where input k's image sums go (see in_sum), or NULL. */
 static inline double *lrp_in_sum(const lrp_rule_ctx *c, int k)
 {
@@ -199,6 +209,9 @@ typedef void (*lrp_rule_fn)(const lrp_rule_ctx *c);
 
 /* The kernel of a rule kind. */
 lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind);
+
+/* Whether the kind's kernel zeroes the buffers lrp_rule_ctx.unzeroed names. */
+bool lrp_rule_zeroes_inputs(lrp_rule_kind kind);
 
 /* Marks in keep[] (per value) the activations the rule's kernel reads: the
  * forward pass keeps those, and lets the others share memory. */

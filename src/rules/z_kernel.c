@@ -80,6 +80,7 @@ typedef struct z_pass {
     lrp_gate gate;       /* s_range */
     size_t offset;       /* s_range, r_in_range: the image's first element */
     double *sum_part;    /* r_in_range: per range, r_in's sum after it; or NULL */
+    bool zero;           /* r_in_range: r_in starts here: zero it first */
     bool any[LRP_MAX_RANGES];        /* modify_range, sign_range: a value seen */
     double absorbed[LRP_MAX_RANGES]; /* s_range */
 } z_pass;
@@ -294,6 +295,8 @@ static void r_in_range(void *ctx, int range, size_t begin, size_t end)
     double sum = 0.0;
     for (size_t b = begin; b < end; b += LRP_SUM_BLOCK) {
         size_t n = end - b < LRP_SUM_BLOCK ? end - b : LRP_SUM_BLOCK;
+        if (p->zero)
+            memset(r_in + b, 0, n * sizeof *r_in);
         for (size_t i = b; i < b + n; i++)
             r_in[i] += p->k * xt[i] * dx[i];
         if (p->sum_part)
@@ -305,11 +308,11 @@ static void r_in_range(void *ctx, int range, size_t begin, size_t end)
 
 /* r_in += k in_t(x) ⊙ dx, per image, with r_in's sums for the ledger. */
 static void add_r_in(const lrp_rule_ctx *c, const linear *l, const float *xt, const float *dx,
-                     float k)
+                     float k, bool zero)
 {
     double part[LRP_MAX_RANGES], *sums = lrp_in_sum(c, 0);
     z_pass p = {.c = c, .dst = c->r_in[0], .dx = dx, .k = k, .xt = xt,
-                .sum_part = sums ? part : NULL};
+                .sum_part = sums ? part : NULL, .zero = zero};
     size_t per_image = l->nx / (size_t)c->n_images;
     for (int img = 0; img < c->n_images; img++) {
         p.offset = (size_t)img * per_image;
@@ -328,6 +331,8 @@ void lrp_z_apply(const lrp_rule_ctx *c)
     float *xm = c->scratch, *dx = xm + l.nx, *z = dx + l.nx, *s = z + l.ny, *tmp = s + l.ny;
     float *cs = tmp + l.ny;
     const lrp_zrule *zr = &c->rule->z;
+    bool zero = lrp_unzeroed(c, 0); /* until the first pass into r_in */
+    lrp_zero_inputs(c, 0);
     for (int g = 0; g < zr->n_groups; g++) {
         const float *xt_of[LRP_MAX_TERMS] = {0};
         unsigned active = group_z(c, &l, g, z, xm, tmp, cs, xt_of);
@@ -342,9 +347,12 @@ void lrp_z_apply(const lrp_rule_ctx *c)
             linear_backward_add(&l, s, l.w->w[term->w], dx, cs);
             /* the last pass's sums are the buffer's */
             add_r_in(c, &l, xt_of[t] ? xt_of[t] : modified_input(c, term->in, xm), dx,
-                     term->coef * term->sign);
+                     term->coef * term->sign, zero);
+            zero = false;
         }
     }
+    if (zero) /* no term reached the input */
+        lrp_zero_floats(c->pool, c->r_in[0], l.nx);
 }
 
 /* The gradient of a weighted layer: R_in += Wᵀ R with the effective W. */
