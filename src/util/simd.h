@@ -6,7 +6,18 @@
 #ifndef LRP_UTIL_SIMD_H
 #define LRP_UTIL_SIMD_H
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+/* ThreadSanitizer instruments the ifunc resolver, which runs before its
+ * runtime is up: one copy there. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LRP_NO_CLONES
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define LRP_NO_CLONES
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__) && !defined(LRP_NO_CLONES)
 #define LRP_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define LRP_SIMD_CLONES
