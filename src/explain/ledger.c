@@ -133,7 +133,7 @@ void lrp_ledger_close(lrp_ledger *l, int step, const lrp_rule_ctx *c)
         if (!l->counted[k])
             continue;
         int v = n->inputs[k];
-        l->summed[v] = false; /* the kernel added to it */
+        l->summed[v] = false;  /* the kernel added to it */
         if (l->given_set[k]) { /* and added it up */
             memcpy(l->value_sum + (size_t)v * (size_t)n_img, l->given_at[k],
                    (size_t)n_img * sizeof *l->given);

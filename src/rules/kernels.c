@@ -98,10 +98,10 @@ void lrp_zero_inputs(const lrp_rule_ctx *c, int keep)
 
 typedef struct pass_job {
     const lrp_rule_ctx *c;
-    size_t offset;                          /* the image's first element */
-    bool zero;                              /* r_in starts here: zero it first */
-    bool sum;                               /* r_in's sums wanted */
-    double part[LRP_MAX_RANGES];            /* per range: r_in's sum after it */
+    size_t offset;               /* the image's first element */
+    bool zero;                   /* r_in starts here: zero it first */
+    bool sum;                    /* r_in's sums wanted */
+    double part[LRP_MAX_RANGES]; /* per range: r_in's sum after it */
 } pass_job;
 
 LRP_SIMD_CLONES

@@ -225,8 +225,8 @@ static unsigned group_z(const lrp_rule_ctx *c, const linear *l, int g, float *z,
  * elements. The division is done everywhere and then chosen, so that the
  * loops vectorize. */
 static inline void s_block(lrp_gate gate, lrp_stab stab, const float *restrict r,
-                    const float *restrict z, const float *restrict y, float *restrict s,
-                    float *restrict kept, size_t n)
+                           const float *restrict z, const float *restrict y, float *restrict s,
+                           float *restrict kept, size_t n)
 {
     if (gate == LRP_GATE_NONE)
         for (size_t i = 0; i < n; i++) {
