@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/block_sum.h"
+
 bool lrp_ledger_init(lrp_ledger *l, int n_steps, int n_images, int n_values,
                      const int *n_slots)
 {
@@ -23,11 +25,12 @@ bool lrp_ledger_init(lrp_ledger *l, int n_steps, int n_images, int n_values,
     l->slot_out = calloc((size_t)l->slot_row[n_steps] * (size_t)n_images + 1, sizeof(double));
     l->absorbed = calloc(per_step + 1, sizeof(double));
     l->before = calloc((size_t)LRP_MAX_INPUTS * (size_t)n_images, sizeof(double));
+    l->given = calloc((size_t)LRP_MAX_INPUTS * (size_t)n_images, sizeof(double));
     l->after = calloc((size_t)n_images + 1, sizeof(double));
     l->value_sum = calloc(((size_t)n_values + 1) * (size_t)n_images, sizeof(double));
     l->summed = calloc((size_t)n_values + 1, sizeof(bool));
-    return l->step_in && l->step_out && l->slot_out && l->absorbed && l->before && l->after &&
-           l->value_sum && l->summed;
+    return l->step_in && l->step_out && l->slot_out && l->absorbed && l->before && l->given &&
+           l->after && l->value_sum && l->summed;
 }
 
 void lrp_ledger_free(lrp_ledger *l)
@@ -40,6 +43,7 @@ void lrp_ledger_free(lrp_ledger *l)
     free(l->slot_out);
     free(l->absorbed);
     free(l->before);
+    free(l->given);
     free(l->after);
     free(l->value_sum);
     free(l->summed);
@@ -58,26 +62,6 @@ void lrp_ledger_reset(lrp_ledger *l, float *const *of, lrp_pool *pool)
     memset(l->absorbed, 0, per_step * sizeof(double));
 }
 
-/* sums[i] = the sum of image i's slice of buf (count floats, n images). */
-/* Eight float lanes over blocks of 512, folded into a double per block:
- * vectorizable, and accurate to ~1e-7 relative for the leak report. */
-static double sum_floats(const float *v, size_t n)
-{
-    double total = 0.0;
-    for (size_t start = 0; start < n; start += 512) {
-        size_t end = start + 512 < n ? start + 512 : n, k = start;
-        float lane[8] = {0};
-        for (; k + 8 <= end; k += 8)
-            for (int j = 0; j < 8; j++)
-                lane[j] += v[k + (size_t)j];
-        for (; k < end; k++)
-            lane[0] += v[k];
-        for (int j = 0; j < 8; j++)
-            total += lane[j];
-    }
-    return total;
-}
-
 typedef struct sum_job {
     const float *v;
     double part[LRP_MAX_RANGES];
@@ -86,7 +70,7 @@ typedef struct sum_job {
 static void sum_range(void *ctx, int range, size_t begin, size_t end)
 {
     sum_job *j = ctx;
-    j->part[range] = sum_floats(j->v + begin, end - begin);
+    j->part[range] = lrp_sum_floats(j->v + begin, end - begin);
 }
 
 /* Ranges fixed by the size, added in order: the same sums on any threads. */
@@ -96,9 +80,7 @@ static void image_sums(lrp_pool *pool, const float *buf, size_t count, int n, do
     for (int i = 0; i < n; i++) {
         sum_job j = {.v = buf + (size_t)i * chunk};
         lrp_pool_for(pool, chunk, sum_range, &j);
-        sums[i] = 0.0;
-        for (int r = 0; r < lrp_ranges(chunk); r++)
-            sums[i] += j.part[r];
+        sums[i] = lrp_sum_parts(j.part, lrp_ranges(chunk));
     }
 }
 
@@ -119,6 +101,12 @@ void lrp_ledger_open(lrp_ledger *l, int step, lrp_rule_ctx *c, const bool *fresh
     const lrp_node *n = c->node;
     int n_img = l->n_images;
     c->absorbed = l->absorbed + (size_t)step * (size_t)n_img;
+    c->in_sum = l->given_at;
+    c->in_summed = l->given_set;
+    for (int k = 0; k < LRP_MAX_INPUTS; k++) {
+        l->given_at[k] = NULL;
+        l->given_set[k] = false;
+    }
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         /* a value read twice is counted once */
         l->counted[k] = n->inputs[k] >= 0 && l->of[n->inputs[k]];
@@ -128,6 +116,8 @@ void lrp_ledger_open(lrp_ledger *l, int step, lrp_rule_ctx *c, const bool *fresh
             memset(l->before + k * n_img, 0, (size_t)n_img * sizeof *l->before);
         else if (l->counted[k])
             value_sums(l, n->inputs[k], lrp_tensor_count(c->in[k]), l->before + k * n_img);
+        if (l->counted[k])
+            l->given_at[k] = l->given + k * n_img;
     }
 }
 
@@ -142,8 +132,14 @@ void lrp_ledger_close(lrp_ledger *l, int step, const lrp_rule_ctx *c)
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         if (!l->counted[k])
             continue;
-        l->summed[n->inputs[k]] = false; /* the kernel added to it */
-        value_sums(l, n->inputs[k], lrp_tensor_count(c->in[k]), l->after);
+        int v = n->inputs[k];
+        l->summed[v] = false;  /* the kernel added to it */
+        if (l->given_set[k]) { /* and added it up */
+            memcpy(l->value_sum + (size_t)v * (size_t)n_img, l->given_at[k],
+                   (size_t)n_img * sizeof *l->given);
+            l->summed[v] = true;
+        }
+        value_sums(l, v, lrp_tensor_count(c->in[k]), l->after);
         for (int i = 0; i < n_img; i++) {
             double delta = l->after[i] - l->before[k * n_img + i];
             step_out[i] += delta;

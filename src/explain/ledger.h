@@ -21,6 +21,9 @@ typedef struct lrp_ledger {
      * and its sums before the kernel ran */
     bool counted[LRP_MAX_INPUTS];
     double *before;    /* LRP_MAX_INPUTS * n_images */
+    double *given;     /* LRP_MAX_INPUTS * n_images: the kernel's sums (in_sum) */
+    double *given_at[LRP_MAX_INPUTS]; /* lrp_rule_ctx.in_sum: into given, or NULL */
+    bool given_set[LRP_MAX_INPUTS];   /* lrp_rule_ctx.in_summed */
     double *after;     /* n_images */
     double *value_sum; /* n_values * n_images: a value's relevance when last summed */
     bool *summed;      /* per value: value_sum is current (its buffer unchanged) */
@@ -38,7 +41,8 @@ void lrp_ledger_free(lrp_ledger *l); /* NULL-safe */
 void lrp_ledger_reset(lrp_ledger *l, float *const *of, lrp_pool *pool);
 
 /* Before step s's kernel runs on c: its inputs' sums (fresh[k]: input k's
- * buffer was just zeroed); points c->absorbed at the step's figures. */
+ * buffer was just zeroed); points c->absorbed at the step's figures and
+ * c->in_sum at where the kernel may leave its inputs' sums after it. */
 void lrp_ledger_open(lrp_ledger *l, int step, lrp_rule_ctx *c, const bool *fresh);
 
 /* After it: the relevance received at c->out and passed on to each input. */

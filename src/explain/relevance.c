@@ -4,6 +4,7 @@
 #include <limits.h>
 #include "explain/offsets.h"
 #include "ops/conv_dnnl.h"
+#include "rules/kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -154,27 +155,31 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
 typedef struct step_io {
     const lrp_tensor *in[LRP_MAX_INPUTS];
     float *r_in[LRP_MAX_INPUTS];
-    bool fresh[LRP_MAX_INPUTS]; /* the buffer became live at this step: zeroed */
+    bool fresh[LRP_MAX_INPUTS]; /* the buffer became live at this step: zeroed, or
+                                   the kernel zeroes it (lrp_rule_ctx.unzeroed) */
 } step_io;
 
 /* The kernel context of step 'step', zeroing the input buffers it starts
- * (planning: the kernel only makes its convs, and nothing is zeroed). */
+ * (or leaving that to kernels that zero them block by block as they add;
+ * planning: the kernel only makes its convs, and nothing is zeroed). */
 static lrp_rule_ctx step_ctx(const lrp_relevance *r, const lrp_forward *f, int step,
                              step_io *io, bool planning)
 {
     int idx = r->steps[step];
     const lrp_node *n = &r->g->nodes[idx];
+    bool kernel_zeroes = lrp_rule_zeroes_inputs(r->rules[idx].kind);
     memset(io, 0, sizeof *io);
     gather_io(n, f, io->in);
     for (int k = 0; k < n->n_inputs && k < LRP_MAX_INPUTS; k++) {
         io->r_in[k] = n->inputs[k] >= 0 ? r->of[n->inputs[k]] : NULL;
         io->fresh[k] = io->r_in[k] && r->start[n->inputs[k]] == step;
-        if (io->fresh[k] && !planning)
-            memset(io->r_in[k], 0, lrp_tensor_count(io->in[k]) * sizeof(float));
+        if (io->fresh[k] && !kernel_zeroes && !planning)
+            lrp_zero_floats(r->pool, io->r_in[k], lrp_tensor_count(io->in[k]));
     }
     return (lrp_rule_ctx){.node = n, .rule = &r->rules[idx], .in = io->in,
                           .out = lrp_forward_value(f, n->outputs[0]),
                           .r_out = r->of[n->outputs[0]], .r_in = io->r_in,
+                          .unzeroed = kernel_zeroes ? io->fresh : NULL,
                           .scratch = r->scratch, .pool = r->pool, .dnnl = r->dnnl,
                           .n_images = r->n_images, .planning = planning};
 }

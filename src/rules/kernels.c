@@ -1,5 +1,10 @@
-/* Rule kind -> kernel, scratch sizing, and the pass rule. */
+/* Rule kind -> kernel, scratch sizing, the pass rule, zeroing on the pool. */
 #include "rules/kernels.h"
+
+#include <string.h>
+
+#include "util/block_sum.h"
+#include "util/simd.h"
 
 lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
 {
@@ -26,6 +31,11 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind)
         [LRP_RULE_GRAD_SIGMOID] = lrp_grad_sigmoid_apply,
     };
     return kernels[kind];
+}
+
+bool lrp_rule_zeroes_inputs(lrp_rule_kind kind)
+{
+    return kind == LRP_RULE_PASS || kind == LRP_RULE_Z || kind == LRP_RULE_SPLIT;
 }
 
 void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
@@ -67,19 +77,69 @@ size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,
     return linear ? lrp_z_scratch_floats(r, n, in, out) : 0;
 }
 
-static void pass_range(void *ctx, int range, size_t begin, size_t end)
+static void zero_range(void *ctx, int range, size_t begin, size_t end)
 {
     (void)range;
-    const lrp_rule_ctx *c = ctx;
-    float *r_in = c->r_in[c->rule->x_slot];
-    for (size_t i = begin; i < end; i++)
-        r_in[i] += c->r_out[i];
+    float *v = ctx;
+    memset(v + begin, 0, (end - begin) * sizeof *v);
 }
 
-/* R_in = R, element for element (shapes may differ: Flatten, Reshape). */
+void lrp_zero_floats(lrp_pool *pool, float *v, size_t n)
+{
+    lrp_pool_for(pool, n, zero_range, v);
+}
+
+void lrp_zero_inputs(const lrp_rule_ctx *c, int keep)
+{
+    for (int k = 0; k < c->node->n_inputs && k < LRP_MAX_INPUTS; k++)
+        if (k != keep && lrp_unzeroed(c, k))
+            lrp_zero_floats(c->pool, c->r_in[k], lrp_tensor_count(c->in[k]));
+}
+
+typedef struct pass_job {
+    const lrp_rule_ctx *c;
+    size_t offset;               /* the image's first element */
+    bool zero;                   /* r_in starts here: zero it first */
+    bool sum;                    /* r_in's sums wanted */
+    double part[LRP_MAX_RANGES]; /* per range: r_in's sum after it */
+} pass_job;
+
+LRP_SIMD_CLONES
+static void pass_range(void *ctx, int range, size_t begin, size_t end)
+{
+    pass_job *j = ctx;
+    float *r_in = j->c->r_in[j->c->rule->x_slot] + j->offset;
+    const float *r_out = j->c->r_out + j->offset;
+    double sum = 0.0;
+    for (size_t b = begin; b < end; b += LRP_SUM_BLOCK) {
+        size_t n = end - b < LRP_SUM_BLOCK ? end - b : LRP_SUM_BLOCK;
+        if (j->zero)
+            memset(r_in + b, 0, n * sizeof *r_in);
+        for (size_t i = b; i < b + n; i++)
+            r_in[i] += r_out[i];
+        if (j->sum)
+            sum = lrp_sum_block(sum, r_in + b, n);
+    }
+    j->part[range] = sum;
+}
+
+/* R_in = R, element for element (shapes may differ: Flatten, Reshape), per
+ * image with R_in's sums for the ledger. */
 void lrp_pass_apply(const lrp_rule_ctx *c)
 {
-    lrp_pool_for(c->pool, lrp_tensor_count(c->out), pass_range, (void *)c);
+    int slot = c->rule->x_slot;
+    double *sums = lrp_in_sum(c, slot);
+    lrp_zero_inputs(c, slot);
+    pass_job j = {.c = c, .zero = lrp_unzeroed(c, slot), .sum = sums};
+    size_t per_image = lrp_tensor_count(c->out) / (size_t)c->n_images;
+    for (int img = 0; img < c->n_images; img++) {
+        j.offset = (size_t)img * per_image;
+        lrp_pool_for(c->pool, per_image, pass_range, &j);
+        if (sums)
+            sums[img] = lrp_sum_parts(j.part, lrp_ranges(per_image));
+    }
+    if (sums)
+        c->in_summed[slot] = true;
 }
 
 /* The adjoint of the op's element moves: what a padding cell received goes

@@ -4,6 +4,13 @@
 
 #include "rules/rules.h"
 
+/* v[0..n) = 0 on the pool's threads. */
+void lrp_zero_floats(lrp_pool *pool, float *v, size_t n);
+
+/* Zeroes every buffer c->unzeroed names but slot 'keep' (-1: none kept):
+ * the inputs a kernel does not write, or all where it writes nothing. */
+void lrp_zero_inputs(const lrp_rule_ctx *c, int keep);
+
 void lrp_z_apply(const lrp_rule_ctx *c);
 size_t lrp_z_scratch_floats(const lrp_rule *r, const lrp_node *n, const lrp_tensor *const *in,
                             const lrp_tensor *out);

@@ -54,6 +54,37 @@ typedef struct wta_job {
     lrp_geom g;
 } wta_job;
 
+/* The plane index of window (oh, ow)'s first maximum in row-major order, -1
+ * where no tap is inside; windows wholly inside skip the bounds checks. */
+static inline int64_t wta_winner(const float *xp, const lrp_geom *g, int64_t oh, int64_t ow)
+{
+    int64_t h0 = oh * g->sh - g->pad_t, w0 = ow * g->sw - g->pad_l;
+    if (h0 >= 0 && w0 >= 0 && h0 + (g->kh - 1) * g->dh < g->in_h &&
+        w0 + (g->kw - 1) * g->dw < g->in_w) {
+        int64_t best = h0 * g->in_w + w0;
+        float top = xp[best];
+        for (int64_t i = 0; i < g->kh; i++)
+            for (int64_t j = 0; j < g->kw; j++) {
+                int64_t at = (h0 + i * g->dh) * g->in_w + w0 + j * g->dw;
+                if (xp[at] > top) {
+                    top = xp[at];
+                    best = at;
+                }
+            }
+        return best;
+    }
+    int64_t best = -1;
+    for (int64_t i = 0; i < g->kh; i++)
+        for (int64_t j = 0; j < g->kw; j++) {
+            int64_t h = h0 + i * g->dh, w = w0 + j * g->dw;
+            if (h < 0 || h >= g->in_h || w < 0 || w >= g->in_w)
+                continue;
+            if (best < 0 || xp[h * g->in_w + w] > xp[best])
+                best = h * g->in_w + w;
+        }
+    return best;
+}
+
 /* Planes [p0, p1): each range adds into its own planes of R_in only. */
 static void wta_planes(void *ctx, int range, size_t p0, size_t p1)
 {
@@ -65,20 +96,12 @@ static void wta_planes(void *ctx, int range, size_t p0, size_t p1)
     for (int64_t p = (int64_t)p0; p < (int64_t)p1; p++) {
         const float *xp = (const float *)x->data + p * g.in_h * g.in_w;
         float *rp = c->r_in[0] + p * g.in_h * g.in_w;
+        const float *rq = c->r_out + p * g.out_h * g.out_w;
         for (int64_t oh = 0; oh < g.out_h; oh++)
             for (int64_t ow = 0; ow < g.out_w; ow++) {
-                int64_t best = -1;
-                for (int64_t i = 0; i < g.kh; i++)
-                    for (int64_t j = 0; j < g.kw; j++) {
-                        int64_t h = oh * g.sh - g.pad_t + i * g.dh;
-                        int64_t w = ow * g.sw - g.pad_l + j * g.dw;
-                        if (h < 0 || h >= g.in_h || w < 0 || w >= g.in_w)
-                            continue;
-                        if (best < 0 || xp[h * g.in_w + w] > xp[best])
-                            best = h * g.in_w + w;
-                    }
+                int64_t best = wta_winner(xp, &g, oh, ow);
                 if (best >= 0)
-                    rp[best] += c->r_out[(p * g.out_h + oh) * g.out_w + ow];
+                    rp[best] += rq[oh * g.out_w + ow];
             }
     }
 }

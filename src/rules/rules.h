@@ -17,9 +17,7 @@ typedef struct lrp_stab {
 
 static inline float lrp_stabilize(lrp_stab s, float z)
 {
-    if (s.unsigned_eps)
-        return z + s.eps;
-    return z + (z >= 0.0f ? s.eps : -s.eps);
+    return z + (s.unsigned_eps || z >= 0.0f ? s.eps : -s.eps); /* a select: vectorizes */
 }
 
 /* ---- z-rules of weighted layers (Conv, Gemm, MatMul) ---------------------
@@ -149,6 +147,10 @@ typedef struct lrp_rule_ctx {
     const lrp_tensor *out;       /* forward value of output 0 */
     const float *r_out;          /* relevance at output 0, out's shape */
     float *const *r_in;          /* per input: relevance to add into, NULL = none */
+    /* per input: r_in[k] starts at this node and is not zeroed yet (only for
+     * kinds lrp_rule_zeroes_inputs names, whose kernels zero it before they
+     * add, block by block while it is in cache); NULL = all zeroed */
+    const bool *unzeroed;
     float *scratch;              /* lrp_rule_scratch_floats() floats */
     lrp_pool *pool;              /* workers of this run; NULL = the caller only */
     lrp_dnnl *dnnl;              /* its oneDNN convolutions; NULL = OpenBLAS */
@@ -156,16 +158,35 @@ typedef struct lrp_rule_ctx {
     double *absorbed; /* per image: relevance the stabilizer kept (see below) */
     bool planning;    /* lrp_relevance_warm_up: make the convs (oneDNN computes
                          nothing), skip the element-wise passes */
+    /* per input: where a kernel that adds up r_in[k] as it writes it (per
+     * image, as the ledger would: lrp_sum_floats over each of
+     * lrp_pool_for(image size)'s ranges, then lrp_sum_parts) leaves the
+     * n_images sums of the buffer after it, and sets in_summed[k]; NULL
+     * where the ledger does not ask (it adds them up itself) */
+    double *const *in_sum;
+    bool *in_summed;
 } lrp_rule_ctx;
 
 /* A rule that divides by stab(z) passes on R z / stab(z) of each R: the
  * rest, R (stab(z) - z) / stab(z), stays with the stabilizer (all of R where
  * z = 0). Kernels add it to c->absorbed for output element i, so that the
  * report tells stabilizer leaks from bias leaks. lrp_kept is that rest
- * (times weight) for sz = stab(z), for kernels that add it up themselves. */
+ * (times weight) for sz = stab(z), for kernels that add it up themselves;
+ * lrp_kept_share its float part, for kernels that vectorize that part. */
+static inline float lrp_kept_share(float z, float sz)
+{
+    return (sz - z) / sz;
+}
+
+/* weight R times that share, in double. */
+static inline double lrp_kept_of(float weight, float r, float share)
+{
+    return (double)weight * r * share;
+}
+
 static inline double lrp_kept(float weight, float r, float z, float sz)
 {
-    return (double)weight * r * ((sz - z) / sz);
+    return lrp_kept_of(weight, r, lrp_kept_share(z, sz));
 }
 
 static inline void lrp_absorb(const lrp_rule_ctx *c, size_t i, size_t per_image, float r,
@@ -174,10 +195,25 @@ static inline void lrp_absorb(const lrp_rule_ctx *c, size_t i, size_t per_image,
     c->absorbed[i / per_image] += lrp_kept(weight, r, z, lrp_stabilize(c->rule->stab, z));
 }
 
+/* Whether r_in[k] still needs zeroing (see unzeroed). */
+static inline bool lrp_unzeroed(const lrp_rule_ctx *c, int k)
+{
+    return c->unzeroed && c->unzeroed[k];
+}
+
+/* Where input k's image sums go (see in_sum), or NULL. */
+static inline double *lrp_in_sum(const lrp_rule_ctx *c, int k)
+{
+    return c->in_sum ? c->in_sum[k] : NULL;
+}
+
 typedef void (*lrp_rule_fn)(const lrp_rule_ctx *c);
 
 /* The kernel of a rule kind. */
 lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind);
+
+/* Whether the kind's kernel zeroes the buffers lrp_rule_ctx.unzeroed names. */
+bool lrp_rule_zeroes_inputs(lrp_rule_kind kind);
 
 /* Marks in keep[] (per value) the activations the rule's kernel reads: the
  * forward pass keeps those, and lets the others share memory. */

@@ -6,6 +6,8 @@
 #include "blas/gemm.h"
 #include "ops/conv.h"
 #include "rules/kernels.h"
+#include "util/block_sum.h"
+#include "util/simd.h"
 
 /* y = W x + b for a conv, or for a dense layer over 'rows' input rows. */
 typedef struct linear {
@@ -76,7 +78,9 @@ typedef struct z_pass {
     const float *xt, *dx;/* r_in_range */
     float k;             /* add_range: sign; r_in_range: coef * sign; s_range: weight */
     lrp_gate gate;       /* s_range */
-    size_t offset;       /* s_range: the image's first element */
+    size_t offset;       /* s_range, r_in_range: the image's first element */
+    double *sum_part;    /* r_in_range: per range, r_in's sum after it; or NULL */
+    bool zero;           /* r_in_range: r_in starts here: zero it first */
     bool any[LRP_MAX_RANGES];        /* modify_range, sign_range: a value seen */
     double absorbed[LRP_MAX_RANGES]; /* s_range */
 } z_pass;
@@ -216,20 +220,33 @@ static unsigned group_z(const lrp_rule_ctx *c, const linear *l, int g, float *z,
     return active;
 }
 
-/* s[i]; returns what the stabilizer keeps of R[i]. */
-static inline float s_element(lrp_gate gate, lrp_stab stab, const float *r, const float *z,
-                              const float *y, float *s, size_t i)
+/* s = R / stab(z) where the gate is open (y > 0, y < 0; y NULL: always),
+ * and kept = what the stabilizer keeps of R, s (stab(z) - z), for n
+ * elements. The division is done everywhere and then chosen, so that the
+ * loops vectorize. */
+static inline void s_block(lrp_gate gate, lrp_stab stab, const float *restrict r,
+                           const float *restrict z, const float *restrict y, float *restrict s,
+                           float *restrict kept, size_t n)
 {
-    bool open = gate == LRP_GATE_NONE || (gate == LRP_GATE_POS ? y[i] > 0.0f : y[i] < 0.0f);
-    float sz = lrp_stabilize(stab, z[i]);
-    s[i] = open ? r[i] / sz : 0.0f;
-    return s[i] * (sz - z[i]);
+    if (gate == LRP_GATE_NONE)
+        for (size_t i = 0; i < n; i++) {
+            float sz = lrp_stabilize(stab, z[i]);
+            s[i] = r[i] / sz;
+            kept[i] = s[i] * (sz - z[i]);
+        }
+    else
+        for (size_t i = 0; i < n; i++) {
+            float sz = lrp_stabilize(stab, z[i]), q = r[i] / sz;
+            bool open = gate == LRP_GATE_POS ? y[i] > 0.0f : y[i] < 0.0f;
+            s[i] = open ? q : 0.0f;
+            kept[i] = s[i] * (sz - z[i]);
+        }
 }
 
 /* s = R / stab(z) where the gate is open. The stabilizer keeps
- * R (stab(z) - z) / stab(z) = s (stab(z) - z) (see lrp_absorb), added up in
- * eight float lanes per block of 512 and a double across blocks, so that
- * the loop vectorizes. */
+ * R (stab(z) - z) / stab(z) = s (stab(z) - z) (see lrp_absorb), added up
+ * as lrp_sum_block does, so that the loop vectorizes. */
+LRP_SIMD_CLONES
 static void s_range(void *ctx, int range, size_t begin, size_t end)
 {
     z_pass *p = ctx;
@@ -237,17 +254,12 @@ static void s_range(void *ctx, int range, size_t begin, size_t end)
     const float *r = p->c->r_out + p->offset, *z = p->z + p->offset;
     const float *y = p->src ? p->src + p->offset : NULL;
     float *s = p->dst + p->offset;
+    float kept[LRP_SUM_BLOCK];
     double absorbed = 0.0;
-    for (size_t block = begin; block < end; block += 512) {
-        size_t stop = block + 512 < end ? block + 512 : end, i = block;
-        float lane[8] = {0};
-        for (; i + 8 <= stop; i += 8)
-            for (size_t j = 0; j < 8; j++)
-                lane[j] += s_element(p->gate, stab, r, z, y, s, i + j);
-        for (; i < stop; i++)
-            lane[0] += s_element(p->gate, stab, r, z, y, s, i);
-        for (int j = 0; j < 8; j++)
-            absorbed += lane[j];
+    for (size_t block = begin; block < end; block += LRP_SUM_BLOCK) {
+        size_t n = end - block < LRP_SUM_BLOCK ? end - block : LRP_SUM_BLOCK;
+        s_block(p->gate, stab, r + block, z + block, y ? y + block : NULL, s + block, kept, n);
+        absorbed = lrp_sum_block(absorbed, kept, n);
     }
     p->absorbed[range] = p->k * absorbed;
 }
@@ -272,19 +284,44 @@ static void group_s(const lrp_rule_ctx *c, const linear *l, int g, const float *
     }
 }
 
-static void zero_range(void *ctx, int range, size_t begin, size_t end)
-{
-    (void)range;
-    const z_pass *p = ctx;
-    memset(p->dst + begin, 0, (end - begin) * sizeof *p->dst);
-}
-
+/* r_in += k in_t(x) ⊙ dx over one image's range, block by block, each
+ * block added up after it where the ledger asks (sum_part). */
+LRP_SIMD_CLONES
 static void r_in_range(void *ctx, int range, size_t begin, size_t end)
 {
-    (void)range;
-    const z_pass *p = ctx;
-    for (size_t i = begin; i < end; i++)
-        p->dst[i] += p->k * p->xt[i] * p->dx[i];
+    z_pass *p = ctx;
+    float *r_in = p->dst + p->offset;
+    const float *xt = p->xt + p->offset, *dx = p->dx + p->offset;
+    double sum = 0.0;
+    for (size_t b = begin; b < end; b += LRP_SUM_BLOCK) {
+        size_t n = end - b < LRP_SUM_BLOCK ? end - b : LRP_SUM_BLOCK;
+        if (p->zero)
+            memset(r_in + b, 0, n * sizeof *r_in);
+        for (size_t i = b; i < b + n; i++)
+            r_in[i] += p->k * xt[i] * dx[i];
+        if (p->sum_part)
+            sum = lrp_sum_block(sum, r_in + b, n);
+    }
+    if (p->sum_part)
+        p->sum_part[range] = sum;
+}
+
+/* r_in += k in_t(x) ⊙ dx, per image, with r_in's sums for the ledger. */
+static void add_r_in(const lrp_rule_ctx *c, const linear *l, const float *xt, const float *dx,
+                     float k, bool zero)
+{
+    double part[LRP_MAX_RANGES], *sums = lrp_in_sum(c, 0);
+    z_pass p = {.c = c, .dst = c->r_in[0], .dx = dx, .k = k, .xt = xt,
+                .sum_part = sums ? part : NULL, .zero = zero};
+    size_t per_image = l->nx / (size_t)c->n_images;
+    for (int img = 0; img < c->n_images; img++) {
+        p.offset = (size_t)img * per_image;
+        lrp_pool_for(c->pool, per_image, r_in_range, &p);
+        if (sums)
+            sums[img] = lrp_sum_parts(part, lrp_ranges(per_image));
+    }
+    if (sums)
+        c->in_summed[0] = true;
 }
 
 /* Planning (c->planning): the conv calls of lrp_z_apply on an input after a
@@ -323,6 +360,8 @@ void lrp_z_apply(const lrp_rule_ctx *c)
         z_plan(c, &l, z, dx, cs);
         return;
     }
+    bool zero = lrp_unzeroed(c, 0); /* until the first pass into r_in */
+    lrp_zero_inputs(c, 0);
     for (int g = 0; g < zr->n_groups; g++) {
         const float *xt_of[LRP_MAX_TERMS] = {0};
         unsigned active = group_z(c, &l, g, z, xm, tmp, cs, xt_of);
@@ -333,14 +372,16 @@ void lrp_z_apply(const lrp_rule_ctx *c)
             const lrp_term *term = &zr->terms[t];
             if (!(active & (1u << t)))
                 continue;
-            z_pass p = {.c = c, .dst = dx};
-            lrp_pool_for(c->pool, l.nx, zero_range, &p);
+            lrp_zero_floats(c->pool, dx, l.nx);
             linear_backward_add(&l, s, l.w->w[term->w], dx, cs);
-            p = (z_pass){.c = c, .dst = c->r_in[0], .dx = dx, .k = term->coef * term->sign,
-                         .xt = xt_of[t] ? xt_of[t] : modified_input(c, term->in, xm)};
-            lrp_pool_for(c->pool, l.nx, r_in_range, &p);
+            /* the last pass's sums are the buffer's */
+            add_r_in(c, &l, xt_of[t] ? xt_of[t] : modified_input(c, term->in, xm), dx,
+                     term->coef * term->sign, zero);
+            zero = false;
         }
     }
+    if (zero) /* no term reached the input */
+        lrp_zero_floats(c->pool, c->r_in[0], l.nx);
 }
 
 /* The gradient of a weighted layer: R_in += Wᵀ R with the effective W. */
