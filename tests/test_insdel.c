@@ -94,6 +94,29 @@ static void ranked_map(float *map, int reversed)
             map[p] = -map[p];
 }
 
+static int descending(const void *pa, const void *pb)
+{
+    float a = *(const float *)pa, b = *(const float *)pb;
+    return (a < b) - (a > b);
+}
+
+/* How many inputs each curve needs: the distinct values among the map's
+ * values at ranks min(step (k+1), N-1). */
+static int distinct_thresholds(const float *map, int step)
+{
+    float sorted[N];
+    memcpy(sorted, map, sizeof sorted);
+    qsort(sorted, N, sizeof *sorted, descending);
+    int count = 0;
+    float last = 0.0f;
+    for (int k = 0; k < (N + step - 1) / step; k++) {
+        float tau = sorted[step * (k + 1) < N - 1 ? step * (k + 1) : N - 1];
+        count += count == 0 || tau != last;
+        last = tau;
+    }
+    return count;
+}
+
 static lrp_insdel_result run(const float *map, int step, int max_batch, region_model *m)
 {
     lrp_insdel_config cfg = {step, max_batch};
@@ -104,7 +127,9 @@ static lrp_insdel_result run(const float *map, int step, int max_batch, region_m
                                    &res, &err);
     CHECK(st == LRP_OK, "insdel: %s", err.message);
     CHECK(m->bad_values == 0, "%d values are neither the image's nor black", m->bad_values);
-    CHECK(m->items == 2 * res.n, "%d inputs for %d points", m->items, res.n);
+    int want = 2 * distinct_thresholds(map, step);
+    CHECK(m->items == want && res.forwards == want,
+          "%d inputs (%d reported) for %d points, want %d", m->items, res.forwards, res.n, want);
     return res;
 }
 
@@ -214,6 +239,32 @@ static void test_ties(void)
     lrp_insdel_result_free(&r);
 }
 
+/* A map of 8 levels (as +hq leaves it) at step 1: 64 points but 8 distinct
+ * thresholds, so 16 inputs instead of 128; every point still has the
+ * closed form's value: R holds levels 7 and 6 (8 pixels each), the rest
+ * levels 5..0, and point k's threshold is the value at rank k + 1: level 7
+ * while k < 7 (R shows its 8 pixels of level 7), then lower (all 16). */
+static void test_levels(void)
+{
+    float map[N];
+    region_model m;
+    int outside = 0;
+    for (int p = 0; p < N; p++) {
+        int r = in_region(p) ? (p / W - R0) * 4 + (p % W - R0) : -1;
+        map[p] = r >= 0 ? (r < 8 ? 7.0f : 6.0f) : (float)(5 - outside++ * 6 / 48);
+    }
+    lrp_insdel_result r = run(map, 1, 16, &m);
+    CHECK(r.n == 64 && r.forwards == 2 * 8, "%d points, %d inputs, want 64 and 16", r.n,
+          r.forwards);
+    for (int k = 0; k < r.n; k++) {
+        int shown = k + 1 < 8 ? 8 : 16;
+        CHECK(r.ins[k] == shown / 16.0 && r.del[k] == 1.0 - shown / 16.0,
+              "levels, point %d: %g %g, want %g", k, r.ins[k], r.del[k], shown / 16.0);
+    }
+    CHECK(m.calls == 1 && m.max_b == 16, "levels: %d calls of %d", m.calls, m.max_b);
+    lrp_insdel_result_free(&r);
+}
+
 /* One input per call or seven or all at once: the same numbers. */
 static void test_batches(void)
 {
@@ -221,12 +272,13 @@ static void test_batches(void)
     region_model m;
     for (int p = 0; p < N; p++)
         map[p] = (float)((p * 37) % 13); /* many ties */
+    int inputs = 2 * distinct_thresholds(map, 3);
     lrp_insdel_result a = run(map, 3, 1, &m);
-    CHECK(m.max_b == 1 && m.calls == 2 * a.n, "batch 1: %d calls, max %d", m.calls, m.max_b);
+    CHECK(m.max_b == 1 && m.calls == inputs, "batch 1: %d calls, max %d", m.calls, m.max_b);
     lrp_insdel_result b = run(map, 3, 7, &m);
-    CHECK(m.max_b == 7 && m.calls == (2 * b.n + 6) / 7, "batch 7: %d calls", m.calls);
+    CHECK(m.max_b == 7 && m.calls == (inputs + 6) / 7, "batch 7: %d calls", m.calls);
     lrp_insdel_result c = run(map, 3, 1000, &m);
-    CHECK(m.calls == 1 && m.max_b == 2 * c.n, "batch 1000: %d calls of %d", m.calls, m.max_b);
+    CHECK(m.calls == 1 && m.max_b == inputs, "batch 1000: %d calls of %d", m.calls, m.max_b);
     CHECK(a.n == b.n && a.n == c.n, "n %d %d %d", a.n, b.n, c.n);
     CHECK(!memcmp(a.ins, b.ins, sizeof *a.ins * (size_t)a.n) &&
           !memcmp(a.del, b.del, sizeof *a.del * (size_t)a.n) &&
@@ -407,6 +459,7 @@ int main(int argc, char **argv)
     test_step5();
     test_all_steps();
     test_ties();
+    test_levels();
     test_batches();
     test_default_step();
     test_errors();

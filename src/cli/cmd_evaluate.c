@@ -50,8 +50,9 @@ static const char help[] =
     "  -o, --output-dir DIR    write evaluate.json (per image), curves.svg,\n"
     "                          conservation.svg (Σ R_in against p per image, for\n"
     "                          the methods that define conservation) and\n"
-    "                          timing.json (seconds per image per method) (the\n"
-    "                          folder and its missing parents are made)\n"
+    "                          timing.json (seconds and inputs run for the curves\n"
+    "                          per image per method) (the folder and its missing\n"
+    "                          parents are made)\n"
     "  --resize, --crop, --mean, --std   as for explain\n"
     "  --shard K/N|auto        evaluate only the images whose index in the sorted\n"
     "                          input list mod N is K (auto: from SLURM_ARRAY_TASK_ID\n"
@@ -394,6 +395,7 @@ static lrp_status add_scores(eval_run *r, const char *path, const eval_scores *s
             r->methods[k].prob[i] = s->prob[k];
             r->methods[k].seconds += isnan(s->seconds[k]) ? 0.0 : s->seconds[k];
             r->methods[k].timed += !isnan(s->seconds[k]);
+            r->methods[k].curve_forwards += isnan(s->seconds[k]) ? 0 : s->res[k].forwards;
             r->methods[k].forwards += s->forwards[k];
             r->methods[k].backwards += s->backwards[k];
         }

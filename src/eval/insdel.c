@@ -1,5 +1,6 @@
 /* Insertion / Deletion (method §7): thresholds from the sorted map, the
- * perturbed inputs built a batch at a time, the trapezoid AUC. */
+ * perturbed inputs of the distinct thresholds built a batch at a time, the
+ * trapezoid AUC. */
 #include "eval/insdel.h"
 
 #include <limits.h>
@@ -27,9 +28,11 @@ static int compare_ranked(const void *pa, const void *pb)
 /* The geometry and buffers of one run. */
 typedef struct insdel_job {
     int c, n_points, step;
+    int n_distinct;      /* distinct thresholds: each is one input per curve */
     size_t hw, chw;
     const float *map;    /* (H, W) */
-    float *tau;          /* (n_points) thresholds */
+    float *tau;          /* (n_distinct) the distinct thresholds, descending */
+    int *distinct;       /* (n_points) point k's index into tau */
     float *norm;         /* (C, H, W) the normalized image */
     float black[LRP_MAX_CHANNELS]; /* (C) a black pixel, normalized */
 } insdel_job;
@@ -60,22 +63,30 @@ static lrp_status check_args(const float *image01, int c, int h, int w, const fl
     return LRP_OK;
 }
 
-/* tau[k] = the map value at rank min(step (k+1), N-1) of the sorted pixels. */
+/* tau_k = the map value at rank min(step (k+1), N-1) of the sorted pixels.
+ * Ranks grow with k, so tau_k never increases and equal thresholds are
+ * neighbours: they give the same input (a heat-quantized map has at most
+ * its 8 levels), which is built and run once. */
 static lrp_status compute_thresholds(insdel_job *job, lrp_error *err)
 {
     size_t n = job->hw;
     ranked_pixel *order = malloc(n * sizeof *order);
     job->tau = malloc((size_t)job->n_points * sizeof *job->tau);
-    if (!order || !job->tau) {
+    job->distinct = malloc((size_t)job->n_points * sizeof *job->distinct);
+    if (!order || !job->tau || !job->distinct) {
         free(order);
         return lrp_error_set(err, LRP_ERR_NOMEM, "insdel: sorting %zu pixels", n);
     }
     for (size_t p = 0; p < n; p++)
         order[p] = (ranked_pixel){job->map[p], (int)p};
     qsort(order, n, sizeof *order, compare_ranked);
+    job->n_distinct = 0;
     for (int k = 0; k < job->n_points; k++) {
         size_t rank = (size_t)job->step * ((size_t)k + 1);
-        job->tau[k] = order[rank < n - 1 ? rank : n - 1].value;
+        float tau = order[rank < n - 1 ? rank : n - 1].value;
+        if (job->n_distinct == 0 || tau != job->tau[job->n_distinct - 1])
+            job->tau[job->n_distinct++] = tau;
+        job->distinct[k] = job->n_distinct - 1;
     }
     free(order);
     return LRP_OK;
@@ -96,11 +107,11 @@ static lrp_status normalize_image(insdel_job *job, const float *image01, const f
     return LRP_OK;
 }
 
-/* dst (C, H, W): point k of Insertion (the pixels with map >= tau_k kept)
- * or of Deletion (exactly those pixels black). */
-static void build_input(const insdel_job *job, int k, bool deletion, float *dst)
+/* dst (C, H, W): for threshold tau[d], the input of Insertion (the pixels
+ * with map >= tau[d] kept) or of Deletion (exactly those pixels black). */
+static void build_input(const insdel_job *job, int d, bool deletion, float *dst)
 {
-    float tau = job->tau[k];
+    float tau = job->tau[d];
     for (size_t p = 0; p < job->hw; p++) {
         bool keep = (job->map[p] >= tau) != deletion;
         for (int ch = 0; ch < job->c; ch++) {
@@ -110,33 +121,47 @@ static void build_input(const insdel_job *job, int k, bool deletion, float *dst)
     }
 }
 
-/* Items 0..n-1 are Insertion points, n..2n-1 Deletion points; they are run
- * max_batch at a time so a batch is full even when n is small. */
+/* Items 0..d-1 are the Insertion inputs of the d distinct thresholds,
+ * d..2d-1 the Deletion ones; they are run max_batch at a time so a batch
+ * is full even when d is small. prob (2d) gets their probabilities. */
 static lrp_status run_batches(const insdel_job *job, int max_batch, int label, lrp_prob_fn fn,
-                              void *ctx, lrp_insdel_result *res, lrp_error *err)
+                              void *ctx, float *prob, lrp_error *err)
 {
-    int total = 2 * job->n_points, mb = max_batch < total ? max_batch : total;
+    int total = 2 * job->n_distinct, mb = max_batch < total ? max_batch : total;
     size_t count;
     if (!lrp_mul_size((size_t)mb, job->chw, &count) || count > SIZE_MAX / sizeof(float))
         return lrp_error_set(err, LRP_ERR_LIMIT, "insdel: a batch of %d inputs is too big", mb);
-    float *batch = malloc(count * sizeof *batch), *prob = malloc((size_t)mb * sizeof *prob);
+    float *batch = malloc(count * sizeof *batch);
     lrp_status st = LRP_OK;
-    if (!batch || !prob)
+    if (!batch)
         st = lrp_error_set(err, LRP_ERR_NOMEM, "insdel: a batch of %d inputs", mb);
     for (int start = 0; st == LRP_OK && start < total; start += mb) {
         int b = total - start < mb ? total - start : mb;
         for (int i = 0; i < b; i++) {
-            int item = start + i, k = item % job->n_points;
-            build_input(job, k, item >= job->n_points, batch + (size_t)i * job->chw);
-        }
-        st = fn(ctx, batch, b, label, prob, err);
-        for (int i = 0; st == LRP_OK && i < b; i++) {
             int item = start + i;
-            double *curve = item < job->n_points ? res->ins : res->del;
-            curve[item % job->n_points] = prob[i];
+            build_input(job, item % job->n_distinct, item >= job->n_distinct,
+                        batch + (size_t)i * job->chw);
         }
+        st = fn(ctx, batch, b, label, prob + start, err);
     }
     free(batch);
+    return st;
+}
+
+/* The curves from the distinct inputs' probabilities (2d). */
+static lrp_status run_curves(const insdel_job *job, int max_batch, int label, lrp_prob_fn fn,
+                             void *ctx, lrp_insdel_result *res, lrp_error *err)
+{
+    float *prob = malloc(2 * (size_t)job->n_distinct * sizeof *prob);
+    if (!prob)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "insdel: %d probabilities",
+                             2 * job->n_distinct);
+    lrp_status st = run_batches(job, max_batch, label, fn, ctx, prob, err);
+    for (int k = 0; st == LRP_OK && k < job->n_points; k++) {
+        res->ins[k] = prob[job->distinct[k]];
+        res->del[k] = prob[job->n_distinct + job->distinct[k]];
+    }
+    res->forwards = st == LRP_OK ? 2 * job->n_distinct : 0;
     free(prob);
     return st;
 }
@@ -178,9 +203,10 @@ lrp_status lrp_insdel_run(const float *image01, int c, int h, int w, const float
     if (st == LRP_OK)
         st = normalize_image(&job, image01, mean, std, err);
     if (st == LRP_OK)
-        st = run_batches(&job, cfg ? cfg->max_batch : LRP_INSDEL_DEFAULT_BATCH, label, fn, ctx,
-                         res, err);
+        st = run_curves(&job, cfg ? cfg->max_batch : LRP_INSDEL_DEFAULT_BATCH, label, fn, ctx,
+                        res, err);
     free(job.tau);
+    free(job.distinct);
     free(job.norm);
     if (st != LRP_OK) {
         lrp_insdel_result_free(res);
