@@ -244,15 +244,20 @@ static void test_ties(void)
  * closed form's value: R holds levels 7 and 6 (8 pixels each), the rest
  * levels 5..0, and point k's threshold is the value at rank k + 1: level 7
  * while k < 7 (R shows its 8 pixels of level 7), then lower (all 16). */
-static void test_levels(void)
+static void levels_map(float *map)
 {
-    float map[N];
-    region_model m;
     int outside = 0;
     for (int p = 0; p < N; p++) {
         int r = in_region(p) ? (p / W - R0) * 4 + (p % W - R0) : -1;
         map[p] = r >= 0 ? (r < 8 ? 7.0f : 6.0f) : (float)(5 - outside++ * 6 / 48);
     }
+}
+
+static void test_levels(void)
+{
+    float map[N];
+    region_model m;
+    levels_map(map);
     lrp_insdel_result r = run(map, 1, 16, &m);
     CHECK(r.n == 64 && r.forwards == 2 * 8, "%d points, %d inputs, want 64 and 16", r.n,
           r.forwards);
@@ -263,6 +268,49 @@ static void test_levels(void)
     }
     CHECK(m.calls == 1 && m.max_b == 16, "levels: %d calls of %d", m.calls, m.max_b);
     lrp_insdel_result_free(&r);
+}
+
+/* Three maps at once: the curves of three single runs, bit for bit, from
+ * one sequence of inputs of which only the last batch is short. */
+static void test_maps(void)
+{
+    float maps[3][N];
+    const float *of[3] = {maps[0], maps[1], maps[2]};
+    ranked_map(maps[0], 0);
+    ranked_map(maps[1], 1);
+    levels_map(maps[2]);
+    region_model m;
+    lrp_insdel_result one[3], all[3];
+    int inputs = 0;
+    for (int k = 0; k < 3; k++) {
+        one[k] = run(maps[k], 2, 7, &m);
+        inputs += one[k].forwards;
+    }
+    lrp_insdel_config cfg = {2, 7};
+    lrp_error err = {0};
+    region_model_init(&m);
+    lrp_status st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 3, &cfg,
+                                        region_prob, &m, all, &err);
+    CHECK(st == LRP_OK, "insdel maps: %s", err.message);
+    CHECK(m.items == inputs && m.calls == (inputs + 6) / 7 && m.bad_values == 0,
+          "maps: %d inputs in %d calls, want %d in %d", m.items, m.calls, inputs,
+          (inputs + 6) / 7);
+    for (int k = 0; st == LRP_OK && k < 3; k++) {
+        CHECK(all[k].n == one[k].n && all[k].forwards == one[k].forwards &&
+                  !memcmp(all[k].ins, one[k].ins, sizeof *all[k].ins * (size_t)all[k].n) &&
+                  !memcmp(all[k].del, one[k].del, sizeof *all[k].del * (size_t)all[k].n) &&
+                  all[k].ins_auc == one[k].ins_auc && all[k].del_auc == one[k].del_auc,
+              "map %d: curves differ from its own run", k);
+        lrp_insdel_result_free(&all[k]);
+    }
+    for (int k = 0; k < 3; k++)
+        lrp_insdel_result_free(&one[k]);
+    /* a failing forward pass leaves every result empty */
+    region_model_init(&m);
+    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 2, &cfg, region_prob, &m,
+                             all, &err);
+    CHECK(st == LRP_ERR_ARG && all[0].ins == NULL && all[2].del == NULL && all[1].n == 0,
+          "maps, fn failure: %d", st);
 }
 
 /* One input per call or seven or all at once: the same numbers. */
@@ -460,6 +508,7 @@ int main(int argc, char **argv)
     test_all_steps();
     test_ties();
     test_levels();
+    test_maps();
     test_batches();
     test_default_step();
     test_errors();

@@ -39,6 +39,16 @@ lrp_status lrp_insdel_run(const float *image01, int c, int h, int w, const float
                           const lrp_insdel_config *cfg, lrp_prob_fn fn, void *ctx,
                           lrp_insdel_result *res, lrp_error *err);
 
+/* lrp_insdel_run for n_maps maps of one image (maps[m] (H, W) each, e.g.
+ * one per method) into res[0 .. n_maps-1]: every map's inputs are run in
+ * one sequence, max_batch at a time, so that only the last batch is short.
+ * The same curves as n_maps calls of lrp_insdel_run. On failure every
+ * res[m] is zeroed. */
+lrp_status lrp_insdel_run_maps(const float *image01, int c, int h, int w, const float *mean,
+                               const float *std, const float *const *maps, int n_maps,
+                               int label, const lrp_insdel_config *cfg, lrp_prob_fn fn,
+                               void *ctx, lrp_insdel_result *res, lrp_error *err);
+
 /* The patch version (the authors' metrics/patch_insdel.py): map (H, W),
  * in place, each P x P block set to its maximum (skimage's block_reduce
  * with np.max), so that lrp_insdel_run with step s·P² ranks and reveals
