@@ -271,7 +271,8 @@ static void test_levels(void)
 }
 
 /* Three maps at once: the curves of three single runs, bit for bit, from
- * one sequence of inputs of which only the last batch is short. */
+ * one sequence of inputs of which only the last batch is short, on one
+ * worker or two. */
 static void test_maps(void)
 {
     float maps[3][N];
@@ -289,12 +290,31 @@ static void test_maps(void)
     lrp_insdel_config cfg = {2, 7};
     lrp_error err = {0};
     region_model_init(&m);
+    void *ctx[1] = {&m};
     lrp_status st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 3, &cfg,
-                                        region_prob, &m, all, &err);
+                                        region_prob, ctx, 1, all, &err);
     CHECK(st == LRP_OK, "insdel maps: %s", err.message);
     CHECK(m.items == inputs && m.calls == (inputs + 6) / 7 && m.bad_values == 0,
           "maps: %d inputs in %d calls, want %d in %d", m.items, m.calls, inputs,
           (inputs + 6) / 7);
+    /* two workers, each with its model: the same bits, every batch run once */
+    region_model m2[2];
+    void *ctx2[2] = {&m2[0], &m2[1]};
+    lrp_insdel_result two[3];
+    region_model_init(&m2[0]);
+    region_model_init(&m2[1]);
+    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 3, &cfg, region_prob, ctx2, 2,
+                             two, &err);
+    CHECK(st == LRP_OK && m2[0].items + m2[1].items == inputs &&
+              m2[0].calls + m2[1].calls == (inputs + 6) / 7,
+          "2 workers: %d + %d inputs, want %d (%s)", m2[0].items, m2[1].items, inputs,
+          err.message);
+    for (int k = 0; st == LRP_OK && k < 3; k++) {
+        CHECK(!memcmp(two[k].ins, one[k].ins, sizeof *two[k].ins * (size_t)two[k].n) &&
+                  !memcmp(two[k].del, one[k].del, sizeof *two[k].del * (size_t)two[k].n),
+              "2 workers, map %d: curves differ", k);
+        lrp_insdel_result_free(&two[k]);
+    }
     for (int k = 0; st == LRP_OK && k < 3; k++) {
         CHECK(all[k].n == one[k].n && all[k].forwards == one[k].forwards &&
                   !memcmp(all[k].ins, one[k].ins, sizeof *all[k].ins * (size_t)all[k].n) &&
@@ -307,10 +327,14 @@ static void test_maps(void)
         lrp_insdel_result_free(&one[k]);
     /* a failing forward pass leaves every result empty */
     region_model_init(&m);
-    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 2, &cfg, region_prob, &m,
+    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 2, &cfg, region_prob, ctx, 1,
                              all, &err);
     CHECK(st == LRP_ERR_ARG && all[0].ins == NULL && all[2].del == NULL && all[1].n == 0,
           "maps, fn failure: %d", st);
+    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 2, &cfg, region_prob, ctx2, 2,
+                             all, &err);
+    CHECK(st == LRP_ERR_ARG && all[0].ins == NULL && all[2].del == NULL,
+          "maps, 2 workers, fn failure: %d", st);
 }
 
 /* One input per call or seven or all at once: the same numbers. */

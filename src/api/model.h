@@ -27,6 +27,8 @@ struct lrp_model {
     lrp_pool *pool;   /* lrp_model_forward's workers; NULL = one thread */
     lrp_backend backend; /* lrp_model_forward's convolutions (resolved) */
     lrp_dnnl *dnnl;      /* their oneDNN primitives; NULL until oneDNN is chosen */
+    const lrp_model *parent; /* a fork (lrp_model_fork): everything but fwd and pool is
+                                the parent's, which frees it */
 };
 
 /* Makes f fit an input of 'dims' (keeping 'keep', see lrp_forward_init),

@@ -357,6 +357,8 @@ typedef struct eval_ctx {
     const eval_opts *o;
     lrp_model *m;
     eval_resume *rs;
+    lrp_model *forks[CLI_MAX_THREADS]; /* one per thread, one thread each: the curves' */
+    int n_forks;
 } eval_ctx;
 
 /* Pixels per step of the metric: --step pixels; with --patch P, --step
@@ -368,7 +370,8 @@ static int pixel_step(const eval_opts *o, const image_setup *setup)
 }
 
 /* Every method's map, then all their curves in one sequence of forward
- * passes, into s (s->index and label set). */
+ * passes, the threads taking its batches in turn, into s (s->index and
+ * label set). */
 static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *img01,
                                 eval_scores *s, lrp_error *err)
 {
@@ -376,7 +379,13 @@ static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *i
     const lrp_preprocess *p = &r->setup->pre;
     int c = (int)x->dims[1], h = (int)x->dims[2], w = (int)x->dims[3];
     size_t hw = (size_t)h * (size_t)w;
-    forward_ctx fctx = {ec->m, lrp_model_output_kind(ec->m), c, h, w, ec->o->batch, NULL};
+    forward_ctx fctx[CLI_MAX_THREADS];
+    void *ctx[CLI_MAX_THREADS];
+    for (int t = 0; t < ec->n_forks; t++) {
+        fctx[t] = (forward_ctx){ec->forks[t], lrp_model_output_kind(ec->m), c, h, w,
+                                ec->o->batch, NULL};
+        ctx[t] = &fctx[t];
+    }
     lrp_insdel_config cfg = {.step = pixel_step(ec->o, r->setup), .max_batch = ec->o->batch};
     float *maps = malloc((size_t)r->n_methods * hw * sizeof *maps);
     const float *map_of[CLI_MAX_METHODS];
@@ -394,8 +403,10 @@ static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *i
     s->n_methods = r->n_methods;
     if (st == LRP_OK)
         st = lrp_insdel_run_maps(img01, c, h, w, p->mean, p->std, map_of, r->n_methods,
-                                 s->label, &cfg, batch_probability, &fctx, s->res, err);
-    free(fctx.fill);
+                                 s->label, &cfg, batch_probability, ctx, ec->n_forks, s->res,
+                                 err);
+    for (int t = 0; t < ec->n_forks; t++)
+        free(fctx[t].fill);
     free(maps);
     return st;
 }
@@ -599,8 +610,15 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
                      o->img.threads ? o->img.threads : cli_cores(), &err)) {
         status = cli_fail(&err);
     } else {
-        eval_ctx ec = {&r, o, m, rs};
-        status = run_all(&ec, in);
+        eval_ctx ec = {&r, o, m, rs, {NULL}, 0};
+        int threads = o->img.threads ? o->img.threads : cli_cores();
+        for (; ec.n_forks < threads && status == CLI_OK; ec.n_forks++)
+            if (lrp_model_fork(m, &ec.forks[ec.n_forks], &err))
+                status = cli_fail(&err);
+        if (status == CLI_OK)
+            status = run_all(&ec, in);
+        for (int t = 0; t < ec.n_forks; t++)
+            lrp_model_free(ec.forks[t]);
         if (status != CLI_BAD_INPUT && rs->missing)
             status = cli_usage_error("merge", "%d images missing from the shards: nothing "
                                      "written", rs->missing);

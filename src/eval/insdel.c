@@ -5,6 +5,8 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,37 +150,102 @@ static void build_item(const insdel_job *job, int i, float *dst)
     build_input(job, cv, local % cv->n_distinct, local >= cv->n_distinct, dst);
 }
 
-/* Every map's inputs, run max_batch at a time in item order, so only the
- * last batch is short. prob (n_items) gets their probabilities. */
-static lrp_status run_batches(const insdel_job *job, int max_batch, int label, lrp_prob_fn fn,
-                              void *ctx, float *prob, lrp_error *err)
+/* The batches of one run, taken in order by the workers: batch i is items
+ * i max_batch .. on whichever worker, so the results do not depend on
+ * which one ran it. */
+typedef struct batch_run {
+    const insdel_job *job;
+    int mb, n_batches, label;
+    lrp_prob_fn fn;
+    float *prob; /* (n_items) */
+    atomic_int next;
+    atomic_bool stop;
+} batch_run;
+
+typedef struct batch_worker {
+    batch_run *run;
+    void *ctx;
+    float *batch;     /* (mb, C, H, W) */
+    int failed;       /* the batch that failed, or INT_MAX */
+    lrp_status st;
+    lrp_error err;
+    pthread_t thread;
+} batch_worker;
+
+static void *batch_work(void *arg)
 {
-    int total = job->n_items, mb = max_batch < total ? max_batch : total;
+    batch_worker *w = arg;
+    batch_run *r = w->run;
+    const insdel_job *job = r->job;
+    while (!atomic_load(&r->stop)) {
+        int i = atomic_fetch_add(&r->next, 1);
+        if (i >= r->n_batches)
+            break;
+        int start = i * r->mb, b = job->n_items - start < r->mb ? job->n_items - start : r->mb;
+        for (int k = 0; k < b; k++)
+            build_item(job, start + k, w->batch + (size_t)k * job->chw);
+        w->st = r->fn(w->ctx, w->batch, b, r->label, r->prob + start, &w->err);
+        if (w->st != LRP_OK) {
+            w->failed = i;
+            atomic_store(&r->stop, true);
+        }
+    }
+    return NULL;
+}
+
+/* Every map's inputs, max_batch at a time in item order (only the last
+ * batch is short), on n_workers threads, worker w calling fn with ctx[w];
+ * the caller's thread is worker 0. On failure, the error of the first
+ * batch that failed. prob (n_items) gets the probabilities. */
+static lrp_status run_batches(const insdel_job *job, int max_batch, int n_workers, int label,
+                              lrp_prob_fn fn, void *const *ctx, float *prob, lrp_error *err)
+{
+    int mb = max_batch < job->n_items ? max_batch : job->n_items;
     size_t count;
     if (!lrp_mul_size((size_t)mb, job->chw, &count) || count > SIZE_MAX / sizeof(float))
         return lrp_error_set(err, LRP_ERR_LIMIT, "insdel: a batch of %d inputs is too big", mb);
-    float *batch = malloc(count * sizeof *batch);
-    lrp_status st = LRP_OK;
-    if (!batch)
-        st = lrp_error_set(err, LRP_ERR_NOMEM, "insdel: a batch of %d inputs", mb);
-    for (int start = 0; st == LRP_OK && start < total; start += mb) {
-        int b = total - start < mb ? total - start : mb;
-        for (int i = 0; i < b; i++)
-            build_item(job, start + i, batch + (size_t)i * job->chw);
-        st = fn(ctx, batch, b, label, prob + start, err);
+    batch_run run = {.job = job, .mb = mb, .n_batches = (job->n_items + mb - 1) / mb,
+                     .label = label, .fn = fn, .prob = prob};
+    n_workers = n_workers < run.n_batches ? n_workers : run.n_batches;
+    batch_worker *ws = calloc((size_t)n_workers, sizeof *ws);
+    int made = 0, started = 1;
+    for (; ws && made < n_workers; made++) {
+        ws[made] = (batch_worker){.run = &run, .ctx = ctx[made], .failed = INT_MAX};
+        if (!(ws[made].batch = malloc(count * sizeof(float))))
+            break;
     }
-    free(batch);
+    if (!ws || made == 0) {
+        free(ws);
+        return lrp_error_set(err, LRP_ERR_NOMEM, "insdel: a batch of %d inputs", mb);
+    }
+    for (; started < made; started++) /* fewer threads if some cannot start */
+        if (pthread_create(&ws[started].thread, NULL, batch_work, &ws[started]) != 0)
+            break;
+    batch_work(&ws[0]);
+    int first = 0;
+    for (int k = 0; k < made; k++) {
+        if (k > 0 && k < started)
+            pthread_join(ws[k].thread, NULL);
+        first = ws[k].failed < ws[first].failed ? k : first;
+    }
+    lrp_status st = ws[first].failed < INT_MAX ? ws[first].st : LRP_OK;
+    if (st != LRP_OK)
+        *err = ws[first].err;
+    for (int k = 0; k < made; k++)
+        free(ws[k].batch);
+    free(ws);
     return st;
 }
 
 /* Every map's curves from its inputs' probabilities. */
 static lrp_status run_curves(const insdel_job *job, int max_batch, int label, lrp_prob_fn fn,
-                             void *ctx, lrp_insdel_result *res, lrp_error *err)
+                             void *const *ctx, int n_ctx, lrp_insdel_result *res,
+                             lrp_error *err)
 {
     float *prob = malloc((size_t)job->n_items * sizeof *prob);
     if (!prob)
         return lrp_error_set(err, LRP_ERR_NOMEM, "insdel: %d probabilities", job->n_items);
-    lrp_status st = run_batches(job, max_batch, label, fn, ctx, prob, err);
+    lrp_status st = run_batches(job, max_batch, n_ctx, label, fn, ctx, prob, err);
     for (int m = 0; st == LRP_OK && m < job->n_maps; m++) {
         const insdel_curves *cv = &job->curves[m];
         for (int k = 0; k < job->n_points; k++) {
@@ -238,10 +305,11 @@ static lrp_status alloc_results(lrp_insdel_result *res, int n_maps, int n, lrp_e
 lrp_status lrp_insdel_run_maps(const float *image01, int c, int h, int w, const float *mean,
                                const float *std, const float *const *maps, int n_maps,
                                int label, const lrp_insdel_config *cfg, lrp_prob_fn fn,
-                               void *ctx, lrp_insdel_result *res, lrp_error *err)
+                               void *const *ctx, int n_ctx, lrp_insdel_result *res,
+                               lrp_error *err)
 {
-    if (!res || n_maps < 1 || !maps)
-        return lrp_error_set(err, LRP_ERR_ARG, "insdel: no maps or no results");
+    if (!res || n_maps < 1 || !maps || !ctx || n_ctx < 1)
+        return lrp_error_set(err, LRP_ERR_ARG, "insdel: no maps, contexts or results");
     memset(res, 0, (size_t)n_maps * sizeof *res);
     lrp_status st = check_args(image01, c, h, w, mean, std, label, cfg, fn, err);
     insdel_job job = {.c = c, .hw = (size_t)h * (size_t)w, .n_maps = n_maps};
@@ -264,7 +332,7 @@ lrp_status lrp_insdel_run_maps(const float *image01, int c, int h, int w, const 
         st = normalize_image(&job, image01, mean, std, err);
     if (st == LRP_OK)
         st = run_curves(&job, cfg ? cfg->max_batch : LRP_INSDEL_DEFAULT_BATCH, label, fn, ctx,
-                        res, err);
+                        n_ctx, res, err);
     for (int m = 0; m < n_maps; m++) {
         free(job.curves[m].tau);
         free(job.curves[m].distinct);
@@ -283,8 +351,8 @@ lrp_status lrp_insdel_run(const float *image01, int c, int h, int w, const float
                           const lrp_insdel_config *cfg, lrp_prob_fn fn, void *ctx,
                           lrp_insdel_result *res, lrp_error *err)
 {
-    return lrp_insdel_run_maps(image01, c, h, w, mean, std, &map, 1, label, cfg, fn, ctx, res,
-                               err);
+    return lrp_insdel_run_maps(image01, c, h, w, mean, std, &map, 1, label, cfg, fn, &ctx, 1,
+                               res, err);
 }
 
 void lrp_insdel_result_free(lrp_insdel_result *res)

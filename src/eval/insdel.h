@@ -41,13 +41,16 @@ lrp_status lrp_insdel_run(const float *image01, int c, int h, int w, const float
 
 /* lrp_insdel_run for n_maps maps of one image (maps[m] (H, W) each, e.g.
  * one per method) into res[0 .. n_maps-1]: every map's inputs are run in
- * one sequence, max_batch at a time, so that only the last batch is short.
- * The same curves as n_maps calls of lrp_insdel_run. On failure every
- * res[m] is zeroed. */
+ * one sequence, max_batch at a time, so that only the last batch is short;
+ * n_ctx threads take the batches in turn, worker w calling fn with ctx[w]
+ * (the caller's thread is worker 0). The same curves as n_maps calls
+ * of lrp_insdel_run whenever fn's result for an input depends on nothing
+ * else. On failure (the first failing batch's error) every res[m] is zeroed. */
 lrp_status lrp_insdel_run_maps(const float *image01, int c, int h, int w, const float *mean,
                                const float *std, const float *const *maps, int n_maps,
                                int label, const lrp_insdel_config *cfg, lrp_prob_fn fn,
-                               void *ctx, lrp_insdel_result *res, lrp_error *err);
+                               void *const *ctx, int n_ctx, lrp_insdel_result *res,
+                               lrp_error *err);
 
 /* The patch version (the authors' metrics/patch_insdel.py): map (H, W),
  * in place, each P x P block set to its maximum (skimage's block_reduce
