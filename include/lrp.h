@@ -87,6 +87,12 @@ LRP_API lrp_status lrp_model_forward(lrp_model *model, const lrp_array *input,
 LRP_API lrp_status lrp_model_warm_up(lrp_model *model, int rank, const int64_t *dims,
                                      lrp_error *err);
 
+/* A model sharing this one's graph, weights and oneDNN primitives, with a
+ * forward workspace and threads (1) of its own: one fork per thread runs
+ * lrp_model_forward in parallel, with the same bits. It keeps the backend
+ * the model has now; the model must outlive it. Fork from one thread. */
+LRP_API lrp_status lrp_model_fork(const lrp_model *model, lrp_model **out, lrp_error *err);
+
 /* The most memory one workspace (activations, relevance, scratch of one
  * forward pass or explanation) may take, checked before allocating; larger
  * inputs fail with LRP_ERR_LIMIT. Default: 3/4 of the machine's memory, at

@@ -94,6 +94,29 @@ static void ranked_map(float *map, int reversed)
             map[p] = -map[p];
 }
 
+static int descending(const void *pa, const void *pb)
+{
+    float a = *(const float *)pa, b = *(const float *)pb;
+    return (a < b) - (a > b);
+}
+
+/* How many inputs each curve needs: the distinct values among the map's
+ * values at ranks min(step (k+1), N-1). */
+static int distinct_thresholds(const float *map, int step)
+{
+    float sorted[N];
+    memcpy(sorted, map, sizeof sorted);
+    qsort(sorted, N, sizeof *sorted, descending);
+    int count = 0;
+    float last = 0.0f;
+    for (int k = 0; k < (N + step - 1) / step; k++) {
+        float tau = sorted[step * (k + 1) < N - 1 ? step * (k + 1) : N - 1];
+        count += count == 0 || tau != last;
+        last = tau;
+    }
+    return count;
+}
+
 static lrp_insdel_result run(const float *map, int step, int max_batch, region_model *m)
 {
     lrp_insdel_config cfg = {step, max_batch};
@@ -104,7 +127,9 @@ static lrp_insdel_result run(const float *map, int step, int max_batch, region_m
                                    &res, &err);
     CHECK(st == LRP_OK, "insdel: %s", err.message);
     CHECK(m->bad_values == 0, "%d values are neither the image's nor black", m->bad_values);
-    CHECK(m->items == 2 * res.n, "%d inputs for %d points", m->items, res.n);
+    int want = 2 * distinct_thresholds(map, step);
+    CHECK(m->items == want && res.forwards == want,
+          "%d inputs (%d reported) for %d points, want %d", m->items, res.forwards, res.n, want);
     return res;
 }
 
@@ -214,6 +239,104 @@ static void test_ties(void)
     lrp_insdel_result_free(&r);
 }
 
+/* A map of 8 levels (as +hq leaves it) at step 1: 64 points but 8 distinct
+ * thresholds, so 16 inputs instead of 128; every point still has the
+ * closed form's value: R holds levels 7 and 6 (8 pixels each), the rest
+ * levels 5..0, and point k's threshold is the value at rank k + 1: level 7
+ * while k < 7 (R shows its 8 pixels of level 7), then lower (all 16). */
+static void levels_map(float *map)
+{
+    int outside = 0;
+    for (int p = 0; p < N; p++) {
+        int r = in_region(p) ? (p / W - R0) * 4 + (p % W - R0) : -1;
+        map[p] = r >= 0 ? (r < 8 ? 7.0f : 6.0f) : (float)(5 - outside++ * 6 / 48);
+    }
+}
+
+static void test_levels(void)
+{
+    float map[N];
+    region_model m;
+    levels_map(map);
+    lrp_insdel_result r = run(map, 1, 16, &m);
+    CHECK(r.n == 64 && r.forwards == 2 * 8, "%d points, %d inputs, want 64 and 16", r.n,
+          r.forwards);
+    for (int k = 0; k < r.n; k++) {
+        int shown = k + 1 < 8 ? 8 : 16;
+        CHECK(r.ins[k] == shown / 16.0 && r.del[k] == 1.0 - shown / 16.0,
+              "levels, point %d: %g %g, want %g", k, r.ins[k], r.del[k], shown / 16.0);
+    }
+    CHECK(m.calls == 1 && m.max_b == 16, "levels: %d calls of %d", m.calls, m.max_b);
+    lrp_insdel_result_free(&r);
+}
+
+/* Three maps at once: the curves of three single runs, bit for bit, from
+ * one sequence of inputs of which only the last batch is short, on one
+ * worker or two. */
+static void test_maps(void)
+{
+    float maps[3][N];
+    const float *of[3] = {maps[0], maps[1], maps[2]};
+    ranked_map(maps[0], 0);
+    ranked_map(maps[1], 1);
+    levels_map(maps[2]);
+    region_model m;
+    lrp_insdel_result one[3], all[3];
+    int inputs = 0;
+    for (int k = 0; k < 3; k++) {
+        one[k] = run(maps[k], 2, 7, &m);
+        inputs += one[k].forwards;
+    }
+    lrp_insdel_config cfg = {2, 7};
+    lrp_error err = {0};
+    region_model_init(&m);
+    void *ctx[1] = {&m};
+    lrp_status st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 3, &cfg,
+                                        region_prob, ctx, 1, all, &err);
+    CHECK(st == LRP_OK, "insdel maps: %s", err.message);
+    CHECK(m.items == inputs && m.calls == (inputs + 6) / 7 && m.bad_values == 0,
+          "maps: %d inputs in %d calls, want %d in %d", m.items, m.calls, inputs,
+          (inputs + 6) / 7);
+    /* two workers, each with its model: the same bits, every batch run once */
+    region_model m2[2];
+    void *ctx2[2] = {&m2[0], &m2[1]};
+    lrp_insdel_result two[3];
+    region_model_init(&m2[0]);
+    region_model_init(&m2[1]);
+    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 3, &cfg, region_prob, ctx2, 2,
+                             two, &err);
+    CHECK(st == LRP_OK && m2[0].items + m2[1].items == inputs &&
+              m2[0].calls + m2[1].calls == (inputs + 6) / 7,
+          "2 workers: %d + %d inputs, want %d (%s)", m2[0].items, m2[1].items, inputs,
+          err.message);
+    for (int k = 0; st == LRP_OK && k < 3; k++) {
+        CHECK(!memcmp(two[k].ins, one[k].ins, sizeof *two[k].ins * (size_t)two[k].n) &&
+                  !memcmp(two[k].del, one[k].del, sizeof *two[k].del * (size_t)two[k].n),
+              "2 workers, map %d: curves differ", k);
+        lrp_insdel_result_free(&two[k]);
+    }
+    for (int k = 0; st == LRP_OK && k < 3; k++) {
+        CHECK(all[k].n == one[k].n && all[k].forwards == one[k].forwards &&
+                  !memcmp(all[k].ins, one[k].ins, sizeof *all[k].ins * (size_t)all[k].n) &&
+                  !memcmp(all[k].del, one[k].del, sizeof *all[k].del * (size_t)all[k].n) &&
+                  all[k].ins_auc == one[k].ins_auc && all[k].del_auc == one[k].del_auc,
+              "map %d: curves differ from its own run", k);
+        lrp_insdel_result_free(&all[k]);
+    }
+    for (int k = 0; k < 3; k++)
+        lrp_insdel_result_free(&one[k]);
+    /* a failing forward pass leaves every result empty */
+    region_model_init(&m);
+    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 2, &cfg, region_prob, ctx, 1,
+                             all, &err);
+    CHECK(st == LRP_ERR_ARG && all[0].ins == NULL && all[2].del == NULL && all[1].n == 0,
+          "maps, fn failure: %d", st);
+    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 2, &cfg, region_prob, ctx2, 2,
+                             all, &err);
+    CHECK(st == LRP_ERR_ARG && all[0].ins == NULL && all[2].del == NULL,
+          "maps, 2 workers, fn failure: %d", st);
+}
+
 /* One input per call or seven or all at once: the same numbers. */
 static void test_batches(void)
 {
@@ -221,12 +344,13 @@ static void test_batches(void)
     region_model m;
     for (int p = 0; p < N; p++)
         map[p] = (float)((p * 37) % 13); /* many ties */
+    int inputs = 2 * distinct_thresholds(map, 3);
     lrp_insdel_result a = run(map, 3, 1, &m);
-    CHECK(m.max_b == 1 && m.calls == 2 * a.n, "batch 1: %d calls, max %d", m.calls, m.max_b);
+    CHECK(m.max_b == 1 && m.calls == inputs, "batch 1: %d calls, max %d", m.calls, m.max_b);
     lrp_insdel_result b = run(map, 3, 7, &m);
-    CHECK(m.max_b == 7 && m.calls == (2 * b.n + 6) / 7, "batch 7: %d calls", m.calls);
+    CHECK(m.max_b == 7 && m.calls == (inputs + 6) / 7, "batch 7: %d calls", m.calls);
     lrp_insdel_result c = run(map, 3, 1000, &m);
-    CHECK(m.calls == 1 && m.max_b == 2 * c.n, "batch 1000: %d calls of %d", m.calls, m.max_b);
+    CHECK(m.calls == 1 && m.max_b == inputs, "batch 1000: %d calls of %d", m.calls, m.max_b);
     CHECK(a.n == b.n && a.n == c.n, "n %d %d %d", a.n, b.n, c.n);
     CHECK(!memcmp(a.ins, b.ins, sizeof *a.ins * (size_t)a.n) &&
           !memcmp(a.del, b.del, sizeof *a.del * (size_t)a.n) &&
@@ -407,6 +531,8 @@ int main(int argc, char **argv)
     test_step5();
     test_all_steps();
     test_ties();
+    test_levels();
+    test_maps();
     test_batches();
     test_default_step();
     test_errors();

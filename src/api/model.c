@@ -19,6 +19,10 @@ void lrp_model_free(lrp_model *m)
         return;
     lrp_forward_free(&m->fwd);
     lrp_pool_free(m->pool);
+    if (m->parent) {
+        free(m);
+        return;
+    }
     lrp_dnnl_free(m->dnnl);
     lrp_shapes_free(&m->shapes);
     lrp_graph_free(&m->graph);
@@ -96,6 +100,18 @@ lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name,
         return st;
     }
     *out = m;
+    return LRP_OK;
+}
+
+lrp_status lrp_model_fork(const lrp_model *m, lrp_model **out, lrp_error *err)
+{
+    *out = malloc(sizeof **out);
+    if (!*out)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    **out = *m; /* shares the graph, weights and oneDNN primitives */
+    memset(&(*out)->fwd, 0, sizeof (*out)->fwd);
+    (*out)->pool = NULL;
+    (*out)->parent = m->parent ? m->parent : m;
     return LRP_OK;
 }
 
@@ -201,12 +217,17 @@ lrp_status lrp_model_set_threads(lrp_model *m, int threads, lrp_error *err)
 
 lrp_status lrp_model_set_backend(lrp_model *m, lrp_backend backend, lrp_error *err)
 {
+    if (m->parent)
+        return lrp_error_set(err, LRP_ERR_ARG, "%s: a fork keeps its parent's backend", m->path);
     lrp_status st = lrp_precision_check(backend, m->precision, err);
     return st ? st : lrp_backend_open(backend, &m->backend, &m->dnnl, err);
 }
 
 lrp_status lrp_model_set_precision(lrp_model *m, lrp_precision precision, lrp_error *err)
 {
+    if (m->parent)
+        return lrp_error_set(err, LRP_ERR_ARG, "%s: a fork keeps its parent's precision",
+                             m->path);
     lrp_status st = lrp_precision_open(m->backend, precision, m->dnnl, err);
     if (st == LRP_OK)
         m->precision = precision;

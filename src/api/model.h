@@ -28,6 +28,8 @@ struct lrp_model {
     lrp_backend backend;     /* lrp_model_forward's convolutions (resolved) */
     lrp_precision precision; /* theirs; BF16 only on oneDNN */
     lrp_dnnl *dnnl;          /* their oneDNN primitives; NULL until oneDNN is chosen */
+    const lrp_model *parent; /* a fork (lrp_model_fork): everything but fwd and pool is
+                                the parent's, which frees it */
 };
 
 /* Makes f fit an input of 'dims' (keeping 'keep', see lrp_forward_init),

@@ -44,14 +44,17 @@ static const char help[] =
     "                          --patch, patches per step (ceil(patches / 100))\n"
     "  --patch P               rank P x P patches, the map max-pooled over each (the\n"
     "                          authors' metrics/patch_insdel.py; default 1: pixels)\n"
-    "  --batch B               perturbed images per forward pass (default 16)\n"
-    "  --threads N             threads splitting each layer and batch (default: all\n"
-    "                          cores; the results do not depend on N)\n"
+    "  --batch B               perturbed images per forward pass (default 16; an\n"
+    "                          image's last pass is filled up to B)\n"
+    "  --threads N             threads (default: all cores; the results do not\n"
+    "                          depend on N): explanations split each layer, the\n"
+    "                          curves' forward passes run one per thread\n"
     "  -o, --output-dir DIR    write evaluate.json (per image), curves.svg,\n"
     "                          conservation.svg (Σ R_in against p per image, for\n"
     "                          the methods that define conservation) and\n"
-    "                          timing.json (seconds per image per method) (the\n"
-    "                          folder and its missing parents are made)\n"
+    "                          timing.json (seconds and inputs run for the curves\n"
+    "                          per image per method) (the folder and its missing\n"
+    "                          parents are made)\n"
     "  --resize, --crop, --mean, --std   as for explain\n"
     "  --shard K/N|auto        evaluate only the images whose index in the sorted\n"
     "                          input list mod N is K (auto: from SLURM_ARRAY_TASK_ID\n"
@@ -225,18 +228,32 @@ typedef struct forward_ctx {
     lrp_model *m;
     lrp_output_kind kind; /* what the model's output holds */
     int64_t c, h, w;
+    int batch;   /* inputs per forward, always: one shape keeps the model's
+                    workspace and oneDNN's primitives from being remade */
+    float *fill; /* (batch, c, h, w): a short batch filled up, made on first use */
 } forward_ctx;
 
-/* The probability of 'label' for a batch (b, c, h, w), through the model. */
+/* The probability of 'label' for a batch (b, c, h, w), b <= f->batch,
+ * through the model; a short batch runs filled up with copies of its
+ * last input, whose probabilities are dropped. */
 static lrp_status batch_probability(void *ctx, const float *batch, int b, int label, float *prob,
                                     lrp_error *err)
 {
-    const forward_ctx *f = ctx;
-    lrp_array x = {.rank = 4, .dims = {b, f->c, f->h, f->w}, .data = (float *)batch}, y = {0};
+    forward_ctx *f = ctx;
+    size_t chw = (size_t)(f->c * f->h * f->w);
+    if (b < f->batch && !f->fill && !(f->fill = malloc((size_t)f->batch * chw * sizeof(float))))
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for a batch of %d", f->batch);
+    if (b < f->batch) {
+        memcpy(f->fill, batch, (size_t)b * chw * sizeof(float));
+        for (int i = b; i < f->batch; i++)
+            memcpy(f->fill + (size_t)i * chw, batch + (size_t)(b - 1) * chw, chw * sizeof(float));
+    }
+    lrp_array x = {.rank = 4, .dims = {f->batch, f->c, f->h, f->w},
+                   .data = b < f->batch ? f->fill : (float *)batch}, y = {0};
     lrp_status st = lrp_model_forward(f->m, &x, &y, err);
     if (st)
         return st;
-    int classes = (int)(lrp_array_count(&y) / (size_t)b);
+    int classes = (int)(lrp_array_count(&y) / (size_t)f->batch);
     for (int i = 0; i < b; i++)
         prob[i] = (float)lrp_output_probability(f->kind, y.data + (size_t)i * classes, classes,
                                                 label);
@@ -341,6 +358,8 @@ typedef struct eval_ctx {
     const eval_opts *o;
     lrp_model *m;
     eval_resume *rs;
+    lrp_model *forks[CLI_MAX_THREADS]; /* one per thread, one thread each: the curves' */
+    int n_forks;
 } eval_ctx;
 
 /* Pixels per step of the metric: --step pixels; with --patch P, --step
@@ -351,30 +370,45 @@ static int pixel_step(const eval_opts *o, const image_setup *setup)
     return (o->step ? o->step : (units + 99) / 100) * p * p;
 }
 
-/* Every method's curves for one image into s (s->index and label set). */
+/* Every method's map, then all their curves in one sequence of forward
+ * passes, the threads taking its batches in turn, into s (s->index and
+ * label set). */
 static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *img01,
                                 eval_scores *s, lrp_error *err)
 {
     eval_run *r = ec->r;
     const lrp_preprocess *p = &r->setup->pre;
     int c = (int)x->dims[1], h = (int)x->dims[2], w = (int)x->dims[3];
-    forward_ctx fctx = {ec->m, lrp_model_output_kind(ec->m), c, h, w};
+    size_t hw = (size_t)h * (size_t)w;
+    forward_ctx fctx[CLI_MAX_THREADS];
+    void *ctx[CLI_MAX_THREADS];
+    for (int t = 0; t < ec->n_forks; t++) {
+        fctx[t] = (forward_ctx){ec->forks[t], lrp_model_output_kind(ec->m), c, h, w,
+                                ec->o->batch, NULL};
+        ctx[t] = &fctx[t];
+    }
     lrp_insdel_config cfg = {.step = pixel_step(ec->o, r->setup), .max_batch = ec->o->batch};
-    float *map = malloc((size_t)h * (size_t)w * sizeof *map);
-    lrp_status st = map ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    float *maps = malloc((size_t)r->n_methods * hw * sizeof *maps);
+    const float *map_of[CLI_MAX_METHODS];
+    lrp_status st = maps ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     for (int k = 0; st == LRP_OK && k < r->n_methods; k++) {
         eval_method *em = &r->methods[k];
+        float *map = maps + (size_t)k * hw;
+        map_of[k] = map;
         st = method_map(em, k, x, map, s, err);
         if (st == LRP_OK && em->quantize)
-            lrp_heat_quantize(map, (size_t)h * (size_t)w, 8);
+            lrp_heat_quantize(map, hw, 8);
         if (st == LRP_OK && ec->o->patch > 1) /* after quantizing, as the authors' code */
             lrp_insdel_patch_max(map, h, w, ec->o->patch);
-        if (st == LRP_OK)
-            st = lrp_insdel_run(img01, c, h, w, p->mean, p->std, map, s->label, &cfg,
-                                batch_probability, &fctx, &s->res[k], err);
-        s->n_methods = k + 1;
     }
-    free(map);
+    s->n_methods = r->n_methods;
+    if (st == LRP_OK)
+        st = lrp_insdel_run_maps(img01, c, h, w, p->mean, p->std, map_of, r->n_methods,
+                                 s->label, &cfg, batch_probability, ctx, ec->n_forks, s->res,
+                                 err);
+    for (int t = 0; t < ec->n_forks; t++)
+        free(fctx[t].fill);
+    free(maps);
     return st;
 }
 
@@ -394,6 +428,7 @@ static lrp_status add_scores(eval_run *r, const char *path, const eval_scores *s
             r->methods[k].prob[i] = s->prob[k];
             r->methods[k].seconds += isnan(s->seconds[k]) ? 0.0 : s->seconds[k];
             r->methods[k].timed += !isnan(s->seconds[k]);
+            r->methods[k].curve_forwards += isnan(s->seconds[k]) ? 0 : s->res[k].forwards;
             r->methods[k].forwards += s->forwards[k];
             r->methods[k].backwards += s->backwards[k];
         }
@@ -576,8 +611,15 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
                      o->img.threads ? o->img.threads : cli_cores(), &err)) {
         status = cli_fail(&err);
     } else {
-        eval_ctx ec = {&r, o, m, rs};
-        status = run_all(&ec, in);
+        eval_ctx ec = {&r, o, m, rs, {NULL}, 0};
+        int threads = o->img.threads ? o->img.threads : cli_cores();
+        for (; ec.n_forks < threads && status == CLI_OK; ec.n_forks++)
+            if (lrp_model_fork(m, &ec.forks[ec.n_forks], &err))
+                status = cli_fail(&err);
+        if (status == CLI_OK)
+            status = run_all(&ec, in);
+        for (int t = 0; t < ec.n_forks; t++)
+            lrp_model_free(ec.forks[t]);
         if (status != CLI_BAD_INPUT && rs->missing)
             status = cli_usage_error("merge", "%d images missing from the shards: nothing "
                                      "written", rs->missing);

@@ -23,6 +23,7 @@ typedef struct eval_method {
     double seconds;       /* explanation time, summed over the images computed */
     int timed;            /* those images (records read back keep no time) */
     long forwards, backwards; /* passes through the model, summed over images */
+    long curve_forwards;  /* inputs the curves ran through the model, summed over 'timed' */
     double *ins_curve, *del_curve; /* sums over images, n_points each */
     int n_points;
 } eval_method;
@@ -48,8 +49,8 @@ lrp_status eval_write_curves(const eval_run *r, const char *path, lrp_error *err
 /* conservation.svg: Σ R_in against p(target) per image for the rule-table
  * methods that define conservation; nothing is written when none does. */
 lrp_status eval_write_conservation(const eval_run *r, const char *path, lrp_error *err);
-/* timing.json: seconds per image of each method, apart from evaluate.json,
- * whose bytes do not depend on the machine's speed. */
+/* timing.json: seconds and curve forwards per image of each method, apart
+ * from evaluate.json, whose bytes do not depend on the machine's speed. */
 lrp_status eval_write_timing(const eval_run *r, const char *path, lrp_error *err);
 
 /* onnx-lrp evaluate with argv[1..] its options; merge non-NULL: every image

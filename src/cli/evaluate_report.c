@@ -287,6 +287,11 @@ lrp_status eval_write_timing(const eval_run *r, const char *path, lrp_error *err
             lrp_json_double(j, r->methods[k].seconds / r->methods[k].timed);
         else
             lrp_json_null(j);
+        lrp_json_key(j, "curve_forwards_per_image"); /* Insertion + Deletion inputs run */
+        if (r->methods[k].timed)
+            lrp_json_double(j, (double)r->methods[k].curve_forwards / r->methods[k].timed);
+        else
+            lrp_json_null(j);
         lrp_json_key(j, "images_timed");
         lrp_json_int(j, r->methods[k].timed);
         lrp_json_end_object(j);

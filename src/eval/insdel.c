@@ -1,9 +1,12 @@
-/* Insertion / Deletion (method §7): thresholds from the sorted map, the
- * perturbed inputs built a batch at a time, the trapezoid AUC. */
+/* Insertion / Deletion (method §7): thresholds from each sorted map, the
+ * perturbed inputs of the distinct thresholds of all maps built a batch at
+ * a time, the trapezoid AUC. */
 #include "eval/insdel.h"
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,21 +27,31 @@ static int compare_ranked(const void *pa, const void *pb)
     return (a->index > b->index) - (a->index < b->index);
 }
 
+/* One map's thresholds: its inputs are items first .. first + 2 n_distinct
+ * - 1 of the run, the Insertion ones, then the Deletion ones. */
+typedef struct insdel_curves {
+    const float *map; /* (H, W) */
+    int n_distinct;   /* distinct thresholds: each is one input per curve */
+    float *tau;       /* (n_distinct) the distinct thresholds, descending */
+    int *distinct;    /* (n_points) point k's index into tau */
+    int first;
+} insdel_curves;
+
 /* The geometry and buffers of one run. */
 typedef struct insdel_job {
     int c, n_points, step;
     size_t hw, chw;
-    const float *map;    /* (H, W) */
-    float *tau;          /* (n_points) thresholds */
-    float *norm;         /* (C, H, W) the normalized image */
+    int n_maps, n_items;
+    insdel_curves *curves; /* (n_maps) */
+    float *norm;           /* (C, H, W) the normalized image */
     float black[LRP_MAX_CHANNELS]; /* (C) a black pixel, normalized */
 } insdel_job;
 
 static lrp_status check_args(const float *image01, int c, int h, int w, const float *mean,
-                             const float *std, const float *map, int label,
-                             const lrp_insdel_config *cfg, lrp_prob_fn fn, lrp_error *err)
+                             const float *std, int label, const lrp_insdel_config *cfg,
+                             lrp_prob_fn fn, lrp_error *err)
 {
-    if (!image01 || !mean || !std || !map || !fn)
+    if (!image01 || !mean || !std || !fn)
         return lrp_error_set(err, LRP_ERR_ARG, "insdel: a required argument is NULL");
     if (c < 1 || c > LRP_MAX_CHANNELS || h < 1 || w < 1)
         return lrp_error_set(err, LRP_ERR_ARG, "insdel: bad image shape (%d, %d, %d)", c, h, w);
@@ -53,29 +66,44 @@ static lrp_status check_args(const float *image01, int c, int h, int w, const fl
                                  (double)mean[k], (double)std[k]);
     if ((size_t)h > (size_t)(INT_MAX / 2) / (size_t)w) /* 2N points must fit an int */
         return lrp_error_set(err, LRP_ERR_LIMIT, "insdel: %d x %d pixels are too many", h, w);
-    for (size_t p = 0; p < (size_t)h * (size_t)w; p++)
+    return LRP_OK;
+}
+
+static lrp_status check_map(const float *map, size_t n, int m, lrp_error *err)
+{
+    if (!map)
+        return lrp_error_set(err, LRP_ERR_ARG, "insdel: map %d is NULL", m);
+    for (size_t p = 0; p < n; p++)
         if (!isfinite(map[p]))
-            return lrp_error_set(err, LRP_ERR_ARG, "insdel: map value %g at pixel %zu",
+            return lrp_error_set(err, LRP_ERR_ARG, "insdel: map %d: value %g at pixel %zu", m,
                                  (double)map[p], p);
     return LRP_OK;
 }
 
-/* tau[k] = the map value at rank min(step (k+1), N-1) of the sorted pixels. */
-static lrp_status compute_thresholds(insdel_job *job, lrp_error *err)
+/* tau_k = the map value at rank min(step (k+1), N-1) of the sorted pixels.
+ * Ranks grow with k, so tau_k never increases and equal thresholds are
+ * neighbours: they give the same input (a heat-quantized map has at most
+ * its 8 levels), which is built and run once. */
+static lrp_status compute_thresholds(const insdel_job *job, insdel_curves *cv, lrp_error *err)
 {
     size_t n = job->hw;
     ranked_pixel *order = malloc(n * sizeof *order);
-    job->tau = malloc((size_t)job->n_points * sizeof *job->tau);
-    if (!order || !job->tau) {
+    cv->tau = malloc((size_t)job->n_points * sizeof *cv->tau);
+    cv->distinct = malloc((size_t)job->n_points * sizeof *cv->distinct);
+    if (!order || !cv->tau || !cv->distinct) {
         free(order);
         return lrp_error_set(err, LRP_ERR_NOMEM, "insdel: sorting %zu pixels", n);
     }
     for (size_t p = 0; p < n; p++)
-        order[p] = (ranked_pixel){job->map[p], (int)p};
+        order[p] = (ranked_pixel){cv->map[p], (int)p};
     qsort(order, n, sizeof *order, compare_ranked);
+    cv->n_distinct = 0;
     for (int k = 0; k < job->n_points; k++) {
         size_t rank = (size_t)job->step * ((size_t)k + 1);
-        job->tau[k] = order[rank < n - 1 ? rank : n - 1].value;
+        float tau = order[rank < n - 1 ? rank : n - 1].value;
+        if (cv->n_distinct == 0 || tau != cv->tau[cv->n_distinct - 1])
+            cv->tau[cv->n_distinct++] = tau;
+        cv->distinct[k] = cv->n_distinct - 1;
     }
     free(order);
     return LRP_OK;
@@ -96,13 +124,14 @@ static lrp_status normalize_image(insdel_job *job, const float *image01, const f
     return LRP_OK;
 }
 
-/* dst (C, H, W): point k of Insertion (the pixels with map >= tau_k kept)
- * or of Deletion (exactly those pixels black). */
-static void build_input(const insdel_job *job, int k, bool deletion, float *dst)
+/* dst (C, H, W): for threshold tau[d] of cv, the input of Insertion (the
+ * pixels with map >= tau[d] kept) or of Deletion (exactly those black). */
+static void build_input(const insdel_job *job, const insdel_curves *cv, int d, bool deletion,
+                        float *dst)
 {
-    float tau = job->tau[k];
+    float tau = cv->tau[d];
     for (size_t p = 0; p < job->hw; p++) {
-        bool keep = (job->map[p] >= tau) != deletion;
+        bool keep = (cv->map[p] >= tau) != deletion;
         for (int ch = 0; ch < job->c; ch++) {
             size_t i = (size_t)ch * job->hw + p;
             dst[i] = keep ? job->norm[i] : job->black[ch];
@@ -110,34 +139,139 @@ static void build_input(const insdel_job *job, int k, bool deletion, float *dst)
     }
 }
 
-/* Items 0..n-1 are Insertion points, n..2n-1 Deletion points; they are run
- * max_batch at a time so a batch is full even when n is small. */
-static lrp_status run_batches(const insdel_job *job, int max_batch, int label, lrp_prob_fn fn,
-                              void *ctx, lrp_insdel_result *res, lrp_error *err)
+/* Item i of the run (map by map, see insdel_curves) into dst. */
+static void build_item(const insdel_job *job, int i, float *dst)
 {
-    int total = 2 * job->n_points, mb = max_batch < total ? max_batch : total;
+    int m = 0;
+    while (i >= job->curves[m].first + 2 * job->curves[m].n_distinct)
+        m++;
+    const insdel_curves *cv = &job->curves[m];
+    int local = i - cv->first;
+    build_input(job, cv, local % cv->n_distinct, local >= cv->n_distinct, dst);
+}
+
+/* The batches of one run, taken in order by the workers: batch i is items
+ * i max_batch .. on whichever worker, so the results do not depend on
+ * which one ran it. */
+typedef struct batch_run {
+    const insdel_job *job;
+    int mb, n_batches, label;
+    lrp_prob_fn fn;
+    float *prob; /* (n_items) */
+    atomic_int next;
+    atomic_bool stop;
+} batch_run;
+
+typedef struct batch_worker {
+    batch_run *run;
+    void *ctx;
+    float *batch;     /* (mb, C, H, W) */
+    int failed;       /* the batch that failed, or INT_MAX */
+    lrp_status st;
+    lrp_error err;
+    pthread_t thread;
+} batch_worker;
+
+static void *batch_work(void *arg)
+{
+    batch_worker *w = arg;
+    batch_run *r = w->run;
+    const insdel_job *job = r->job;
+    while (!atomic_load(&r->stop)) {
+        int i = atomic_fetch_add(&r->next, 1);
+        if (i >= r->n_batches)
+            break;
+        int start = i * r->mb, b = job->n_items - start < r->mb ? job->n_items - start : r->mb;
+        for (int k = 0; k < b; k++)
+            build_item(job, start + k, w->batch + (size_t)k * job->chw);
+        w->st = r->fn(w->ctx, w->batch, b, r->label, r->prob + start, &w->err);
+        if (w->st != LRP_OK) {
+            w->failed = i;
+            atomic_store(&r->stop, true);
+        }
+    }
+    return NULL;
+}
+
+/* Every map's inputs, max_batch at a time in item order (only the last
+ * batch is short), on n_workers threads, worker w calling fn with ctx[w];
+ * the caller's thread is worker 0. On failure, the error of the first
+ * batch that failed. prob (n_items) gets the probabilities. */
+static lrp_status run_batches(const insdel_job *job, int max_batch, int n_workers, int label,
+                              lrp_prob_fn fn, void *const *ctx, float *prob, lrp_error *err)
+{
+    int mb = max_batch < job->n_items ? max_batch : job->n_items;
     size_t count;
     if (!lrp_mul_size((size_t)mb, job->chw, &count) || count > SIZE_MAX / sizeof(float))
         return lrp_error_set(err, LRP_ERR_LIMIT, "insdel: a batch of %d inputs is too big", mb);
-    float *batch = malloc(count * sizeof *batch), *prob = malloc((size_t)mb * sizeof *prob);
-    lrp_status st = LRP_OK;
-    if (!batch || !prob)
-        st = lrp_error_set(err, LRP_ERR_NOMEM, "insdel: a batch of %d inputs", mb);
-    for (int start = 0; st == LRP_OK && start < total; start += mb) {
-        int b = total - start < mb ? total - start : mb;
-        for (int i = 0; i < b; i++) {
-            int item = start + i, k = item % job->n_points;
-            build_input(job, k, item >= job->n_points, batch + (size_t)i * job->chw);
-        }
-        st = fn(ctx, batch, b, label, prob, err);
-        for (int i = 0; st == LRP_OK && i < b; i++) {
-            int item = start + i;
-            double *curve = item < job->n_points ? res->ins : res->del;
-            curve[item % job->n_points] = prob[i];
-        }
+    batch_run run = {.job = job, .mb = mb, .n_batches = (job->n_items + mb - 1) / mb,
+                     .label = label, .fn = fn, .prob = prob};
+    n_workers = n_workers < run.n_batches ? n_workers : run.n_batches;
+    batch_worker *ws = calloc((size_t)n_workers, sizeof *ws);
+    int made = 0, started = 1;
+    for (; ws && made < n_workers; made++) {
+        ws[made] = (batch_worker){.run = &run, .ctx = ctx[made], .failed = INT_MAX};
+        if (!(ws[made].batch = malloc(count * sizeof(float))))
+            break;
     }
-    free(batch);
+    if (!ws || made == 0) {
+        free(ws);
+        return lrp_error_set(err, LRP_ERR_NOMEM, "insdel: a batch of %d inputs", mb);
+    }
+    for (; started < made; started++) /* fewer threads if some cannot start */
+        if (pthread_create(&ws[started].thread, NULL, batch_work, &ws[started]) != 0)
+            break;
+    batch_work(&ws[0]);
+    int first = 0;
+    for (int k = 0; k < made; k++) {
+        if (k > 0 && k < started)
+            pthread_join(ws[k].thread, NULL);
+        first = ws[k].failed < ws[first].failed ? k : first;
+    }
+    lrp_status st = ws[first].failed < INT_MAX ? ws[first].st : LRP_OK;
+    if (st != LRP_OK)
+        *err = ws[first].err;
+    for (int k = 0; k < made; k++)
+        free(ws[k].batch);
+    free(ws);
+    return st;
+}
+
+/* Every map's curves from its inputs' probabilities. */
+static lrp_status run_curves(const insdel_job *job, int max_batch, int label, lrp_prob_fn fn,
+                             void *const *ctx, int n_ctx, lrp_insdel_result *res,
+                             lrp_error *err)
+{
+    float *prob = malloc((size_t)job->n_items * sizeof *prob);
+    if (!prob)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "insdel: %d probabilities", job->n_items);
+    lrp_status st = run_batches(job, max_batch, n_ctx, label, fn, ctx, prob, err);
+    for (int m = 0; st == LRP_OK && m < job->n_maps; m++) {
+        const insdel_curves *cv = &job->curves[m];
+        for (int k = 0; k < job->n_points; k++) {
+            res[m].ins[k] = prob[cv->first + cv->distinct[k]];
+            res[m].del[k] = prob[cv->first + cv->n_distinct + cv->distinct[k]];
+        }
+        res[m].forwards = 2 * cv->n_distinct;
+    }
     free(prob);
+    return st;
+}
+
+/* Thresholds of every map and the items they number. */
+static lrp_status plan_items(insdel_job *job, lrp_error *err)
+{
+    lrp_status st = LRP_OK;
+    job->n_items = 0;
+    for (int m = 0; st == LRP_OK && m < job->n_maps; m++) {
+        insdel_curves *cv = &job->curves[m];
+        st = compute_thresholds(job, cv, err);
+        cv->first = job->n_items;
+        if (st == LRP_OK && cv->n_distinct > (INT_MAX - job->n_items) / 2)
+            st = lrp_error_set(err, LRP_ERR_LIMIT, "insdel: too many inputs for %d maps",
+                               job->n_maps);
+        job->n_items += st == LRP_OK ? 2 * cv->n_distinct : 0;
+    }
     return st;
 }
 
@@ -153,42 +287,72 @@ double lrp_insdel_auc(const double *y, int n)
     return (sum - y[0] / 2 - y[n - 1] / 2) / (n - 1);
 }
 
+/* Zeroed results of n points each, or LRP_ERR_NOMEM (all freed). */
+static lrp_status alloc_results(lrp_insdel_result *res, int n_maps, int n, lrp_error *err)
+{
+    bool ok = true;
+    for (int m = 0; m < n_maps; m++) {
+        res[m].n = n;
+        res[m].ins = calloc((size_t)n, sizeof *res[m].ins);
+        res[m].del = calloc((size_t)n, sizeof *res[m].del);
+        ok = ok && res[m].ins && res[m].del;
+    }
+    for (int m = 0; !ok && m < n_maps; m++)
+        lrp_insdel_result_free(&res[m]);
+    return ok ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "insdel: curves of %d points", n);
+}
+
+lrp_status lrp_insdel_run_maps(const float *image01, int c, int h, int w, const float *mean,
+                               const float *std, const float *const *maps, int n_maps,
+                               int label, const lrp_insdel_config *cfg, lrp_prob_fn fn,
+                               void *const *ctx, int n_ctx, lrp_insdel_result *res,
+                               lrp_error *err)
+{
+    if (!res || n_maps < 1 || !maps || !ctx || n_ctx < 1)
+        return lrp_error_set(err, LRP_ERR_ARG, "insdel: no maps, contexts or results");
+    memset(res, 0, (size_t)n_maps * sizeof *res);
+    lrp_status st = check_args(image01, c, h, w, mean, std, label, cfg, fn, err);
+    insdel_job job = {.c = c, .hw = (size_t)h * (size_t)w, .n_maps = n_maps};
+    for (int m = 0; st == LRP_OK && m < n_maps; m++)
+        st = check_map(maps[m], job.hw, m, err);
+    if (st != LRP_OK)
+        return st;
+    job.chw = (size_t)c * job.hw;
+    job.step = cfg && cfg->step > 0 ? cfg->step : (int)((job.hw + 99) / 100);
+    job.n_points = (int)((job.hw + (size_t)job.step - 1) / (size_t)job.step);
+    job.curves = calloc((size_t)n_maps, sizeof *job.curves);
+    if (!job.curves)
+        return lrp_error_set(err, LRP_ERR_NOMEM, "insdel: %d maps", n_maps);
+    for (int m = 0; m < n_maps; m++)
+        job.curves[m].map = maps[m];
+    st = alloc_results(res, n_maps, job.n_points, err);
+    if (st == LRP_OK)
+        st = plan_items(&job, err);
+    if (st == LRP_OK)
+        st = normalize_image(&job, image01, mean, std, err);
+    if (st == LRP_OK)
+        st = run_curves(&job, cfg ? cfg->max_batch : LRP_INSDEL_DEFAULT_BATCH, label, fn, ctx,
+                        n_ctx, res, err);
+    for (int m = 0; m < n_maps; m++) {
+        free(job.curves[m].tau);
+        free(job.curves[m].distinct);
+        if (st != LRP_OK)
+            lrp_insdel_result_free(&res[m]);
+        res[m].ins_auc = st == LRP_OK ? lrp_insdel_auc(res[m].ins, res[m].n) : 0.0;
+        res[m].del_auc = st == LRP_OK ? lrp_insdel_auc(res[m].del, res[m].n) : 0.0;
+    }
+    free(job.curves);
+    free(job.norm);
+    return st;
+}
+
 lrp_status lrp_insdel_run(const float *image01, int c, int h, int w, const float *mean,
                           const float *std, const float *map, int label,
                           const lrp_insdel_config *cfg, lrp_prob_fn fn, void *ctx,
                           lrp_insdel_result *res, lrp_error *err)
 {
-    if (!res)
-        return lrp_error_set(err, LRP_ERR_ARG, "insdel: result is NULL");
-    memset(res, 0, sizeof *res);
-    lrp_status st = check_args(image01, c, h, w, mean, std, map, label, cfg, fn, err);
-    if (st != LRP_OK)
-        return st;
-    insdel_job job = {.c = c, .hw = (size_t)h * (size_t)w, .map = map};
-    job.chw = (size_t)c * job.hw;
-    job.step = cfg && cfg->step > 0 ? cfg->step : (int)((job.hw + 99) / 100);
-    job.n_points = (int)((job.hw + (size_t)job.step - 1) / (size_t)job.step);
-    res->n = job.n_points;
-    res->ins = calloc((size_t)job.n_points, sizeof *res->ins);
-    res->del = calloc((size_t)job.n_points, sizeof *res->del);
-    if (!res->ins || !res->del)
-        st = lrp_error_set(err, LRP_ERR_NOMEM, "insdel: curves of %d points", job.n_points);
-    if (st == LRP_OK)
-        st = compute_thresholds(&job, err);
-    if (st == LRP_OK)
-        st = normalize_image(&job, image01, mean, std, err);
-    if (st == LRP_OK)
-        st = run_batches(&job, cfg ? cfg->max_batch : LRP_INSDEL_DEFAULT_BATCH, label, fn, ctx,
-                         res, err);
-    free(job.tau);
-    free(job.norm);
-    if (st != LRP_OK) {
-        lrp_insdel_result_free(res);
-        return st;
-    }
-    res->ins_auc = lrp_insdel_auc(res->ins, res->n);
-    res->del_auc = lrp_insdel_auc(res->del, res->n);
-    return LRP_OK;
+    return lrp_insdel_run_maps(image01, c, h, w, mean, std, &map, 1, label, cfg, fn, &ctx, 1,
+                               res, err);
 }
 
 void lrp_insdel_result_free(lrp_insdel_result *res)

@@ -20,6 +20,7 @@ typedef struct lrp_insdel_config {
 
 typedef struct lrp_insdel_result {
     int n;                   /* points: ceil(N / step) */
+    int forwards;            /* inputs run through fn: 2 per distinct threshold (<= 2n) */
     double *ins, *del;       /* n probabilities each (owned: lrp_insdel_result_free) */
     double ins_auc, del_auc; /* (sum y - y0/2 - y_{n-1}/2) / (n - 1); n == 1: y0 */
 } lrp_insdel_result;
@@ -29,13 +30,27 @@ typedef struct lrp_insdel_result {
  * With the pixels sorted by map descending (ties by pixel index) and
  * tau_k = the value at rank min(step (k+1), N-1), point k of Insertion keeps
  * the pixels with map >= tau_k and blacks out the rest (0 in [0,1] space);
- * Deletion blacks out exactly those pixels. cfg NULL: step 0, max_batch
+ * Deletion blacks out exactly those pixels. Points with the same tau_k
+ * share one input per curve, run once. cfg NULL: step 0, max_batch
  * LRP_INSDEL_DEFAULT_BATCH. At most max_batch inputs are built at a time.
  * On success *res is the caller's; on failure it is zeroed. */
 lrp_status lrp_insdel_run(const float *image01, int c, int h, int w, const float *mean,
                           const float *std, const float *map, int label,
                           const lrp_insdel_config *cfg, lrp_prob_fn fn, void *ctx,
                           lrp_insdel_result *res, lrp_error *err);
+
+/* lrp_insdel_run for n_maps maps of one image (maps[m] (H, W) each, e.g.
+ * one per method) into res[0 .. n_maps-1]: every map's inputs are run in
+ * one sequence, max_batch at a time, so that only the last batch is short;
+ * n_ctx threads take the batches in turn, worker w calling fn with ctx[w]
+ * (the caller's thread is worker 0). The same curves as n_maps calls
+ * of lrp_insdel_run whenever fn's result for an input depends on nothing
+ * else. On failure (the first failing batch's error) every res[m] is zeroed. */
+lrp_status lrp_insdel_run_maps(const float *image01, int c, int h, int w, const float *mean,
+                               const float *std, const float *const *maps, int n_maps,
+                               int label, const lrp_insdel_config *cfg, lrp_prob_fn fn,
+                               void *const *ctx, int n_ctx, lrp_insdel_result *res,
+                               lrp_error *err);
 
 /* The patch version (the authors' metrics/patch_insdel.py): map (H, W),
  * in place, each P x P block set to its maximum (skimage's block_reduce

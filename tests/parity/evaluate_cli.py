@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # `onnx-lrp evaluate` end to end on tests/eval/region.onnx, whose output depends only on a 3x3 region R:
-# table, evaluate.json, curves.svg, gradient-x-input against the closed form, random's floor, determinism, bad input.
+# table, evaluate.json, curves.svg, gradient-x-input against the closed form (and the forwards its
+# curves need), random's floor, determinism, bad input.
 import argparse
 import filecmp
 import glob
@@ -86,6 +87,12 @@ def auc(y):
 def thresholds_ranks(n_pixels, step):
     n = -(-n_pixels // step)
     return np.minimum(step * np.arange(1, n + 1), n_pixels - 1)
+
+
+def distinct_thresholds(heat, step):
+    """How many different tau_k the points have: one input per curve each."""
+    ordered = np.sort(heat)[::-1]
+    return len(set(ordered[thresholds_ranks(heat.size, step)].tolist()))
 
 
 def pixels01(path):
@@ -193,6 +200,20 @@ def main_run(tmp):
             errs.append("%s: %s vs %s" % (os.path.basename(path), got, want))
     report("gradient-x-input per image = closed form (1e-5)", files and not errs,
            "; ".join(errs[:2]))
+
+    # Points with the same threshold share one input per curve: gradient-x-input's map is
+    # 0 on 55 of 64 pixels, so most of its 64 points need no forward pass of their own.
+    try:
+        with open(os.path.join(out1, "timing.json")) as f:
+            timing = json_method(json.load(f), "gradient-x-input") or {}
+    except (OSError, ValueError) as e:
+        timing = {"error": str(e)}
+    want = np.mean([2 * distinct_thresholds(np.where(R, gen.K * pixels01(p), 0.0), 1)
+                    for p in files]) if files else None
+    got = timing.get("curve_forwards_per_image")
+    report("timing.json: gradient-x-input's curves run 2 x its distinct thresholds",
+           want is not None and isinstance(got, (int, float)) and abs(got - want) < 1e-9,
+           "%s per image, want %s of %d points" % (got, want, 2 * 64))
 
     rnd = json_method(doc, "random") or {}
     report("gradient-x-input beats random on mean ID",
