@@ -325,9 +325,11 @@ static lrp_status score_cam(batch *b, const lrp_multipass_image *im, float *out,
         }
         if (b->rows && (st = batch_run(b, im->target, err)))
             break;
-        for (int r = 0; r < b->rows; r++)
+        for (int r = 0; r < b->rows; r++) {
+            float weight = (float)softmax_of(b, r, im->target);
             for (size_t i = 0; i < hw; i++)
-                cam[i] += (float)softmax_of(b, r, im->target) * maps[(size_t)r * hw + i];
+                cam[i] += weight * maps[(size_t)r * hw + i];
+        }
     }
     for (size_t i = 0; i < b->size && !st; i++)
         out[i] = (cam[i % hw] > 0.0f ? cam[i % hw] : 0.0f) / (float)c;
