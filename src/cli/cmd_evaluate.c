@@ -277,8 +277,9 @@ static void random_map(float *map, size_t n, uint64_t seed)
 }
 
 /* The map of method k for image x: explanation (channel sum) or random,
- * seeded by the image's index in the whole input list (the same in every
- * shard); s gets its conservation error, sums and cost. */
+ * seeded by the image's index in the whole input list alone (the same in
+ * every shard, and whatever else --methods lists); s gets its conservation
+ * error, sums and cost. */
 static lrp_status method_map(eval_method *em, int k, const lrp_array *x, float *map,
                              eval_scores *s, lrp_error *err)
 {
@@ -287,7 +288,7 @@ static lrp_status method_map(eval_method *em, int k, const lrp_array *x, float *
     s->seconds[k] = 0.0;
     s->forwards[k] = s->backwards[k] = 0;
     if (em->random) {
-        random_map(map, (size_t)h * (size_t)w, (uint64_t)s->index * 1000003u + (uint64_t)k);
+        random_map(map, (size_t)h * (size_t)w, (uint64_t)s->index);
         return LRP_OK;
     }
     lrp_array rel = {0};

@@ -292,6 +292,43 @@ def random_floor(tmp):
            "ID %.4f, null mean %.4f, SE %.4f, exit %s" % (obs, mu, se, rc))
 
 
+def splitmix64_map(seed, n):
+    """method.md §7's random map: (splitmix64(&s) >> 40) / 2^24, s starting at seed."""
+    mask, out, state = (1 << 64) - 1, [], seed
+    for _ in range(n):
+        state = (state + 0x9E3779B97F4A7C15) & mask
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        out.append(float(np.float32((z ^ (z >> 31)) >> 40) / np.float32(1 << 24)))
+    return np.array(out)
+
+
+def random_seeded_by_image(tmp):
+    """random's map is seeded by the image's index alone: its curves are the closed form of
+    the splitmix64 map, listed alone or after another method."""
+    for methods in (["random"], ["gradient-x-input", "random"]):
+        out = os.path.join(tmp, "random-" + "-".join(methods))
+        rc, _, err = evaluate([IMAGES], out, methods)
+        try:
+            with open(os.path.join(out, "evaluate.json")) as f:
+                doc = json.load(f)
+            m = json_method(doc, "random")
+            files = [e["file"] for e in doc["images"]]
+            got = list(zip(m["per_image_insertion"], m["per_image_deletion"]))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            report("random (%s): per image = the splitmix64 closed form" % ",".join(methods),
+                   False, str(e))
+            continue
+        errs = []
+        for i, path in enumerate(files):
+            want = closed_form_aucs(pixels01(path), splitmix64_map(i, R.size), doc["step"])
+            if max(abs(g - w) for g, w in zip(got[i], want)) > TOL:
+                errs.append("%s: %s vs %s" % (os.path.basename(path), got[i], want))
+        report("random (%s): per image = the splitmix64 closed form" % ",".join(methods),
+               rc == 0 and files and not errs, "; ".join(errs[:2]) or "exit %s" % rc)
+
+
 def bad_input(tmp):
     rc, _, err = evaluate([IMAGES], methods=["nope"])
     report("--methods nope: exit 2, names the method", rc == 2 and "nope" in err,
@@ -338,5 +375,6 @@ def bad_input(tmp):
 with tempfile.TemporaryDirectory() as tmp:
     main_run(tmp)
     random_floor(tmp)
+    random_seeded_by_image(tmp)
     bad_input(tmp)
 finish(passed, failed)
