@@ -20,12 +20,38 @@ typedef struct runner {
     double *seeds;
 } runner;
 
+/* logits (batch, classes) of the inputs x through the explainer's probe
+ * workspace, which keeps nothing but them: a forward pass as
+ * lrp_model_forward's, not the explanation's (whose kept activations stay
+ * in (N,C,H,W) for the rules). */
+static lrp_status probe_forward(runner *r, float *logits, lrp_error *err)
+{
+    lrp_explainer *e = r->e;
+    const lrp_graph *g = &e->model->graph;
+    if (!e->probe_keep && !(e->probe_keep = calloc((size_t)g->n_values, sizeof *e->probe_keep)))
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    e->probe_keep[e->seed_value] = true;
+    bool rebuilt;
+    lrp_status st = lrp_model_prepare(e->model, &e->probe, r->in.rank, r->in.dims,
+                                      e->probe_keep, &rebuilt, err);
+    if (st == LRP_OK)
+        st = lrp_forward_run(&e->probe, r->in.data, e->pool,
+                             lrp_explainer_dnnl(e, e->model->dnnl), err);
+    if (st)
+        return st;
+    const lrp_tensor *out = lrp_forward_value(&e->probe, e->seed_value);
+    memcpy(logits, out->data, lrp_tensor_count(out) * sizeof *logits);
+    return LRP_OK;
+}
+
 static lrp_status run_batch(void *ctx, const float *x, int target, float *logits, float *grad,
                             lrp_error *err)
 {
     runner *r = ctx;
     lrp_explainer *e = r->e;
     r->in.data = (float *)x;
+    if (!grad)
+        return probe_forward(r, logits, err);
     lrp_status st = lrp_explainer_prepare(e, &r->in, err);
     if (st)
         return st;
@@ -33,8 +59,6 @@ static lrp_status run_batch(void *ctx, const float *x, int target, float *logits
         return st;
     const lrp_tensor *out = lrp_forward_value(&e->fwd, e->seed_value);
     memcpy(logits, out->data, lrp_tensor_count(out) * sizeof *logits);
-    if (!grad)
-        return LRP_OK;
     for (int i = 0; i < r->in.dims[0]; i++) {
         r->targets[i] = target;
         r->seeds[i] = 1.0;

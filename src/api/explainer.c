@@ -262,6 +262,8 @@ void lrp_explainer_free(lrp_explainer *e)
         return;
     lrp_relevance_free(&e->rel);
     lrp_forward_free(&e->fwd);
+    lrp_forward_free(&e->probe);
+    free(e->probe_keep);
     lrp_pool_free(e->pool);
     if (e->t && --e->t->refs == 0) {
         lrp_rules_free(e->t->rules, e->model->graph.n_nodes);

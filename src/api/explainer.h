@@ -30,6 +30,11 @@ struct lrp_explainer {
     int cam_value; /* Grad-CAM: the input of the last global pooling; else -1 */
     rule_table *t;
     lrp_forward fwd; /* this explainer's own workspaces, sized per input shape */
+    /* the multipass methods' forward-only passes: only the seed value kept
+     * (probe_keep, per value), so that activations may stay in oneDNN's
+     * blocked layout and share memory; NULL / unused until one runs */
+    lrp_forward probe;
+    bool *probe_keep;
     lrp_relevance rel;
     lrp_pool *pool;  /* NULL = one thread */
     lrp_backend backend; /* resolved */

@@ -126,6 +126,14 @@ static double softmax_of(const batch *b, int row, int target)
                                   b->ps->n_classes, target);
 }
 
+/* dst (c, hw) = x (c, hw) ⊙ mask (hw), each channel. */
+static void mask_channels(float *dst, const float *x, const float *mask, int c, size_t hw)
+{
+    for (int ch = 0; ch < c; ch++, dst += hw, x += hw)
+        for (size_t j = 0; j < hw; j++)
+            dst[j] = x[j] * mask[j];
+}
+
 /* Integrated Gradients (Sundararajan et al. 2017), zennit's right Riemann
  * sum: (x - b) ⊙ (1/m) Σ_{k=1..m} ∇f(b + (k/m)(x - b)). */
 static lrp_status integrated_gradients(const lrp_method_params *p, batch *b, const float *x,
@@ -181,12 +189,14 @@ static lrp_status smoothgrad(const lrp_method_params *p, batch *b, const float *
     for (int j0 = 0; j0 < p->sg_samples && !st; j0 += b->ps->batch) {
         int left = p->sg_samples - j0;
         b->rows = left < b->ps->batch ? left : b->ps->batch;
-        for (size_t i = 0; i < (size_t)b->rows * b->size; i++)
-            b->x[i] = (float)(x[i % b->size] + sd * next_gaussian(&s));
+        for (int r = 0; r < b->rows; r++)
+            for (size_t i = 0; i < b->size; i++)
+                b->x[(size_t)r * b->size + i] = (float)(x[i] + sd * next_gaussian(&s));
         if ((st = batch_run(b, target, err)))
             break;
-        for (size_t i = 0; i < (size_t)b->rows * b->size; i++)
-            out[i % b->size] += b->grad[i] / (float)p->sg_samples;
+        for (int r = 0; r < b->rows; r++)
+            for (size_t i = 0; i < b->size; i++)
+                out[i] += b->grad[(size_t)r * b->size + i] / (float)p->sg_samples;
     }
     return st;
 }
@@ -266,15 +276,16 @@ static lrp_status rise(const lrp_method_params *p, batch *b, const float *x, int
         for (int r = 0; r < b->rows; r++) {
             float *mask = masks + (size_t)r * hw;
             rise_mask(p, h, w, &s, grid, mask);
-            for (size_t i = 0; i < b->size; i++)
-                b->x[(size_t)r * b->size + i] = x[i] * mask[i % hw];
+            mask_channels(b->x + (size_t)r * b->size, x, mask, c, hw);
         }
         if ((st = batch_run(b, target, err)))
             break;
         for (int r = 0; r < b->rows; r++) {
             float score = (float)(softmax_of(b, r, target) / (p->rise_masks * p->rise_p * c));
-            for (size_t i = 0; i < b->size; i++)
-                out[i] += score * masks[(size_t)r * hw + i % hw];
+            const float *mask = masks + (size_t)r * hw;
+            for (int ch = 0; ch < c; ch++)
+                for (size_t j = 0; j < hw; j++)
+                    out[(size_t)ch * hw + j] += score * mask[j];
         }
     }
     free(masks);
@@ -319,8 +330,7 @@ static lrp_status score_cam(batch *b, const lrp_multipass_image *im, float *out,
             upsample(im->act + (size_t)k * ahw, im->act_h, im->act_w, h, w, u);
             if (!normalize(u, hw, mask))
                 continue;
-            for (size_t i = 0; i < b->size; i++)
-                b->x[(size_t)b->rows * b->size + i] = im->x[i] * mask[i % hw];
+            mask_channels(b->x + (size_t)b->rows * b->size, im->x, mask, c, hw);
             b->rows++;
         }
         if (b->rows && (st = batch_run(b, im->target, err)))
@@ -331,8 +341,9 @@ static lrp_status score_cam(batch *b, const lrp_multipass_image *im, float *out,
                 cam[i] += weight * maps[(size_t)r * hw + i];
         }
     }
-    for (size_t i = 0; i < b->size && !st; i++)
-        out[i] = (cam[i % hw] > 0.0f ? cam[i % hw] : 0.0f) / (float)c;
+    for (int ch = 0; ch < c && !st; ch++)
+        for (size_t j = 0; j < hw; j++)
+            out[(size_t)ch * hw + j] = (cam[j] > 0.0f ? cam[j] : 0.0f) / (float)c;
     free(maps);
     free(cam);
     return st;
