@@ -23,7 +23,7 @@ int main(int argc, char **argv)
     int status = 0;
     lrp_preprocessing_init(&pre);   /* resize, crop, mean and std: the model's */
     lrp_config_init(&config);       /* the default preset, epsilon-plus-flat */
-    lrp_heatmap_style_init(&style);   /* bwr, as onnx-lrp explain draws it */
+    lrp_heatmap_style_init(&style); /* bwr, as onnx-lrp explain draws it */
     if (!lrp_model_load(argv[1], &model, &err) &&
         !lrp_preprocessing_for_model(model, &pre, &err) &&
         !lrp_image_load_input(&pre, argv[2], &x, NULL, &err) &&
@@ -35,7 +35,8 @@ int main(int argc, char **argv)
         !lrp_png_save(argv[3], rgb, pre.crop_w, pre.crop_h, 3, &err)) {
         lrp_image_report r = lrp_report_image(report, 0);
         printf("onnx-lrp %s: class %d (p = %.4f), R_out %g, sum R_in %g, conservation error "
-               "%.3e\n", lrp_version(), r.target, r.probability, r.output_relevance,
+               "%.3e\n",
+               lrp_version(), r.target, r.probability, r.output_relevance,
                r.input_relevance_sum, r.conservation_error);
     } else {
         fprintf(stderr, "explain: %s\n", err.status ? err.message : "out of memory");

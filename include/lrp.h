@@ -181,19 +181,20 @@ typedef struct lrp_model_info {
     int n_op_types;
     int n_residual_adds;
     lrp_output_kind output_kind; /* lrp_model_output_kind */
-    int n_unclassified_adds; /* Adds of two activations that are no split point */
+    int n_unclassified_adds;     /* Adds of two activations that are no split point */
 } lrp_model_info;
 
-LRP_API lrp_status lrp_model_get_info(const lrp_model *model, lrp_model_info *info, lrp_error *err);
+LRP_API lrp_status lrp_model_get_info(const lrp_model *model, lrp_model_info *info,
+                                      lrp_error *err);
 
 /* The i-th op type in order of first appearance; *count gets its node count. */
 LRP_API const char *lrp_model_op_type(const lrp_model *model, int i, int *count);
 
 /* A residual Add the graph pass marked as a split point (method §8). */
 typedef struct lrp_residual_add {
-    const char *node;        /* the Add node's name */
-    const char *kind;        /* "identity" or "projection" */
-    const char *mainstream;  /* tensor names: M, S, B */
+    const char *node;       /* the Add node's name */
+    const char *kind;       /* "identity" or "projection" */
+    const char *mainstream; /* tensor names: M, S, B */
     const char *shortcut;
     const char *block_input;
 } lrp_residual_add;
@@ -264,8 +265,9 @@ LRP_API void lrp_config_init(lrp_config *config);
  * x = (v - mean) / std with v in [0, 1]: per channel, low = (0 - mean)/std,
  * high = (1 - mean)/std. Fails for channels outside 1..LRP_MAX_CHANNELS or
  * a std that is not > 0. */
-LRP_API lrp_status lrp_config_set_normalization(lrp_config *config, int channels, const float *mean,
-                                                const float *std, lrp_error *err);
+LRP_API lrp_status lrp_config_set_normalization(lrp_config *config, int channels,
+                                                const float *mean, const float *std,
+                                                lrp_error *err);
 /* Names <-> enums, for command lines; -1 / NULL when unknown. */
 LRP_API int lrp_split_from_name(const char *name);
 LRP_API const char *lrp_split_name(lrp_split split);
@@ -299,7 +301,8 @@ LRP_API lrp_status lrp_explainer_fork(const lrp_explainer *explainer, lrp_explai
 
 /* Threads one lrp_explain works with, the caller's included (default 1,
  * also for forks); the same bits for any count. See lrp_model_set_threads. */
-LRP_API lrp_status lrp_explainer_set_threads(lrp_explainer *explainer, int threads, lrp_error *err);
+LRP_API lrp_status lrp_explainer_set_threads(lrp_explainer *explainer, int threads,
+                                             lrp_error *err);
 
 /* lrp_model_warm_up for lrp_explain: its workspaces, and oneDNN's
  * primitives and packed weights for the forward pass and the rules, made
@@ -318,12 +321,13 @@ LRP_API lrp_backend lrp_explainer_backend(const lrp_explainer *explainer); /* ne
 
 /* The precision of lrp_explain (default: the model's at creation; forks
  * keep their parent's), as lrp_model_set_precision. */
-LRP_API lrp_status lrp_explainer_set_precision(lrp_explainer *explainer, lrp_precision precision,
-                                               lrp_error *err);
+LRP_API lrp_status lrp_explainer_set_precision(lrp_explainer *explainer,
+                                               lrp_precision precision, lrp_error *err);
 LRP_API lrp_precision lrp_explainer_precision(const lrp_explainer *explainer);
 
 /* Explain class 'target' from now on (< 0: each image's top-1). */
-LRP_API lrp_status lrp_explainer_set_target(lrp_explainer *explainer, int target, lrp_error *err);
+LRP_API lrp_status lrp_explainer_set_target(lrp_explainer *explainer, int target,
+                                            lrp_error *err);
 
 /* 1 when the preset's method defines conservation (the LRP presets), 0 for
  * the baselines gradient, gradient-x-input and grad-cam, -1 for an unknown
@@ -359,9 +363,9 @@ LRP_API void lrp_report_free(lrp_report *report);
 typedef struct lrp_image_report {
     int target;
     int n_classes;
-    const float *logits;        /* n_classes values, owned by the report */
-    double probability;         /* the target's, from the logits (lrp_output_probability) */
-    double output_relevance;    /* the seeded value */
+    const float *logits;     /* n_classes values, owned by the report */
+    double probability;      /* the target's, from the logits (lrp_output_probability) */
+    double output_relevance; /* the seeded value */
     double input_relevance_sum;
     /* The rest are NaN when the method defines no conservation
        (lrp_explainer_conserves). (sum R_in - R_out) / R_out: */
@@ -430,9 +434,9 @@ typedef struct lrp_preprocessing {
     float mean[4], std[4];
     int resize_h, resize_w; /* set by _for_model: both > 0 for a non-square crop without
                                a resize: Resize((h, w)) at 256/224 of each side */
-    int channels_last;  /* set by _for_model: 1 when the input is (N, H, W, C) (NHWC) */
-    int batch;          /* set by _for_model: the input's fixed batch, else 1; an image
-                           fills every slot */
+    int channels_last;      /* set by _for_model: 1 when the input is (N, H, W, C) (NHWC) */
+    int batch;              /* set by _for_model: the input's fixed batch, else 1; an image
+                               fills every slot */
     /* what messages call the caller's resize, crop, mean and std (NULL: those
        words), e.g. a command line's "--resize"; the model's are "metadata
        onnx_lrp.resize" and so on */
@@ -497,8 +501,9 @@ LRP_API void lrp_quantize_heat(float *map, size_t n, int levels);
 
 /* relevance (C, H, W) or (1, C, H, W) to rgb, H*W*3 bytes the caller
  * provides: the channel sum, quantized, through the colormap. */
-LRP_API lrp_status lrp_render_heatmap(const lrp_array *relevance, const lrp_heatmap_style *style,
-                                      uint8_t *rgb, lrp_error *err);
+LRP_API lrp_status lrp_render_heatmap(const lrp_array *relevance,
+                                      const lrp_heatmap_style *style, uint8_t *rgb,
+                                      lrp_error *err);
 /* The heatmap over 'display' (H, W, 3) in [0,1] (lrp_preprocess_image's),
  * blended by alpha times the relevance's strength: where it is small, the
  * image shows through. */

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/conv_dnnl.h"
 #include "blas/gemm.h"
 #include "ops/conv.h"
+#include "ops/conv_dnnl.h"
 #include "ops/op.h"
 
 #include "check.h"
@@ -43,8 +43,10 @@ static lrp_node make_node(const char *op_type, const attr_spec *specs, int n_spe
     lrp_node n = {.name = "test", .op_type = (char *)op_type, .op = lrp_op_find(op_type)};
     n.attrs = calloc((size_t)n_specs + 1, sizeof *n.attrs);
     for (int i = 0; i < n_specs; i++) {
-        n.attrs[i] = (lrp_attr){.name = (char *)specs[i].name, .type = LRP_ATTR_INTS,
-                                .n = specs[i].n, .ints = (int64_t *)specs[i].v};
+        n.attrs[i] = (lrp_attr){.name = (char *)specs[i].name,
+                                .type = LRP_ATTR_INTS,
+                                .n = specs[i].n,
+                                .ints = (int64_t *)specs[i].v};
     }
     n.n_attrs = n_specs;
     if (group > 1)
@@ -78,7 +80,8 @@ static void conv_direct(const lrp_conv_shape *s, const float *x, const float *w,
                                 if (h < 0 || h >= g->in_h || ww < 0 || ww >= g->in_w)
                                     continue;
                                 acc += (double)x[((n * s->c_in + grp * cg + c) * g->in_h + h) *
-                                                     g->in_w + ww] *
+                                                     g->in_w +
+                                                 ww] *
                                        w[((m * cg + c) * g->kh + i) * g->kw + j];
                             }
                     y[((n * s->c_out + m) * g->out_h + oh) * g->out_w + ow] = (float)acc;
@@ -112,8 +115,10 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
 {
     attr_spec specs[] = {
         {"strides", 2, {cc->stride, cc->stride}},
-        {"pads", 4, {cc->pad, cc->pad, cc->pad_end ? cc->pad_end : cc->pad,
-                     cc->pad_end ? cc->pad_end : cc->pad}},
+        {"pads",
+         4,
+         {cc->pad, cc->pad, cc->pad_end ? cc->pad_end : cc->pad,
+          cc->pad_end ? cc->pad_end : cc->pad}},
         {"dilations", 2, {cc->dilation, cc->dilation}},
     };
     lrp_node node = make_node("Conv", specs, 3, cc->group);
@@ -122,7 +127,8 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
     lrp_tensor x = {LRP_FLOAT, 4, {cc->n, cc->c, cc->h, cc->w}, NULL};
     lrp_tensor w = {LRP_FLOAT, 4, {cc->m, cc->c / cc->group, cc->k, cc->k}, NULL};
     lrp_conv_shape s;
-    CHECK(lrp_conv_shape_of(&node, &x, &w, &s, &err) == LRP_OK, "%s: %s", cc->what, err.message);
+    CHECK(lrp_conv_shape_of(&node, &x, &w, &s, &err) == LRP_OK, "%s: %s", cc->what,
+          err.message);
     size_t nx = lrp_tensor_count(&x), nw = lrp_tensor_count(&w);
     size_t ny = (size_t)(s.n * s.c_out * s.g.out_h * s.g.out_w);
     float *xd = random_buf(nx), *wd = random_buf(nw), *bd = random_buf((size_t)cc->m);
@@ -223,8 +229,9 @@ static void check_pool(const char *op, const attr_spec *specs, int n_specs, int6
 {
     lrp_node node = make_node(op, specs, n_specs, 1);
     if (include_pad)
-        node.attrs[node.n_attrs++] =
-            (lrp_attr){.name = "count_include_pad", .type = LRP_ATTR_INT, .i = 1};
+        node.attrs[node.n_attrs++] = (lrp_attr){.name = "count_include_pad",
+                                                .type = LRP_ATTR_INT,
+                                                .i = 1};
     lrp_error err = {0};
     CHECK(node.op->parse(&node, &err) == LRP_OK, "%s parse: %s", op, err.message);
     lrp_tensor in = {LRP_FLOAT, 4, {1, 1, h, w}, (void *)x}, out = {0};
@@ -247,7 +254,8 @@ static void check_pools(void)
     float x[16];
     for (int i = 0; i < 16; i++)
         x[i] = (float)i;
-    attr_spec k3s2p1[] = {{"kernel_shape", 2, {3, 3}}, {"strides", 2, {2, 2}},
+    attr_spec k3s2p1[] = {{"kernel_shape", 2, {3, 3}},
+                          {"strides", 2, {2, 2}},
                           {"pads", 4, {1, 1, 1, 1}}};
     const float max_want[4] = {5, 7, 13, 15};
     check_pool("MaxPool", k3s2p1, 3, 0, 4, 4, x, 2, 2, max_want);
@@ -263,8 +271,9 @@ static void check_pools(void)
         x5[i] = (float)i;
     attr_spec k2s2[] = {{"kernel_shape", 2, {2, 2}}, {"strides", 2, {2, 2}}};
     lrp_node ceil_node = make_node("MaxPool", k2s2, 2, 1);
-    ceil_node.attrs[ceil_node.n_attrs++] =
-        (lrp_attr){.name = "ceil_mode", .type = LRP_ATTR_INT, .i = 1};
+    ceil_node.attrs[ceil_node.n_attrs++] = (lrp_attr){.name = "ceil_mode",
+                                                      .type = LRP_ATTR_INT,
+                                                      .i = 1};
     lrp_error err = {0};
     CHECK(ceil_node.op->parse(&ceil_node, &err) == LRP_OK, "ceil parse");
     lrp_tensor in = {LRP_FLOAT, 4, {1, 1, 5, 5}, x5}, out = {0};

@@ -13,9 +13,9 @@
 
 #include "check.h"
 
-#define H 1e-3f     /* the step of the differences */
-#define TOL 2e-3    /* max|kernel - difference| / max|difference| */
-#define N_IN 5      /* inputs a case may have (BatchNormalization's) */
+#define H 1e-3f  /* the step of the differences */
+#define TOL 2e-3 /* max|kernel - difference| / max|difference| */
+#define N_IN 5   /* inputs a case may have (BatchNormalization's) */
 
 static unsigned rng_state = 77u;
 static float rnd(void) /* in [-1, 1) */
@@ -99,13 +99,19 @@ static const grad_case cases[] = {
 /* The node, its attributes parsed by its op. */
 static lrp_node make_node(const grad_case *gc, lrp_attr *attrs)
 {
-    lrp_node n = {.name = "grad_node", .op_type = (char *)gc->op, .op = lrp_op_find(gc->op),
-                  .n_inputs = gc->n_in, .attrs = attrs};
+    lrp_node n = {.name = "grad_node",
+                  .op_type = (char *)gc->op,
+                  .op = lrp_op_find(gc->op),
+                  .n_inputs = gc->n_in,
+                  .attrs = attrs};
     for (int i = 0; i < 3 && gc->attrs[i].name; i++)
-        attrs[n.n_attrs++] = (lrp_attr){.name = (char *)gc->attrs[i].name, .type = LRP_ATTR_INTS,
-                                        .n = gc->attrs[i].n, .ints = (int64_t *)gc->attrs[i].v};
+        attrs[n.n_attrs++] = (lrp_attr){.name = (char *)gc->attrs[i].name,
+                                        .type = LRP_ATTR_INTS,
+                                        .n = gc->attrs[i].n,
+                                        .ints = (int64_t *)gc->attrs[i].v};
     if (gc->int_name)
-        attrs[n.n_attrs++] = (lrp_attr){.name = (char *)gc->int_name, .type = LRP_ATTR_INT,
+        attrs[n.n_attrs++] = (lrp_attr){.name = (char *)gc->int_name,
+                                        .type = LRP_ATTR_INT,
                                         .i = gc->int_value};
     lrp_error err = {0};
     CHECK(n.op, "%s: no op %s", gc->what, gc->op);
@@ -151,7 +157,8 @@ static void check_case(const grad_case *gc)
         data[k] = malloc(count * sizeof *data[k]);
         r_in[k] = calloc(count, sizeof *r_in[k]);
         for (size_t i = 0; i < count; i++)
-            data[k][i] = gc->distinct ? (float)((i * 7) % count) * 0.05f - 0.8f : smooth_value();
+            data[k][i] = gc->distinct ? (float)((i * 7) % count) * 0.05f - 0.8f
+                                      : smooth_value();
         t[k].data = data[k];
     }
     size_t ny = lrp_tensor_count(&out);
@@ -168,8 +175,14 @@ static void check_case(const grad_case *gc)
     size_t s = lrp_rule_scratch_floats(&rule, &n, cin, &out);
     float *scratch = malloc((s ? s : 1) * sizeof *scratch);
     double absorbed = 0.0;
-    lrp_rule_ctx ctx = {.node = &n, .rule = &rule, .in = cin, .out = &out, .r_out = r_out,
-                        .r_in = r_in, .scratch = scratch, .n_images = 1,
+    lrp_rule_ctx ctx = {.node = &n,
+                        .rule = &rule,
+                        .in = cin,
+                        .out = &out,
+                        .r_out = r_out,
+                        .r_in = r_in,
+                        .scratch = scratch,
+                        .n_images = 1,
                         .absorbed = &absorbed};
     lrp_rule_kernel(gc->kind)(&ctx);
 

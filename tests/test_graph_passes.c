@@ -70,8 +70,12 @@ static int add_node(lrp_graph *g, const char *op, const char *out, int n_in, con
                     const char *in1)
 {
     const char *in[2] = {in0, in1};
-    lrp_node n = {.name = strdup(out), .op_type = strdup(op), .inputs = int_list(n_in),
-                  .n_inputs = n_in, .outputs = int_list(1), .n_outputs = 1};
+    lrp_node n = {.name = strdup(out),
+                  .op_type = strdup(op),
+                  .inputs = int_list(n_in),
+                  .n_inputs = n_in,
+                  .outputs = int_list(1),
+                  .n_outputs = 1};
     for (int k = 0; k < n_in; k++)
         n.inputs[k] = value(g, in[k]);
     n.outputs[0] = value(g, out);
@@ -225,7 +229,8 @@ static void preactivation_block(void)
     conv(&g, "m", "r");
     add_node(&g, "Add", "y", 2, "b", "m");
     add_output(&g, "y");
-    expect_residual("pre-activation block", &g, "y", "m", "b", "b", LRP_SHORTCUT_IDENTITY, NULL);
+    expect_residual("pre-activation block", &g, "y", "m", "b", "b", LRP_SHORTCUT_IDENTITY,
+                    NULL);
 }
 
 /* Add(Relu(x), Sigmoid(x)): neither operand is a block input, nothing
@@ -247,8 +252,9 @@ static void plain_add(void)
         CHECK(a.plain[0].reason && strstr(a.plain[0].reason, "'p'") &&
                   strstr(a.plain[0].reason, "'q'"),
               "plain Add: reason names both operands: %s", a.plain[0].reason);
-        CHECK(a.plain[0].reason && strstr(a.plain[0].reason, "a chain of AveragePool, "
-                                          "BatchNormalization, Conv, Pad, Slice reading one"),
+        CHECK(a.plain[0].reason &&
+                  strstr(a.plain[0].reason, "a chain of AveragePool, "
+                                            "BatchNormalization, Conv, Pad, Slice reading one"),
               "plain Add: reason names the ops with shortcut_step: %s", a.plain[0].reason);
     }
     analysis_free(&a);

@@ -67,7 +67,7 @@ static lrp_image load_ok(const char *name)
 {
     char path[1024];
     lrp_image img;
-    lrp_error err = { LRP_OK, "" };
+    lrp_error err = {LRP_OK, ""};
     lrp_status st = lrp_image_load(fixture(path, name), &img, &err);
     if (st)
         fprintf(stderr, "%s\n", err.message);
@@ -100,12 +100,12 @@ static const struct {
     int resize, crop;
     double max_tol, mean_tol;
 } cases[] = {
-    { "rgb.png", "rgb.torchvision.npy", 256, 224, PNG_MAX, PNG_MEAN },
-    { "gray.png", "gray.torchvision.npy", 64, 56, PNG_MAX, PNG_MEAN },
-    { "rgba.png", "rgba.torchvision.npy", 64, 56, PNG_MAX, PNG_MEAN },
-    { "tiny.png", "tiny.torchvision.npy", 32, 27, PNG_MAX, PNG_MEAN },
-    { "gray16.png", "gray16.torchvision.npy", 64, 56, PNG_MAX, PNG_MEAN },
-    { "photo.jpg", "photo.torchvision.npy", 64, 56, JPEG_MAX, JPEG_MEAN },
+    {"rgb.png", "rgb.torchvision.npy", 256, 224, PNG_MAX, PNG_MEAN},
+    {"gray.png", "gray.torchvision.npy", 64, 56, PNG_MAX, PNG_MEAN},
+    {"rgba.png", "rgba.torchvision.npy", 64, 56, PNG_MAX, PNG_MEAN},
+    {"tiny.png", "tiny.torchvision.npy", 32, 27, PNG_MAX, PNG_MEAN},
+    {"gray16.png", "gray16.torchvision.npy", 64, 56, PNG_MAX, PNG_MEAN},
+    {"photo.jpg", "photo.torchvision.npy", 64, 56, JPEG_MAX, JPEG_MEAN},
 };
 
 static void compare_case(int i)
@@ -113,7 +113,7 @@ static void compare_case(int i)
     char path[1024];
     lrp_npy ref;
     lrp_preprocess p;
-    lrp_error err = { LRP_OK, "" };
+    lrp_error err = {LRP_OK, ""};
     lrp_image img = load_ok(cases[i].image), display;
     EXPECT(lrp_npy_read(fixture(path, cases[i].reference), &ref, &err) == LRP_OK);
     lrp_preprocess_defaults(&p);
@@ -122,8 +122,8 @@ static void compare_case(int i)
     size_t n = 3 * (size_t)p.crop_h * (size_t)p.crop_w;
     EXPECT(ref.count == n && ref.rank == 3);
     float *chw = malloc(n * sizeof *chw);
-    if (!img.data || ref.count != n || !chw
-        || lrp_preprocess_run(&img, &p, chw, &display, &err) != LRP_OK) {
+    if (!img.data || ref.count != n || !chw ||
+        lrp_preprocess_run(&img, &p, chw, &display, &err) != LRP_OK) {
         fprintf(stderr, "%s: %s\n", cases[i].image, err.message);
         failures++;
     } else {
@@ -135,10 +135,12 @@ static void compare_case(int i)
             sum += d;
         }
         printf("preprocess %-10s resize %3d crop %3d: max |diff| %.3g, mean %.3g "
-               "(normalized units)\n", cases[i].image, p.resize, p.crop_h, max, sum / n);
+               "(normalized units)\n",
+               cases[i].image, p.resize, p.crop_h, max, sum / n);
         EXPECT(max <= cases[i].max_tol);
         EXPECT(sum / n <= cases[i].mean_tol);
-        EXPECT(display.width == p.crop_w && display.height == p.crop_h && display.channels == 3);
+        EXPECT(display.width == p.crop_w && display.height == p.crop_h &&
+               display.channels == 3);
         /* display is the image before normalization: red at (0,0) */
         EXPECT(fabsf(display.data[0] - (chw[0] * p.std[0] + p.mean[0])) < 1e-5f);
         lrp_image_free(&display);
@@ -161,8 +163,8 @@ static void test_identity(void)
     EXPECT(chw && img.data && lrp_preprocess_run(&img, &p, chw, NULL, NULL) == LRP_OK);
     for (int k = 0; chw && img.data && k < 3; k++)
         for (int i = 0; i < 19 * 23; i++)
-            EXPECT(fabsf(chw[k * 19 * 23 + i] * p.std[k] + p.mean[k] - img.data[i * 3 + k])
-                   < 1e-6f);
+            EXPECT(fabsf(chw[k * 19 * 23 + i] * p.std[k] + p.mean[k] - img.data[i * 3 + k]) <
+                   1e-6f);
     /* resize only: the shorter side of 23x19 to 38, the longer int(38*23/19) = 46 */
     p.resize = 38;
     EXPECT(lrp_preprocess_size(&p, 23, 19, &h, &w, NULL) == LRP_OK && h == 38 && w == 46);
@@ -175,7 +177,7 @@ static void test_too_small(void)
     char path[1024];
     lrp_image img = load_ok("tiny.png");
     lrp_preprocess p;
-    lrp_error err = { LRP_OK, "" };
+    lrp_error err = {LRP_OK, ""};
     float dummy[1];
     lrp_preprocess_defaults(&p);
     p.resize = 0; /* 23x19 against 224x224 */
@@ -198,15 +200,15 @@ static void test_too_small(void)
 /* Each lossless format holds palette.png's pixels. */
 static void test_formats(void)
 {
-    static const char *names[] = { "palette.bmp", "palette.gif", "palette.tga", "palette.ppm" };
+    static const char *names[] = {"palette.bmp", "palette.gif", "palette.tga", "palette.ppm"};
     lrp_image png = load_ok("palette.png"), rgb;
     EXPECT(png.width == 23 && png.height == 19 && png.channels == 3);
     for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
         lrp_image img = load_ok(names[f]);
         EXPECT(img.width == 23 && img.height == 19);
         EXPECT(lrp_image_to_rgb(&img, 3, &rgb, NULL) == LRP_OK);
-        int same = rgb.data && png.data
-                && memcmp(rgb.data, png.data, 23 * 19 * 3 * sizeof(float)) == 0;
+        int same = rgb.data && png.data &&
+                   memcmp(rgb.data, png.data, 23 * 19 * 3 * sizeof(float)) == 0;
         if (!same)
             fprintf(stderr, "%s differs from palette.png\n", names[f]);
         EXPECT(same);
@@ -239,7 +241,7 @@ static void expect_error(const char *name, lrp_status want)
 {
     char path[1024];
     lrp_image img;
-    lrp_error err = { LRP_OK, "" };
+    lrp_error err = {LRP_OK, ""};
     lrp_status st = lrp_image_load(fixture(path, name), &img, &err);
     EXPECT(st != LRP_OK);
     if (want != LRP_OK)
@@ -252,8 +254,8 @@ static void expect_error(const char *name, lrp_status want)
 /* A PNG signature and IHDR chunk for a w x h 8-bit gray image, no pixels. */
 static size_t png_header(unsigned char *b, unsigned w, unsigned h)
 {
-    static const unsigned char head[16] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
-                                            0, 0, 0, 13, 'I', 'H', 'D', 'R' };
+    static const unsigned char head[16] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+                                           0,    0,   0,   13,  'I',  'H',  'D',  'R'};
     memcpy(b, head, 16);
     for (int k = 0; k < 4; k++) {
         b[16 + k] = (unsigned char)(w >> (24 - 8 * k));
@@ -268,7 +270,7 @@ static void test_bad_inputs(void)
 {
     unsigned char buf[64];
     lrp_image img;
-    lrp_error err = { LRP_OK, "" };
+    lrp_error err = {LRP_OK, ""};
     expect_error("corrupt.png", LRP_ERR_PARSE);
     expect_error("empty.png", LRP_ERR_PARSE);
     expect_error("not-an-image.png", LRP_ERR_PARSE);
@@ -286,12 +288,12 @@ static void test_bad_inputs(void)
 
 static void test_to_rgb(void)
 {
-    float gray_alpha[] = { 0.25f, 1.0f, 0.5f, 0.0f };
-    float rgba[] = { 1.0f, 0.0f, 0.0f, 0.3f, 0.2f, 0.4f, 0.6f, 1.0f };
-    lrp_image ga = { 2, 1, 2, gray_alpha }, c4 = { 2, 1, 4, rgba }, out;
+    float gray_alpha[] = {0.25f, 1.0f, 0.5f, 0.0f};
+    float rgba[] = {1.0f, 0.0f, 0.0f, 0.3f, 0.2f, 0.4f, 0.6f, 1.0f};
+    lrp_image ga = {2, 1, 2, gray_alpha}, c4 = {2, 1, 4, rgba}, out;
     EXPECT(lrp_image_to_rgb(&ga, 3, &out, NULL) == LRP_OK);
-    EXPECT(out.channels == 3 && out.data[0] == 0.25f && out.data[2] == 0.25f
-           && out.data[3] == 0.5f && out.data[5] == 0.5f);
+    EXPECT(out.channels == 3 && out.data[0] == 0.25f && out.data[2] == 0.25f &&
+           out.data[3] == 0.5f && out.data[5] == 0.5f);
     lrp_image_free(&out);
     EXPECT(lrp_image_to_rgb(&c4, 3, &out, NULL) == LRP_OK); /* alpha dropped */
     EXPECT(out.data[0] == 1.0f && out.data[1] == 0.0f && out.data[3] == 0.2f &&
@@ -316,30 +318,30 @@ static int all_equal(const float *a, const float *b, size_t n)
 
 static void test_quantize(void)
 {
-    float a[] = { 0, 0.1f, 0.5f, 0.99f, 1 }, qa[] = { 0, 0, 0.5f, 0.5f, 1 };
+    float a[] = {0, 0.1f, 0.5f, 0.99f, 1}, qa[] = {0, 0, 0.5f, 0.5f, 1};
     lrp_heat_quantize(a, 5, 3);
     EXPECT(all_equal(a, qa, 5));
-    float c[] = { 0.7f, 0.7f, 0.7f }, qc[] = { 0.7f, 0.7f, 0.7f };
+    float c[] = {0.7f, 0.7f, 0.7f}, qc[] = {0.7f, 0.7f, 0.7f};
     lrp_heat_quantize(c, 3, 8);
     EXPECT(all_equal(c, qc, 3));
     /* m = -2, M = 2, L = 5: edges -2, -1, 0, 1 */
-    float d[] = { -2, -1.5f, -1, -0.01f, 0, 0.5f, 1, 1.99f, 2 };
-    float qd[] = { -2, -2, -1, -1, 0, 0, 1, 1, 2 };
+    float d[] = {-2, -1.5f, -1, -0.01f, 0, 0.5f, 1, 1.99f, 2};
+    float qd[] = {-2, -2, -1, -1, 0, 0, 1, 1, 2};
     lrp_heat_quantize(d, 9, 5);
     EXPECT(all_equal(d, qd, 9));
     /* L = 2: everything below M becomes m */
-    float e[] = { -1, 3, 2.9f }, qe[] = { -1, 3, -1 };
+    float e[] = {-1, 3, 2.9f}, qe[] = {-1, 3, -1};
     lrp_heat_quantize(e, 3, 2);
     EXPECT(all_equal(e, qe, 3));
     /* a value exactly on an edge m + i (M - m)/(L - 1) stays there */
-    float f[] = { 0, 0.25f, 0.5f, 0.75f }, qf[] = { 0, 0.25f, 0.5f, 0.75f };
+    float f[] = {0, 0.25f, 0.5f, 0.75f}, qf[] = {0, 0.25f, 0.5f, 0.75f};
     lrp_heat_quantize(f, 4, 4);
     EXPECT(all_equal(f, qf, 4));
 }
 
 static void test_channel_sum(void)
 {
-    float chw[] = { 1, 2, 3, 4, 10, 20, 30, 40, -1, -1, -1, -1 }, hw[4];
+    float chw[] = {1, 2, 3, 4, 10, 20, 30, 40, -1, -1, -1, -1}, hw[4];
     lrp_channel_sum(chw, 3, 2, 2, hw);
     EXPECT(hw[0] == 10 && hw[1] == 21 && hw[2] == 32 && hw[3] == 43);
 }
@@ -351,10 +353,11 @@ static int rgb_is(const uint8_t *p, int r, int g, int b)
 
 static void test_colors(void)
 {
-    float map[] = { -1, 0, 1, 0.5f, -4, 4 }, zeros[4] = { 0 };
+    float map[] = {-1, 0, 1, 0.5f, -4, 4}, zeros[4] = {0};
     uint8_t rgb[18];
     lrp_heatmap_rgb(map, 1, 3, LRP_CMAP_BWR, false, rgb);
-    EXPECT(rgb_is(rgb, 0, 0, 255) && rgb_is(rgb + 3, 255, 255, 255) && rgb_is(rgb + 6, 255, 0, 0));
+    EXPECT(rgb_is(rgb, 0, 0, 255) && rgb_is(rgb + 3, 255, 255, 255) &&
+           rgb_is(rgb + 6, 255, 0, 0));
     lrp_heatmap_rgb(map, 2, 3, LRP_CMAP_BWR, false, rgb); /* max|R| = 4 */
     EXPECT(rgb_is(rgb, 191, 191, 255) && rgb_is(rgb + 6, 255, 191, 191));
     EXPECT(rgb_is(rgb + 12, 0, 0, 255) && rgb_is(rgb + 15, 255, 0, 0));
@@ -364,9 +367,11 @@ static void test_colors(void)
     for (int i = 0; i < 4; i++)
         EXPECT(rgb_is(rgb + 3 * i, 255, 255, 255));
     lrp_heatmap_rgb(map, 1, 3, LRP_CMAP_COLDNHOT, false, rgb);
-    EXPECT(rgb_is(rgb, 0, 255, 255) && rgb_is(rgb + 3, 0, 0, 0) && rgb_is(rgb + 6, 255, 255, 255));
+    EXPECT(rgb_is(rgb, 0, 255, 255) && rgb_is(rgb + 3, 0, 0, 0) &&
+           rgb_is(rgb + 6, 255, 255, 255));
     lrp_heatmap_rgb(map, 1, 3, LRP_CMAP_SEISMIC, false, rgb);
-    EXPECT(rgb_is(rgb, 0, 0, 77) && rgb_is(rgb + 3, 255, 255, 255) && rgb_is(rgb + 6, 128, 0, 0));
+    EXPECT(rgb_is(rgb, 0, 0, 77) && rgb_is(rgb + 3, 255, 255, 255) &&
+           rgb_is(rgb + 6, 128, 0, 0));
     lrp_heatmap_rgb(map, 1, 3, LRP_CMAP_JET, false, rgb);
     EXPECT(rgb_is(rgb, 0, 0, 128) && rgb_is(rgb + 6, 128, 0, 0));
     EXPECT(rgb[3] > 100 && rgb[4] == 255 && rgb[5] > 100); /* jet(0.5): green-ish */
@@ -390,8 +395,8 @@ static void test_colors(void)
 
 static void test_overlay(void)
 {
-    uint8_t heat[6] = { 255, 0, 0, 0, 0, 255 }, out[6];
-    float image[6] = { 0, 0, 0, 1, 1, 1 };
+    uint8_t heat[6] = {255, 0, 0, 0, 0, 255}, out[6];
+    float image[6] = {0, 0, 0, 1, 1, 1};
     lrp_overlay_rgb(heat, NULL, image, 1, 2, 0.5f, out);
     EXPECT(rgb_is(out, 128, 0, 0) && rgb_is(out + 3, 128, 128, 255));
     lrp_overlay_rgb(heat, NULL, image, 1, 2, 0.0f, out);
@@ -399,7 +404,7 @@ static void test_overlay(void)
     lrp_overlay_rgb(heat, NULL, image, 1, 2, 1.0f, out);
     EXPECT(memcmp(out, heat, 6) == 0);
     /* per-pixel strength: 0 shows the image, 1 the full alpha blend */
-    float map[2] = { -2.0f, 1.0f }, strength[2];
+    float map[2] = {-2.0f, 1.0f}, strength[2];
     lrp_heat_strength(map, 2, false, strength);
     EXPECT(strength[0] == 1.0f && strength[1] == 0.5f);
     lrp_heat_strength(map, 2, true, strength);
@@ -442,7 +447,7 @@ static void round_trip(int channels)
     char path[1024], name[64];
     uint8_t px[W * H * 4];
     lrp_image img;
-    lrp_error err = { LRP_OK, "" };
+    lrp_error err = {LRP_OK, ""};
     for (int i = 0; i < W * H * channels; i++)
         px[i] = (uint8_t)(i * 7 + i / 13);
     snprintf(name, sizeof name, "test-image-%d.png", channels);
@@ -468,8 +473,8 @@ static void round_trip(int channels)
 static void test_png(void)
 {
     char path[1024];
-    uint8_t px[12] = { 0 };
-    lrp_error err = { LRP_OK, "" };
+    uint8_t px[12] = {0};
+    lrp_error err = {LRP_OK, ""};
     for (int c = 1; c <= 4; c++)
         round_trip(c);
     scratch_path(path, "no-such-dir/out.png");

@@ -129,7 +129,8 @@ static lrp_insdel_result run(const float *map, int step, int max_batch, region_m
     CHECK(m->bad_values == 0, "%d values are neither the image's nor black", m->bad_values);
     int want = 2 * distinct_thresholds(map, step);
     CHECK(m->items == want && res.forwards == want,
-          "%d inputs (%d reported) for %d points, want %d", m->items, res.forwards, res.n, want);
+          "%d inputs (%d reported) for %d points, want %d", m->items, res.forwards, res.n,
+          want);
     return res;
 }
 
@@ -204,10 +205,10 @@ static void test_all_steps(void)
         for (int s = 1; s <= N + 6; s++) {
             lrp_insdel_result r = run(map, s, 5, &m);
             CHECK(r.n == (N + s - 1) / s, "step %d: n = %d", s, r.n);
-            CHECK(NEAR(r.ins_auc, expected_auc(s, reversed, 0)), "step %d rev %d: ins %.17g",
-                  s, reversed, r.ins_auc);
-            CHECK(NEAR(r.del_auc, expected_auc(s, reversed, 1)), "step %d rev %d: del %.17g",
-                  s, reversed, r.del_auc);
+            CHECK(NEAR(r.ins_auc, expected_auc(s, reversed, 0)), "step %d rev %d: ins %.17g", s,
+                  reversed, r.ins_auc);
+            CHECK(NEAR(r.del_auc, expected_auc(s, reversed, 1)), "step %d rev %d: del %.17g", s,
+                  reversed, r.del_auc);
             lrp_insdel_result_free(&r);
         }
     }
@@ -223,8 +224,8 @@ static void test_ties(void)
         map[p] = 0.5f;
     lrp_insdel_result r = run(map, 4, 7, &m);
     for (int k = 0; k < r.n; k++)
-        CHECK(r.ins[k] == 1.0 && r.del[k] == 0.0, "constant map, point %d: %g %g", k,
-              r.ins[k], r.del[k]);
+        CHECK(r.ins[k] == 1.0 && r.del[k] == 0.0, "constant map, point %d: %g %g", k, r.ins[k],
+              r.del[k]);
     lrp_insdel_result_free(&r);
 
     for (int p = 0; p < N; p++) /* R's top half and 8 pixels of row 0: 1; R's rest: 0.5 */
@@ -303,8 +304,8 @@ static void test_maps(void)
     lrp_insdel_result two[3];
     region_model_init(&m2[0]);
     region_model_init(&m2[1]);
-    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 3, &cfg, region_prob, ctx2, 2,
-                             two, &err);
+    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 3, &cfg, region_prob, ctx2,
+                             2, two, &err);
     CHECK(st == LRP_OK && m2[0].items + m2[1].items == inputs &&
               m2[0].calls + m2[1].calls == (inputs + 6) / 7,
           "2 workers: %d + %d inputs, want %d (%s)", m2[0].items, m2[1].items, inputs,
@@ -331,8 +332,8 @@ static void test_maps(void)
                              all, &err);
     CHECK(st == LRP_ERR_ARG && all[0].ins == NULL && all[2].del == NULL && all[1].n == 0,
           "maps, fn failure: %d", st);
-    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 2, &cfg, region_prob, ctx2, 2,
-                             all, &err);
+    st = lrp_insdel_run_maps(image01, C, H, W, mean3, std3, of, 3, 2, &cfg, region_prob, ctx2,
+                             2, all, &err);
     CHECK(st == LRP_ERR_ARG && all[0].ins == NULL && all[2].del == NULL,
           "maps, 2 workers, fn failure: %d", st);
 }
@@ -353,9 +354,10 @@ static void test_batches(void)
     CHECK(m.calls == 1 && m.max_b == inputs, "batch 1000: %d calls of %d", m.calls, m.max_b);
     CHECK(a.n == b.n && a.n == c.n, "n %d %d %d", a.n, b.n, c.n);
     CHECK(!memcmp(a.ins, b.ins, sizeof *a.ins * (size_t)a.n) &&
-          !memcmp(a.del, b.del, sizeof *a.del * (size_t)a.n) &&
-          !memcmp(a.ins, c.ins, sizeof *a.ins * (size_t)a.n) &&
-          !memcmp(a.del, c.del, sizeof *a.del * (size_t)a.n), "curves differ by batch size");
+              !memcmp(a.del, b.del, sizeof *a.del * (size_t)a.n) &&
+              !memcmp(a.ins, c.ins, sizeof *a.ins * (size_t)a.n) &&
+              !memcmp(a.del, c.del, sizeof *a.del * (size_t)a.n),
+          "curves differ by batch size");
     CHECK(a.ins_auc == b.ins_auc && a.del_auc == c.del_auc, "AUCs differ by batch size");
     lrp_insdel_result_free(&a);
     lrp_insdel_result_free(&b);
@@ -373,7 +375,9 @@ static lrp_status count_prob(void *ctx, const float *batch, int b, int label, fl
 /* step 0 = ceil(N / 100); cfg NULL = the defaults. */
 static void test_default_step(void)
 {
-    static const struct { int h, w, n; } cases[] = {
+    static const struct {
+        int h, w, n;
+    } cases[] = {
         {8, 8, 64}, {10, 15, 75}, {7, 7, 49}, {224, 224, 100}, {30, 40, 100}, {101, 1, 51},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -483,7 +487,8 @@ static void test_svg(const char *dir)
     free(b);
     del_b[2] = NAN;
     CHECK(lrp_curves_svg_write(path, &set, &err) == LRP_ERR_ARG &&
-          strstr(err.message, "grad-cam"), "NaN curve accepted: %s", err.message);
+              strstr(err.message, "grad-cam"),
+          "NaN curve accepted: %s", err.message);
 }
 
 /* Patches of 2x2, one patch per step, by hand: each of R's four patches

@@ -16,7 +16,8 @@
 
 #define TOL 1e-5
 
-/* As in gen_region_model.py: R = rows 2..4, cols 5..7; logits [K s, 0], s = sum_R x - OFFSET. */
+/* As in gen_region_model.py: R = rows 2..4, cols 5..7; logits [K s, 0], s = sum_R x - OFFSET.
+ */
 enum { H = 8, W = 8, N = H * W, LABEL = 0 };
 static const double K = 1.5, OFFSET = 4.5;
 
@@ -170,10 +171,10 @@ static void test_perfect_vs_reversed(lrp_model *m, int s)
         check_curve(r[rev].ins, ins, n, what);
         snprintf(what, sizeof what, "step %d %s del", s, rev ? "reversed" : "perfect");
         check_curve(r[rev].del, del, n, what);
-        CHECK(fabs(r[rev].ins_auc - auc(ins, n)) <= TOL, "step %d rev %d: ins AUC %.9g, want %.9g",
-              s, rev, r[rev].ins_auc, auc(ins, n));
-        CHECK(fabs(r[rev].del_auc - auc(del, n)) <= TOL, "step %d rev %d: del AUC %.9g, want %.9g",
-              s, rev, r[rev].del_auc, auc(del, n));
+        CHECK(fabs(r[rev].ins_auc - auc(ins, n)) <= TOL,
+              "step %d rev %d: ins AUC %.9g, want %.9g", s, rev, r[rev].ins_auc, auc(ins, n));
+        CHECK(fabs(r[rev].del_auc - auc(del, n)) <= TOL,
+              "step %d rev %d: del AUC %.9g, want %.9g", s, rev, r[rev].del_auc, auc(del, n));
     }
     CHECK(r[0].ins_auc > r[1].ins_auc, "step %d: perfect ins %.6f <= reversed %.6f", s,
           r[0].ins_auc, r[1].ins_auc);

@@ -9,8 +9,8 @@
 #include "check.h"
 
 /* Run 'emit' on a fresh writer and compare everything written with 'want'. */
-static void expect(const char *label, void (*emit)(lrp_json *), int pretty,
-                   const char *want, int want_ok)
+static void expect(const char *label, void (*emit)(lrp_json *), int pretty, const char *want,
+                   int want_ok)
 {
     static char got[4096];
     FILE *f = tmpfile();
@@ -76,7 +76,8 @@ static void test_nesting(void)
            "  ],\n"
            "  \"c\": {},\n"
            "  \"d\": []\n"
-           "}", 1);
+           "}",
+           1);
 }
 
 static void emit_strings(lrp_json *j)
@@ -95,7 +96,8 @@ static void test_strings(void)
     expect("strings", emit_strings, 0,
            "[\"quote\\\" back\\\\ nl\\n tab\\t cr\\r\","
            "\"ctl\\u0001\\u001f\\u007f end\","
-           "\"caf\xc3\xa9 \xe2\x82\xac\",\"\",null]", 1);
+           "\"caf\xc3\xa9 \xe2\x82\xac\",\"\",null]",
+           1);
 }
 
 static void emit_numbers(lrp_json *j)
@@ -123,7 +125,8 @@ static void test_numbers(void)
     expect("numbers", emit_numbers, 0,
            "[0.5,0.1,0.8058642575592051,3.1110252586138907e-07,-1e+300,2,"
            "null,null,null,0.1,16777216,0.33333334,"
-           "-9223372036854775808,9223372036854775807]", 1);
+           "-9223372036854775808,9223372036854775807]",
+           1);
 }
 
 /* Top-level values are separated by newlines (JSON Lines). */

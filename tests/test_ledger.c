@@ -35,8 +35,8 @@ static float *random_floats(size_t n)
  * buffers concerned (a buffer in use rounds what is added to its values). */
 static void expect_close(const char *what, int image, double got, double want, double scale)
 {
-    CHECK(fabs(got - want) <= REL_TOL * scale, "%s, image %d: ledger %.9g, formula %.9g",
-          what, image, got, want);
+    CHECK(fabs(got - want) <= REL_TOL * scale, "%s, image %d: ledger %.9g, formula %.9g", what,
+          image, got, want);
 }
 
 /* stab(z) = z + eps sign(z), sign(0) = +1 (zennit's) */
@@ -73,17 +73,35 @@ static void residual_split(void)
     lrp_tensor ts = {LRP_FLOAT, 2, {N_IMG, PER}, s}, tm = {LRP_FLOAT, 2, {N_IMG, PER}, m};
     lrp_tensor ty = {LRP_FLOAT, 2, {N_IMG, PER}, y};
     int inputs[2] = {0, 1}, outputs[1] = {2};
-    lrp_node node = {.name = "add", .op_type = "Add", .op = lrp_op_find("Add"),
-                     .inputs = inputs, .n_inputs = 2, .outputs = outputs, .n_outputs = 1};
-    lrp_residual res = {.node = 0, .mainstream = 1, .shortcut = 0, .block_input = 0,
-                        .shortcut_conv = -1, .kind = LRP_SHORTCUT_IDENTITY};
-    lrp_rule rule = {.kind = LRP_RULE_SPLIT, .name = "proportional", .stab = {false, EPS},
-                     .mainstream_slot = 1, .split = LRP_SPLIT_PROPORTIONAL, .residual = &res};
+    lrp_node node = {.name = "add",
+                     .op_type = "Add",
+                     .op = lrp_op_find("Add"),
+                     .inputs = inputs,
+                     .n_inputs = 2,
+                     .outputs = outputs,
+                     .n_outputs = 1};
+    lrp_residual res = {.node = 0,
+                        .mainstream = 1,
+                        .shortcut = 0,
+                        .block_input = 0,
+                        .shortcut_conv = -1,
+                        .kind = LRP_SHORTCUT_IDENTITY};
+    lrp_rule rule = {.kind = LRP_RULE_SPLIT,
+                     .name = "proportional",
+                     .stab = {false, EPS},
+                     .mainstream_slot = 1,
+                     .split = LRP_SPLIT_PROPORTIONAL,
+                     .residual = &res};
     const lrp_tensor *in[2] = {&ts, &tm};
     float *r_in[2] = {r_s, r_m}, *of[3] = {r_s, r_m, r_y};
     bool fresh[2] = {false, true};
-    lrp_rule_ctx c = {.node = &node, .rule = &rule, .in = in, .out = &ty, .r_out = r_y,
-                      .r_in = r_in, .n_images = N_IMG};
+    lrp_rule_ctx c = {.node = &node,
+                      .rule = &rule,
+                      .in = in,
+                      .out = &ty,
+                      .r_out = r_y,
+                      .r_in = r_in,
+                      .n_images = N_IMG};
     lrp_ledger l = run_step(&c, of, 3, fresh);
     for (int i = 0; i < N_IMG; i++) {
         double to_m = 0, to_s = 0, received = 0, scale = 0;
@@ -95,8 +113,8 @@ static void residual_split(void)
             scale += fabs(r_s[j]) + fabs(m[j] * r_y[j] / z) + fabs(r_y[j]);
         }
         expect_close("split: to M (slot 1)", i, lrp_ledger_passed(&l, 0, 1, i), to_m, scale);
-        expect_close("split: to S (slot 0, a buffer in use)", i,
-                     lrp_ledger_passed(&l, 0, 0, i), to_s, scale);
+        expect_close("split: to S (slot 0, a buffer in use)", i, lrp_ledger_passed(&l, 0, 0, i),
+                     to_s, scale);
         expect_close("split: received", i, l.step_in[i], received, scale);
         expect_close("split: passed on", i, l.step_out[i], to_m + to_s, scale);
         expect_close("split: passed on + kept", i, l.step_out[i] + l.absorbed[i], received,
@@ -130,15 +148,26 @@ static void concat_three(void)
     lrp_tensor ty = {LRP_FLOAT, 3, {N_IMG, 4, W}, NULL};
     lrp_attr axis = {.name = "axis", .type = LRP_ATTR_INT, .i = 1};
     int inputs[3] = {0, 1, 2}, outputs[1] = {3};
-    lrp_node node = {.name = "cat", .op_type = "Concat", .op = lrp_op_find("Concat"),
-                     .inputs = inputs, .n_inputs = 3, .outputs = outputs, .n_outputs = 1,
-                     .attrs = &axis, .n_attrs = 1};
+    lrp_node node = {.name = "cat",
+                     .op_type = "Concat",
+                     .op = lrp_op_find("Concat"),
+                     .inputs = inputs,
+                     .n_inputs = 3,
+                     .outputs = outputs,
+                     .n_outputs = 1,
+                     .attrs = &axis,
+                     .n_attrs = 1};
     lrp_error err = {0};
     CHECK(node.op->parse(&node, &err) == LRP_OK, "Concat parse: %s", err.message);
     lrp_rule rule = {.kind = LRP_RULE_ROUTE, .name = "route"};
     bool fresh[3] = {true, true, true};
-    lrp_rule_ctx c = {.node = &node, .rule = &rule, .in = in, .out = &ty, .r_out = r_y,
-                      .r_in = r_x, .n_images = N_IMG};
+    lrp_rule_ctx c = {.node = &node,
+                      .rule = &rule,
+                      .in = in,
+                      .out = &ty,
+                      .r_out = r_y,
+                      .r_in = r_x,
+                      .n_images = N_IMG};
     lrp_ledger l = run_step(&c, of, 4, fresh);
     for (int i = 0; i < N_IMG; i++)
         for (int k = 0, first = 0; k < 3; first += channels[k++]) {
@@ -171,14 +200,24 @@ static void same_value_twice(void)
         y[i] = 2 * x[i];
     lrp_tensor tx = {LRP_FLOAT, 2, {N_IMG, PER}, x}, ty = {LRP_FLOAT, 2, {N_IMG, PER}, y};
     int inputs[2] = {0, 0}, outputs[1] = {1};
-    lrp_node node = {.name = "twice", .op_type = "Add", .op = lrp_op_find("Add"),
-                     .inputs = inputs, .n_inputs = 2, .outputs = outputs, .n_outputs = 1};
+    lrp_node node = {.name = "twice",
+                     .op_type = "Add",
+                     .op = lrp_op_find("Add"),
+                     .inputs = inputs,
+                     .n_inputs = 2,
+                     .outputs = outputs,
+                     .n_outputs = 1};
     lrp_rule rule = {.kind = LRP_RULE_NORM_SUM, .name = "norm", .stab = {false, EPS}};
     const lrp_tensor *in[2] = {&tx, &tx};
     float *r_in[2] = {r_x, r_x}, *of[2] = {r_x, r_y};
     bool fresh[2] = {true, false};
-    lrp_rule_ctx c = {.node = &node, .rule = &rule, .in = in, .out = &ty, .r_out = r_y,
-                      .r_in = r_in, .n_images = N_IMG};
+    lrp_rule_ctx c = {.node = &node,
+                      .rule = &rule,
+                      .in = in,
+                      .out = &ty,
+                      .r_out = r_y,
+                      .r_in = r_in,
+                      .n_images = N_IMG};
     lrp_ledger l = run_step(&c, of, 2, fresh);
     for (int i = 0; i < N_IMG; i++) {
         double want = 0, scale = 0;

@@ -47,7 +47,7 @@ static void round_trip(const char *name, int dtype, int rank, const int64_t *dim
     char pbuf[1024];
     const char *path = scratch_path(pbuf, name);
     size_t elem = lrp_npy_dtype_size(dtype), n;
-    lrp_error err = { LRP_OK, "" };
+    lrp_error err = {LRP_OK, ""};
     lrp_npy a;
     EXPECT(lrp_npy_write(path, dtype, rank, dims, data, &err) == LRP_OK);
 
@@ -74,11 +74,11 @@ static void round_trip(const char *name, int dtype, int rank, const int64_t *dim
 static void test_round_trips(void)
 {
     float f[60];
-    int64_t q[16] = { 0, -1, 1, INT64_MAX, INT64_MIN, 42, 7, -7 };
+    int64_t q[16] = {0, -1, 1, INT64_MAX, INT64_MIN, 42, 7, -7};
     for (int i = 0; i < 60; i++)
         f[i] = (float)i * 0.5f - 3.25f;
-    int64_t d4[] = { 1, 3, 4, 5 }, d1[] = { 8 }, dz[] = { 0, 5 };
-    int64_t d8[] = { 2, 1, 2, 1, 2, 1, 2, 1 }, d2[] = { 3, 20 };
+    int64_t d4[] = {1, 3, 4, 5}, d1[] = {8}, dz[] = {0, 5};
+    int64_t d8[] = {2, 1, 2, 1, 2, 1, 2, 1}, d2[] = {3, 20};
     float scalar = 1.5f;
     round_trip("test_npy_f4r4.npy", LRP_NPY_FLOAT32, 4, d4, f, 60);
     round_trip("test_npy_f4r2.npy", LRP_NPY_FLOAT32, 2, d2, f, 60);
@@ -95,9 +95,9 @@ static void test_numpy_identical_header(void)
         "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 64, 64), }";
     char pbuf[1024];
     const char *path = scratch_path(pbuf, "test_npy_hdr.npy");
-    int64_t dims[] = { 1, 3, 64, 64 };
+    int64_t dims[] = {1, 3, 64, 64};
     float *zeros = calloc(3 * 64 * 64, sizeof *zeros);
-    lrp_error err = { LRP_OK, "" };
+    lrp_error err = {LRP_OK, ""};
     size_t n, len = strlen(dict);
     EXPECT(lrp_npy_write(path, LRP_NPY_FLOAT32, 4, dims, zeros, &err) == LRP_OK);
     unsigned char *b = slurp(path, &n);
@@ -117,9 +117,9 @@ static void test_overwrite(void)
 {
     char pbuf[1024];
     const char *path = scratch_path(pbuf, "test_npy_over.npy");
-    int64_t d1[] = { 2 }, d2[] = { 3 };
-    int64_t v[] = { 5, 6, 7 };
-    lrp_error err = { LRP_OK, "" };
+    int64_t d1[] = {2}, d2[] = {3};
+    int64_t v[] = {5, 6, 7};
+    lrp_error err = {LRP_OK, ""};
     lrp_npy a;
     EXPECT(lrp_npy_write(path, LRP_NPY_INT64, 1, d1, v, &err) == LRP_OK);
     EXPECT(lrp_npy_write(path, LRP_NPY_INT64, 1, d2, v, &err) == LRP_OK);
@@ -132,8 +132,8 @@ static void test_overwrite(void)
 /* ------------------------------------------------- hand-made byte buffers */
 
 /* Preamble for format major.0 + header text + data; returns total size. */
-static size_t build(unsigned char *buf, int major, const char *header,
-                    const void *data, size_t ndata)
+static size_t build(unsigned char *buf, int major, const char *header, const void *data,
+                    size_t ndata)
 {
     size_t hl = strlen(header), off = major == 1 ? 10 : 12;
     memcpy(buf, "\x93NUMPY", 6);
@@ -156,14 +156,14 @@ static lrp_status parse(const unsigned char *bytes, size_t n, lrp_npy *a, lrp_er
     return st;
 }
 
-static const float six[6] = { 1, 2, 3, 4, 5, 6 };
+static const float six[6] = {1, 2, 3, 4, 5, 6};
 
-static void expect_ok(int major, const char *header, int rank, int64_t d0,
-                      int64_t d1, int dtype)
+static void expect_ok(int major, const char *header, int rank, int64_t d0, int64_t d1,
+                      int dtype)
 {
     unsigned char buf[1024];
     size_t n = build(buf, major, header, six, sizeof six);
-    lrp_error err = { LRP_OK, "" };
+    lrp_error err = {LRP_OK, ""};
     lrp_npy a;
     lrp_status st = parse(buf, n, &a, &err);
     if (st)
@@ -179,29 +179,29 @@ static void expect_ok(int major, const char *header, int rank, int64_t d0,
 
 static void test_accepted_headers(void)
 {
-    expect_ok(2, "{'shape': (2, 3), 'fortran_order': False, 'descr': '<f4'}",
-              2, 2, 3, LRP_NPY_FLOAT32);
-    expect_ok(3, "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }\n",
-              1, 6, 0, LRP_NPY_FLOAT32);
+    expect_ok(2, "{'shape': (2, 3), 'fortran_order': False, 'descr': '<f4'}", 2, 2, 3,
+              LRP_NPY_FLOAT32);
+    expect_ok(3, "{'descr': '<f4', 'fortran_order': False, 'shape': (6,), }\n", 1, 6, 0,
+              LRP_NPY_FLOAT32);
     expect_ok(1, "  {  \"descr\" :\"<f4\" ,'shape':( 2 ,3 , ) ,\t'fortran_order' :False , }\n",
               2, 2, 3, LRP_NPY_FLOAT32);
-    expect_ok(1, "{'fortran_order':False,'descr':'|f4','shape':(3,2)}   \n\n",
-              2, 3, 2, LRP_NPY_FLOAT32);
-    expect_ok(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (3L,), }",
-              1, 3, 0, LRP_NPY_INT64);
-    expect_ok(1, "{'descr': '=f4', 'fortran_order': False, 'shape': (), }",
-              0, 0, 0, LRP_NPY_FLOAT32);
-    expect_ok(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 99999999999), }",
-              2, 0, 99999999999, LRP_NPY_FLOAT32);
+    expect_ok(1, "{'fortran_order':False,'descr':'|f4','shape':(3,2)}   \n\n", 2, 3, 2,
+              LRP_NPY_FLOAT32);
+    expect_ok(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (3L,), }", 1, 3, 0,
+              LRP_NPY_INT64);
+    expect_ok(1, "{'descr': '=f4', 'fortran_order': False, 'shape': (), }", 0, 0, 0,
+              LRP_NPY_FLOAT32);
+    expect_ok(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 99999999999), }", 2, 0,
+              99999999999, LRP_NPY_FLOAT32);
 }
 
 /* Trailing bytes after the data are ignored. */
 static void test_trailing_garbage(void)
 {
     unsigned char buf[256];
-    size_t n = build(buf, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
-                     six, sizeof six);
-    lrp_error err = { LRP_OK, "" };
+    size_t n = build(buf, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", six,
+                     sizeof six);
+    lrp_error err = {LRP_OK, ""};
     lrp_npy a;
     EXPECT(parse(buf, n, &a, &err) == LRP_OK);
     EXPECT(a.count == 2 && ((float *)a.data)[1] == 2.0f);
@@ -212,28 +212,27 @@ static void test_trailing_garbage(void)
 static void expect_fail_bytes(const unsigned char *buf, size_t n, lrp_status status,
                               const char *needle, const char *label)
 {
-    lrp_error err = { LRP_OK, "" };
+    lrp_error err = {LRP_OK, ""};
     lrp_npy a;
     memset(&a, 0x5a, sizeof a);
     lrp_status st = parse(buf, n, &a, &err);
     if (st != status || !strstr(err.message, needle))
-        fprintf(stderr, "%s: got status %d, message \"%s\" (want %d, \"%s\")\n",
-                label, (int)st, err.message, (int)status, needle);
+        fprintf(stderr, "%s: got status %d, message \"%s\" (want %d, \"%s\")\n", label, (int)st,
+                err.message, (int)status, needle);
     EXPECT(st == status);
     EXPECT(err.status == status);
     EXPECT(strstr(err.message, needle) != NULL);
     EXPECT(is_zeroed(&a));
 }
 
-static void expect_fail(const char *header, size_t ndata, lrp_status status,
-                        const char *needle)
+static void expect_fail(const char *header, size_t ndata, lrp_status status, const char *needle)
 {
     unsigned char buf[1024];
     size_t n = build(buf, 1, header, six, ndata);
     expect_fail_bytes(buf, n, status, needle, header);
 }
 
-#define HDR(descr, fortran, shape) \
+#define HDR(descr, fortran, shape)                                                             \
     "{'descr': '" descr "', 'fortran_order': " fortran ", 'shape': " shape ", }"
 
 static void test_rejected_headers(void)
@@ -246,10 +245,8 @@ static void test_rejected_headers(void)
     expect_fail(HDR("<f4", "False", "(-1, 3)"), 24, LRP_ERR_PARSE, "negative");
     expect_fail(HDR("<f4", "False", "(4611686018427387904, 8)"), 24, LRP_ERR_LIMIT,
                 "too large");
-    expect_fail(HDR("<f4", "False", "(4611686018427387904,)"), 24, LRP_ERR_LIMIT,
-                "too large");
-    expect_fail(HDR("<f4", "False", "(99999999999999999999,)"), 24, LRP_ERR_LIMIT,
-                "int64");
+    expect_fail(HDR("<f4", "False", "(4611686018427387904,)"), 24, LRP_ERR_LIMIT, "too large");
+    expect_fail(HDR("<f4", "False", "(99999999999999999999,)"), 24, LRP_ERR_LIMIT, "int64");
     expect_fail(HDR("<f4", "False", "(1, 1, 1, 1, 1, 1, 1, 1, 1)"), 4, LRP_ERR_LIMIT,
                 "more than 8");
     expect_fail(HDR("<f4", "False", "[2, 3]"), 24, LRP_ERR_PARSE, "not a tuple");
@@ -257,18 +254,18 @@ static void test_rejected_headers(void)
     expect_fail(HDR("<f4", "False", "6"), 24, LRP_ERR_PARSE, "not a tuple");
     expect_fail(HDR("<f4", "False", "(2, 3)"), 20, LRP_ERR_PARSE, "24 bytes, 20 present");
     expect_fail("{'descr': '<f4', 'shape': (3,)}", 12, LRP_ERR_PARSE, "'fortran_order'");
-    expect_fail("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (3,)}",
-                12, LRP_ERR_PARSE, "duplicate");
-    expect_fail("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), 'x': 1}",
-                12, LRP_ERR_PARSE, "unexpected key 'x'");
-    expect_fail("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (3,)}",
-                12, LRP_ERR_UNSUPPORTED, "structured");
-    expect_fail("{'descr': '<f4, 'fortran_order': False, 'shape': (3,)}", 12,
-                LRP_ERR_PARSE, "malformed");
+    expect_fail("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (3,)}", 12,
+                LRP_ERR_PARSE, "duplicate");
+    expect_fail("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), 'x': 1}", 12,
+                LRP_ERR_PARSE, "unexpected key 'x'");
+    expect_fail("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (3,)}", 12,
+                LRP_ERR_UNSUPPORTED, "structured");
+    expect_fail("{'descr': '<f4, 'fortran_order': False, 'shape': (3,)}", 12, LRP_ERR_PARSE,
+                "malformed");
     expect_fail(HDR("<f4", "False", "(3,)") " junk", 12, LRP_ERR_PARSE, "end of header");
     expect_fail(HDR("<f4", "Maybe", "(3,)"), 12, LRP_ERR_PARSE, "True or False");
-    expect_fail("{'descr': '<f4', 'fortran_order': False, 'shape': (3,)", 12,
-                LRP_ERR_PARSE, "malformed");
+    expect_fail("{'descr': '<f4', 'fortran_order': False, 'shape': (3,)", 12, LRP_ERR_PARSE,
+                "malformed");
     expect_fail("", 0, LRP_ERR_PARSE, "expected '{'");
 }
 
@@ -296,7 +293,7 @@ static void test_rejected_preambles(void)
  * or succeed cleanly; the sanitizers catch any out-of-bounds access. */
 static void test_mutations(void)
 {
-    static const unsigned char subst[] = { 0, ' ', '(', ')', ',', '\'', '9', '-', 0xff };
+    static const unsigned char subst[] = {0, ' ', '(', ')', ',', '\'', '9', '-', 0xff};
     unsigned char buf[256], m[256];
     size_t n = build(buf, 2, HDR("<f4", "False", "(2, 3)"), six, sizeof six);
     lrp_error err;
@@ -321,8 +318,8 @@ static void test_file_errors(void)
     char dbuf[1024], pbuf[1024];
     const char *bad_dir = scratch_path(dbuf, "no-such-dir-for-test-npy/out.npy");
     const char *path = scratch_path(pbuf, "test_npy_trunc.npy");
-    int64_t dims[] = { 2, 3 }, neg[] = { -2 };
-    lrp_error err = { LRP_OK, "" };
+    int64_t dims[] = {2, 3}, neg[] = {-2};
+    lrp_error err = {LRP_OK, ""};
     lrp_npy a;
 
     EXPECT(lrp_npy_write(bad_dir, LRP_NPY_FLOAT32, 2, dims, six, &err) == LRP_ERR_IO);

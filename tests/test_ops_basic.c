@@ -37,11 +37,11 @@ static void check_fail_at(lrp_status st, lrp_status want, const lrp_error *err,
         failures++;
     }
 }
-#define CHECK_FAIL(st, want, err, node, also) \
+#define CHECK_FAIL(st, want, err, node, also)                                                  \
     check_fail_at((st), (want), &(err), (node), (also), __LINE__)
 
 /* dims written as DIMS(2, 3): a pointer and a count */
-#define DIMS(...) \
+#define DIMS(...)                                                                              \
     (const int64_t[]){__VA_ARGS__}, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 
 static void check_dims_at(const lrp_tensor *t, const int64_t *dims, int rank, int line)
@@ -73,8 +73,8 @@ static void check_floats_at(const void *got, const float *want, size_t n, float 
         failures++;
     }
 }
-#define CHECK_FLOATS(got, tol, ...)                                                     \
-    check_floats_at((got), (const float[]){__VA_ARGS__},                                \
+#define CHECK_FLOATS(got, tol, ...)                                                            \
+    check_floats_at((got), (const float[]){__VA_ARGS__},                                       \
                     sizeof((float[]){__VA_ARGS__}) / sizeof(float), (tol), __LINE__)
 
 static void check_ints_at(const void *got, const int64_t *want, size_t n, int line)
@@ -93,8 +93,8 @@ static void check_ints_at(const void *got, const int64_t *want, size_t n, int li
             return;
         }
 }
-#define CHECK_INTS(got, ...)                                                           \
-    check_ints_at((got), (const int64_t[]){__VA_ARGS__},                               \
+#define CHECK_INTS(got, ...)                                                                   \
+    check_ints_at((got), (const int64_t[]){__VA_ARGS__},                                       \
                   sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t), __LINE__)
 
 /* ---- building nodes and tensors --------------------------------------- */
@@ -136,9 +136,13 @@ static lrp_attr attr_tensor(const char *name, lrp_tensor t)
 static lrp_node node(const char *name, const char *op_type, int n_inputs, lrp_attr *attrs,
                      int n_attrs)
 {
-    return (lrp_node){.name = (char *)name, .op_type = (char *)op_type,
-                      .op = lrp_op_find(op_type), .n_inputs = n_inputs, .n_outputs = 1,
-                      .attrs = attrs, .n_attrs = n_attrs};
+    return (lrp_node){.name = (char *)name,
+                      .op_type = (char *)op_type,
+                      .op = lrp_op_find(op_type),
+                      .n_inputs = n_inputs,
+                      .n_outputs = 1,
+                      .attrs = attrs,
+                      .n_attrs = n_attrs};
 }
 
 /* parse (once) + infer into a zeroed *out. */
@@ -432,8 +436,7 @@ static void test_reshape_shapes(void)
     check_reshape(DIMS(2, 3, 4), (int64_t[]){4, 0, 2}, 3, (int64_t[]){4, 3, 2}, __LINE__);
     /* The unknown batch is copied by the 0, so it cancels out of the -1. */
     check_reshape(DIMS(-1, 512, 1, 1), (int64_t[]){0, -1}, 2, (int64_t[]){-1, 512}, __LINE__);
-    check_reshape(DIMS(-1, 512, 1, 1), (int64_t[]){-1, 512}, 2, (int64_t[]){-1, 512},
-                  __LINE__);
+    check_reshape(DIMS(-1, 512, 1, 1), (int64_t[]){-1, 512}, 2, (int64_t[]){-1, 512}, __LINE__);
     check_reshape(DIMS(-1, 512), (int64_t[]){-1}, 1, (int64_t[]){-1}, __LINE__);
 }
 
@@ -452,7 +455,8 @@ static void test_reshape_run(void)
     CHECK_FLOATS(y.data, 0.0f, 1, 2, 3, 4, 5, 6);
     done(&n, &y);
     s.data = bad;
-    CHECK_FAIL(infer(&n, in, &y, &err), LRP_ERR_SHAPE, err, "flat_rs", "(2, 3) to shape [5, 5]");
+    CHECK_FAIL(infer(&n, in, &y, &err), LRP_ERR_SHAPE, err, "flat_rs",
+               "(2, 3) to shape [5, 5]");
     s.data = two;
     CHECK_FAIL(infer(&n, in, &y, &err), LRP_ERR_SHAPE, err, "flat_rs", "-1");
     s.data = NULL; /* X known, shape not computable: data-dependent */
@@ -555,8 +559,8 @@ static void test_softmax_last_axis(void)
     CHECK_DIMS(&y, 2, 3);
     forward(&n, in, &y);
     /* softmax(1, 2, 3); the max is subtracted, so 1000.. gives the same */
-    CHECK_FLOATS(y.data, 1e-6f, 0.09003057f, 0.24472847f, 0.66524096f, 0.09003057f,
-                 0.24472847f, 0.66524096f);
+    CHECK_FLOATS(y.data, 1e-6f, 0.09003057f, 0.24472847f, 0.66524096f, 0.09003057f, 0.24472847f,
+                 0.66524096f);
     const float *p = y.data;
     EXPECT(fabsf(p[0] + p[1] + p[2] - 1.0f) < 1e-6f);
     done(&n, &y);
@@ -654,7 +658,8 @@ static void test_squeeze(void)
     lrp_tensor s = ten(LRP_INT64, sd, DIMS(1, 1)), y;
     lrp_tensor *in[] = {&x}, *in_axes[] = {&x, &axes}, *in_s[] = {&s};
     lrp_error err;
-    lrp_node all = node("sq", "Squeeze", 1, NULL, 0), old = node("sq11", "Squeeze", 1, attr0, 1);
+    lrp_node all = node("sq", "Squeeze", 1, NULL, 0),
+             old = node("sq11", "Squeeze", 1, attr0, 1);
     lrp_node new13 = node("sq13", "Squeeze", 2, NULL, 0);
     CHECK_OK(infer(&all, in, &y, &err), err);
     CHECK_DIMS(&y, 3, 2);
@@ -864,9 +869,9 @@ static void test_flatten_subgraph(void)
 static void test_registry(void)
 {
     static const char *const names[] = {
-        "Add", "Clip", "Concat", "Constant", "Div", "Dropout", "Flatten", "Gather",
-        "Identity", "Mul", "Relu", "Reshape", "Shape", "Softmax", "Squeeze", "Sub",
-        "Unsqueeze", "Conv", "Gemm", "MaxPool",
+        "Add",     "Clip",     "Concat",    "Constant", "Div",     "Dropout", "Flatten",
+        "Gather",  "Identity", "Mul",       "Relu",     "Reshape", "Shape",   "Softmax",
+        "Squeeze", "Sub",      "Unsqueeze", "Conv",     "Gemm",    "MaxPool",
     };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         const lrp_op *op = lrp_op_find(names[i]);

@@ -78,9 +78,17 @@ static void run_kernel(lrp_rule_fn fn, const lrp_node *node, const lrp_rule *rul
     memset(rn->summed, 0, sizeof rn->summed);
     bool unzeroed[2] = {fused, fused};
     double *in_sum[2] = {fused ? rn->sums[0] : NULL, fused && !one_buffer ? rn->sums[1] : NULL};
-    lrp_rule_ctx c = {.node = node, .rule = rule, .in = in, .out = out, .r_out = r_out,
-                      .r_in = rn->r_in, .unzeroed = fused ? unzeroed : NULL, .pool = pool,
-                      .n_images = IMAGES, .absorbed = rn->absorbed, .in_sum = in_sum,
+    lrp_rule_ctx c = {.node = node,
+                      .rule = rule,
+                      .in = in,
+                      .out = out,
+                      .r_out = r_out,
+                      .r_in = rn->r_in,
+                      .unzeroed = fused ? unzeroed : NULL,
+                      .pool = pool,
+                      .n_images = IMAGES,
+                      .absorbed = rn->absorbed,
+                      .in_sum = in_sum,
                       .in_summed = rn->summed};
     fn(&c);
 }
@@ -166,8 +174,11 @@ int main(void)
     CHECK(lrp_rule_zeroes_inputs(LRP_RULE_SPLIT), "the split does not zero its inputs");
     for (size_t k = 0; k < sizeof splits / sizeof *splits; k++)
         for (int ms = 0; ms < 2; ms++) {
-            lrp_rule rule = {.kind = LRP_RULE_SPLIT, .stab = {false, 1e-6f},
-                             .split = splits[k].split, .mainstream_slot = ms, .residual = &res};
+            lrp_rule rule = {.kind = LRP_RULE_SPLIT,
+                             .stab = {false, 1e-6f},
+                             .split = splits[k].split,
+                             .mainstream_slot = ms,
+                             .residual = &res};
             char what[64];
             snprintf(what, sizeof what, "split %s, M in slot %d", splits[k].name, ms);
             check_kernel(what, lrp_split_apply, &add, &rule, add_in, &yt, r, false);

@@ -58,11 +58,14 @@ static lrp_node make_node(const char *op_type, const attr_spec *specs, int n_spe
     lrp_node n = {.name = "test_node", .op_type = (char *)op_type, .op = lrp_op_find(op_type)};
     n.attrs = calloc((size_t)n_specs + 1, sizeof *n.attrs);
     for (int i = 0; i < n_specs; i++)
-        n.attrs[i] = (lrp_attr){.name = (char *)specs[i].name, .type = LRP_ATTR_INTS,
-                                .n = specs[i].n, .ints = (int64_t *)specs[i].v};
+        n.attrs[i] = (lrp_attr){.name = (char *)specs[i].name,
+                                .type = LRP_ATTR_INTS,
+                                .n = specs[i].n,
+                                .ints = (int64_t *)specs[i].v};
     n.n_attrs = n_specs;
     if (int_name)
-        n.attrs[n.n_attrs++] = (lrp_attr){.name = (char *)int_name, .type = LRP_ATTR_INT,
+        n.attrs[n.n_attrs++] = (lrp_attr){.name = (char *)int_name,
+                                          .type = LRP_ATTR_INT,
                                           .i = int_value};
     lrp_error err = {0};
     if (n.op && n.op->parse)
@@ -294,8 +297,11 @@ static float modified(lrp_w_mod mod, float v)
 static void set_weights(lrp_rule *r, const layer *L)
 {
     lrp_weights *w = &r->weights;
-    *w = (lrp_weights){.is_conv = L->conv, .out = L->m, .in = L->conv ? L->c / L->group : L->c,
-                       .w_count = L->nw, .gamma = (float)GAMMA};
+    *w = (lrp_weights){.is_conv = L->conv,
+                       .out = L->m,
+                       .in = L->conv ? L->c / L->group : L->c,
+                       .w_count = L->nw,
+                       .gamma = (float)GAMMA};
     bool used[LRP_W_MODS] = {[LRP_W_ID] = true};
     for (int t = 0; t < r->z.n_terms; t++)
         used[r->z.terms[t].w] = true;
@@ -329,8 +335,12 @@ static lrp_node layer_node(const layer *L)
 static void run_z(const layer *L, const ref_params *p, lrp_stab st, float *r_in,
                   double *absorbed)
 {
-    lrp_rule rule = {.kind = LRP_RULE_Z, .stab = st, .z = zrule_of(p, st), .low = L->low,
-                     .high = L->high, .n_bounds = (int)L->c};
+    lrp_rule rule = {.kind = LRP_RULE_Z,
+                     .stab = st,
+                     .z = zrule_of(p, st),
+                     .low = L->low,
+                     .high = L->high,
+                     .n_bounds = (int)L->c};
     rule.name = rule.z.name;
     set_weights(&rule, L);
     lrp_node node = layer_node(L);
@@ -349,8 +359,14 @@ static void run_z(const layer *L, const ref_params *p, lrp_stab st, float *r_in,
     memset(r_in, 0, L->nx * sizeof *r_in);
     memset(absorbed, 0, (size_t)L->n * sizeof *absorbed);
     float *r_ins[3] = {r_in, NULL, NULL};
-    lrp_rule_ctx ctx = {.node = &node, .rule = &rule, .in = in, .out = &y, .r_out = L->r,
-                        .r_in = r_ins, .scratch = scratch, .n_images = (int)L->n,
+    lrp_rule_ctx ctx = {.node = &node,
+                        .rule = &rule,
+                        .in = in,
+                        .out = &y,
+                        .r_out = L->r,
+                        .r_in = r_ins,
+                        .scratch = scratch,
+                        .n_images = (int)L->n,
                         .absorbed = absorbed};
     CHECK(lrp_rule_kernel(LRP_RULE_Z) == lrp_z_apply, "LRP_RULE_Z is not lrp_z_apply");
     lrp_z_apply(&ctx);
@@ -386,7 +402,8 @@ static void check_rule(const layer *L, const ref_params *p, double eps)
           p->what, eps, e);
     for (int64_t i = 0; i < L->n; i++) {
         /* float (stab(z) - z) is exact only to ulp(z); judge it with a large eps */
-        double tol = eps >= 1e-2 ? 1e-4 * fabs(abs_want[i]) + 1e-9 : 1e-2 * fabs(abs_want[i]) + 1e-6;
+        double tol = eps >= 1e-2 ? 1e-4 * fabs(abs_want[i]) + 1e-9
+                                 : 1e-2 * fabs(abs_want[i]) + 1e-6;
         CHECK(fabs(abs_got[i] - abs_want[i]) <= tol,
               "%s, %s, eps %g: image %lld absorbed %.9g, formula %.9g", L->what, p->what, eps,
               (long long)i, abs_got[i], abs_want[i]);
@@ -412,8 +429,8 @@ static void check_conservation(const layer *L, const ref_params *p)
             mag += fabs(L->r[(size_t)i * yi + k]);
         }
         CHECK(fabs(in + absorbed[i] - out) <= 1e-6 * mag,
-              "%s, zero-bias %s: image %lld: sum R_in %.9g + absorbed %.3g != sum R %.9g", L->what,
-              p->what, (long long)i, in, absorbed[i], out);
+              "%s, zero-bias %s: image %lld: sum R_in %.9g + absorbed %.3g != sum R %.9g",
+              L->what, p->what, (long long)i, in, absorbed[i], out);
     }
     free(got);
 }
@@ -442,10 +459,28 @@ static void check_z_rules(void)
 {
     layer layers[] = {
         {.what = "dense 4x6", .n = 2, .c = 6, .m = 4},
-        {.what = "conv 3->4 3x3 s2 p1", .conv = true, .n = 2, .c = 3, .h = 5, .w = 6, .m = 4,
-         .k = 3, .stride = 2, .pad = 1, .group = 1},
-        {.what = "conv 4->6 3x3 p1 group 2", .conv = true, .n = 2, .c = 4, .h = 4, .w = 4,
-         .m = 6, .k = 3, .stride = 1, .pad = 1, .group = 2},
+        {.what = "conv 3->4 3x3 s2 p1",
+         .conv = true,
+         .n = 2,
+         .c = 3,
+         .h = 5,
+         .w = 6,
+         .m = 4,
+         .k = 3,
+         .stride = 2,
+         .pad = 1,
+         .group = 1},
+        {.what = "conv 4->6 3x3 p1 group 2",
+         .conv = true,
+         .n = 2,
+         .c = 4,
+         .h = 4,
+         .w = 4,
+         .m = 6,
+         .k = 3,
+         .stride = 1,
+         .pad = 1,
+         .group = 2},
     };
     for (size_t l = 0; l < COUNT(layers); l++) {
         layer *L = &layers[l];
@@ -484,8 +519,17 @@ static void check_one_signed_inputs(void)
     for (size_t k = 0; k < COUNT(cases); k++) {
         layer L = {.what = cases[k].what, .n = 2, .c = 6, .m = 4};
         if (cases[k].conv)
-            L = (layer){.what = cases[k].what, .conv = true, .n = 1, .c = 3, .h = 4, .w = 4,
-                        .m = 4, .k = 3, .stride = 2, .pad = 1, .group = 1};
+            L = (layer){.what = cases[k].what,
+                        .conv = true,
+                        .n = 1,
+                        .c = 3,
+                        .h = 4,
+                        .w = 4,
+                        .m = 4,
+                        .k = 3,
+                        .stride = 2,
+                        .pad = 1,
+                        .group = 1};
         fill_layer(&L, cases[k].lo, cases[k].hi, true);
         if (cases[k].lo == 0.0f)
             L.x[1] = L.x[4] = 0.0f;
@@ -509,8 +553,15 @@ static void check_stabilizers(void)
 
     /* z = 0 exactly: epsilon passes R / +eps, and all of R counts as absorbed */
     float x[2] = {1.0f, -1.0f}, w[2] = {1.0f, 1.0f}, r[1] = {0.5f}, zero[2] = {0, 0};
-    layer L = {.what = "dense 1x2, z = 0", .n = 1, .c = 2, .m = 1, .x = x, .wt = w, .r = r,
-               .low = zero, .high = zero};
+    layer L = {.what = "dense 1x2, z = 0",
+               .n = 1,
+               .c = 2,
+               .m = 1,
+               .x = x,
+               .wt = w,
+               .r = r,
+               .low = zero,
+               .high = zero};
     layer_init(&L);
     float got[2];
     double absorbed;
@@ -524,7 +575,8 @@ static void check_stabilizers(void)
     L.x = xp, L.wt = wp;
     run_z(&L, &RULES[8], paper, got, &absorbed);
     double z = -0.5, want0 = 0.25 * 0.5 / (z + 1e-5), want1 = -0.75 * 0.5 / (z + 1e-5);
-    CHECK(fabs(got[0] - want0) <= 1e-6 * fabs(want0) && fabs(got[1] - want1) <= 1e-6 * fabs(want1),
+    CHECK(fabs(got[0] - want0) <= 1e-6 * fabs(want0) &&
+              fabs(got[1] - want1) <= 1e-6 * fabs(want1),
           "paper, z = -0.5: R_in (%.9g, %.9g), want (%.9g, %.9g) from z + 1e-5", got[0], got[1],
           want0, want1);
 }
@@ -553,8 +605,12 @@ static lrp_node tiny_node(tiny_graph *t, const char *op_type, int n_inputs, void
 {
     for (int i = 0; i < n_inputs; i++)
         t->inputs[i] = i;
-    return (lrp_node){.name = "tiny", .op_type = (char *)op_type, .op = lrp_op_find(op_type),
-                      .inputs = t->inputs, .n_inputs = n_inputs, .params = params};
+    return (lrp_node){.name = "tiny",
+                      .op_type = (char *)op_type,
+                      .op = lrp_op_find(op_type),
+                      .inputs = t->inputs,
+                      .n_inputs = n_inputs,
+                      .params = params};
 }
 
 static void check_weights_build(void)
@@ -579,16 +635,18 @@ static void check_weights_build(void)
             float w = 0.5f * B[i * 4 + o];
             CHECK(r.weights.w[LRP_W_ID][o * 6 + i] == w, "Gemm W[%d][%d] = %g, want %g", o, i,
                   r.weights.w[LRP_W_ID][o * 6 + i], w);
-            CHECK(fabsf(r.weights.w[LRP_W_GAMMA_POS][o * 6 + i] - modified(LRP_W_GAMMA_POS, w)) <
-                      1e-6f, "Gemm W + gamma W+ [%d][%d]", o, i);
+            CHECK(fabsf(r.weights.w[LRP_W_GAMMA_POS][o * 6 + i] -
+                        modified(LRP_W_GAMMA_POS, w)) < 1e-6f,
+                  "Gemm W + gamma W+ [%d][%d]", o, i);
         }
         CHECK(r.weights.b[LRP_W_ID][o] == 2.0f * C[o], "Gemm b[%d] = %g, want %g", o,
               r.weights.b[LRP_W_ID][o], 2.0f * C[o]);
         CHECK(fabsf(r.weights.b[LRP_W_GAMMA_NEG][o] - modified(LRP_W_GAMMA_NEG, 2.0f * C[o])) <
-                  1e-6f, "Gemm b + gamma b- [%d]", o);
+                  1e-6f,
+              "Gemm b + gamma b- [%d]", o);
     }
-    CHECK(r.weights.out == 4 && r.weights.in == 6 && !r.weights.is_conv, "Gemm sizes %lld x %lld",
-          (long long)r.weights.out, (long long)r.weights.in);
+    CHECK(r.weights.out == 4 && r.weights.in == 6 && !r.weights.is_conv,
+          "Gemm sizes %lld x %lld", (long long)r.weights.out, (long long)r.weights.in);
     lrp_weights_free(&r.weights);
     CHECK(lrp_weights_build(&r, &t.g, &gemm, NULL, NULL, true, (float)GAMMA, &err) == LRP_OK,
           "Gemm zero-bias: %s", err.message);
@@ -599,8 +657,8 @@ static void check_weights_build(void)
     /* MatMul: W = Bᵀ, no bias */
     lrp_node mm = tiny_node(&t, "MatMul", 2, NULL);
     r.z = lrp_zrule_epsilon((lrp_stab){false, 1e-6f});
-    CHECK(lrp_weights_build(&r, &t.g, &mm, NULL, NULL, false, 0.25f, &err) == LRP_OK, "MatMul: %s",
-          err.message);
+    CHECK(lrp_weights_build(&r, &t.g, &mm, NULL, NULL, false, 0.25f, &err) == LRP_OK,
+          "MatMul: %s", err.message);
     CHECK(r.weights.w[LRP_W_ID][1 * 6 + 5] == B[5 * 4 + 1] && !r.weights.b[LRP_W_ID],
           "MatMul W[1][5] = %g, want %g (and no bias)", r.weights.w[LRP_W_ID][1 * 6 + 5],
           B[5 * 4 + 1]);
@@ -614,25 +672,31 @@ static void check_bn_fold(void)
     float W[2 * 1 * 1 * 1] = {2.0f, -3.0f}, scale[2] = {1.5f, -0.5f}, beta[2] = {0.1f, 0.2f};
     float mean[2] = {0.3f, -0.4f}, var[2] = {0.8f, 2.0f};
     tiny_graph t;
-    lrp_tensor consts[5] = {tensor4(2, 1, 1, 1, W), {LRP_FLOAT, 1, {2}, scale},
-                            {LRP_FLOAT, 1, {2}, beta}, {LRP_FLOAT, 1, {2}, mean},
+    lrp_tensor consts[5] = {tensor4(2, 1, 1, 1, W),
+                            {LRP_FLOAT, 1, {2}, scale},
+                            {LRP_FLOAT, 1, {2}, beta},
+                            {LRP_FLOAT, 1, {2}, mean},
                             {LRP_FLOAT, 1, {2}, var}};
     tiny_init(&t, consts, 5);
     lrp_node conv = tiny_node(&t, "Conv", 2, NULL);
     t.inputs[2] = 0; /* BN reads the Conv's output; its value is never looked at */
     lrp_bn_params bp = {.epsilon = 1e-3f};
-    lrp_node bn = {.name = "bn", .op_type = "BatchNormalization", .inputs = t.inputs + 2,
-                   .n_inputs = 5, .params = &bp};
+    lrp_node bn = {.name = "bn",
+                   .op_type = "BatchNormalization",
+                   .inputs = t.inputs + 2,
+                   .n_inputs = 5,
+                   .params = &bp};
     for (int i = 1; i < 5; i++)
         t.inputs[2 + i] = 1 + i;
     lrp_rule r = {.kind = LRP_RULE_Z, .z = lrp_zrule_epsilon((lrp_stab){false, 1e-6f})};
     lrp_error err = {0};
-    CHECK(lrp_weights_build(&r, &t.g, &conv, &bn, NULL, false, 0.25f, &err) == LRP_OK, "BN fold: %s",
-          err.message);
+    CHECK(lrp_weights_build(&r, &t.g, &conv, &bn, NULL, false, 0.25f, &err) == LRP_OK,
+          "BN fold: %s", err.message);
     for (int m = 0; m < 2; m++) {
         double a = scale[m] / sqrt(var[m] + 1e-3);
         double w = W[m] * a, b = -mean[m] * a + beta[m];
-        CHECK(fabs(r.weights.w[LRP_W_ID][m] - w) < 1e-6 && fabs(r.weights.b[LRP_W_ID][m] - b) < 1e-6,
+        CHECK(fabs(r.weights.w[LRP_W_ID][m] - w) < 1e-6 &&
+                  fabs(r.weights.b[LRP_W_ID][m] - b) < 1e-6,
               "BN fold channel %d: W %g b %g, want %g %g", m, r.weights.w[LRP_W_ID][m],
               r.weights.b[LRP_W_ID][m], w, b);
     }
@@ -646,8 +710,14 @@ static lrp_rule_ctx ctx_of(const lrp_node *n, const lrp_rule *r, const lrp_tenso
                            const lrp_tensor *out, const float *r_out, float *const *r_in,
                            int n_images, double *absorbed)
 {
-    return (lrp_rule_ctx){.node = n, .rule = r, .in = in, .out = out, .r_out = r_out,
-                          .r_in = r_in, .n_images = n_images, .absorbed = absorbed};
+    return (lrp_rule_ctx){.node = n,
+                          .rule = r,
+                          .in = in,
+                          .out = out,
+                          .r_out = r_out,
+                          .r_in = r_in,
+                          .n_images = n_images,
+                          .absorbed = absorbed};
 }
 
 /* ---- §4 split rules ---- */
@@ -665,8 +735,11 @@ static void run_split(lrp_split split, lrp_shortcut_kind kind, int m_slot, float
 {
     lrp_node node = {.name = "add", .op_type = "Add", .n_inputs = 2};
     lrp_residual res = {.kind = kind, .shortcut_conv = kind == LRP_SHORTCUT_IDENTITY ? -1 : 3};
-    lrp_rule rule = {.kind = LRP_RULE_SPLIT, .stab = {false, 1e-6f}, .split = split,
-                     .mainstream_slot = m_slot, .residual = &res};
+    lrp_rule rule = {.kind = LRP_RULE_SPLIT,
+                     .stab = {false, 1e-6f},
+                     .split = split,
+                     .mainstream_slot = m_slot,
+                     .residual = &res};
     lrp_tensor m = tensor4(1, 1, 2, 3, SPLIT_M), s = tensor4(1, 1, 2, 3, SPLIT_S);
     float y[SPLIT_N];
     for (int i = 0; i < SPLIT_N; i++)
@@ -764,7 +837,8 @@ static void check_wta(void)
     double absorbed;
     run_pool_kernel(lrp_wta_apply, &node, &rule, &xt, &yt, r, got, &absorbed);
     for (int i = 0; i < 16; i++)
-        CHECK(got[i] == want[i], "MaxPool 2x2 ties: R_in[%d] = %g, want %g", i, got[i], want[i]);
+        CHECK(got[i] == want[i], "MaxPool 2x2 ties: R_in[%d] = %g, want %g", i, got[i],
+              want[i]);
     free_node(&node);
 
     /* 3x3 stride 2 pad 1 on a constant negative plane: padding never wins,
@@ -773,7 +847,8 @@ static void check_wta(void)
     for (int i = 0; i < 16; i++)
         xn[i] = -7.0f;
     const float want_pad[16] = {1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-    attr_spec k3[] = {{"kernel_shape", 2, {3, 3}}, {"strides", 2, {2, 2}},
+    attr_spec k3[] = {{"kernel_shape", 2, {3, 3}},
+                      {"strides", 2, {2, 2}},
                       {"pads", 4, {1, 1, 1, 1}}};
     node = make_node("MaxPool", k3, 3, NULL, 0);
     xt.data = xn;
@@ -808,8 +883,8 @@ static void check_global_pool(void)
     double e = rel_error(got, want, 16);
     CHECK(e <= 1e-6, "GlobalAveragePool: R_in off by %.3g", e);
     for (int i = 0; i < 2; i++)
-        CHECK(fabs(absorbed[i] - want_abs[i]) <= 1e-6, "GlobalAveragePool absorbed[%d] %g, want %g",
-              i, absorbed[i], want_abs[i]);
+        CHECK(fabs(absorbed[i] - want_abs[i]) <= 1e-6,
+              "GlobalAveragePool absorbed[%d] %g, want %g", i, absorbed[i], want_abs[i]);
     free(x);
     free_node(&node);
 }
@@ -836,7 +911,8 @@ static void check_average_pool(int64_t include_pad)
                 if (h >= 0 && h < 4 && w >= 0 && w < 4)
                     want[h * 4 + w] += x[h * 4 + w] * r[o] / (count * sy);
     }
-    attr_spec k3[] = {{"kernel_shape", 2, {3, 3}}, {"strides", 2, {2, 2}},
+    attr_spec k3[] = {{"kernel_shape", 2, {3, 3}},
+                      {"strides", 2, {2, 2}},
                       {"pads", 4, {1, 1, 1, 1}}};
     lrp_node node = make_node("AveragePool", k3, 3, "count_include_pad", include_pad);
     lrp_rule rule = {.kind = LRP_RULE_NORM_POOL, .stab = {false, 1e-6f}};
@@ -868,10 +944,13 @@ static void check_avg2x2(void)
                 double rr = r[(c * 2 + oh) * 2 + ow];
                 want_abs += rr * 1e-5 / (mean + 1e-5);
                 for (int h = 2 * oh; h < 2 * oh + 2; h++)
-                    for (int w = 2 * ow; w < 2 * ow + 2; w++) /* a R[h/2, w/2] / (4 (mean + eps)) */
-                        want[(c * 4 + h) * 4 + w] = x[(c * 4 + h) * 4 + w] * rr / (4.0 * (mean + 1e-5));
+                    for (int w = 2 * ow; w < 2 * ow + 2;
+                         w++) /* a R[h/2, w/2] / (4 (mean + eps)) */
+                        want[(c * 4 + h) * 4 + w] = x[(c * 4 + h) * 4 + w] * rr /
+                                                    (4.0 * (mean + 1e-5));
             }
-    attr_spec k3[] = {{"kernel_shape", 2, {3, 3}}, {"strides", 2, {2, 2}},
+    attr_spec k3[] = {{"kernel_shape", 2, {3, 3}},
+                      {"strides", 2, {2, 2}},
                       {"pads", 4, {1, 1, 1, 1}}};
     lrp_node node = make_node("MaxPool", k3, 3, NULL, 0);
     lrp_rule rule = {.kind = LRP_RULE_AVG2X2, .stab = {true, 1e-5f}};
@@ -908,12 +987,15 @@ static void check_sum(void)
             wa[i] = a[i] * r[i] / sy;
             wb[i] = sign * b[i] * r[i] / sy;
         }
-        lrp_node node = {.name = "sum", .op_type = (char *)ops[k], .op = lrp_op_find(ops[k]),
+        lrp_node node = {.name = "sum",
+                         .op_type = (char *)ops[k],
+                         .op = lrp_op_find(ops[k]),
                          .n_inputs = 2};
         lrp_tensor at = tensor4(2, 1, 1, 3, a), bt = tensor4(2, 1, 1, 3, b);
         lrp_tensor yt = tensor4(2, 1, 1, 3, y);
         const lrp_tensor *in[2] = {&at, &bt};
-        memset(ra, 0, sizeof ra), memset(rb, 0, sizeof rb), memset(absorbed, 0, sizeof absorbed);
+        memset(ra, 0, sizeof ra), memset(rb, 0, sizeof rb),
+            memset(absorbed, 0, sizeof absorbed);
         float *r_in[2] = {ra, rb};
         lrp_rule_ctx c = ctx_of(&node, &rule, in, &yt, r, r_in, 2, absorbed);
         lrp_sum_apply(&c);
@@ -932,7 +1014,9 @@ static void check_sum(void)
         double sy = ref_stab(false, 1e-6, y[i]);
         want_abs += r[i] * (sy - y[i]) / sy;
     }
-    lrp_node node = {.name = "bias_add", .op_type = "Add", .op = lrp_op_find("Add"),
+    lrp_node node = {.name = "bias_add",
+                     .op_type = "Add",
+                     .op = lrp_op_find("Add"),
                      .n_inputs = 2};
     lrp_tensor xt = tensor4(1, 2, 1, 3, a), ct = tensor4(1, 2, 1, 1, bias);
     lrp_tensor yt = tensor4(1, 2, 1, 3, y);

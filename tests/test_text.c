@@ -58,7 +58,9 @@ static void test_escape(void)
     expect_escaped("above U+10FFFF", "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80");
     /* clang-format on */
     char small[8];
-    lrp_text_escape(small, sizeof small, "ab\xff" "cd");
+    lrp_text_escape(small, sizeof small,
+                    "ab\xff"
+                    "cd");
     CHECK(strcmp(small, "ab\\xffc") == 0, "cut to 8 bytes: '%s'", small);
     lrp_text_escape(small, sizeof small, "abcdef\xc3\xa9");
     CHECK(strcmp(small, "abcdef") == 0, "cut before a 2-byte character: '%s'", small);

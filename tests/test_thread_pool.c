@@ -58,14 +58,14 @@ static void check_ranges(lrp_pool *pool, int threads)
         size_t wrong = 0;
         for (size_t i = 0; i < n; i++)
             wrong += c.seen[i] != 1;
-        CHECK(wrong == 0, "%d threads, n = %zu: %zu elements not covered exactly once",
-              threads, n, wrong);
+        CHECK(wrong == 0, "%d threads, n = %zu: %zu elements not covered exactly once", threads,
+              n, wrong);
         int r = lrp_ranges(n);
         CHECK(r >= 1 && r <= LRP_MAX_RANGES, "n = %zu: %d ranges", n, r);
         /* the bounds are the same whatever the threads: range k of r */
         for (int k = 0; k < r && n > 0; k++)
-            CHECK(c.begin[k] == n * (size_t)k / (size_t)r, "n = %zu: range %d starts at %zu",
-                  n, k, c.begin[k]);
+            CHECK(c.begin[k] == n * (size_t)k / (size_t)r, "n = %zu: range %d starts at %zu", n,
+                  k, c.begin[k]);
         free(c.seen);
     }
 }

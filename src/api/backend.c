@@ -7,7 +7,7 @@
 #include "util/error.h"
 
 static const char *const names[] = {"openblas", "dnnl"}; /* LRP_BACKEND_OPENBLAS, ... */
-static const char *const precisions[] = {"f32", "bf16"};  /* LRP_PRECISION_F32, ... */
+static const char *const precisions[] = {"f32", "bf16"}; /* LRP_PRECISION_F32, ... */
 
 lrp_backend lrp_backend_resolve(lrp_backend b)
 {
@@ -80,7 +80,8 @@ lrp_status lrp_precision_check(lrp_backend b, lrp_precision p, lrp_error *err)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                              "precision bf16 runs only on the dnnl backend, not on %s%s",
                              r == LRP_BACKEND_OPENBLAS ? "openblas" : "an unknown one",
-                             lrp_dnnl_built() ? "" : " (this onnx-lrp was built without oneDNN)");
+                             lrp_dnnl_built() ? ""
+                                              : " (this onnx-lrp was built without oneDNN)");
     if (!lrp_backend_available(r))
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                              "precision bf16 needs the dnnl backend, which is not available");

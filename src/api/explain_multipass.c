@@ -63,8 +63,8 @@ static lrp_status run_batch(void *ctx, const float *x, int target, float *logits
         r->targets[i] = target;
         r->seeds[i] = 1.0;
     }
-    lrp_relevance_run(&e->rel, &e->fwd, e->pool, lrp_explainer_dnnl(e, e->t->dnnl), e->seed_value,
-                      r->targets, r->seeds);
+    lrp_relevance_run(&e->rel, &e->fwd, e->pool, lrp_explainer_dnnl(e, e->t->dnnl),
+                      e->seed_value, r->targets, r->seeds);
     const lrp_graph *g = &e->model->graph;
     memcpy(grad, e->rel.of[g->inputs[0]],
            lrp_tensor_count(lrp_forward_value(&e->fwd, g->inputs[0])) * sizeof *grad);
@@ -123,8 +123,12 @@ static float *copy_activation(const lrp_explainer *e)
 lrp_status lrp_explainer_run_multipass(lrp_explainer *e, const lrp_array *input,
                                        lrp_array *relevance, lrp_report *rep, lrp_error *err)
 {
-    lrp_passes ps = {.batch = pass_batch(e), .c = (int)input->dims[1], .h = (int)input->dims[2],
-                     .w = (int)input->dims[3], .n_classes = rep->n_classes, .run = run_batch};
+    lrp_passes ps = {.batch = pass_batch(e),
+                     .c = (int)input->dims[1],
+                     .h = (int)input->dims[2],
+                     .w = (int)input->dims[3],
+                     .n_classes = rep->n_classes,
+                     .run = run_batch};
     runner r = {.e = e, .in = {.rank = 4, .dims = {ps.batch, ps.c, ps.h, ps.w}}};
     r.targets = calloc((size_t)ps.batch, sizeof *r.targets);
     r.seeds = calloc((size_t)ps.batch, sizeof *r.seeds);

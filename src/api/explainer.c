@@ -50,8 +50,10 @@ lrp_status lrp_config_set_normalization(lrp_config *c, int channels, const float
                              channels, LRP_MAX_CHANNELS);
     for (int i = 0; i < channels; i++)
         if (!isfinite(mean[i]) || !(std[i] > 0) || !isfinite(std[i]))
-            return lrp_error_set(err, LRP_ERR_ARG, "channel %d: mean %g, std %g: the std must be "
-                                 "a number > 0", i, (double)mean[i], (double)std[i]);
+            return lrp_error_set(err, LRP_ERR_ARG,
+                                 "channel %d: mean %g, std %g: the std must be "
+                                 "a number > 0",
+                                 i, (double)mean[i], (double)std[i]);
     /* x = (v - mean) / std for v in [0, 1] */
     for (int i = 0; i < channels; i++) {
         c->low[i] = (0.0f - mean[i]) / std[i];
@@ -68,7 +70,8 @@ static void default_bounds(const lrp_model *m, lrp_config *c)
     const lrp_tensor *x = &m->graph.values[m->graph.inputs[0]].tensor;
     float mean[LRP_MAX_CHANNELS], std[LRP_MAX_CHANNELS];
     int64_t channels = x->rank >= 2 ? x->dims[1] : 0;
-    if (channels > 0 && channels <= LRP_MAX_CHANNELS && lrp_norm_defaults((int)channels, mean, std))
+    if (channels > 0 && channels <= LRP_MAX_CHANNELS &&
+        lrp_norm_defaults((int)channels, mean, std))
         lrp_config_set_normalization(c, (int)channels, mean, std, NULL);
 }
 
@@ -80,8 +83,10 @@ static lrp_status first_rule(lrp_explainer *e, lrp_error *err)
         return LRP_OK;
     int id = lrp_first_rule_from_name(c->first_rule);
     if (e->multipass || e->preset->method != LRP_METHOD_LRP)
-        return lrp_error_set(err, LRP_ERR_ARG, "first-layer rule '%s': preset '%s' has no "
-                             "relevance rules", c->first_rule, c->preset);
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "first-layer rule '%s': preset '%s' has no "
+                             "relevance rules",
+                             c->first_rule, c->preset);
     if (id < 0) {
         char known[200];
         lrp_first_rule_list(known, sizeof known);
@@ -142,10 +147,12 @@ static lrp_status check_bounds(const lrp_explainer *e, lrp_error *err)
     bool zbox = e->preset->first == LRP_ID_ZBOX;
     long long channels = x->rank >= 2 ? (long long)x->dims[1] : 0;
     if (zbox && e->config.n_bounds == 0)
-        return lrp_error_set(err, LRP_ERR_ARG,
-                             "the zbox bounds come from the input's mean and std, and a "
-                             "%lld-channel input has no default (ImageNet's has 3 channels, its "
-                             "luma 1): give them (--mean, --std)", channels);
+        return lrp_error_set(
+            err, LRP_ERR_ARG,
+            "the zbox bounds come from the input's mean and std, and a "
+            "%lld-channel input has no default (ImageNet's has 3 channels, its "
+            "luma 1): give them (--mean, --std)",
+            channels);
     if (zbox && x->rank >= 2 && channels != e->config.n_bounds)
         return lrp_error_set(err, LRP_ERR_ARG,
                              "the zbox bounds cover %d channels, the model input has %lld",
@@ -189,9 +196,10 @@ static lrp_status find_cam_value(lrp_explainer *e, lrp_error *err)
             e->cam_value = n->inputs[0];
     }
     if (e->cam_value < 0)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
-                             "%s needs a GlobalAveragePool of an (N,C,H,W) activation on the way to the output",
-                             e->config.preset);
+        return lrp_error_set(
+            err, LRP_ERR_UNSUPPORTED,
+            "%s needs a GlobalAveragePool of an (N,C,H,W) activation on the way to the output",
+            e->config.preset);
     return LRP_OK;
 }
 
@@ -231,10 +239,16 @@ lrp_status lrp_explainer_new(lrp_model *m, const lrp_config *config, lrp_explain
     if (st == LRP_OK)
         st = check_bounds(e, err);
     if (st == LRP_OK) {
-        lrp_rule_inputs ri = {.g = &m->graph, .shapes = &m->shapes, .residuals = m->residuals,
-                              .n_residuals = m->n_residuals, .preset = e->preset,
-                              .config = &e->config, .low = e->t->low, .high = e->t->high,
-                              .n_bounds = e->config.n_bounds, .seed_value = e->seed_value};
+        lrp_rule_inputs ri = {.g = &m->graph,
+                              .shapes = &m->shapes,
+                              .residuals = m->residuals,
+                              .n_residuals = m->n_residuals,
+                              .preset = e->preset,
+                              .config = &e->config,
+                              .low = e->t->low,
+                              .high = e->t->high,
+                              .n_bounds = e->config.n_bounds,
+                              .seed_value = e->seed_value};
         st = lrp_pass_assign_rules(&ri, e->t->rules, err);
     }
     if (st == LRP_OK)
@@ -318,7 +332,8 @@ lrp_backend lrp_explainer_backend(const lrp_explainer *e)
 }
 
 /* bf16 makes the twins of both: the forward's and the rules'. */
-lrp_status lrp_explainer_set_precision(lrp_explainer *e, lrp_precision precision, lrp_error *err)
+lrp_status lrp_explainer_set_precision(lrp_explainer *e, lrp_precision precision,
+                                       lrp_error *err)
 {
     lrp_status st = lrp_precision_open(e->backend, precision, e->model->dnnl, err);
     if (st == LRP_OK)
@@ -366,7 +381,8 @@ int lrp_preset_conserves(const char *name)
 
 int lrp_explainer_conserves(const lrp_explainer *e)
 {
-    return e->multipass ? e->multipass->completeness : lrp_preset_defines_conservation(e->preset);
+    return e->multipass ? e->multipass->completeness
+                        : lrp_preset_defines_conservation(e->preset);
 }
 
 lrp_split lrp_explainer_split(const lrp_explainer *e)
@@ -398,17 +414,18 @@ static lrp_status choose_targets(const lrp_explainer *e, lrp_report *rep, lrp_er
         const float *row = rep->logits + (size_t)i * rep->n_classes;
         int t = e->config.target;
         if (t >= rep->n_classes)
-            return lrp_error_set(err, LRP_ERR_ARG, "%s: target %d is out of range: the model "
-                                 "has %d classes", e->model->path, t, rep->n_classes);
+            return lrp_error_set(err, LRP_ERR_ARG,
+                                 "%s: target %d is out of range: the model "
+                                 "has %d classes",
+                                 e->model->path, t, rep->n_classes);
         if (t < 0)
             for (int k = t = 0; k < rep->n_classes; k++)
                 t = row[k] > row[t] ? k : t;
         rep->target[i] = t;
-        rep->seed[i] = e->config.init == LRP_INIT_ONE     ? 1.0
-                       : e->config.init == LRP_INIT_LOGIT ? row[t]
-                                                          : lrp_output_probability(
-                                                                LRP_OUTPUT_LOGITS, row,
-                                                                rep->n_classes, t);
+        rep->seed[i] = e->config.init == LRP_INIT_ONE ? 1.0
+                       : e->config.init == LRP_INIT_LOGIT
+                           ? row[t]
+                           : lrp_output_probability(LRP_OUTPUT_LOGITS, row, rep->n_classes, t);
     }
     return LRP_OK;
 }
@@ -417,8 +434,8 @@ lrp_status lrp_explainer_prepare(lrp_explainer *e, const lrp_array *input, lrp_e
 {
     lrp_model *m = e->model;
     bool rebuilt;
-    lrp_status st = lrp_model_prepare(m, &e->fwd, input->rank, input->dims, e->t->keep, &rebuilt,
-                                      err);
+    lrp_status st = lrp_model_prepare(m, &e->fwd, input->rank, input->dims, e->t->keep,
+                                      &rebuilt, err);
     if (st || (!rebuilt && e->rel.g))
         return st;
     lrp_relevance_free(&e->rel);
@@ -490,8 +507,8 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
         lrp_report_free(rep);
         return st;
     }
-    lrp_relevance_run(&e->rel, &e->fwd, e->pool, lrp_explainer_dnnl(e, e->t->dnnl), e->seed_value,
-                      rep->target, rep->seed);
+    lrp_relevance_run(&e->rel, &e->fwd, e->pool, lrp_explainer_dnnl(e, e->t->dnnl),
+                      e->seed_value, rep->target, rep->seed);
     if (!finish_method(e)) {
         lrp_report_free(rep);
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for Grad-CAM");

@@ -15,9 +15,9 @@ typedef struct rule_table {
     int refs;
     float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS]; /* zbox bounds */
     lrp_preset preset; /* the preset with config.first_rule's first layer */
-    lrp_rule *rules; /* per node */
-    bool *keep;      /* per value: activations the rules read */
-    lrp_dnnl *dnnl;  /* oneDNN's primitives and the rules' weights packed, made on first use */
+    lrp_rule *rules;   /* per node */
+    bool *keep;        /* per value: activations the rules read */
+    lrp_dnnl *dnnl; /* oneDNN's primitives and the rules' weights packed, made on first use */
 } rule_table;
 
 struct lrp_explainer {
@@ -36,7 +36,7 @@ struct lrp_explainer {
     lrp_forward probe;
     bool *probe_keep;
     lrp_relevance rel;
-    lrp_pool *pool;  /* NULL = one thread */
+    lrp_pool *pool;      /* NULL = one thread */
     lrp_backend backend; /* resolved */
     lrp_precision precision;
     const char *notes[1]; /* static strings: how this run deviates from its method */

@@ -11,7 +11,8 @@
 /* An io/ image's pixels become the array's data (ownership moves). */
 static void image_to_array(lrp_image *img, lrp_array *out)
 {
-    *out = (lrp_array){.rank = 3, .dims = {img->height, img->width, img->channels},
+    *out = (lrp_array){.rank = 3,
+                       .dims = {img->height, img->width, img->channels},
                        .data = img->data};
     memset(img, 0, sizeof *img);
 }
@@ -26,8 +27,8 @@ lrp_status lrp_image_decode(const char *path, lrp_array *out, lrp_error *err)
     return st;
 }
 
-lrp_status lrp_image_decode_mem(const void *buf, size_t size, const char *name,
-                                lrp_array *out, lrp_error *err)
+lrp_status lrp_image_decode_mem(const void *buf, size_t size, const char *name, lrp_array *out,
+                                lrp_error *err)
 {
     lrp_image img;
     memset(out, 0, sizeof *out);
@@ -39,9 +40,13 @@ lrp_status lrp_image_decode_mem(const void *buf, size_t size, const char *name,
 
 void lrp_preprocess_from(const lrp_preprocessing *pp, lrp_preprocess *p)
 {
-    *p = (lrp_preprocess){.resize = pp->resize, .resize_h = pp->resize_h,
-                          .resize_w = pp->resize_w, .crop_h = pp->crop_h, .crop_w = pp->crop_w,
-                          .channels = pp->channels, .resize_name = pp->resize_name};
+    *p = (lrp_preprocess){.resize = pp->resize,
+                          .resize_h = pp->resize_h,
+                          .resize_w = pp->resize_w,
+                          .crop_h = pp->crop_h,
+                          .crop_w = pp->crop_w,
+                          .channels = pp->channels,
+                          .resize_name = pp->resize_name};
     memcpy(p->mean, pp->mean, sizeof p->mean);
     memcpy(p->std, pp->std, sizeof p->std);
 }
@@ -96,14 +101,18 @@ lrp_status lrp_preprocess_image(const lrp_preprocessing *pp, const lrp_array *im
     if (image->rank != 3 || image->dims[2] < 1 || image->dims[2] > 4 || image->dims[0] < 1 ||
         image->dims[1] < 1 || image->dims[0] > LRP_IMAGE_MAX_SIDE ||
         image->dims[1] > LRP_IMAGE_MAX_SIDE)
-        return lrp_error_set(err, LRP_ERR_SHAPE, "preprocess: the image must be (H, W, C) with "
-                             "C 1 to 4 and sides 1 to %d", LRP_IMAGE_MAX_SIDE);
-    lrp_status st = lrp_check_finite(image->data, image->rank, image->dims, "preprocess: the image",
-                                     err);
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             "preprocess: the image must be (H, W, C) with "
+                             "C 1 to 4 and sides 1 to %d",
+                             LRP_IMAGE_MAX_SIDE);
+    lrp_status st = lrp_check_finite(image->data, image->rank, image->dims,
+                                     "preprocess: the image", err);
     if (st)
         return st;
-    lrp_image img = {.height = (int)image->dims[0], .width = (int)image->dims[1],
-                     .channels = (int)image->dims[2], .data = image->data};
+    lrp_image img = {.height = (int)image->dims[0],
+                     .width = (int)image->dims[1],
+                     .channels = (int)image->dims[2],
+                     .data = image->data};
     lrp_image shown = {0};
     if ((st = lrp_image_to_input(pp, &img, input, display ? &shown : NULL, err)))
         return st;
@@ -129,8 +138,10 @@ lrp_status lrp_image_load_input(const lrp_preprocessing *p, const char *path, lr
 lrp_status lrp_relevance_to_planes(const lrp_preprocessing *p, lrp_array *r, lrp_error *err)
 {
     if (r->rank != 4 || r->dims[0] < 1)
-        return lrp_error_set(err, LRP_ERR_SHAPE, "relevance_to_planes: the map must be (N, ...) "
-                             "of rank 4, not rank %d", r->rank);
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             "relevance_to_planes: the map must be (N, ...) "
+                             "of rank 4, not rank %d",
+                             r->rank);
     r->dims[0] = 1;
     if (!p->channels_last)
         return LRP_OK;

@@ -78,8 +78,8 @@ void lrp_model_set_max_memory(lrp_model *m, size_t bytes)
     m->max_bytes = bytes;
 }
 
-lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name,
-                              lrp_model **out, lrp_error *err)
+lrp_status lrp_model_load_mem(const void *buf, size_t size, const char *name, lrp_model **out,
+                              lrp_error *err)
 {
     *out = NULL;
     lrp_blas_init(); /* our workers call the BLAS: threads inside it only compete */
@@ -109,7 +109,7 @@ lrp_status lrp_model_fork(const lrp_model *m, lrp_model **out, lrp_error *err)
     if (!*out)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     **out = *m; /* shares the graph, weights and oneDNN primitives */
-    memset(&(*out)->fwd, 0, sizeof (*out)->fwd);
+    memset(&(*out)->fwd, 0, sizeof(*out)->fwd);
     (*out)->pool = NULL;
     (*out)->parent = m->parent ? m->parent : m;
     return LRP_OK;
@@ -183,7 +183,8 @@ lrp_status lrp_model_forward(lrp_model *m, const lrp_array *input, lrp_array *ou
     if (input->rank < 0 || input->rank > LRP_MAX_RANK || !input->data)
         return lrp_error_set(err, LRP_ERR_ARG, "the input array is empty or of bad rank");
     bool rebuilt;
-    lrp_status st = lrp_model_prepare(m, &m->fwd, input->rank, input->dims, NULL, &rebuilt, err);
+    lrp_status st = lrp_model_prepare(m, &m->fwd, input->rank, input->dims, NULL, &rebuilt,
+                                      err);
     if (st == LRP_OK) /* after prepare: the dims are checked */
         st = lrp_check_finite(input->data, input->rank, input->dims, "the input", err);
     if (st)
@@ -218,7 +219,8 @@ lrp_status lrp_model_set_threads(lrp_model *m, int threads, lrp_error *err)
 lrp_status lrp_model_set_backend(lrp_model *m, lrp_backend backend, lrp_error *err)
 {
     if (m->parent)
-        return lrp_error_set(err, LRP_ERR_ARG, "%s: a fork keeps its parent's backend", m->path);
+        return lrp_error_set(err, LRP_ERR_ARG, "%s: a fork keeps its parent's backend",
+                             m->path);
     lrp_status st = lrp_precision_check(backend, m->precision, err);
     return st ? st : lrp_backend_open(backend, &m->backend, &m->dnnl, err);
 }

@@ -4,8 +4,8 @@
 #ifndef LRP_API_MODEL_H
 #define LRP_API_MODEL_H
 
-#include "ops/conv_dnnl.h"
 #include "explain/forward.h"
+#include "ops/conv_dnnl.h"
 #include "passes/passes.h"
 
 #define LRP_DEFAULT_MAX_BYTES ((size_t)16 << 30)
@@ -22,9 +22,9 @@ struct lrp_model {
     const lrp_op *op_types[LRP_MAX_OP_TYPES]; /* distinct ops, first appearance order */
     int op_counts[LRP_MAX_OP_TYPES];
     int n_op_types;
-    size_t max_bytes; /* limit for one workspace */
-    lrp_forward fwd;  /* lrp_model_forward's workspace; fwd.g == NULL until first use */
-    lrp_pool *pool;   /* lrp_model_forward's workers; NULL = one thread */
+    size_t max_bytes;        /* limit for one workspace */
+    lrp_forward fwd;         /* lrp_model_forward's workspace; fwd.g == NULL until first use */
+    lrp_pool *pool;          /* lrp_model_forward's workers; NULL = one thread */
     lrp_backend backend;     /* lrp_model_forward's convolutions (resolved) */
     lrp_precision precision; /* theirs; BF16 only on oneDNN */
     lrp_dnnl *dnnl;          /* their oneDNN primitives; NULL until oneDNN is chosen */

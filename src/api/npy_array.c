@@ -12,9 +12,11 @@ lrp_status lrp_npy_load(const char *path, lrp_array *out, lrp_error *err)
     if (st)
         return st;
     if (npy.dtype != LRP_NPY_FLOAT32 || npy.rank > LRP_MAX_RANK) {
-        lrp_error_set(err, LRP_ERR_UNSUPPORTED, "%s: need a float32 array of rank 0 to %d, got "
-                      "%s of rank %d", path, LRP_MAX_RANK,
-                      npy.dtype == LRP_NPY_FLOAT32 ? "float32" : "int64", npy.rank);
+        lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                      "%s: need a float32 array of rank 0 to %d, got "
+                      "%s of rank %d",
+                      path, LRP_MAX_RANK, npy.dtype == LRP_NPY_FLOAT32 ? "float32" : "int64",
+                      npy.rank);
         lrp_npy_free(&npy);
         return LRP_ERR_UNSUPPORTED;
     }

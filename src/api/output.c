@@ -26,7 +26,7 @@ int lrp_model_logits_value(const lrp_model *m, lrp_output_kind *kind)
     int v = g->outputs[0];
     const char *op = final_op(m, v);
     if (kind)
-        *kind = !op                           ? LRP_OUTPUT_LOGITS
+        *kind = !op                          ? LRP_OUTPUT_LOGITS
                 : strcmp(op, "Softmax") == 0 ? LRP_OUTPUT_PROBABILITIES
                                              : LRP_OUTPUT_LOG_PROBABILITIES;
     return op ? g->nodes[g->values[v].producer].inputs[0] : v;

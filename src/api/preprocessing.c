@@ -53,9 +53,11 @@ static lrp_status spread(const float *v, int n, int channels, const char *what, 
                          lrp_error *err)
 {
     if (n != channels && n != 1)
-        return lrp_error_set(err, LRP_ERR_ARG, "%s has %d values and the model input %d "
-                             "channel%s: give %d%s", what, n, channels, channels == 1 ? "" : "s",
-                             channels, channels == 1 ? "" : " (or 1 for every channel)");
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "%s has %d values and the model input %d "
+                             "channel%s: give %d%s",
+                             what, n, channels, channels == 1 ? "" : "s", channels,
+                             channels == 1 ? "" : " (or 1 for every channel)");
     for (int c = 0; c < channels; c++)
         out[c] = v[n == 1 ? 0 : c];
     return LRP_OK;
@@ -92,8 +94,10 @@ static lrp_status resolve_norm(const lrp_model *m, const lrp_preprocessing *u, i
     if (channels < 1 || channels > 4) { /* the most the mean and the metadata take */
         bool given = u->n_mean || u->n_std || lrp_model_metadata(m, "onnx_lrp.mean") ||
                      lrp_model_metadata(m, "onnx_lrp.std");
-        return given ? lrp_error_set(err, LRP_ERR_ARG, "a mean and std for %lld input channels: "
-                                     "at most 4 are supported", (long long)channels)
+        return given ? lrp_error_set(err, LRP_ERR_ARG,
+                                     "a mean and std for %lld input channels: "
+                                     "at most 4 are supported",
+                                     (long long)channels)
                      : LRP_OK;
     }
     *known = lrp_norm_defaults((int)channels, mean, std);
@@ -110,8 +114,10 @@ static lrp_status resolve_norm(const lrp_model *m, const lrp_preprocessing *u, i
     given_mean = given_mean || u->n_mean;
     given_std = given_std || u->n_std;
     if (!*known && given_mean != given_std)
-        return lrp_error_set(err, LRP_ERR_ARG, "a %d-channel input has no default mean and "
-                             "std: give both (%s, %s)", n, mean_name, std_name);
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "a %d-channel input has no default mean and "
+                             "std: give both (%s, %s)",
+                             n, mean_name, std_name);
     *known = *known || given_mean;
     for (int c = 0; *known && c < n; c++)
         if (!(std[c] > 0))
@@ -156,11 +162,14 @@ static lrp_status input_layout(const lrp_model_info *info, lrp_preprocessing *ou
 {
     const int64_t *d = info->input_dims;
     if (info->input_rank != 4 || (!image_channels(d[1]) && !image_channels(d[3])))
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "the model input is neither (N, 1 or 3, "
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             "the model input is neither (N, 1 or 3, "
                              "H, W) nor (N, H, W, 1 or 3): images cannot feed it");
     if (d[0] > 65536)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "the model input has a fixed batch of "
-                             "%lld: images fill at most 65536", (long long)d[0]);
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             "the model input has a fixed batch of "
+                             "%lld: images fill at most 65536",
+                             (long long)d[0]);
     out->channels_last = !image_channels(d[1]);
     out->channels = (int)d[out->channels_last ? 3 : 1];
     out->batch = d[0] > 1 ? (int)d[0] : 1;
@@ -194,12 +203,12 @@ static lrp_status fit_input_size(lrp_preprocess *p, const lrp_model_info *info,
                              p->crop_h, p->crop_w, (long long)h, (long long)w);
     int shorter = p->crop_h < p->crop_w ? p->crop_h : p->crop_w;
     if (p->resize > 0 && p->resize < shorter) /* every image would come out too small */
-        return lrp_error_set(err, LRP_ERR_ARG,
-                             "%s %d is smaller than the %dx%d crop: the shorter side is resized "
-                             "to it, so it must be at least %d (or 0: no resize)",
-                             u->resize >= 0 ? named(u->resize_name, "resize")
-                                            : "metadata onnx_lrp.resize",
-                             p->resize, p->crop_h, p->crop_w, shorter);
+        return lrp_error_set(
+            err, LRP_ERR_ARG,
+            "%s %d is smaller than the %dx%d crop: the shorter side is resized "
+            "to it, so it must be at least %d (or 0: no resize)",
+            u->resize >= 0 ? named(u->resize_name, "resize") : "metadata onnx_lrp.resize",
+            p->resize, p->crop_h, p->crop_w, shorter);
     return LRP_OK;
 }
 

@@ -23,12 +23,16 @@ static lrp_status check(const lrp_array *r, const lrp_heatmap_style *s, int *c, 
 {
     int base = r->rank == 4 ? 1 : 0;
     if ((r->rank != 3 && !(r->rank == 4 && r->dims[0] == 1)) || !r->data)
-        return lrp_error_set(err, LRP_ERR_SHAPE, "heatmap: the relevance must be (C, H, W) or "
-                             "(1, C, H, W), got rank %d", r->rank);
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             "heatmap: the relevance must be (C, H, W) or "
+                             "(1, C, H, W), got rank %d",
+                             r->rank);
     for (int i = base; i < r->rank; i++)
         if (r->dims[i] < 1 || r->dims[i] > 65536)
-            return lrp_error_set(err, LRP_ERR_SHAPE, "heatmap: dimension %d of the relevance "
-                                 "is %lld", i, (long long)r->dims[i]);
+            return lrp_error_set(err, LRP_ERR_SHAPE,
+                                 "heatmap: dimension %d of the relevance "
+                                 "is %lld",
+                                 i, (long long)r->dims[i]);
     *c = (int)r->dims[base];
     *h = (int)r->dims[base + 1];
     *w = (int)r->dims[base + 2];
@@ -39,8 +43,10 @@ static lrp_status check(const lrp_array *r, const lrp_heatmap_style *s, int *c, 
                              lrp_name_list(names, sizeof names, lrp_colormap_name));
     *cmap = (lrp_colormap)k;
     if (s->quantize != 0 && (s->quantize < 2 || s->quantize > 256))
-        return lrp_error_set(err, LRP_ERR_ARG, "heatmap: quantize %d: 0 (off) or 2 to 256 "
-                             "levels", s->quantize);
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "heatmap: quantize %d: 0 (off) or 2 to 256 "
+                             "levels",
+                             s->quantize);
     if (!(s->alpha >= 0 && s->alpha <= 1))
         return lrp_error_set(err, LRP_ERR_ARG, "overlay: alpha %g is not in [0, 1]", s->alpha);
     return LRP_OK;
@@ -83,8 +89,10 @@ static lrp_status render(const lrp_array *r, const lrp_array *display,
         return st;
     if (over && (display->rank != 3 || display->dims[0] != h || display->dims[1] != w ||
                  display->dims[2] != 3 || !display->data))
-        return lrp_error_set(err, LRP_ERR_SHAPE, "overlay: the image must be (%d, %d, 3) like "
-                             "the relevance", h, w);
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             "overlay: the image must be (%d, %d, 3) like "
+                             "the relevance",
+                             h, w);
     return lrp_render_pictures(r->data, c, h, w, cmap, s->quantize, s->positive_only != 0,
                                (float)s->alpha, over ? display->data : NULL, heat, over, err);
 }

@@ -47,8 +47,8 @@ lrp_report *lrp_report_new(const lrp_model *m, const lrp_tensor *logits, int n)
     r->res_in = calloc(res, sizeof *r->res_in);
     r->res_main = calloc(res, sizeof *r->res_main);
     r->res_short = calloc(res, sizeof *r->res_short);
-    if (!r->logits || !r->target || !r->seed || !r->input_sum || !r->res_node ||
-        !r->res_kind || !r->res_in || !r->res_main || !r->res_short) {
+    if (!r->logits || !r->target || !r->seed || !r->input_sum || !r->res_node || !r->res_kind ||
+        !r->res_in || !r->res_main || !r->res_short) {
         lrp_report_free(r);
         return NULL;
     }
@@ -98,7 +98,8 @@ static void copy_residuals(lrp_report *r, const lrp_relevance *rel, const lrp_ru
             r->res_short[out] = lrp_ledger_passed(&rel->ledger, s, 1 - ms, i);
         }
         r->res_node[k] = rel->g->nodes[rel->steps[s]].name;
-        r->res_kind[k] = rule->residual->kind == LRP_SHORTCUT_IDENTITY ? "identity" : "projection";
+        r->res_kind[k] = rule->residual->kind == LRP_SHORTCUT_IDENTITY ? "identity"
+                                                                       : "projection";
         k++;
     }
     r->n_residuals = k;
@@ -152,8 +153,8 @@ lrp_image_report lrp_report_image(const lrp_report *r, int i)
         .n_classes = r->n_classes,
         .logits = r->logits + (size_t)i * r->n_classes,
         .probability = lrp_output_probability(LRP_OUTPUT_LOGITS,
-                                              r->logits + (size_t)i * r->n_classes, r->n_classes,
-                                              r->target[i]),
+                                              r->logits + (size_t)i * r->n_classes,
+                                              r->n_classes, r->target[i]),
         .output_relevance = seed,
         .input_relevance_sum = r->input_sum[i],
         .conservation_error = r->conserves ? error : NAN,

@@ -25,8 +25,7 @@ struct lrp_report {
 };
 
 /* A report for n images with logits copied from 'logits' (n, classes). */
-lrp_report *lrp_report_new(const lrp_model *m,
-                           const lrp_tensor *logits, int n);
+lrp_report *lrp_report_new(const lrp_model *m, const lrp_tensor *logits, int n);
 
 /* Copies the input relevance into *relevance and the flows into rep. */
 lrp_status lrp_report_finish(lrp_report *rep, const lrp_relevance *rel, const lrp_rule *rules,

@@ -6,9 +6,8 @@
 
 #include <stdbool.h>
 
-void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
-               const float *a, int lda, const float *b, int ldb, float beta,
-               float *c, int ldc);
+void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
+               int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
 /* Threads the BLAS itself may use per call. The CLI sets 1: onnx-lrp's own
  * workers (parallel/pool.h) call lrp_sgemm, each on its own tile. */
@@ -20,8 +19,7 @@ void lrp_blas_init(void);
 /* The BLAS, its build and the kernels it chose for this CPU. */
 const char *lrp_blas_describe(void);
 
-void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
-                   const float *a, int lda, const float *b, int ldb, float beta,
-                   float *c, int ldc);
+void lrp_sgemm_ref(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
+                   int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
 #endif

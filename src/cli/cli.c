@@ -7,8 +7,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "util/finite.h"
 #include "util/error.h"
+#include "util/finite.h"
 #include "util/text.h"
 
 void cli_put_escaped(FILE *f, const char *s)
@@ -73,8 +73,10 @@ lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err)
 {
     lrp_status st = lrp_npy_load(path, out, err);
     if (st == LRP_OK && out->rank != 4)
-        st = lrp_error_set(err, LRP_ERR_SHAPE, "%s: need a float32 array of rank 4 (N,C,H,W), "
-                           "got rank %d", path, out->rank);
+        st = lrp_error_set(err, LRP_ERR_SHAPE,
+                           "%s: need a float32 array of rank 4 (N,C,H,W), "
+                           "got rank %d",
+                           path, out->rank);
     if (st == LRP_OK)
         st = lrp_check_finite(out->data, out->rank, out->dims, path, err);
     if (st)
@@ -207,7 +209,8 @@ int cli_take_max_memory(int *argc, char **argv)
 {
     const char *value;
     if (!take_option(argc, argv, "--max-memory", parse_max_memory, &value)) {
-        fprintf(stderr, "onnx-lrp: --max-memory takes a size like 4G or 512M, not '%s'\n", value);
+        fprintf(stderr, "onnx-lrp: --max-memory takes a size like 4G or 512M, not '%s'\n",
+                value);
         return CLI_BAD_INPUT;
     }
     return CLI_OK;

@@ -111,8 +111,9 @@ static int parse(int argc, char **argv, eval_opts *o)
             if (!status && (status = cli_parse_shard("evaluate", v, &o->shard)))
                 return status;
         } else if (cli_value(&a, "--labels", &v, &status)) {
-            return status ? status : cli_usage_error("evaluate", "--labels has no effect here "
-                                                     "(evaluate prints no class names)");
+            return status ? status
+                          : cli_usage_error("evaluate", "--labels has no effect here "
+                                                        "(evaluate prints no class names)");
         } else if (cli_value(&a, "--methods", &o->methods, &status) ||
                    cli_value(&a, "--labels-csv", &o->labels_csv, &status) ||
                    cli_value(&a, "--output-dir", &o->img.out_dir, &status) ||
@@ -124,13 +125,16 @@ static int parse(int argc, char **argv, eval_opts *o)
                        : strstr(arg, "step") ? &o->step
                                              : &o->batch;
             if (!status && !cli_parse_count(v, dst))
-                return cli_usage_error("evaluate", "%s takes a positive count, not '%s'", arg, v);
+                return cli_usage_error("evaluate", "%s takes a positive count, not '%s'", arg,
+                                       v);
         } else if (cli_value(&a, "--patch", &v, &status)) {
             if (!status && !cli_parse_count(v, &o->patch))
-                return cli_usage_error("evaluate", "--patch takes a positive count, not '%s'", v);
+                return cli_usage_error("evaluate", "--patch takes a positive count, not '%s'",
+                                       v);
         } else if (cli_value(&a, "--threads", &v, &status)) {
             if (!status && !cli_parse_threads(v, &o->img.threads))
-                return cli_usage_error("evaluate", "--threads takes a count from 1 to %d, not '%s'",
+                return cli_usage_error("evaluate",
+                                       "--threads takes a count from 1 to %d, not '%s'",
                                        CLI_MAX_THREADS, v);
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage_error("evaluate", "unknown option '%s'", arg);
@@ -145,8 +149,8 @@ static int parse(int argc, char **argv, eval_opts *o)
     o->methods = cli_methods_expand(o->methods ? o->methods : default_methods);
     if (!status)
         status = cli_methods_check(o->methods);
-    return status ? status : cli_method_options_check("evaluate", o->img.methods_given,
-                                                      o->methods);
+    return status ? status
+                  : cli_method_options_check("evaluate", o->img.methods_given, o->methods);
 }
 
 /* "otsuki2024:symmetric+hq" -> an explainer with that preset and split,
@@ -215,8 +219,8 @@ static lrp_status make_methods(eval_run *r, const char *list, lrp_model *m, int 
     for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (r->n_methods == CLI_MAX_METHODS)
             return lrp_error_set(err, LRP_ERR_ARG, "at most %d methods", CLI_MAX_METHODS);
-        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, r, n_images,
-                                    threads, err);
+        lrp_status st = make_method(&r->methods[r->n_methods++], tok, m, r, n_images, threads,
+                                    err);
         if (st)
             return st;
     }
@@ -236,8 +240,8 @@ typedef struct forward_ctx {
 /* The probability of 'label' for a batch (b, c, h, w), b <= f->batch,
  * through the model; a short batch runs filled up with copies of its
  * last input, whose probabilities are dropped. */
-static lrp_status batch_probability(void *ctx, const float *batch, int b, int label, float *prob,
-                                    lrp_error *err)
+static lrp_status batch_probability(void *ctx, const float *batch, int b, int label,
+                                    float *prob, lrp_error *err)
 {
     forward_ctx *f = ctx;
     size_t chw = (size_t)(f->c * f->h * f->w);
@@ -246,10 +250,13 @@ static lrp_status batch_probability(void *ctx, const float *batch, int b, int la
     if (b < f->batch) {
         memcpy(f->fill, batch, (size_t)b * chw * sizeof(float));
         for (int i = b; i < f->batch; i++)
-            memcpy(f->fill + (size_t)i * chw, batch + (size_t)(b - 1) * chw, chw * sizeof(float));
+            memcpy(f->fill + (size_t)i * chw, batch + (size_t)(b - 1) * chw,
+                   chw * sizeof(float));
     }
-    lrp_array x = {.rank = 4, .dims = {f->batch, f->c, f->h, f->w},
-                   .data = b < f->batch ? f->fill : (float *)batch}, y = {0};
+    lrp_array x = {.rank = 4,
+                   .dims = {f->batch, f->c, f->h, f->w},
+                   .data = b < f->batch ? f->fill : (float *)batch},
+              y = {0};
     lrp_status st = lrp_model_forward(f->m, &x, &y, err);
     if (st)
         return st;
@@ -322,8 +329,10 @@ static lrp_status add_curves(eval_method *em, const lrp_insdel_result *res, lrp_
             return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     }
     if (res->n != em->n_points)
-        return lrp_error_set(err, LRP_ERR_ARG, "images give curves of %d and %d points: use "
-                             "a fixed crop", em->n_points, res->n);
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "images give curves of %d and %d points: use "
+                             "a fixed crop",
+                             em->n_points, res->n);
     for (int k = 0; k < res->n; k++) {
         em->ins_curve[k] += res->ins[k];
         em->del_curve[k] += res->del[k];
@@ -384,8 +393,8 @@ static lrp_status score_methods(eval_ctx *ec, const lrp_array *x, const float *i
     forward_ctx fctx[CLI_MAX_THREADS];
     void *ctx[CLI_MAX_THREADS];
     for (int t = 0; t < ec->n_forks; t++) {
-        fctx[t] = (forward_ctx){ec->forks[t], lrp_model_output_kind(ec->m), c, h, w,
-                                ec->o->batch, NULL};
+        fctx[t] = (forward_ctx){
+            ec->forks[t], lrp_model_output_kind(ec->m), c, h, w, ec->o->batch, NULL};
         ctx[t] = &fctx[t];
     }
     lrp_insdel_config cfg = {.step = pixel_step(ec->o, r->setup), .max_batch = ec->o->batch};
@@ -463,8 +472,10 @@ static lrp_status compute_image(eval_ctx *ec, const char *path, eval_scores *s, 
         st = lrp_error_set(err, LRP_ERR_PARSE, "%s: no row for this file name in %s", path,
                            ec->o->labels_csv);
     } else if (label >= classes) {
-        st = lrp_error_set(err, LRP_ERR_SHAPE, "%s: label %d in %s is out of range: the model "
-                           "has %d classes", path, label, ec->o->labels_csv, classes);
+        st = lrp_error_set(err, LRP_ERR_SHAPE,
+                           "%s: label %d in %s is out of range: the model "
+                           "has %d classes",
+                           path, label, ec->o->labels_csv, classes);
     } else {
         image01_from_display(&display, c, img01);
         s->label = label;
@@ -480,8 +491,7 @@ static lrp_status compute_image(eval_ctx *ec, const char *path, eval_scores *s, 
 /* One input: its record when one is usable (always so in merge), else
  * computed and recorded; then into the run. *fatal: the failure is the
  * run's (records, status file), not the image's. */
-static lrp_status evaluate_image(eval_ctx *ec, const cli_input *it, bool *fatal,
-                                 lrp_error *err)
+static lrp_status evaluate_image(eval_ctx *ec, const cli_input *it, bool *fatal, lrp_error *err)
 {
     eval_scores s = {.index = it->index};
     bool resumed = false;
@@ -574,7 +584,8 @@ static lrp_status run_options(const eval_opts *o, const image_setup *setup, char
     char labels[32] = "none";
     if (o->labels_csv && cli_file_hash(o->labels_csv, labels, err))
         return err->status;
-    size_t n = (size_t)snprintf(out, size, "methods=%s; labels-csv=%s; step=%d; patch=%d; "
+    size_t n = (size_t)snprintf(out, size,
+                                "methods=%s; labels-csv=%s; step=%d; patch=%d; "
                                 "batch=%d; resize=%d; crop=%dx%d; mean=",
                                 o->methods, labels, pixel_step(o, setup), o->patch, o->batch,
                                 p->resize, p->crop_h, p->crop_w);
@@ -588,12 +599,11 @@ static lrp_status run_options(const eval_opts *o, const image_setup *setup, char
 }
 
 static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
-                    const cli_labels_csv *csv, cli_inputs *in, eval_resume *rs,
-                    char **args, int n_args)
+                    const cli_labels_csv *csv, cli_inputs *in, eval_resume *rs, char **args,
+                    int n_args)
 {
     lrp_error err = {0};
-    eval_run r = {.model = o->img.model, .setup = setup, .csv = csv,
-                  .params = &o->img.methods};
+    eval_run r = {.model = o->img.model, .setup = setup, .csv = csv, .params = &o->img.methods};
     lrp_model_info info;
     char options[2048];
     if (lrp_model_get_info(m, &info, &err))
@@ -622,8 +632,10 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
         for (int t = 0; t < ec.n_forks; t++)
             lrp_model_free(ec.forks[t]);
         if (status != CLI_BAD_INPUT && rs->missing)
-            status = cli_usage_error("merge", "%d images missing from the shards: nothing "
-                                     "written", rs->missing);
+            status = cli_usage_error("merge",
+                                     "%d images missing from the shards: nothing "
+                                     "written",
+                                     rs->missing);
         if (status != CLI_BAD_INPUT && r.n_images > 0) {
             r.step = pixel_step(o, setup);
             r.patch = o->patch;
@@ -646,8 +658,10 @@ static lrp_status read_labels_csv(const char *path, const lrp_model *m, const cl
     for (int i = 0; st == LRP_OK && i < in->count; i++)
         named += cli_labels_csv_find(csv, in->items[i].path) >= 0;
     if (st == LRP_OK && in->count > 0 && named == 0)
-        st = lrp_error_set(err, LRP_ERR_ARG, "%s names none of the %d input images (rows are "
-                           "matched by file name)", path, in->count);
+        st = lrp_error_set(err, LRP_ERR_ARG,
+                           "%s names none of the %d input images (rows are "
+                           "matched by file name)",
+                           path, in->count);
     return st;
 }
 
@@ -672,25 +686,34 @@ static int check_step(const eval_opts *o, const image_setup *setup)
 {
     int h = setup->pre.crop_h, w = setup->pre.crop_w, p = o->patch;
     if (h % p || w % p)
-        return cli_usage_error("evaluate", "--patch %d does not tile the %dx%d input: its sides "
-                               "must be multiples of it", p, h, w);
+        return cli_usage_error("evaluate",
+                               "--patch %d does not tile the %dx%d input: its sides "
+                               "must be multiples of it",
+                               p, h, w);
     if (p > 1 && o->step > 0 && o->step > (h / p) * (w / p) / 2)
-        return cli_usage_error("evaluate", "--step %d leaves no curve on %d patches of %dx%d: "
-                               "at most %d", o->step, (h / p) * (w / p), p, p,
-                               (h / p) * (w / p) / 2);
+        return cli_usage_error("evaluate",
+                               "--step %d leaves no curve on %d patches of %dx%d: "
+                               "at most %d",
+                               o->step, (h / p) * (w / p), p, p, (h / p) * (w / p) / 2);
     int n_pixels = h * w;
     if (p == 1 && o->step > 0 && n_pixels > 1 && o->step > n_pixels / 2)
-        return cli_usage_error("evaluate", "--step %d leaves no curve on %dx%d = %d pixels: at "
-                               "most %d", o->step, setup->pre.crop_h, setup->pre.crop_w,
-                               n_pixels, n_pixels / 2);
+        return cli_usage_error("evaluate",
+                               "--step %d leaves no curve on %dx%d = %d pixels: at "
+                               "most %d",
+                               o->step, setup->pre.crop_h, setup->pre.crop_w, n_pixels,
+                               n_pixels / 2);
     return CLI_OK;
 }
 
 int cli_evaluate_main(int argc, char **argv, const eval_merge *merge)
 {
     eval_opts o = {.batch = LRP_INSDEL_DEFAULT_BATCH, .patch = 1};
-    o.img = (explain_opts){.command = "evaluate", .check_tol = -1.0, .resize = -1,
-                           .crop_h = -1, .crop_w = -1, .topk = 1};
+    o.img = (explain_opts){.command = "evaluate",
+                           .check_tol = -1.0,
+                           .resize = -1,
+                           .crop_h = -1,
+                           .crop_w = -1,
+                           .topk = 1};
     lrp_method_params_init(&o.img.methods);
     o.img.inputs = calloc((size_t)argc + 1, sizeof *o.img.inputs);
     int status = o.img.inputs ? parse(argc, argv, &o) : CLI_BAD_INPUT;
@@ -703,12 +726,12 @@ int cli_evaluate_main(int argc, char **argv, const eval_merge *merge)
     image_setup setup = {0};
     cli_inputs in = {0};
     cli_labels_csv csv = {0};
-    eval_resume rs = {.out_dir = merge ? NULL : o.img.out_dir, .force = o.force,
+    eval_resume rs = {.out_dir = merge ? NULL : o.img.out_dir,
+                      .force = o.force,
                       .merge = merge};
     if (cli_load_model(o.img.model, &m, &err) ||
         lrp_model_set_threads(m, o.img.threads ? o.img.threads : cli_cores(), &err) ||
-        image_setup_init(&setup, &o.img, m, &err) ||
-        prepare_inputs(&o, m, &in, &csv, &err) ||
+        image_setup_init(&setup, &o.img, m, &err) || prepare_inputs(&o, m, &in, &csv, &err) ||
         (o.img.out_dir && cli_check_out_dir(o.img.out_dir, &err)))
         status = cli_fail(&err);
     else if (!(status = check_step(&o, &setup)))
@@ -725,4 +748,7 @@ int cli_evaluate_main(int argc, char **argv, const eval_merge *merge)
     return status;
 }
 
-int cmd_evaluate(int argc, char **argv) { return cli_evaluate_main(argc, argv, NULL); }
+int cmd_evaluate(int argc, char **argv)
+{
+    return cli_evaluate_main(argc, argv, NULL);
+}

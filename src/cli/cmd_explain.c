@@ -212,8 +212,9 @@ static int rule_option(const char *name, const char *value, explain_opts *o)
             c->target = -1;
         else if (!parse_int(value, 0, 1 << 30, &c->target))
             return bad_value(o, name, value, "a class index or 'top'");
-    } else if (strcmp(name, "--epsilon") && strcmp(name, "--gamma") && strcmp(name, "--alpha") &&
-               strcmp(name, "--beta") && strcmp(name, "--check-conservation")) {
+    } else if (strcmp(name, "--epsilon") && strcmp(name, "--gamma") &&
+               strcmp(name, "--alpha") && strcmp(name, "--beta") &&
+               strcmp(name, "--check-conservation")) {
         return -1; /* not a rule option */
     } else if (!parse_double(value, &d) || d < 0) {
         return bad_value(o, name, value, "a non-negative number");
@@ -245,8 +246,8 @@ int cli_image_option(const char *name, const char *value, explain_opts *o)
         o->labels = value;
     if (strcmp(name, "--colormap") == 0 && (o->colormap = lrp_colormap_from_name(value)) < 0)
         return not_one_of(o, name, value, "a colormap", lrp_colormap_name);
-    if (strcmp(name, "--overlay-alpha") == 0 &&
-        (!parse_double(value, &o->overlay_alpha) || o->overlay_alpha < 0 || o->overlay_alpha > 1))
+    if (strcmp(name, "--overlay-alpha") == 0 && (!parse_double(value, &o->overlay_alpha) ||
+                                                 o->overlay_alpha < 0 || o->overlay_alpha > 1))
         return bad_value(o, name, value, "a number in [0, 1]");
     if (strcmp(name, "--quantize") == 0 && !parse_int(value, 2, 256, &o->quantize))
         return bad_value(o, name, value, "a number of levels from 2 to 256");
@@ -303,18 +304,25 @@ static int check_scopes(const explain_opts *o)
         if (!(o->scoped_given & 1u << k))
             continue;
         if (scoped[k].scope == FOR_TENSORS && !tensors && strcmp(name, "--relevance-out") == 0)
-            return cli_usage_error("explain", "--relevance-out FILE is for --input-tensor; with "
+            return cli_usage_error("explain",
+                                   "--relevance-out FILE is for --input-tensor; with "
                                    "images use --save-relevance (writes <stem>.relevance.npy "
                                    "into -o DIR)");
         if (scoped[k].scope == FOR_TENSORS && !tensors)
-            return cli_usage_error("explain", "%s has no effect with images (it is for "
-                                   "--input-tensor)", name);
+            return cli_usage_error("explain",
+                                   "%s has no effect with images (it is for "
+                                   "--input-tensor)",
+                                   name);
         if (scoped[k].scope != FOR_TENSORS && tensors)
-            return cli_usage_error("explain", "%s has no effect with --input-tensor (it is for "
-                                   "images)", name);
+            return cli_usage_error("explain",
+                                   "%s has no effect with --input-tensor (it is for "
+                                   "images)",
+                                   name);
         if (scoped[k].scope == FOR_PICTURES && !o->out_dir)
-            return cli_usage_error("explain", "%s has no effect without -o DIR (it is about the "
-                                   "files written there)", name);
+            return cli_usage_error("explain",
+                                   "%s has no effect without -o DIR (it is about the "
+                                   "files written there)",
+                                   name);
     }
     return CLI_OK;
 }
@@ -385,7 +393,8 @@ static int take_option(cli_args *a, explain_opts *o, int *status)
 static void print_list(char *list)
 {
     int col = 0;
-    for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *p = strtok_r(list, ",", &save); p;
+         p = strtok_r(NULL, ",", &save)) {
         p += *p == ' ';
         if (col && col + 2 + (int)strlen(p) > 79) {
             fputs(",\n", stdout);
@@ -408,7 +417,8 @@ static void print_help(void)
     fputs(help_rest, stdout);
     fputs("  --colormap NAME         ", stdout);
     for (int i = 0; lrp_colormap_name(i); i++)
-        printf("%s%s%s", i ? ", " : "", lrp_colormap_name(i), i == LRP_CMAP_BWR ? " (default)" : "");
+        printf("%s%s%s", i ? ", " : "", lrp_colormap_name(i),
+               i == LRP_CMAP_BWR ? " (default)" : "");
     fputs("\n", stdout);
     fputs(help_pictures, stdout);
     fputs(cli_method_options_help, stdout);
@@ -440,8 +450,10 @@ static int parse(int argc, char **argv, explain_opts *o)
     if (o->relevance_out && !o->relevance_out[0])
         return cli_usage_error("explain", "--relevance-out needs a file name");
     if (o->topk > 1 && o->config.target >= 0)
-        return cli_usage_error("explain", "--topk %d and --target %d: give one (--topk explains "
-                               "each image's top classes)", o->topk, o->config.target);
+        return cli_usage_error("explain",
+                               "--topk %d and --target %d: give one (--topk explains "
+                               "each image's top classes)",
+                               o->topk, o->config.target);
     if (!o->model || (!o->input_tensor && o->n_inputs == 0))
         return cli_usage_error("explain", "need MODEL.onnx and images or --input-tensor X.npy");
     if (o->input_tensor && o->n_inputs)
@@ -464,9 +476,10 @@ static void print_image(const lrp_report *rep, int i, const lrp_explainer *e, bo
     if (!json) {
         char losses[96];
         cli_relevance_losses(&ir, losses, sizeof losses);
-        printf("image %d: target %d  R_out %.6g  sum R_in %.6g (%s)  conservation error %+.3e\n",
-               i, ir.target, ir.output_relevance, ir.input_relevance_sum, losses,
-               ir.conservation_error);
+        printf(
+            "image %d: target %d  R_out %.6g  sum R_in %.6g (%s)  conservation error %+.3e\n",
+            i, ir.target, ir.output_relevance, ir.input_relevance_sum, losses,
+            ir.conservation_error);
         return;
     }
     lrp_json j;
@@ -515,8 +528,8 @@ static lrp_status tensor_config(const explain_opts *o, const lrp_model *m, const
     *c = o->config;
     cli_preprocessing_overrides(o, &p);
     lrp_status st = lrp_normalization_for_model(m, x, &p, err); /* names the model */
-    if (!st && p.channels && (st = lrp_config_set_normalization(c, p.channels, p.mean, p.std,
-                                                                 err)))
+    if (!st && p.channels &&
+        (st = lrp_config_set_normalization(c, p.channels, p.mean, p.std, err)))
         lrp_error_prefix(err, "%s", o->model);
     return st;
 }
@@ -581,9 +594,16 @@ static int check_classes(const explain_opts *o, const lrp_model *m)
 
 int cli_explain_main(int argc, char **argv, const struct eval_merge *merge)
 {
-    explain_opts o = {.command = "explain", .check_tol = -1.0, .resize = -1, .crop_h = -1,
-                      .crop_w = -1, .overlay_alpha = 0.6, .topk = 1, .argv = argv,
-                      .argc = argc, .merge = merge};
+    explain_opts o = {.command = "explain",
+                      .check_tol = -1.0,
+                      .resize = -1,
+                      .crop_h = -1,
+                      .crop_w = -1,
+                      .overlay_alpha = 0.6,
+                      .topk = 1,
+                      .argv = argv,
+                      .argc = argc,
+                      .merge = merge};
     lrp_config_init(&o.config);
     lrp_method_params_init(&o.methods);
     o.inputs = calloc((size_t)argc + 1, sizeof *o.inputs);
@@ -602,8 +622,10 @@ int cli_explain_main(int argc, char **argv, const struct eval_merge *merge)
     }
     if (o.check_tol >= 0 && lrp_preset_conserves(o.config.preset) == 0) {
         free(o.inputs);
-        return cli_usage_error("explain", "--check-conservation: preset '%s' defines no "
-                               "conservation (only the LRP presets do)", o.config.preset);
+        return cli_usage_error("explain",
+                               "--check-conservation: preset '%s' defines no "
+                               "conservation (only the LRP presets do)",
+                               o.config.preset);
     }
     lrp_error err = {0};
     lrp_model *m = NULL;
@@ -618,4 +640,7 @@ int cli_explain_main(int argc, char **argv, const struct eval_merge *merge)
     return status;
 }
 
-int cmd_explain(int argc, char **argv) { return cli_explain_main(argc, argv, NULL); }
+int cmd_explain(int argc, char **argv)
+{
+    return cli_explain_main(argc, argv, NULL);
+}

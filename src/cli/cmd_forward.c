@@ -82,8 +82,8 @@ static void print_results(const lrp_array *y, lrp_output_kind kind, bool json, d
         if (!json) {
             printf("image %lld:", (long long)i);
             for (int r = 0; r < n; r++)
-                printf(logits ? "  class %d %.4f (logit %.4g)" : "  class %d %.4f",
-                       top[r].cls, top[r].prob, top[r].logit);
+                printf(logits ? "  class %d %.4f (logit %.4g)" : "  class %d %.4f", top[r].cls,
+                       top[r].prob, top[r].logit);
             printf("\n");
             continue;
         }
@@ -143,7 +143,8 @@ static int parse(int argc, char **argv, forward_opts *o)
         } else if (arg[0] == '-' && arg[1]) {
             return cli_usage_error("forward", "unknown option '%s'", arg);
         } else if (o->model) {
-            return cli_usage_error("forward", "one model at a time ('%s' and '%s')", o->model, arg);
+            return cli_usage_error("forward", "one model at a time ('%s' and '%s')", o->model,
+                                   arg);
         } else {
             o->model = arg;
         }

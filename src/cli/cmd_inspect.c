@@ -21,8 +21,8 @@ static void print_dims(const int64_t *dims, int rank)
 {
     printf("(");
     for (int i = 0; i < rank; i++)
-        dims[i] < 0 ? printf("%s?", i ? ", " : "") : printf("%s%lld", i ? ", " : "",
-                                                              (long long)dims[i]);
+        dims[i] < 0 ? printf("%s?", i ? ", " : "")
+                    : printf("%s%lld", i ? ", " : "", (long long)dims[i]);
     printf(")");
 }
 
@@ -167,7 +167,8 @@ int cmd_inspect(int argc, char **argv)
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_usage_error("inspect", "unknown option '%s'", argv[i]);
         } else if (path) {
-            return cli_usage_error("inspect", "one model at a time ('%s' and '%s')", path, argv[i]);
+            return cli_usage_error("inspect", "one model at a time ('%s' and '%s')", path,
+                                   argv[i]);
         } else {
             path = argv[i];
         }

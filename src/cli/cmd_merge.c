@@ -42,8 +42,10 @@ static int order_shards(char **dirs, int n_dirs, run_status *st, const char **by
         if (!by_k[k])
             len += (size_t)snprintf(missing + len, sizeof missing - len, "%s%d/%d",
                                     len ? ", " : "", k, n);
-    return len ? cli_usage_error("merge", "missing shard %s: none of the %d SHARD_DIRs holds "
-                                 "it", missing, n_dirs)
+    return len ? cli_usage_error("merge",
+                                 "missing shard %s: none of the %d SHARD_DIRs holds "
+                                 "it",
+                                 missing, n_dirs)
                : CLI_OK;
 }
 
@@ -89,7 +91,7 @@ static int merge(char *out_dir, char **dirs, int n_dirs)
         int argc = 0;
         char **argv = merge_argv(&st[0], out_dir, &argc);
         bool explain = strcmp(st[0].command, "explain") == 0;
-        status = !argv    ? CLI_BAD_INPUT
+        status = !argv     ? CLI_BAD_INPUT
                  : explain ? cli_explain_main(argc, argv, &mg)
                            : cli_evaluate_main(argc, argv, &mg);
         free(argv);

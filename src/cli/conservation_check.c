@@ -29,8 +29,8 @@ int cli_check_conservation(const lrp_report *rep, int i, double tol, const char 
     fprintf(stderr,
             "onnx-lrp: relevance not conserved for %s: error %+.3e > %g; first leak at node "
             "'%s' (%s, rule %s): %+.3e\n",
-            lrp_text_escape(shown, sizeof shown, what), ir.conservation_error, tol, lrp_text_escape(node, sizeof node, f.node), f.op,
-            f.rule, f.leak);
+            lrp_text_escape(shown, sizeof shown, what), ir.conservation_error, tol,
+            lrp_text_escape(node, sizeof node, f.node), f.op, f.rule, f.leak);
     return CLI_NOT_CONSERVED;
 }
 
@@ -52,11 +52,12 @@ bool cli_warn_lost_relevance(const lrp_image_report *ir, const char *what)
     if (!(ir->stabilizer_loss > CLI_STABILIZER_LOSS_WARN))
         return false;
     char shown[1024];
-    fprintf(stderr,
-            "onnx-lrp: warning: %s: the stabilizer swallowed %.0f%% of the relevance (more than "
-            "%.0f%%): the rules found almost nothing to pass it on to; is the model a ResNet "
-            "the method covers?\n",
-            lrp_text_escape(shown, sizeof shown, what), 100.0 * ir->stabilizer_loss,
-            100.0 * CLI_STABILIZER_LOSS_WARN);
+    fprintf(
+        stderr,
+        "onnx-lrp: warning: %s: the stabilizer swallowed %.0f%% of the relevance (more than "
+        "%.0f%%): the rules found almost nothing to pass it on to; is the model a ResNet "
+        "the method covers?\n",
+        lrp_text_escape(shown, sizeof shown, what), 100.0 * ir->stabilizer_loss,
+        100.0 * CLI_STABILIZER_LOSS_WARN);
     return true;
 }

@@ -101,9 +101,10 @@ static bool read_method(record_reader *rd, int k, eval_scores *s)
     lrp_insdel_result *r = &s->res[k];
     int kk = -1, used = 0;
     s->seconds[k] = NAN; /* a record keeps no time: its bytes depend on the inputs alone */
-    if (!l || sscanf(l, "%d %d %lf %lf %lf %lf %lf %ld %ld%n", &kk, &r->n, &r->ins_auc,
-                     &r->del_auc, &s->cons[k], &s->r_in[k], &s->prob[k], &s->forwards[k],
-                     &s->backwards[k], &used) != 9 ||
+    if (!l ||
+        sscanf(l, "%d %d %lf %lf %lf %lf %lf %ld %ld%n", &kk, &r->n, &r->ins_auc, &r->del_auc,
+               &s->cons[k], &s->r_in[k], &s->prob[k], &s->forwards[k], &s->backwards[k],
+               &used) != 9 ||
         kk != k || l[used] || r->n < 1)
         return false;
     s->n_methods = k + 1; /* owns res[k] from here, for eval_scores_free */

@@ -12,15 +12,15 @@
 
 /* Everything one image contributes to evaluate.json and curves.svg. */
 typedef struct eval_scores {
-    int index;                                /* in the whole input list: seeds random */
+    int index; /* in the whole input list: seeds random */
     int label, predicted;
     int n_methods;
-    double cons[CLI_MAX_METHODS];             /* conservation error per method */
-    double r_in[CLI_MAX_METHODS];             /* Σ input relevance (Fig. 5), NaN for random */
-    double prob[CLI_MAX_METHODS];             /* p(target), the x of Fig. 5; NaN for random */
-    double seconds[CLI_MAX_METHODS];          /* explanation time; NaN when read back */
+    double cons[CLI_MAX_METHODS];    /* conservation error per method */
+    double r_in[CLI_MAX_METHODS];    /* Σ input relevance (Fig. 5), NaN for random */
+    double prob[CLI_MAX_METHODS];    /* p(target), the x of Fig. 5; NaN for random */
+    double seconds[CLI_MAX_METHODS]; /* explanation time; NaN when read back */
     long forwards[CLI_MAX_METHODS], backwards[CLI_MAX_METHODS]; /* its passes */
-    lrp_insdel_result res[CLI_MAX_METHODS];   /* curves and AUCs per method (owned) */
+    lrp_insdel_result res[CLI_MAX_METHODS]; /* curves and AUCs per method (owned) */
 } eval_scores;
 
 void eval_scores_free(eval_scores *s);

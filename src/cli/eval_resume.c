@@ -25,14 +25,20 @@ lrp_status eval_merge_check(const eval_merge *mg, const run_status *me, const cl
             return lrp_error_set(err, LRP_ERR_ARG, "%s: made by onnx-lrp %s, this is %s", d,
                                  sh->version, me->version);
         if (strcmp(sh->model_hash, me->model_hash) != 0)
-            return lrp_error_set(err, LRP_ERR_ARG, "%s: made with another model (%s), not the "
-                                 "file it names now (%s)", d, sh->model_hash, me->model_hash);
+            return lrp_error_set(err, LRP_ERR_ARG,
+                                 "%s: made with another model (%s), not the "
+                                 "file it names now (%s)",
+                                 d, sh->model_hash, me->model_hash);
         if (strcmp(sh->options, me->options) != 0)
-            return lrp_error_set(err, LRP_ERR_ARG, "%s: made with other options (%s), not "
-                                 "those of the first shard (%s)", d, sh->options, me->options);
+            return lrp_error_set(err, LRP_ERR_ARG,
+                                 "%s: made with other options (%s), not "
+                                 "those of the first shard (%s)",
+                                 d, sh->options, me->options);
         if (sh->total != expected)
-            return lrp_error_set(err, LRP_ERR_ARG, "%s: shard %d/%d had %d images, the inputs "
-                                 "now give it %d", d, k, mg->n, sh->total, expected);
+            return lrp_error_set(err, LRP_ERR_ARG,
+                                 "%s: shard %d/%d had %d images, the inputs "
+                                 "now give it %d",
+                                 d, k, mg->n, sh->total, expected);
     }
     return LRP_OK;
 }
@@ -42,8 +48,11 @@ lrp_status eval_resume_init(eval_resume *rs, const char *model, const char *opti
                             lrp_error *err)
 {
     run_status *st = &rs->status;
-    *st = (run_status){.command = "evaluate", .shard_k = shard.k,
-                       .shard_n = shard.n ? shard.n : 1, .total = in->count, .args = args,
+    *st = (run_status){.command = "evaluate",
+                       .shard_k = shard.k,
+                       .shard_n = shard.n ? shard.n : 1,
+                       .total = in->count,
+                       .args = args,
                        .n_args = n_args};
     snprintf(st->version, sizeof st->version, "%s", LRP_VERSION);
     lrp_status s = cli_file_hash(model, st->model_hash, err);
@@ -58,7 +67,8 @@ lrp_status eval_resume_init(eval_resume *rs, const char *model, const char *opti
     rs->t0 = lrp_now_ms();
     char records[4096];
     snprintf(records, sizeof records, "%s/records", rs->out_dir ? rs->out_dir : "");
-    if (s == LRP_OK && rs->out_dir && !rs->merge && (s = cli_check_out_dir(records, err)) == LRP_OK)
+    if (s == LRP_OK && rs->out_dir && !rs->merge &&
+        (s = cli_check_out_dir(records, err)) == LRP_OK)
         s = run_status_write(rs->out_dir, st, err);
     return s;
 }
@@ -103,8 +113,10 @@ static lrp_status lookup_shard(eval_resume *rs, const cli_input *it, int n_metho
         return lrp_error_set(err, LRP_ERR_IO, "%s: failed in shard %d/%d (%s)", it->path, k,
                              mg->n, mg->dirs[k]);
     rs->missing++;
-    return lrp_error_set(err, LRP_ERR_IO, "%s: missing: shard %d/%d (%s) has no record of it "
-                         "(%s, %d of %d images done)", it->path, k, mg->n, mg->dirs[k],
+    return lrp_error_set(err, LRP_ERR_IO,
+                         "%s: missing: shard %d/%d (%s) has no record of it "
+                         "(%s, %d of %d images done)",
+                         it->path, k, mg->n, mg->dirs[k],
                          sh->finished ? "finished" : "not finished", sh->done, sh->total);
 }
 

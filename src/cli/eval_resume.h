@@ -32,7 +32,7 @@ typedef struct eval_resume {
     char *record_options;    /* version, model hash and options: what a record matches */
     run_status status;       /* this run's, rewritten after every image */
     double t0;
-    int computed, missing;   /* images computed here; merge: images no shard has */
+    int computed, missing; /* images computed here; merge: images no shard has */
 } eval_resume;
 
 /* For a run over 'in' (this shard's images) of 'model' under 'options' (the

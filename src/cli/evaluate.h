@@ -10,20 +10,20 @@
 
 /* One method on --methods: "random", or PRESET[:SPLIT][+hq]. */
 typedef struct eval_method {
-    char name[96];        /* as the user wrote it */
-    bool random;          /* the floor: a seeded random map */
-    bool quantize;        /* +hq: the paper's heat quantization (8 levels) */
-    bool lrp;             /* its method defines conservation (lrp_explainer_conserves) */
-    bool relevance;       /* and is a rule table: its Σ R_in goes into conservation.svg
-                             (integrated-gradients' completeness, in logits, does not) */
-    lrp_explainer *e;     /* NULL for random */
-    double *ins, *del;    /* per image: the AUCs */
-    double *cons;         /* per image: conservation error (lrp methods) */
-    double *r_in, *prob;  /* per image: Σ input relevance and p(target) (Fig. 5) */
-    double seconds;       /* explanation time, summed over the images computed */
-    int timed;            /* those images (records read back keep no time) */
+    char name[96];            /* as the user wrote it */
+    bool random;              /* the floor: a seeded random map */
+    bool quantize;            /* +hq: the paper's heat quantization (8 levels) */
+    bool lrp;                 /* its method defines conservation (lrp_explainer_conserves) */
+    bool relevance;           /* and is a rule table: its Σ R_in goes into conservation.svg
+                                 (integrated-gradients' completeness, in logits, does not) */
+    lrp_explainer *e;         /* NULL for random */
+    double *ins, *del;        /* per image: the AUCs */
+    double *cons;             /* per image: conservation error (lrp methods) */
+    double *r_in, *prob;      /* per image: Σ input relevance and p(target) (Fig. 5) */
+    double seconds;           /* explanation time, summed over the images computed */
+    int timed;                /* those images (records read back keep no time) */
     long forwards, backwards; /* passes through the model, summed over images */
-    long curve_forwards;  /* inputs the curves ran through the model, summed over 'timed' */
+    long curve_forwards;      /* inputs the curves ran through the model, summed over 'timed' */
     double *ins_curve, *del_curve; /* sums over images, n_points each */
     int n_points;
 } eval_method;
@@ -38,7 +38,7 @@ typedef struct eval_run {
     int step;     /* pixels per step as used */
     int patch;    /* --patch: P x P patches ranked (1: pixels) */
     const image_setup *setup;
-    const cli_labels_csv *csv; /* --labels-csv, or NULL: the label is the prediction */
+    const cli_labels_csv *csv;       /* --labels-csv, or NULL: the label is the prediction */
     const lrp_method_params *params; /* the multipass methods' options */
 } eval_run;
 

@@ -41,7 +41,8 @@ static void print_paired(const eval_run *r, double *id)
     if (r->n_methods < 2)
         return;
     printf("\n%s against each other method: ID difference per image, mean ± standard "
-           "error; sign test\n", r->methods[0].name);
+           "error; sign test\n",
+           r->methods[0].name);
     for (int k = 1; k < r->n_methods; k++) {
         lrp_paired p = paired_with_first(r, k, id);
         printf("  vs %-34s  %+6.3f ± %.3f  wins %d, losses %d, ties %d, p = %.2g\n",
@@ -88,8 +89,8 @@ void eval_print_table(const eval_run *r)
         correct += r->label[i] == r->predicted[i];
     char patches[64] = "";
     if (r->patch > 1)
-        snprintf(patches, sizeof patches, " (%d patches of %dx%d)", r->step / (r->patch * r->patch),
-                 r->patch, r->patch);
+        snprintf(patches, sizeof patches, " (%d patches of %dx%d)",
+                 r->step / (r->patch * r->patch), r->patch, r->patch);
     printf("images %d, step %d pixels%s, mean ± standard error over images; accuracy "
            "%.1f%% (%d/%d%s)\n",
            n, r->step, patches, 100.0 * correct / (n ? n : 1), correct, n,
@@ -236,8 +237,12 @@ lrp_status eval_write_curves(const eval_run *r, const char *path, lrp_error *err
             ins[p] = em->ins_curve[p] / r->n_images;
             del[p] = em->del_curve[p] / r->n_images;
         }
-        cm[k] = (lrp_curve_method){.name = em->name, .ins = ins, .n_ins = points, .del = del,
-                                   .n_del = points, .ins_auc = lrp_insdel_auc(ins, points),
+        cm[k] = (lrp_curve_method){.name = em->name,
+                                   .ins = ins,
+                                   .n_ins = points,
+                                   .del = del,
+                                   .n_del = points,
+                                   .ins_auc = lrp_insdel_auc(ins, points),
                                    .del_auc = lrp_insdel_auc(del, points)};
     }
     char title[256];
@@ -257,8 +262,10 @@ lrp_status eval_write_conservation(const eval_run *r, const char *path, lrp_erro
     int n = 0;
     for (int k = 0; k < r->n_methods; k++)
         if (r->methods[k].relevance)
-            sm[n++] = (lrp_scatter_method){.name = r->methods[k].name, .p = r->methods[k].prob,
-                                           .sum = r->methods[k].r_in, .n = r->n_images};
+            sm[n++] = (lrp_scatter_method){.name = r->methods[k].name,
+                                           .p = r->methods[k].prob,
+                                           .sum = r->methods[k].r_in,
+                                           .n = r->n_images};
     char title[256];
     snprintf(title, sizeof title, "%s: Σ R_in against p(ŷ), %d images", r->model, r->n_images);
     lrp_status st = n ? lrp_conservation_svg_write(path, title, sm, n, err) : LRP_OK;

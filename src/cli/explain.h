@@ -33,14 +33,14 @@ typedef struct explain_opts {
     double overlay_alpha;
     int quantize; /* levels; 0 = off */
     int topk;
-    int threads; /* 0 = all cores */
+    int threads;     /* 0 = all cores */
     cli_shard shard; /* images: --shard, n == 0 for all */
     bool force;      /* images: explain again what OUT/records already holds */
     char **argv;     /* the command line, argv[0] the command: recorded with the outputs */
     int argc;
     const struct eval_merge *merge; /* onnx-lrp merge: every image from its shard's record */
-    int repeat;  /* tensor mode: runs timed, medians reported */
-    unsigned scoped_given; /* bits of the mode-bound options given (cmd_explain.c) */
+    int repeat;                     /* tensor mode: runs timed, medians reported */
+    unsigned scoped_given;          /* bits of the mode-bound options given (cmd_explain.c) */
 } explain_opts;
 
 /* One option about images or pictures (--resize, --crop, --mean, --std,

@@ -82,8 +82,8 @@ static bool take_record(const run *r, const cli_input *it, image_result *res)
 static void keep_record(const run *r, const cli_input *it, image_result *res)
 {
     lrp_error err = {0};
-    if (r->o->out_dir && explain_record_write(r->o->out_dir, it, r->record_options, res, &err) &&
-        !res->error)
+    if (r->o->out_dir &&
+        explain_record_write(r->o->out_dir, it, r->record_options, res, &err) && !res->error)
         res->error = strdup(err.message);
 }
 
@@ -138,8 +138,8 @@ static lrp_status merge_all(run *r, lrp_error *err)
     for (int i = 0; st == LRP_OK && i < r->total; i++) {
         lrp_error e = {0};
         bool stale = false;
-        if (!explain_merge_read(r->o->merge, &r->in->items[i], r->record_options, &r->results[i],
-                                &written_in[i], &stale, &e))
+        if (!explain_merge_read(r->o->merge, &r->in->items[i], r->record_options,
+                                &r->results[i], &written_in[i], &stale, &e))
             continue;
         if (stale)
             st = lrp_error_set(err, e.status, "%s", e.message);
@@ -148,8 +148,10 @@ static lrp_status merge_all(run *r, lrp_error *err)
         missing++;
     }
     if (st == LRP_OK && missing)
-        st = lrp_error_set(err, LRP_ERR_ARG, "%d images missing from the shards: nothing "
-                           "written", missing);
+        st = lrp_error_set(err, LRP_ERR_ARG,
+                           "%d images missing from the shards: nothing "
+                           "written",
+                           missing);
     for (int i = 0; st == LRP_OK && i < r->total; i++) {
         st = explain_merge_outputs(r->o->merge, &r->in->items[i], r->o->out_dir, written_in[i],
                                    &r->results[i], err);
@@ -217,8 +219,10 @@ static lrp_status make_dirs(const char *dir, lrp_error *err)
 {
     char path[4096];
     if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-        return lrp_error_set(err, LRP_ERR_IO, "%.200s...: the output directory's name is too "
-                             "long", dir);
+        return lrp_error_set(err, LRP_ERR_IO,
+                             "%.200s...: the output directory's name is too "
+                             "long",
+                             dir);
     for (char *p = path + 1;; p++) {
         if (*p && *p != '/')
             continue;
@@ -229,8 +233,10 @@ static lrp_status make_dirs(const char *dir, lrp_error *err)
         if (!made && errno == EEXIST && (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)))
             errno = ENOTDIR; /* a file of that name */
         if (!made && errno != EEXIST)
-            return lrp_error_set(err, LRP_ERR_IO, "%s: cannot create the output directory "
-                                 "%s: %s", dir, path, strerror(errno));
+            return lrp_error_set(err, LRP_ERR_IO,
+                                 "%s: cannot create the output directory "
+                                 "%s: %s",
+                                 dir, path, strerror(errno));
         if (!(*p = end))
             return LRP_OK;
     }
@@ -377,9 +383,13 @@ static lrp_status start_status(run *r, lrp_error *err)
 {
     const explain_opts *o = r->o;
     run_status *st = &r->status;
-    *st = (run_status){.command = "explain", .shard_k = o->shard.k,
-                       .shard_n = o->shard.n ? o->shard.n : 1, .total = r->total,
-                       .options = r->record_options, .args = o->argv + 1, .n_args = o->argc - 1};
+    *st = (run_status){.command = "explain",
+                       .shard_k = o->shard.k,
+                       .shard_n = o->shard.n ? o->shard.n : 1,
+                       .total = r->total,
+                       .options = r->record_options,
+                       .args = o->argv + 1,
+                       .n_args = o->argc - 1};
     snprintf(st->version, sizeof st->version, "%s", LRP_VERSION);
     lrp_status s = cli_file_hash(o->model, st->model_hash, err);
     char records[3072]; /* cli_check_out_dir adds a file name to it */
@@ -411,7 +421,11 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
         return cli_fail(&err);
     lrp_explainer_set_method_params(e, &o->methods);
     cli_print_notes(e);
-    run r = {.o = o, .setup = setup, .in = in, .total = in->count, .t0 = lrp_now_ms(),
+    run r = {.o = o,
+             .setup = setup,
+             .in = in,
+             .total = in->count,
+             .t0 = lrp_now_ms(),
              .progress = isatty(STDERR_FILENO)};
     r.results = calloc((size_t)in->count + 1, sizeof *r.results);
     pthread_mutex_init(&r.lock, NULL);
@@ -419,8 +433,8 @@ static int explain_all(const explain_opts *o, lrp_model *m, const image_setup *s
     threads = threads < in->count ? threads : in->count;
     int status = CLI_OK;
     if (!r.results ||
-        (o->out_dir && (explain_record_options(o, &r.record_options, &err) ||
-                        start_status(&r, &err))) ||
+        (o->out_dir &&
+         (explain_record_options(o, &r.record_options, &err) || start_status(&r, &err))) ||
         (o->merge ? merge_all(&r, &err)
                   : warm_up(m, e, threads, &err) || run_workers(&r, e, threads, &err))) {
         status = cli_fail(&err);
@@ -454,7 +468,7 @@ int cli_explain_images(const explain_opts *o, lrp_model *m)
     }
     if (in.count && o->shard.n && !o->merge)
         cli_inputs_shard(&in, o->shard.k, o->shard.n);
-    status = in.count    ? explain_all(o, m, &setup, &in)
+    status = in.count     ? explain_all(o, m, &setup, &in)
              : o->shard.n ? CLI_OK /* more shards than images: this one has none */
                           : cli_usage_error("explain", "no image among the inputs");
     image_setup_free(&setup);

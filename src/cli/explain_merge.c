@@ -14,8 +14,7 @@
 #include "util/error.h"
 
 lrp_status explain_merge_read(const eval_merge *mg, const cli_input *it, const char *options,
-                              image_result *res, char **written_in, bool *stale,
-                              lrp_error *err)
+                              image_result *res, char **written_in, bool *stale, lrp_error *err)
 {
     int k = it->index % mg->n;
     const run_status *sh = &mg->status[k];
@@ -28,8 +27,10 @@ lrp_status explain_merge_read(const eval_merge *mg, const cli_input *it, const c
     if (*stale)
         return lrp_error_set(err, LRP_ERR_ARG, "%s/records/%s.explain: %s", mg->dirs[k],
                              it->stem, why);
-    return lrp_error_set(err, LRP_ERR_IO, "%s: missing: shard %d/%d (%s) has no record of it "
-                         "(%s, %d of %d images done)", it->path, k, mg->n, mg->dirs[k],
+    return lrp_error_set(err, LRP_ERR_IO,
+                         "%s: missing: shard %d/%d (%s) has no record of it "
+                         "(%s, %d of %d images done)",
+                         it->path, k, mg->n, mg->dirs[k],
                          sh->finished ? "finished" : "not finished", sh->done, sh->total);
 }
 
@@ -81,7 +82,7 @@ static bool replace_all(char **text, const char *from, const char *to)
     char *out = malloc(strlen(*text) + count * nt + 1), *w = out;
     if (!out)
         return false;
-    for (const char *p = *text, *q; ; p = q + nf) {
+    for (const char *p = *text, *q;; p = q + nf) {
         q = strstr(p, from);
         size_t n = q ? (size_t)(q - p) : strlen(p);
         memcpy(w, p, n);

@@ -19,11 +19,11 @@ typedef struct job {
     const image_setup *s;
     const cli_input *in;
     lrp_explainer *e;
-    lrp_array x;         /* (1, C, H, W) */
-    lrp_image display;   /* the preprocessed image, for overlays */
-    FILE *lines, *json;  /* memstreams into res->line, res->json_lines */
+    lrp_array x;        /* (1, C, H, W) */
+    lrp_image display;  /* the preprocessed image, for overlays */
+    FILE *lines, *json; /* memstreams into res->line, res->json_lines */
     image_result *res;
-    bool warned;         /* about lost relevance: once per image */
+    bool warned; /* about lost relevance: once per image */
 } job;
 
 static const char *class_name(const image_setup *s, int c, char *buf, size_t size)
@@ -44,18 +44,18 @@ static void out_path(const job *jb, int target, const char *what, char *buf, siz
 }
 
 /* The heatmap and overlay PNGs (and the relevance .npy) of one explanation. */
-static lrp_status write_pictures(const job *jb, const lrp_array *r, int target, char paths[3][4096],
-                                 lrp_error *err)
+static lrp_status write_pictures(const job *jb, const lrp_array *r, int target,
+                                 char paths[3][4096], lrp_error *err)
 {
     const explain_opts *o = jb->s->o;
     int c = (int)r->dims[1], h = (int)r->dims[2], w = (int)r->dims[3];
     size_t hw = (size_t)h * (size_t)w;
     uint8_t *heat = malloc(hw * 3), *over = malloc(hw * 3);
-    lrp_status st = heat && over ? lrp_render_pictures(r->data, c, h, w,
-                                                       (lrp_colormap)o->colormap, o->quantize,
-                                                       o->positive, (float)o->overlay_alpha,
-                                                       jb->display.data, heat, over, err)
-                                 : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    lrp_status st = heat && over
+                        ? lrp_render_pictures(r->data, c, h, w, (lrp_colormap)o->colormap,
+                                              o->quantize, o->positive, (float)o->overlay_alpha,
+                                              jb->display.data, heat, over, err)
+                        : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     if (st == LRP_OK) {
         out_path(jb, target, "heatmap.png", paths[0], sizeof paths[0]);
         out_path(jb, target, "overlay.png", paths[1], sizeof paths[1]);
@@ -232,9 +232,9 @@ void image_job_run(const image_setup *s, lrp_explainer *e, const cli_input *in,
     job jb = {.s = s, .in = in, .e = e, .res = res};
     jb.lines = open_memstream(&res->line, &line_size);
     jb.json = open_memstream(&res->json_lines, &json_size);
-    lrp_status st = jb.lines && jb.json
-                        ? image_setup_load(s, in->path, &jb.x, &jb.display, &res->conversions, &err)
-                        : lrp_error_set(&err, LRP_ERR_NOMEM, "out of memory");
+    lrp_status st = jb.lines && jb.json ? image_setup_load(s, in->path, &jb.x, &jb.display,
+                                                           &res->conversions, &err)
+                                        : lrp_error_set(&err, LRP_ERR_NOMEM, "out of memory");
     if (st == LRP_OK)
         st = explain_topk(&jb, &err);
     if (jb.lines)

@@ -12,9 +12,9 @@ typedef struct image_setup {
     const explain_opts *o;
     lrp_preprocessing input; /* resolved: defaults < model metadata < options */
     lrp_preprocess pre;      /* the same, as io/ takes it */
-    char **labels;      /* class names, or NULL */
+    char **labels;           /* class names, or NULL */
     int n_labels;
-    char *label_text;   /* storage behind labels */
+    char *label_text; /* storage behind labels */
 } image_setup;
 
 lrp_status image_setup_init(image_setup *s, const explain_opts *o, const lrp_model *m,

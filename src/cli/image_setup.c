@@ -33,12 +33,13 @@ static lrp_status evaluate_layout(const image_setup *s, const lrp_model *m, lrp_
     lrp_model_info info;
     lrp_status st = lrp_model_get_info(m, &info, err);
     const int64_t *d = info.input_dims;
-    if (st || strcmp(s->o->command, "evaluate") != 0 || (!s->input.channels_last &&
-                                                           s->input.batch == 1))
+    if (st || strcmp(s->o->command, "evaluate") != 0 ||
+        (!s->input.channels_last && s->input.batch == 1))
         return st;
-    lrp_error_set(err, LRP_ERR_UNSUPPORTED, "evaluate needs a model input of (1 or any, C, H, "
-                  "W); this one is (%lld, %lld, %lld, %lld)", (long long)d[0], (long long)d[1],
-                  (long long)d[2], (long long)d[3]);
+    lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                  "evaluate needs a model input of (1 or any, C, H, "
+                  "W); this one is (%lld, %lld, %lld, %lld)",
+                  (long long)d[0], (long long)d[1], (long long)d[2], (long long)d[3]);
     lrp_error_prefix(err, "%s", s->o->model);
     return LRP_ERR_UNSUPPORTED;
 }
@@ -59,14 +60,18 @@ static lrp_status split_labels(image_setup *s, size_t size, int n_classes, const
             *next++ = '\0';
         line[strcspn(line, "\r")] = '\0';
         if (!*line)
-            return lrp_error_set(err, LRP_ERR_PARSE, "%s: line %d is empty (one class name a "
-                                 "line)", what, s->n_labels + 1);
+            return lrp_error_set(err, LRP_ERR_PARSE,
+                                 "%s: line %d is empty (one class name a "
+                                 "line)",
+                                 what, s->n_labels + 1);
         s->labels[s->n_labels++] = line;
         line = next;
     }
     if (n_classes > 0 && s->n_labels != n_classes)
-        return lrp_error_set(err, LRP_ERR_ARG, "%s has %d class names, but the model has %d "
-                             "classes", what, s->n_labels, n_classes);
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "%s has %d class names, but the model has %d "
+                             "classes",
+                             what, s->n_labels, n_classes);
     return LRP_OK;
 }
 

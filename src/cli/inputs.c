@@ -13,8 +13,8 @@
 #include "util/error.h"
 #include "util/text.h"
 
-static const char *const image_exts[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga",
-                                         ".pnm", ".ppm", ".pgm"};
+static const char *const image_exts[] = {".png", ".jpg", ".jpeg", ".bmp", ".gif",
+                                         ".tga", ".pnm", ".ppm",  ".pgm"};
 
 static bool has_image_ext(const char *name)
 {
@@ -91,7 +91,8 @@ static lrp_status add_directory(const char *dir, cli_inputs *in, lrp_error *err)
         char path[4096];
         if (!has_image_ext(names[i])) {
             char shown[1024]; /* a file name can hold any byte but '/' */
-            fprintf(stderr, "onnx-lrp: skipping %s/", lrp_text_escape(shown, sizeof shown, dir));
+            fprintf(stderr, "onnx-lrp: skipping %s/",
+                    lrp_text_escape(shown, sizeof shown, dir));
             fprintf(stderr, "%s: not an image file name\n",
                     lrp_text_escape(shown, sizeof shown, names[i]));
             free(names[i]);

@@ -53,11 +53,15 @@ static lrp_status parse_line(const char *path, char *line, int number, int n_cla
         return lrp_error_set(err, LRP_ERR_PARSE, "%s:%d: no file name before the comma", path,
                              number);
     if (!parse_label(value, &label))
-        return lrp_error_set(err, LRP_ERR_PARSE, "%s:%d: label '%.100s' is not a whole number "
-                             ">= 0", path, number, value);
+        return lrp_error_set(err, LRP_ERR_PARSE,
+                             "%s:%d: label '%.100s' is not a whole number "
+                             ">= 0",
+                             path, number, value);
     if (n_classes > 0 && label >= n_classes)
-        return lrp_error_set(err, LRP_ERR_ARG, "%s:%d: label %ld is out of range: the model has "
-                             "%d classes", path, number, label, n_classes);
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "%s:%d: label %ld is out of range: the model has "
+                             "%d classes",
+                             path, number, label, n_classes);
     csv->rows[csv->n_rows++] = (cli_label_row){base_name(name), (int)label, number};
     return LRP_OK;
 }
@@ -79,9 +83,10 @@ static lrp_status sort_rows(const char *path, cli_labels_csv *csv, lrp_error *er
         const cli_label_row *r = &csv->rows[i], *prev = kept ? &csv->rows[kept - 1] : NULL;
         if (prev && strcmp(prev->name, r->name) == 0) {
             if (prev->label != r->label)
-                return lrp_error_set(err, LRP_ERR_PARSE, "%s:%d: '%.200s' has label %d here "
-                                     "and %d on line %d", path, r->line, r->name, r->label,
-                                     prev->label, prev->line);
+                return lrp_error_set(err, LRP_ERR_PARSE,
+                                     "%s:%d: '%.200s' has label %d here "
+                                     "and %d on line %d",
+                                     path, r->line, r->name, r->label, prev->label, prev->line);
             continue;
         }
         csv->rows[kept++] = *r;

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ops/conv_dnnl.h"
 #include "blas/gemm.h"
 #include "cli/cli.h"
+#include "ops/conv_dnnl.h"
 
 static const char usage[] =
     "usage: onnx-lrp <command> [options]\n"

@@ -62,7 +62,8 @@ static void store(lrp_method_params *p, int k, double d)
 
 size_t cli_method_params_string(const lrp_method_params *p, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, "; ig-steps=%d; ig-baseline=%s; sg-samples=%d; sg-noise=%.17g; "
+    int n = snprintf(buf, size,
+                     "; ig-steps=%d; ig-baseline=%s; sg-samples=%d; sg-noise=%.17g; "
                      "rise-masks=%d; occlusion-window=%d; occlusion-stride=%d; seed=%llu",
                      p->ig_steps, p->ig_baseline == LRP_IG_ZERO ? "zero" : "black",
                      p->sg_samples, p->sg_noise, p->rise_masks, p->occ_window, p->occ_stride,

@@ -24,14 +24,17 @@ lrp_status cli_method_parse(const char *spec, cli_method_spec *ms, lrp_error *er
                                  colon + 1);
     }
     if (strcmp(preset, "random") == 0)
-        return colon ? lrp_error_set(err, LRP_ERR_ARG, "method '%s': random takes no split", spec)
-                     : LRP_OK;
+        return colon
+                   ? lrp_error_set(err, LRP_ERR_ARG, "method '%s': random takes no split", spec)
+                   : LRP_OK;
     if ((ms->preset = lrp_method_lookup(preset)))
         return LRP_OK;
     char known[600];
     lrp_method_list(known, sizeof known);
-    return lrp_error_set(err, LRP_ERR_ARG, "method '%s': unknown preset '%s' (known: %s, "
-                         "random)", spec, preset, known);
+    return lrp_error_set(err, LRP_ERR_ARG,
+                         "method '%s': unknown preset '%s' (known: %s, "
+                         "random)",
+                         spec, preset, known);
 }
 
 /* Otsuki et al. 2024, Table 1: Ours, LRP (the ε rule everywhere),
@@ -66,7 +69,8 @@ int cli_methods_check(const char *list)
         lrp_error err = {0};
         cli_method_spec ms;
         if (n == CLI_MAX_METHODS)
-            return cli_usage_error("evaluate", "--methods: at most %d methods", CLI_MAX_METHODS);
+            return cli_usage_error("evaluate", "--methods: at most %d methods",
+                                   CLI_MAX_METHODS);
         if (cli_method_parse(tok, &ms, &err))
             return cli_usage_error("evaluate", "--methods: %s", err.message);
     }

@@ -22,10 +22,11 @@ lrp_status run_status_write(const char *dir, const run_status *s, lrp_error *err
     lrp_status st = lrp_atomic_open(path, &af, err);
     if (st)
         return st;
-    fprintf(af.f, "%s\ncommand %s\nshard %d/%d\ndone %d\ntotal %d\nfailed %d\n"
+    fprintf(af.f,
+            "%s\ncommand %s\nshard %d/%d\ndone %d\ntotal %d\nfailed %d\n"
             "images_per_s %.3f\neta_s %.0f\nstate %s\nversion %s\nmodel_hash %s\noptions %s\n",
-            status_magic, s->command, s->shard_k, s->shard_n, s->done, s->total, s->failed, s->rate,
-            s->eta_s, s->finished ? "finished" : "running", s->version, s->model_hash,
+            status_magic, s->command, s->shard_k, s->shard_n, s->done, s->total, s->failed,
+            s->rate, s->eta_s, s->finished ? "finished" : "running", s->version, s->model_hash,
             s->options);
     for (int i = 0; i < s->n_args; i++)
         fprintf(af.f, "arg %s\n", s->args[i]);
@@ -66,8 +67,10 @@ static bool read_field(run_status *s, const char *key, const char *v)
         return sscanf(v, "%d/%d", &s->shard_k, &s->shard_n) == 2 && s->shard_n > 0 &&
                s->shard_k >= 0 && s->shard_k < s->shard_n;
     if (strcmp(key, "done") == 0 || strcmp(key, "total") == 0 || strcmp(key, "failed") == 0)
-        return sscanf(v, "%d", key[0] == 'd' ? &s->done : key[0] == 't' ? &s->total
-                                                                          : &s->failed) == 1;
+        return sscanf(v, "%d",
+                      key[0] == 'd'   ? &s->done
+                      : key[0] == 't' ? &s->total
+                                      : &s->failed) == 1;
     if (strcmp(key, "images_per_s") == 0 || strcmp(key, "eta_s") == 0)
         return sscanf(v, "%lf", key[0] == 'i' ? &s->rate : &s->eta_s) == 1;
     if (strcmp(key, "state") == 0)

@@ -17,11 +17,11 @@ typedef struct run_status {
     double eta_s;            /* seconds left at that rate */
     bool finished;
     char version[32];
-    char model_hash[32];     /* cli_file_hash of the model */
-    char *options;           /* the run's canonical options (cmd_evaluate.c) */
-    char **args;             /* the evaluate command line after "evaluate" */
+    char model_hash[32]; /* cli_file_hash of the model */
+    char *options;       /* the run's canonical options (cmd_evaluate.c) */
+    char **args;         /* the evaluate command line after "evaluate" */
     int n_args;
-    char **failed_files;     /* images that failed, in input order */
+    char **failed_files; /* images that failed, in input order */
     int n_failed_files;
 } run_status;
 

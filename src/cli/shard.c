@@ -23,14 +23,17 @@ static int from_slurm(const char *command, cli_shard *out)
     const char *id = getenv("SLURM_ARRAY_TASK_ID"), *count = getenv("SLURM_ARRAY_TASK_COUNT");
     const char *min = getenv("SLURM_ARRAY_TASK_MIN");
     int task, n, first = 0;
-    if (!parse_index(id, &task) || !parse_index(count, &n) || (min && !parse_index(min, &first)))
-        return cli_usage_error(command, "--shard auto needs SLURM_ARRAY_TASK_ID and "
+    if (!parse_index(id, &task) || !parse_index(count, &n) ||
+        (min && !parse_index(min, &first)))
+        return cli_usage_error(command,
+                               "--shard auto needs SLURM_ARRAY_TASK_ID and "
                                "SLURM_ARRAY_TASK_COUNT (a Slurm job array), not '%s' and '%s'",
                                id ? id : "unset", count ? count : "unset");
     if (n < 1 || task < first || task - first >= n)
-        return cli_usage_error(command, "--shard auto: task %d of a %d-task array from %d is "
-                               "not in 0..%d: use --array=0-%d (no step)", task, n, first,
-                               n - 1, n - 1);
+        return cli_usage_error(command,
+                               "--shard auto: task %d of a %d-task array from %d is "
+                               "not in 0..%d: use --array=0-%d (no step)",
+                               task, n, first, n - 1, n - 1);
     *out = (cli_shard){task - first, n};
     return CLI_OK;
 }
@@ -51,8 +54,10 @@ int cli_parse_shard(const char *command, const char *value, cli_shard *out)
         ok = parse_index(k, &kk) && parse_index(n, &nn) && nn >= 1 && kk < nn;
     }
     if (!ok)
-        return cli_usage_error(command, "--shard takes K/N with 0 <= K < N (e.g. 0/4) or "
-                               "auto, not '%s'", value);
+        return cli_usage_error(command,
+                               "--shard takes K/N with 0 <= K < N (e.g. 0/4) or "
+                               "auto, not '%s'",
+                               value);
     *out = (cli_shard){kk, nn};
     return CLI_OK;
 }

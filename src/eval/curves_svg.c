@@ -16,7 +16,7 @@
 /* ---- layout ------------------------------------------------------------- */
 
 enum {
-    PLOT_W = 300,   /* plot area of one panel */
+    PLOT_W = 300, /* plot area of one panel */
     PLOT_H = 260,
     MARGIN_L = 62,  /* y tick labels and the y axis title */
     LEAD = 30,      /* room for the leader lines from curve ends to labels */
@@ -39,7 +39,8 @@ static svg_layout make_layout(const lrp_curve_set *set)
         longest = len > longest ? len : longest;
     }
     svg_layout lay;
-    lay.label_w = (int)ceil((double)longest * FONT * 0.56) + 12; /* DejaVu Sans averages ~0.52 em */
+    lay.label_w = (int)ceil((double)longest * FONT * 0.56) +
+                  12; /* DejaVu Sans averages ~0.52 em */
     lay.panel_w = MARGIN_L + PLOT_W + LEAD + lay.label_w;
     lay.width = 2 * lay.panel_w;
     int stack = set->n_methods > 1 ? (set->n_methods - 1) * LABEL_GAP : 0;
@@ -71,38 +72,49 @@ static void draw_grid(lrp_svg_buf *b, int left)
     static const char *const ticks[] = {"0", "0.25", "0.5", "0.75", "1"};
     for (int t = 0; t < 5; t++) {
         double v = t / 4.0, x = px(left, v), y = py(v);
-        lrp_svg_printf(b, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"#e5e5e5\"/>\n",
-                   x, TOP, x, TOP + PLOT_H);
-        lrp_svg_printf(b, "<line x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"#e5e5e5\"/>\n",
-                   left, y, left + PLOT_W, y);
+        lrp_svg_printf(
+            b, "<line x1=\"%.2f\" y1=\"%d\" x2=\"%.2f\" y2=\"%d\" stroke=\"#e5e5e5\"/>\n", x,
+            TOP, x, TOP + PLOT_H);
+        lrp_svg_printf(
+            b, "<line x1=\"%d\" y1=\"%.2f\" x2=\"%d\" y2=\"%.2f\" stroke=\"#e5e5e5\"/>\n", left,
+            y, left + PLOT_W, y);
         lrp_svg_printf(b, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
-                   TOP + PLOT_H + 17, ticks[t]);
+                       TOP + PLOT_H + 17, ticks[t]);
         lrp_svg_printf(b, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"end\">%s</text>\n", left - 6,
-                   y + 4, ticks[t]);
+                       y + 4, ticks[t]);
     }
-    lrp_svg_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-                  "stroke=\"#444\"/>\n", left, TOP, PLOT_W, PLOT_H);
+    lrp_svg_printf(b,
+                   "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+                   "stroke=\"#444\"/>\n",
+                   left, TOP, PLOT_W, PLOT_H);
 }
 
 /* The frame, grid, ticks and titles of one panel. */
 static void draw_axes(lrp_svg_buf *b, int left, const char *title, const char *verb)
 {
     draw_grid(b, left);
-    lrp_svg_printf(b, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\" "
-                  "font-weight=\"bold\">%s</text>\n", px(left, 0.5), TOP - 10, title);
-    lrp_svg_printf(b, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">fraction of pixels %s"
-                  "</text>\n", px(left, 0.5), TOP + PLOT_H + 38, verb);
+    lrp_svg_printf(b,
+                   "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\" font-size=\"14\" "
+                   "font-weight=\"bold\">%s</text>\n",
+                   px(left, 0.5), TOP - 10, title);
+    lrp_svg_printf(b,
+                   "<text x=\"%.2f\" y=\"%d\" text-anchor=\"middle\">fraction of pixels %s"
+                   "</text>\n",
+                   px(left, 0.5), TOP + PLOT_H + 38, verb);
     double cx = left - 44, cy = TOP + PLOT_H / 2.0;
-    lrp_svg_printf(b, "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" "
-                  "transform=\"rotate(-90 %.2f %.2f)\">probability of the label</text>\n",
-               cx, cy, cx, cy);
+    lrp_svg_printf(b,
+                   "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" "
+                   "transform=\"rotate(-90 %.2f %.2f)\">probability of the label</text>\n",
+                   cx, cy, cx, cy);
 }
 
 static void draw_curve(lrp_svg_buf *b, int left, const double *y, int n, int color)
 {
-    lrp_svg_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                  "stroke-linejoin=\"round\"%s points=\"", lrp_svg_color(color),
-               lrp_svg_dashed(color) ? " stroke-dasharray=\"6 3\"" : "");
+    lrp_svg_printf(b,
+                   "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
+                   "stroke-linejoin=\"round\"%s points=\"",
+                   lrp_svg_color(color),
+                   lrp_svg_dashed(color) ? " stroke-dasharray=\"6 3\"" : "");
     for (int k = 0; k < n; k++) {
         double x = n > 1 ? (double)k / (n - 1) : 0.0;
         lrp_svg_printf(b, "%s%.2f,%.2f", k ? " " : "", px(left, x), py(y[k]));
@@ -139,11 +151,12 @@ static void draw_label(lrp_svg_buf *b, int left, double end_y, double label_y, c
                        double auc, int color)
 {
     double x_end = px(left, 1.0), x_text = x_end + LEAD;
-    lrp_svg_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1\" "
-                  "points=\"%.2f,%.2f %.2f,%.2f %.2f,%.2f\"/>\n", lrp_svg_color(color),
-               x_end, end_y, x_end + 8, end_y, x_text - 4, label_y);
+    lrp_svg_printf(b,
+                   "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1\" "
+                   "points=\"%.2f,%.2f %.2f,%.2f %.2f,%.2f\"/>\n",
+                   lrp_svg_color(color), x_end, end_y, x_end + 8, end_y, x_text - 4, label_y);
     lrp_svg_printf(b, "<text x=\"%.2f\" y=\"%.2f\" fill=\"%s\">", x_text, label_y + 4,
-               lrp_svg_color(color));
+                   lrp_svg_color(color));
     lrp_svg_escaped(b, name);
     lrp_svg_printf(b, " %.3f</text>\n", auc);
 }
@@ -153,8 +166,8 @@ static void draw_panel(lrp_svg_buf *b, const svg_layout *lay, const lrp_curve_se
                        bool deletion)
 {
     int left = (deletion ? lay->panel_w : 0) + MARGIN_L, n = set->n_methods;
-    draw_axes(b, left, deletion ? "Deletion (lower AUC is better)"
-                                : "Insertion (higher AUC is better)",
+    draw_axes(b, left,
+              deletion ? "Deletion (lower AUC is better)" : "Insertion (higher AUC is better)",
               deletion ? "deleted" : "inserted");
     double *want = malloc((size_t)(n > 0 ? n : 1) * 2 * sizeof *want);
     int *order = malloc((size_t)(n > 0 ? n : 1) * sizeof *order);
@@ -211,13 +224,16 @@ static lrp_status check_set(const char *path, const lrp_curve_set *set, lrp_erro
 static void draw_document(lrp_svg_buf *b, const lrp_curve_set *set)
 {
     svg_layout lay = make_layout(set);
-    lrp_svg_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                  "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"%d\">\n",
-               lay.width, lay.height, lay.width, lay.height, FONT);
+    lrp_svg_printf(b,
+                   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                   "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"%d\">\n",
+                   lay.width, lay.height, lay.width, lay.height, FONT);
     lrp_svg_printf(b, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
     if (set->title) {
-        lrp_svg_printf(b, "<text x=\"%.2f\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" "
-                      "font-weight=\"bold\">", lay.width / 2.0);
+        lrp_svg_printf(b,
+                       "<text x=\"%.2f\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" "
+                       "font-weight=\"bold\">",
+                       lay.width / 2.0);
         lrp_svg_escaped(b, set->title);
         lrp_svg_printf(b, "</text>\n");
     }

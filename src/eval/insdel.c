@@ -42,8 +42,8 @@ typedef struct insdel_job {
     int c, n_points, step;
     size_t hw, chw;
     int n_maps, n_items;
-    insdel_curves *curves; /* (n_maps) */
-    float *norm;           /* (C, H, W) the normalized image */
+    insdel_curves *curves;         /* (n_maps) */
+    float *norm;                   /* (C, H, W) the normalized image */
     float black[LRP_MAX_CHANNELS]; /* (C) a black pixel, normalized */
 } insdel_job;
 
@@ -58,8 +58,9 @@ static lrp_status check_args(const float *image01, int c, int h, int w, const fl
     if (label < 0)
         return lrp_error_set(err, LRP_ERR_ARG, "insdel: label %d is negative", label);
     if (cfg && (cfg->step < 0 || cfg->max_batch < 1))
-        return lrp_error_set(err, LRP_ERR_ARG, "insdel: step %d must be >= 0 and max_batch %d >= 1",
-                             cfg->step, cfg->max_batch);
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "insdel: step %d must be >= 0 and max_batch %d >= 1", cfg->step,
+                             cfg->max_batch);
     for (int k = 0; k < c; k++)
         if (!(std[k] != 0.0f) || !isfinite(std[k]) || !isfinite(mean[k]))
             return lrp_error_set(err, LRP_ERR_ARG, "insdel: channel %d has mean %g, std %g", k,
@@ -165,8 +166,8 @@ typedef struct batch_run {
 typedef struct batch_worker {
     batch_run *run;
     void *ctx;
-    float *batch;     /* (mb, C, H, W) */
-    int failed;       /* the batch that failed, or INT_MAX */
+    float *batch; /* (mb, C, H, W) */
+    int failed;   /* the batch that failed, or INT_MAX */
     lrp_status st;
     lrp_error err;
     pthread_t thread;
@@ -204,8 +205,12 @@ static lrp_status run_batches(const insdel_job *job, int max_batch, int n_worker
     size_t count;
     if (!lrp_mul_size((size_t)mb, job->chw, &count) || count > SIZE_MAX / sizeof(float))
         return lrp_error_set(err, LRP_ERR_LIMIT, "insdel: a batch of %d inputs is too big", mb);
-    batch_run run = {.job = job, .mb = mb, .n_batches = (job->n_items + mb - 1) / mb,
-                     .label = label, .fn = fn, .prob = prob};
+    batch_run run = {.job = job,
+                     .mb = mb,
+                     .n_batches = (job->n_items + mb - 1) / mb,
+                     .label = label,
+                     .fn = fn,
+                     .prob = prob};
     n_workers = n_workers < run.n_batches ? n_workers : run.n_batches;
     batch_worker *ws = calloc((size_t)n_workers, sizeof *ws);
     int made = 0, started = 1;

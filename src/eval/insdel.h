@@ -8,8 +8,8 @@
 
 /* Runs the model on a batch (B, C, H, W) of normalized inputs and writes
  * the softmax probability of 'label' for each of the B inputs into prob (B). */
-typedef lrp_status (*lrp_prob_fn)(void *ctx, const float *batch, int b, int label,
-                                  float *prob, lrp_error *err);
+typedef lrp_status (*lrp_prob_fn)(void *ctx, const float *batch, int b, int label, float *prob,
+                                  lrp_error *err);
 
 typedef struct lrp_insdel_config {
     int step;      /* pixels per step; 0 = ceil(N/100) (the paper: 500 at 224x224) */

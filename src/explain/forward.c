@@ -140,7 +140,7 @@ static lrp_status check_runnable(const lrp_forward *f, lrp_error *err)
         if (!n->op->forward || int_out)
             return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                                  LRP_NODE_FMT "its output cannot be computed (an int64 "
-                                 "tensor that depends on float data?)",
+                                              "tensor that depends on float data?)",
                                  LRP_NODE_ARGS(n));
     }
     return LRP_OK;

@@ -14,8 +14,8 @@ typedef struct lrp_forward {
     float *arena;
     size_t arena_floats;
     lrp_forward_ctx ctx; /* what the kernels get besides their tensors */
-    lrp_fusion fusion; /* Relu/Add nodes done by the kernel before them */
-    bool *packable;    /* per node: its weights are constants, which oneDNN packs once */
+    lrp_fusion fusion;   /* Relu/Add nodes done by the kernel before them */
+    bool *packable;      /* per node: its weights are constants, which oneDNN packs once */
     lrp_layouts layouts; /* activations kept blocked between oneDNN's convs */
 } lrp_forward;
 

@@ -34,7 +34,8 @@ static int sole_reader(const lrp_graph *g, const lrp_shapes *s, const bool *keep
 
 static bool same_shape(const lrp_tensor *a, const lrp_tensor *b)
 {
-    return a->rank == b->rank && memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank) == 0;
+    return a->rank == b->rank &&
+           memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank) == 0;
 }
 
 /* The Add after node i's output v, when its other operand is an activation

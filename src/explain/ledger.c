@@ -6,8 +6,7 @@
 
 #include "util/block_sum.h"
 
-bool lrp_ledger_init(lrp_ledger *l, int n_steps, int n_images, int n_values,
-                     const int *n_slots)
+bool lrp_ledger_init(lrp_ledger *l, int n_steps, int n_images, int n_values, const int *n_slots)
 {
     memset(l, 0, sizeof *l);
     l->n_steps = n_steps;

@@ -20,11 +20,11 @@ typedef struct lrp_ledger {
     /* the open step: per input, counted (a value read twice counts once)
      * and its sums before the kernel ran */
     bool counted[LRP_MAX_INPUTS];
-    double *before;    /* LRP_MAX_INPUTS * n_images */
-    double *given;     /* LRP_MAX_INPUTS * n_images: the kernel's sums (in_sum) */
+    double *before; /* LRP_MAX_INPUTS * n_images */
+    double *given;  /* LRP_MAX_INPUTS * n_images: the kernel's sums (in_sum) */
     double *given_at[LRP_MAX_INPUTS]; /* lrp_rule_ctx.in_sum: into given, or NULL */
     bool given_set[LRP_MAX_INPUTS];   /* lrp_rule_ctx.in_summed */
-    double *after;     /* n_images */
+    double *after;                    /* n_images */
     double *value_sum; /* n_values * n_images: a value's relevance when last summed */
     bool *summed;      /* per value: value_sum is current (its buffer unchanged) */
     float *const *of;  /* per value: its relevance buffer (the executor's) */

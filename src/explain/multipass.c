@@ -12,7 +12,8 @@
 #include "util/error.h"
 
 static const lrp_multipass methods[] = {
-    {"integrated-gradients", "IntegratedGradients", LRP_MP_INTEGRATED_GRADIENTS, true, true, false},
+    {"integrated-gradients", "IntegratedGradients", LRP_MP_INTEGRATED_GRADIENTS, true, true,
+     false},
     {"smoothgrad", "SmoothGrad", LRP_MP_SMOOTHGRAD, true, false, false},
     {"occlusion", "Occlusion", LRP_MP_OCCLUSION, false, false, false},
     {"rise", NULL, LRP_MP_RISE, false, false, false},
@@ -51,9 +52,16 @@ size_t lrp_method_list(char *buf, size_t size)
 
 void lrp_method_params_init(lrp_method_params *p)
 {
-    *p = (lrp_method_params){.ig_steps = 32, .ig_baseline = LRP_IG_BLACK, .sg_samples = 20,
-                             .sg_noise = 0.1, .rise_masks = 4000, .rise_cells = 7,
-                             .rise_p = 0.5, .occ_window = 8, .occ_stride = 8, .seed = 0};
+    *p = (lrp_method_params){.ig_steps = 32,
+                             .ig_baseline = LRP_IG_BLACK,
+                             .sg_samples = 20,
+                             .sg_noise = 0.1,
+                             .rise_masks = 4000,
+                             .rise_cells = 7,
+                             .rise_p = 0.5,
+                             .occ_window = 8,
+                             .occ_stride = 8,
+                             .seed = 0};
 }
 
 /* splitmix64: the stream SmoothGrad and RISE draw from (reproducible in
@@ -137,8 +145,8 @@ static void mask_channels(float *dst, const float *x, const float *mask, int c, 
 /* Integrated Gradients (Sundararajan et al. 2017), zennit's right Riemann
  * sum: (x - b) ⊙ (1/m) Σ_{k=1..m} ∇f(b + (k/m)(x - b)). */
 static lrp_status integrated_gradients(const lrp_method_params *p, batch *b, const float *x,
-                                       const float *base, int target, float *out,
-                                       double *delta, lrp_error *err)
+                                       const float *base, int target, float *out, double *delta,
+                                       lrp_error *err)
 {
     int m = p->ig_steps;
     lrp_status st = LRP_OK;
@@ -349,9 +357,9 @@ static lrp_status score_cam(batch *b, const lrp_multipass_image *im, float *out,
     return st;
 }
 
-lrp_status lrp_multipass_run(const lrp_multipass *m, const lrp_method_params *p,
-                             lrp_passes *ps, const lrp_multipass_image *im, float *out,
-                             double *delta, lrp_error *err)
+lrp_status lrp_multipass_run(const lrp_multipass *m, const lrp_method_params *p, lrp_passes *ps,
+                             const lrp_multipass_image *im, float *out, double *delta,
+                             lrp_error *err)
 {
     const float *x = im->x, *low = im->low;
     int target = im->target;

@@ -82,8 +82,8 @@ typedef struct lrp_multipass_image {
 /* One image explained into out (c, h, w). *delta gets what the method's
  * completeness compares Σ out with (IG: f(x) - f(baseline)), NaN for the
  * others. */
-lrp_status lrp_multipass_run(const lrp_multipass *m, const lrp_method_params *p,
-                             lrp_passes *ps, const lrp_multipass_image *im, float *out,
-                             double *delta, lrp_error *err);
+lrp_status lrp_multipass_run(const lrp_multipass *m, const lrp_method_params *p, lrp_passes *ps,
+                             const lrp_multipass_image *im, float *out, double *delta,
+                             lrp_error *err);
 
 #endif

@@ -87,8 +87,8 @@ static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_
     return iv;
 }
 
-static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch,
-                           size_t max_bytes, lrp_error *err)
+static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch, size_t max_bytes,
+                           lrp_error *err)
 {
     const lrp_graph *g = r->g;
     size_t floats;
@@ -176,12 +176,18 @@ static lrp_rule_ctx step_ctx(const lrp_relevance *r, const lrp_forward *f, int s
         if (io->fresh[k] && !kernel_zeroes && !planning)
             lrp_zero_floats(r->pool, io->r_in[k], lrp_tensor_count(io->in[k]));
     }
-    return (lrp_rule_ctx){.node = n, .rule = &r->rules[idx], .in = io->in,
+    return (lrp_rule_ctx){.node = n,
+                          .rule = &r->rules[idx],
+                          .in = io->in,
                           .out = lrp_forward_value(f, n->outputs[0]),
-                          .r_out = r->of[n->outputs[0]], .r_in = io->r_in,
+                          .r_out = r->of[n->outputs[0]],
+                          .r_in = io->r_in,
                           .unzeroed = kernel_zeroes ? io->fresh : NULL,
-                          .scratch = r->scratch, .pool = r->pool, .dnnl = r->dnnl,
-                          .n_images = r->n_images, .planning = planning};
+                          .scratch = r->scratch,
+                          .pool = r->pool,
+                          .dnnl = r->dnnl,
+                          .n_images = r->n_images,
+                          .planning = planning};
 }
 
 /* seed[i] at class target[i] of image i, zero elsewhere. */
@@ -198,8 +204,8 @@ static void seed_targets(lrp_relevance *r, const lrp_forward *f, int seed_value,
 
 /* As kann's kad_grad: seed, then walk the steps and dispatch each kernel;
  * the ledger does all the accounting around it. */
-void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
-                       lrp_dnnl *dnnl, int seed_value, const int *target, const double *seed)
+void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl,
+                       int seed_value, const int *target, const double *seed)
 {
     r->pool = pool;
     r->dnnl = dnnl;

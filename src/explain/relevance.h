@@ -16,13 +16,13 @@ typedef struct lrp_relevance {
     int *steps; /* on-path nodes, reverse topological order */
     int n_steps;
     int n_images;
-    float *arena;   /* relevance of the on-path activations, buffers reused */
-    float **of;     /* per value: its relevance buffer, or NULL */
-    int *start;     /* per value: the step its buffer becomes live (is zeroed) */
+    float *arena; /* relevance of the on-path activations, buffers reused */
+    float **of;   /* per value: its relevance buffer, or NULL */
+    int *start;   /* per value: the step its buffer becomes live (is zeroed) */
     float *scratch;
-    lrp_pool *pool; /* of the current run */
+    lrp_pool *pool;    /* of the current run */
     lrp_ledger ledger; /* what each step received and passed on */
-    lrp_dnnl *dnnl; /* of the current run; NULL = OpenBLAS */
+    lrp_dnnl *dnnl;    /* of the current run; NULL = OpenBLAS */
 } lrp_relevance;
 
 /* Sizes buffers for the shapes of f (one input shape); relevance starts
@@ -34,8 +34,8 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
 
 /* seed[i] at class target[i] of image i in the seed value, then the rules,
  * on 'pool' and with the convolutions of 'dnnl' (NULL: OpenBLAS). */
-void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
-                       lrp_dnnl *dnnl, int seed_value, const int *target, const double *seed);
+void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl,
+                       int seed_value, const int *target, const double *seed);
 
 /* The conv layers' steps alone, with oneDNN planning (see
  * lrp_dnnl_set_planning), after lrp_forward_warm_up: packs the weights the

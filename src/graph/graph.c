@@ -64,8 +64,7 @@ static lrp_status link_producers(lrp_graph *g, lrp_error *err)
                 return lrp_error_set(err, LRP_ERR_GRAPH,
                                      "tensor '%s' is written by node '%s' and "
                                      "also by %s%s%s",
-                                     v->name, n->name,
-                                     v->producer >= 0 ? "node '" : "",
+                                     v->name, n->name, v->producer >= 0 ? "node '" : "",
                                      v->producer >= 0 ? g->nodes[v->producer].name
                                      : v->is_input    ? "the graph input"
                                                       : "an initializer",
@@ -134,8 +133,7 @@ static lrp_status topo_order(lrp_graph *g, lrp_error *err)
         st = lrp_error_set(err, LRP_ERR_GRAPH,
                            "the graph has a cycle: %d node(s) never become "
                            "ready, e.g. node '%s' (%s)",
-                           g->n_nodes - tail, g->nodes[stuck].name,
-                           g->nodes[stuck].op_type);
+                           g->n_nodes - tail, g->nodes[stuck].name, g->nodes[stuck].op_type);
         free(queue);
     } else {
         free(g->order);
@@ -180,13 +178,12 @@ const lrp_attr *lrp_node_attr(const lrp_node *n, const char *name)
 static lrp_status wrong_type(const lrp_node *n, const char *name, const char *want,
                              lrp_error *err)
 {
-    return lrp_error_set(err, LRP_ERR_PARSE,
-                         "node '%s' (%s): attribute '%s' must be %s",
+    return lrp_error_set(err, LRP_ERR_PARSE, "node '%s' (%s): attribute '%s' must be %s",
                          n->name, n->op_type, name, want);
 }
 
-lrp_status lrp_attr_int(const lrp_node *n, const char *name, int64_t dflt,
-                        int64_t *out, lrp_error *err)
+lrp_status lrp_attr_int(const lrp_node *n, const char *name, int64_t dflt, int64_t *out,
+                        lrp_error *err)
 {
     const lrp_attr *a = lrp_node_attr(n, name);
     *out = dflt;
@@ -198,8 +195,8 @@ lrp_status lrp_attr_int(const lrp_node *n, const char *name, int64_t dflt,
     return LRP_OK;
 }
 
-lrp_status lrp_attr_float(const lrp_node *n, const char *name, float dflt,
-                          float *out, lrp_error *err)
+lrp_status lrp_attr_float(const lrp_node *n, const char *name, float dflt, float *out,
+                          lrp_error *err)
 {
     const lrp_attr *a = lrp_node_attr(n, name);
     *out = dflt;
@@ -211,8 +208,8 @@ lrp_status lrp_attr_float(const lrp_node *n, const char *name, float dflt,
     return LRP_OK;
 }
 
-lrp_status lrp_attr_ints(const lrp_node *n, const char *name, int64_t *out,
-                         int max, int *count, lrp_error *err)
+lrp_status lrp_attr_ints(const lrp_node *n, const char *name, int64_t *out, int max, int *count,
+                         lrp_error *err)
 {
     const lrp_attr *a = lrp_node_attr(n, name);
     *count = 0;
@@ -221,9 +218,10 @@ lrp_status lrp_attr_ints(const lrp_node *n, const char *name, int64_t *out,
     if (a->type != LRP_ATTR_INTS)
         return wrong_type(n, name, "a list of ints", err);
     if (a->n > max)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
-                             "node '%s' (%s): attribute '%s' has %d entries, at most %d supported",
-                             n->name, n->op_type, name, a->n, max);
+        return lrp_error_set(
+            err, LRP_ERR_UNSUPPORTED,
+            "node '%s' (%s): attribute '%s' has %d entries, at most %d supported", n->name,
+            n->op_type, name, a->n, max);
     memcpy(out, a->ints, sizeof *out * (size_t)a->n);
     *count = a->n;
     return LRP_OK;

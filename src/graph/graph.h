@@ -56,8 +56,8 @@ typedef struct lrp_graph {
     int n_values;
     lrp_node *nodes;
     int n_nodes;
-    int *order; /* node indices, topological (Kahn), n_nodes entries */
-    int *inputs, n_inputs;   /* graph inputs that are not initializers */
+    int *order;            /* node indices, topological (Kahn), n_nodes entries */
+    int *inputs, n_inputs; /* graph inputs that are not initializers */
     int *outputs, n_outputs;
     int64_t opset;
     char **meta_keys, **meta_values;
@@ -73,15 +73,15 @@ lrp_status lrp_graph_link(lrp_graph *g, lrp_error *err);
 
 /* Typed attribute access; a wrong type is an error naming the node. */
 const lrp_attr *lrp_node_attr(const lrp_node *n, const char *name);
-lrp_status lrp_attr_int(const lrp_node *n, const char *name, int64_t dflt,
-                        int64_t *out, lrp_error *err);
-lrp_status lrp_attr_float(const lrp_node *n, const char *name, float dflt,
-                          float *out, lrp_error *err);
+lrp_status lrp_attr_int(const lrp_node *n, const char *name, int64_t dflt, int64_t *out,
+                        lrp_error *err);
+lrp_status lrp_attr_float(const lrp_node *n, const char *name, float dflt, float *out,
+                          lrp_error *err);
 /* Copies up to max ints into out; *count gets how many (0 when absent). */
-lrp_status lrp_attr_ints(const lrp_node *n, const char *name, int64_t *out,
-                         int max, int *count, lrp_error *err);
-lrp_status lrp_attr_string(const lrp_node *n, const char *name,
-                           const char *dflt, const char **out, lrp_error *err);
+lrp_status lrp_attr_ints(const lrp_node *n, const char *name, int64_t *out, int max, int *count,
+                         lrp_error *err);
+lrp_status lrp_attr_string(const lrp_node *n, const char *name, const char *dflt,
+                           const char **out, lrp_error *err);
 
 /* The value feeding input slot i, or NULL when omitted/absent. */
 const lrp_value *lrp_node_input(const lrp_graph *g, const lrp_node *n, int i);

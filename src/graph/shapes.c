@@ -27,8 +27,8 @@ lrp_status lrp_shapes_check_size(const lrp_node *n, const lrp_tensor *t, lrp_err
         if (t->dims[i] < -1)
             return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "inferred a negative dim",
                                  LRP_NODE_ARGS(n));
-        if (t->dims[i] > 0 && (!lrp_mul_size(count, (size_t)t->dims[i], &count) ||
-                               count > MAX_ELEMENTS))
+        if (t->dims[i] > 0 &&
+            (!lrp_mul_size(count, (size_t)t->dims[i], &count) || count > MAX_ELEMENTS))
             return lrp_error_set(err, LRP_ERR_LIMIT,
                                  LRP_NODE_FMT "an output would hold more than 2^40 elements",
                                  LRP_NODE_ARGS(n));

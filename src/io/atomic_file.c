@@ -79,8 +79,7 @@ lrp_status lrp_atomic_commit(lrp_atomic_file *af, lrp_error *err)
     return st;
 }
 
-lrp_status lrp_write_file_atomic(const char *path, const void *buf, size_t size,
-                                 lrp_error *err)
+lrp_status lrp_write_file_atomic(const char *path, const void *buf, size_t size, lrp_error *err)
 {
     lrp_atomic_file af;
     lrp_status st = lrp_atomic_open(path, &af, err);

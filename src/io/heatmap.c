@@ -138,8 +138,8 @@ static void cmap_color(lrp_colormap cmap, double t, uint8_t *rgb)
     rgb[2] = to_byte(s[i].b + f * (s[i + 1].b - s[i].b));
 }
 
-void lrp_heatmap_rgb(const float *map, int h, int w, lrp_colormap cmap,
-                     bool positive_only, uint8_t *rgb)
+void lrp_heatmap_rgb(const float *map, int h, int w, lrp_colormap cmap, bool positive_only,
+                     uint8_t *rgb)
 {
     size_t n = (size_t)h * (size_t)w;
     float scale = 0.0f;
@@ -177,6 +177,7 @@ void lrp_overlay_rgb(const uint8_t *heat_rgb, const float *strength, const float
     for (size_t p = 0; p < n; p++) {
         double a = alpha01 * (strength ? strength[p] : 1.0);
         for (size_t c = 0; c < 3; c++)
-            rgb[p * 3 + c] = to_byte((1 - a) * image_hwc[p * 3 + c] + a * (heat_rgb[p * 3 + c] / 255.0));
+            rgb[p * 3 + c] = to_byte((1 - a) * image_hwc[p * 3 + c] +
+                                     a * (heat_rgb[p * 3 + c] / 255.0));
     }
 }

@@ -33,8 +33,8 @@ void lrp_heat_quantize(float *map, size_t n, int levels);
 
 /* rgb (h, w, 3) = cmap((v + 1) / 2) with v = R / max|R| in [-1, 1] (all
  * zero: v = 0). positive_only: R <= 0 is drawn as 0. */
-void lrp_heatmap_rgb(const float *map, int h, int w, lrp_colormap cmap,
-                     bool positive_only, uint8_t *rgb);
+void lrp_heatmap_rgb(const float *map, int h, int w, lrp_colormap cmap, bool positive_only,
+                     uint8_t *rgb);
 
 /* strength (n) = |R| / max|R| in [0, 1] (positive_only: R / max R where
  * R > 0, else 0); all zero when the map is. */

@@ -12,20 +12,19 @@
 #include "io/file.h"
 #include "util/error.h"
 
-lrp_status lrp_image_new(int width, int height, int channels, lrp_image *out,
-                         lrp_error *err)
+lrp_status lrp_image_new(int width, int height, int channels, lrp_image *out, lrp_error *err)
 {
     size_t n;
     memset(out, 0, sizeof *out);
     if (width <= 0 || height <= 0 || channels < 1 || channels > 4)
-        return lrp_error_set(err, LRP_ERR_ARG, "bad image shape %dx%dx%d",
-                             width, height, channels);
+        return lrp_error_set(err, LRP_ERR_ARG, "bad image shape %dx%dx%d", width, height,
+                             channels);
     if (!lrp_mul_size((size_t)width * (size_t)height, (size_t)channels * sizeof(float), &n))
-        return lrp_error_set(err, LRP_ERR_LIMIT, "image %dx%dx%d is too large",
-                             width, height, channels);
+        return lrp_error_set(err, LRP_ERR_LIMIT, "image %dx%dx%d is too large", width, height,
+                             channels);
     if (!(out->data = calloc(1, n)))
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for a %dx%d image",
-                             width, height);
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for a %dx%d image", width,
+                             height);
     out->width = width;
     out->height = height;
     out->channels = channels;
@@ -48,34 +47,32 @@ static const char *stb_reason(void)
 }
 
 /* The header's size, refused above the limits before any pixel is decoded. */
-static lrp_status check_header(const stbi_uc *buf, int len, const char *what,
-                               lrp_error *err)
+static lrp_status check_header(const stbi_uc *buf, int len, const char *what, lrp_error *err)
 {
     int w, h, comp;
     if (!stbi_info_from_memory(buf, len, &w, &h, &comp))
-        return lrp_error_set(err, LRP_ERR_PARSE, "%s: not a readable image (%s)",
-                             what, stb_reason());
-    if (w <= 0 || h <= 0 || w > LRP_IMAGE_MAX_SIDE || h > LRP_IMAGE_MAX_SIDE
-        || (size_t)w * (size_t)h > LRP_IMAGE_MAX_PIXELS)
+        return lrp_error_set(err, LRP_ERR_PARSE, "%s: not a readable image (%s)", what,
+                             stb_reason());
+    if (w <= 0 || h <= 0 || w > LRP_IMAGE_MAX_SIDE || h > LRP_IMAGE_MAX_SIDE ||
+        (size_t)w * (size_t)h > LRP_IMAGE_MAX_PIXELS)
         return lrp_error_set(err, LRP_ERR_LIMIT,
-                             "%s: image is %dx%d; the limit is %dx%d and %zu pixels",
-                             what, w, h, LRP_IMAGE_MAX_SIDE, LRP_IMAGE_MAX_SIDE,
-                             LRP_IMAGE_MAX_PIXELS);
+                             "%s: image is %dx%d; the limit is %dx%d and %zu pixels", what, w,
+                             h, LRP_IMAGE_MAX_SIDE, LRP_IMAGE_MAX_SIDE, LRP_IMAGE_MAX_PIXELS);
     return LRP_OK;
 }
 
 /* Decodes at the stored bit depth: 16-bit samples (PNG, PNM) keep their
  * precision, everything else is 8-bit. */
-static lrp_status decode(const stbi_uc *buf, int len, const char *what,
-                         lrp_image *out, lrp_error *err)
+static lrp_status decode(const stbi_uc *buf, int len, const char *what, lrp_image *out,
+                         lrp_error *err)
 {
     int w, h, c;
     int deep = stbi_is_16_bit_from_memory(buf, len);
     void *px = deep ? (void *)stbi_load_16_from_memory(buf, len, &w, &h, &c, 0)
                     : (void *)stbi_load_from_memory(buf, len, &w, &h, &c, 0);
     if (!px)
-        return lrp_error_set(err, LRP_ERR_PARSE, "%s: cannot decode image (%s)",
-                             what, stb_reason());
+        return lrp_error_set(err, LRP_ERR_PARSE, "%s: cannot decode image (%s)", what,
+                             stb_reason());
     lrp_status st = lrp_image_new(w, h, c, out, err);
     if (st) {
         stbi_image_free(px);
@@ -90,8 +87,8 @@ static lrp_status decode(const stbi_uc *buf, int len, const char *what,
     return LRP_OK;
 }
 
-lrp_status lrp_image_load_mem(const void *buf, size_t size, const char *what,
-                              lrp_image *out, lrp_error *err)
+lrp_status lrp_image_load_mem(const void *buf, size_t size, const char *what, lrp_image *out,
+                              lrp_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!what)
@@ -123,8 +120,7 @@ float lrp_luma(const float *rgb)
     return rgb[0] * (299.0f / 1000) + rgb[1] * (587.0f / 1000) + rgb[2] * (114.0f / 1000);
 }
 
-lrp_status lrp_image_to_rgb(const lrp_image *img, int channels, lrp_image *out,
-                            lrp_error *err)
+lrp_status lrp_image_to_rgb(const lrp_image *img, int channels, lrp_image *out, lrp_error *err)
 {
     memset(out, 0, sizeof *out);
     if (channels != 1 && channels != 3)

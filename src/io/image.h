@@ -26,12 +26,11 @@ typedef struct lrp_image {
 lrp_status lrp_image_load(const char *path, lrp_image *out, lrp_error *err);
 
 /* The same from memory; 'what' names the source in messages. */
-lrp_status lrp_image_load_mem(const void *buf, size_t size, const char *what,
-                              lrp_image *out, lrp_error *err);
+lrp_status lrp_image_load_mem(const void *buf, size_t size, const char *what, lrp_image *out,
+                              lrp_error *err);
 
 /* A zero-filled width x height x channels image (caller frees). */
-lrp_status lrp_image_new(int width, int height, int channels, lrp_image *out,
-                         lrp_error *err);
+lrp_status lrp_image_new(int width, int height, int channels, lrp_image *out, lrp_error *err);
 
 /* Frees the data and zeroes the struct; NULL-safe. */
 void lrp_image_free(lrp_image *img);
@@ -43,7 +42,6 @@ float lrp_luma(const float *rgb);
  * gray is replicated, alpha is dropped (not composited), and RGB becomes
  * gray by ITU-R 601-2 luma, L = R*299/1000 + G*587/1000 + B*114/1000.
  * *out is a new image (caller frees); zeroed on failure. */
-lrp_status lrp_image_to_rgb(const lrp_image *img, int channels, lrp_image *out,
-                            lrp_error *err);
+lrp_status lrp_image_to_rgb(const lrp_image *img, int channels, lrp_image *out, lrp_error *err);
 
 #endif /* LRP_IO_IMAGE_H */

@@ -62,10 +62,22 @@ static void close_container(lrp_json *j, char ch)
     fputc(ch, j->f);
 }
 
-void lrp_json_begin_object(lrp_json *j) { open_container(j, '{'); }
-void lrp_json_end_object(lrp_json *j) { close_container(j, '}'); }
-void lrp_json_begin_array(lrp_json *j) { open_container(j, '['); }
-void lrp_json_end_array(lrp_json *j) { close_container(j, ']'); }
+void lrp_json_begin_object(lrp_json *j)
+{
+    open_container(j, '{');
+}
+void lrp_json_end_object(lrp_json *j)
+{
+    close_container(j, '}');
+}
+void lrp_json_begin_array(lrp_json *j)
+{
+    open_container(j, '[');
+}
+void lrp_json_end_array(lrp_json *j)
+{
+    close_container(j, ']');
+}
 
 /* One character of len bytes (lrp_utf8_len; 0 = an invalid byte). Control
  * characters keep their value as \u escapes; JSON cannot hold an invalid
@@ -146,8 +158,14 @@ static void write_number(lrp_json *j, double v, int lo, int hi, int single)
     fputs(buf, j->f);
 }
 
-void lrp_json_double(lrp_json *j, double v) { write_number(j, v, 15, 17, 0); }
-void lrp_json_float(lrp_json *j, float v) { write_number(j, v, 6, 9, 1); }
+void lrp_json_double(lrp_json *j, double v)
+{
+    write_number(j, v, 15, 17, 0);
+}
+void lrp_json_float(lrp_json *j, float v)
+{
+    write_number(j, v, 6, 9, 1);
+}
 
 void lrp_json_bool(lrp_json *j, int v)
 {

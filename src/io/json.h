@@ -10,11 +10,11 @@
 
 typedef struct lrp_json {
     FILE *f;
-    int depth;                                /* open containers, 0 = top level */
-    int need_comma[LRP_JSON_MAX_DEPTH + 1];   /* per depth: a value was written */
-    int pretty;                               /* 1: newlines + 2-space indent; 0: compact */
-    int after_key;                            /* next value follows "key": directly */
-    int failed;                               /* misuse: too deep or unbalanced */
+    int depth;                              /* open containers, 0 = top level */
+    int need_comma[LRP_JSON_MAX_DEPTH + 1]; /* per depth: a value was written */
+    int pretty;                             /* 1: newlines + 2-space indent; 0: compact */
+    int after_key;                          /* next value follows "key": directly */
+    int failed;                             /* misuse: too deep or unbalanced */
 } lrp_json;
 
 void lrp_json_init(lrp_json *j, FILE *f, int pretty);

@@ -63,8 +63,7 @@ static const char *shape_repr(char *buf, int rank, const int64_t *dims)
     size_t n = 0;
     buf[n++] = '(';
     for (int i = 0; i < rank; i++) {
-        int w = snprintf(buf + n, NPY_SHAPE_CAP - n, "%s%" PRId64,
-                         i ? ", " : "", dims[i]);
+        int w = snprintf(buf + n, NPY_SHAPE_CAP - n, "%s%" PRId64, i ? ", " : "", dims[i]);
         n += (size_t)(w > 0 ? w : 0);
     }
     if (rank == 1)
@@ -76,9 +75,8 @@ static const char *shape_repr(char *buf, int rank, const int64_t *dims)
 
 /* Element count and byte size of a shape with non-negative dims; fails if
  * either overflows size_t. A zero dim makes the product 0 whatever else. */
-static lrp_status shape_size(int rank, const int64_t *dims, size_t elem,
-                             size_t *count, size_t *nbytes,
-                             const char *what, lrp_error *err)
+static lrp_status shape_size(int rank, const int64_t *dims, size_t elem, size_t *count,
+                             size_t *nbytes, const char *what, lrp_error *err)
 {
     size_t n = 1;
     int zero = 0, over = 0;
@@ -95,8 +93,8 @@ static lrp_status shape_size(int rank, const int64_t *dims, size_t elem,
     if (over || n > SIZE_MAX / elem) {
         char s[NPY_SHAPE_CAP];
         return lrp_error_set(err, LRP_ERR_LIMIT,
-                             "%s: shape %s is too large (byte size overflows)",
-                             what, shape_repr(s, rank, dims));
+                             "%s: shape %s is too large (byte size overflows)", what,
+                             shape_repr(s, rank, dims));
     }
     *count = n;
     *nbytes = n * elem;
@@ -125,8 +123,8 @@ enum { SEEN_DESCR = 1, SEEN_FORTRAN = 2, SEEN_SHAPE = 4 };
 static lrp_status syntax(const npy_cur *c, const char *expected)
 {
     return lrp_error_set(c->err, LRP_ERR_PARSE,
-                         "%s: malformed .npy header: expected %s at header offset %zu",
-                         c->what, expected, (size_t)(c->p - c->start));
+                         "%s: malformed .npy header: expected %s at header offset %zu", c->what,
+                         expected, (size_t)(c->p - c->start));
 }
 
 static int is_space(char ch)
@@ -201,8 +199,7 @@ static lrp_status parse_int(npy_cur *c, int64_t *v)
         unsigned d = (unsigned)(*c->p - '0');
         if (m > ((uint64_t)INT64_MAX - d) / 10)
             return lrp_error_set(c->err, LRP_ERR_LIMIT,
-                                 "%s: dimension in .npy shape exceeds int64",
-                                 c->what);
+                                 "%s: dimension in .npy shape exceeds int64", c->what);
         m = m * 10 + d;
     }
     if (c->p < c->end && (*c->p == 'L' || *c->p == 'l'))
@@ -218,13 +215,13 @@ static lrp_status parse_shape(npy_cur *c, lrp_npy *a)
     int commas = 0;
     skip_ws(c);
     if (!eat(c, '('))
-        return lrp_error_set(c->err, LRP_ERR_PARSE,
-                             "%s: .npy header 'shape' is not a tuple", c->what);
+        return lrp_error_set(c->err, LRP_ERR_PARSE, "%s: .npy header 'shape' is not a tuple",
+                             c->what);
     while (!eat(c, ')')) {
         if (a->rank == LRP_NPY_MAX_RANK)
             return lrp_error_set(c->err, LRP_ERR_LIMIT,
-                                 "%s: .npy shape has more than %d dimensions",
-                                 c->what, LRP_NPY_MAX_RANK);
+                                 "%s: .npy shape has more than %d dimensions", c->what,
+                                 LRP_NPY_MAX_RANK);
         lrp_status st = parse_int(c, &a->dims[a->rank++]);
         if (st)
             return st;
@@ -239,7 +236,8 @@ static lrp_status parse_shape(npy_cur *c, lrp_npy *a)
     if (a->rank == 1 && commas == 0)
         return lrp_error_set(c->err, LRP_ERR_PARSE,
                              "%s: .npy header 'shape' is not a tuple "
-                             "(one-element tuples need a trailing comma)", c->what);
+                             "(one-element tuples need a trailing comma)",
+                             c->what);
     return LRP_OK;
 }
 
@@ -249,19 +247,17 @@ static int key_is(const char *k, size_t n, const char *name)
 }
 
 /* The value after "key:"; records it in h (descr, fortran) or a (shape). */
-static lrp_status parse_value(npy_cur *c, const char *k, size_t kn,
-                              npy_hdr *h, lrp_npy *a)
+static lrp_status parse_value(npy_cur *c, const char *k, size_t kn, npy_hdr *h, lrp_npy *a)
 {
-    int bit = key_is(k, kn, "descr") ? SEEN_DESCR
-            : key_is(k, kn, "fortran_order") ? SEEN_FORTRAN
-            : key_is(k, kn, "shape") ? SEEN_SHAPE : 0;
+    int bit = key_is(k, kn, "descr")           ? SEEN_DESCR
+              : key_is(k, kn, "fortran_order") ? SEEN_FORTRAN
+              : key_is(k, kn, "shape")         ? SEEN_SHAPE
+                                               : 0;
     if (!bit)
-        return lrp_error_set(c->err, LRP_ERR_PARSE,
-                             "%s: unexpected key '%.*s' in .npy header",
+        return lrp_error_set(c->err, LRP_ERR_PARSE, "%s: unexpected key '%.*s' in .npy header",
                              c->what, (int)(kn > 32 ? 32 : kn), k);
     if (h->seen & bit)
-        return lrp_error_set(c->err, LRP_ERR_PARSE,
-                             "%s: duplicate key '%.*s' in .npy header",
+        return lrp_error_set(c->err, LRP_ERR_PARSE, "%s: duplicate key '%.*s' in .npy header",
                              c->what, (int)kn, k);
     h->seen |= bit;
     if (bit == SEEN_SHAPE)
@@ -282,7 +278,7 @@ static lrp_status parse_value(npy_cur *c, const char *k, size_t kn,
 /* The whole dict "{key: value, ...}" followed only by spaces/newline/NUL. */
 static lrp_status parse_dict(npy_cur *c, npy_hdr *h, lrp_npy *a)
 {
-    static const char *names[] = { "descr", "fortran_order", "shape" };
+    static const char *names[] = {"descr", "fortran_order", "shape"};
     if (!eat(c, '{'))
         return syntax(c, "'{'");
     while (!eat(c, '}')) {
@@ -307,20 +303,20 @@ static lrp_status parse_dict(npy_cur *c, npy_hdr *h, lrp_npy *a)
         return syntax(c, "end of header after '}'");
     for (int i = 0; i < 3; i++)
         if (!(h->seen & (1 << i)))
-            return lrp_error_set(c->err, LRP_ERR_PARSE,
-                                 "%s: .npy header lacks key '%s'", c->what, names[i]);
+            return lrp_error_set(c->err, LRP_ERR_PARSE, "%s: .npy header lacks key '%s'",
+                                 c->what, names[i]);
     return LRP_OK;
 }
 
 /* '<f4' / '<i8'; '|' too, and '=' (native) when this host is little-endian. */
-static lrp_status descr_dtype(const npy_hdr *h, int *dtype,
-                              const char *what, lrp_error *err)
+static lrp_status descr_dtype(const npy_hdr *h, int *dtype, const char *what, lrp_error *err)
 {
     const char *s = h->descr;
     int n = (int)(h->descr_len > 32 ? 32 : h->descr_len);
     if (h->descr_len == 3) {
-        int type = memcmp(s + 1, "f4", 2) == 0 ? LRP_NPY_FLOAT32
-                 : memcmp(s + 1, "i8", 2) == 0 ? LRP_NPY_INT64 : 0;
+        int type = memcmp(s + 1, "f4", 2) == 0   ? LRP_NPY_FLOAT32
+                   : memcmp(s + 1, "i8", 2) == 0 ? LRP_NPY_INT64
+                                                 : 0;
         int little = s[0] == '<' || s[0] == '|' || (s[0] == '=' && host_is_little());
         if (type && little) {
             *dtype = type;
@@ -329,19 +325,21 @@ static lrp_status descr_dtype(const npy_hdr *h, int *dtype,
         if (type && (s[0] == '>' || s[0] == '='))
             return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                                  "%s: dtype '%.*s' is big-endian (need little-endian "
-                                 "float32 '<f4' or int64 '<i8')", what, n, s);
+                                 "float32 '<f4' or int64 '<i8')",
+                                 what, n, s);
     }
     return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                          "%s: dtype '%.*s' is not supported (need float32 '<f4' "
-                         "or int64 '<i8')", what, n, s);
+                         "or int64 '<i8')",
+                         what, n, s);
 }
 
 /* Header text -> out's dtype, rank, dims, count; *nbytes = data size. */
-static lrp_status parse_header(const char *text, size_t len, lrp_npy *out,
-                               size_t *nbytes, const char *what, lrp_error *err)
+static lrp_status parse_header(const char *text, size_t len, lrp_npy *out, size_t *nbytes,
+                               const char *what, lrp_error *err)
 {
-    npy_cur c = { text, text, text + len, what, err };
-    npy_hdr h = { NULL, 0, 0, 0 };
+    npy_cur c = {text, text, text + len, what, err};
+    npy_hdr h = {NULL, 0, 0, 0};
     char s[NPY_SHAPE_CAP];
     lrp_status st = parse_dict(&c, &h, out);
     if (!st)
@@ -350,21 +348,19 @@ static lrp_status parse_header(const char *text, size_t len, lrp_npy *out,
         return st;
     if (h.fortran)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
-                             "%s: fortran_order True is not supported (need C order)",
-                             what);
+                             "%s: fortran_order True is not supported (need C order)", what);
     for (int i = 0; i < out->rank; i++)
         if (out->dims[i] < 0)
-            return lrp_error_set(err, LRP_ERR_PARSE,
-                                 "%s: negative dimension in shape %s", what,
+            return lrp_error_set(err, LRP_ERR_PARSE, "%s: negative dimension in shape %s", what,
                                  shape_repr(s, out->rank, out->dims));
-    return shape_size(out->rank, out->dims, lrp_npy_dtype_size(out->dtype),
-                      &out->count, nbytes, what, err);
+    return shape_size(out->rank, out->dims, lrp_npy_dtype_size(out->dtype), &out->count, nbytes,
+                      what, err);
 }
 
 /* Magic and version from the first n bytes (n may be short). Gives the
  * header offset and its stated, not yet verified, length. */
-static lrp_status parse_preamble(const unsigned char *b, size_t n, size_t *hoff,
-                                 size_t *hlen, const char *what, lrp_error *err)
+static lrp_status parse_preamble(const unsigned char *b, size_t n, size_t *hoff, size_t *hlen,
+                                 const char *what, lrp_error *err)
 {
     if (n < NPY_MAGIC_LEN || memcmp(b, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
         return lrp_error_set(err, LRP_ERR_PARSE, "%s: not a .npy file (bad magic)", what);
@@ -372,8 +368,8 @@ static lrp_status parse_preamble(const unsigned char *b, size_t n, size_t *hoff,
         return lrp_error_set(err, LRP_ERR_PARSE, "%s: truncated .npy preamble", what);
     if (b[6] < 1 || b[6] > 3 || b[7] != 0)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
-                             "%s: .npy format version %d.%d is not supported",
-                             what, b[6], b[7]);
+                             "%s: .npy format version %d.%d is not supported", what, b[6],
+                             b[7]);
     *hoff = b[6] == 1 ? 10 : 12; /* v1: uint16 length, v2/v3: uint32 */
     if (n < *hoff)
         return lrp_error_set(err, LRP_ERR_PARSE, "%s: truncated .npy preamble", what);
@@ -382,19 +378,18 @@ static lrp_status parse_preamble(const unsigned char *b, size_t n, size_t *hoff,
         *hlen |= (size_t)b[10] << 16 | (size_t)b[11] << 24;
     if (*hlen > LRP_NPY_MAX_HEADER)
         return lrp_error_set(err, LRP_ERR_LIMIT,
-                             "%s: .npy header of %zu bytes exceeds the limit of %u",
-                             what, *hlen, (unsigned)LRP_NPY_MAX_HEADER);
+                             "%s: .npy header of %zu bytes exceeds the limit of %u", what,
+                             *hlen, (unsigned)LRP_NPY_MAX_HEADER);
     return LRP_OK;
 }
 
-static lrp_status check_header_len(size_t hlen, size_t avail, const char *what,
-                                   lrp_error *err)
+static lrp_status check_header_len(size_t hlen, size_t avail, const char *what, lrp_error *err)
 {
     if (hlen <= avail)
         return LRP_OK;
     return lrp_error_set(err, LRP_ERR_PARSE,
-                         "%s: truncated .npy header: %zu bytes expected, %zu present",
-                         what, hlen, avail);
+                         "%s: truncated .npy header: %zu bytes expected, %zu present", what,
+                         hlen, avail);
 }
 
 /* Refuse to allocate more than the source really holds. */
@@ -405,19 +400,17 @@ static lrp_status check_data_len(const lrp_npy *a, size_t nbytes, size_t avail,
     if (nbytes <= avail)
         return LRP_OK;
     return lrp_error_set(err, LRP_ERR_PARSE,
-                         "%s: truncated .npy data: %s %s needs %zu bytes, %zu present",
-                         what, dtype_name(a->dtype), shape_repr(s, a->rank, a->dims),
-                         nbytes, avail);
+                         "%s: truncated .npy data: %s %s needs %zu bytes, %zu present", what,
+                         dtype_name(a->dtype), shape_repr(s, a->rank, a->dims), nbytes, avail);
 }
 
 /* Never NULL on success, even for zero elements, so callers need no case. */
-static lrp_status alloc_data(lrp_npy *a, size_t nbytes, const char *what,
-                             lrp_error *err)
+static lrp_status alloc_data(lrp_npy *a, size_t nbytes, const char *what, lrp_error *err)
 {
     a->data = malloc(nbytes ? nbytes : 1);
     if (!a->data)
-        return lrp_error_set(err, LRP_ERR_NOMEM,
-                             "%s: out of memory allocating %zu bytes", what, nbytes);
+        return lrp_error_set(err, LRP_ERR_NOMEM, "%s: out of memory allocating %zu bytes", what,
+                             nbytes);
     return LRP_OK;
 }
 
@@ -431,8 +424,8 @@ void lrp_npy_free(lrp_npy *npy)
     memset(npy, 0, sizeof *npy);
 }
 
-lrp_status lrp_npy_read_mem(const void *buf, size_t size, lrp_npy *out,
-                            const char *what, lrp_error *err)
+lrp_status lrp_npy_read_mem(const void *buf, size_t size, lrp_npy *out, const char *what,
+                            lrp_error *err)
 {
     const unsigned char *b = buf;
     size_t hoff = 0, hlen = 0, nbytes = 0;
@@ -467,15 +460,15 @@ static lrp_status file_size(FILE *f, size_t *size, const char *path, lrp_error *
     if (fseek(f, 0, SEEK_END) == 0)
         n = ftell(f);
     if (n < 0)
-        return lrp_error_set(err, LRP_ERR_IO, "%s: cannot determine file size: %s",
-                             path, strerror(errno));
+        return lrp_error_set(err, LRP_ERR_IO, "%s: cannot determine file size: %s", path,
+                             strerror(errno));
     *size = (size_t)n;
     return LRP_OK;
 }
 
 /* Read exactly n bytes at offset off (off is within the file size). */
-static lrp_status read_at(FILE *f, size_t off, void *dst, size_t n,
-                          const char *path, lrp_error *err)
+static lrp_status read_at(FILE *f, size_t off, void *dst, size_t n, const char *path,
+                          lrp_error *err)
 {
     errno = 0;
     if (fseek(f, (long)off, SEEK_SET) != 0)
@@ -547,8 +540,8 @@ static size_t format_header(char *buf, int dtype, int rank, const int64_t *dims)
     char s[NPY_SHAPE_CAP];
     int growth = rank > 0 ? NPY_GROWTH_DIGITS - snprintf(NULL, 0, "%" PRId64, dims[0]) : 0;
     int w = snprintf(buf + 10, 400, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }%*s",
-                     dtype == LRP_NPY_FLOAT32 ? "<f4" : "<i8",
-                     shape_repr(s, rank, dims), growth, "");
+                     dtype == LRP_NPY_FLOAT32 ? "<f4" : "<i8", shape_repr(s, rank, dims),
+                     growth, "");
     size_t n = 10 + (size_t)w;
     size_t pad = NPY_ALIGN - (n + 1) % NPY_ALIGN;
     memset(buf + n, ' ', pad);
@@ -561,24 +554,25 @@ static size_t format_header(char *buf, int dtype, int rank, const int64_t *dims)
     return n;
 }
 
-static lrp_status check_write_args(const char *path, int dtype, int rank,
-                                   const int64_t *dims, const void *data,
-                                   size_t *count, lrp_error *err)
+static lrp_status check_write_args(const char *path, int dtype, int rank, const int64_t *dims,
+                                   const void *data, size_t *count, lrp_error *err)
 {
     size_t nbytes;
     if (!path)
         return lrp_error_set(err, LRP_ERR_ARG, "lrp_npy_write: path is NULL");
     if (!lrp_npy_dtype_size(dtype))
-        return lrp_error_set(err, LRP_ERR_ARG, "%s: cannot write dtype code %d "
-                             "(need 1 = float32 or 7 = int64)", path, dtype);
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "%s: cannot write dtype code %d "
+                             "(need 1 = float32 or 7 = int64)",
+                             path, dtype);
     if (rank < 0 || rank > LRP_NPY_MAX_RANK || (rank > 0 && !dims))
         return lrp_error_set(err, LRP_ERR_ARG, "%s: bad rank %d or NULL dims", path, rank);
     for (int i = 0; i < rank; i++)
         if (dims[i] < 0)
-            return lrp_error_set(err, LRP_ERR_ARG, "%s: negative dimension %" PRId64,
-                                 path, dims[i]);
-    lrp_status st = shape_size(rank, dims, lrp_npy_dtype_size(dtype), count,
-                               &nbytes, path, err);
+            return lrp_error_set(err, LRP_ERR_ARG, "%s: negative dimension %" PRId64, path,
+                                 dims[i]);
+    lrp_status st = shape_size(rank, dims, lrp_npy_dtype_size(dtype), count, &nbytes, path,
+                               err);
     if (!st && *count > 0 && !data)
         st = lrp_error_set(err, LRP_ERR_ARG, "%s: data is NULL", path);
     return st;
@@ -603,8 +597,8 @@ static int write_data(FILE *f, const void *data, size_t elem, size_t count)
     return 1;
 }
 
-lrp_status lrp_npy_write(const char *path, int dtype, int rank,
-                         const int64_t *dims, const void *data, lrp_error *err)
+lrp_status lrp_npy_write(const char *path, int dtype, int rank, const int64_t *dims,
+                         const void *data, lrp_error *err)
 {
     char header[512];
     size_t count = 0;

@@ -43,17 +43,17 @@ static void png_append(void *ctx, void *bytes, int n)
     b->len += (size_t)n;
 }
 
-static lrp_status encode(const char *path, const uint8_t *pixels, int w, int h,
-                         int channels, png_buf *b, lrp_error *err)
+static lrp_status encode(const char *path, const uint8_t *pixels, int w, int h, int channels,
+                         png_buf *b, lrp_error *err)
 {
     memset(b, 0, sizeof *b);
     if (!pixels || w <= 0 || h <= 0 || channels < 1 || channels > 4)
-        return lrp_error_set(err, LRP_ERR_ARG, "%s: cannot write a %dx%dx%d image",
-                             path, w, h, channels);
-    if ((size_t)w * (size_t)channels > INT_MAX / 2
-        || (size_t)w * (size_t)h * (size_t)channels > INT_MAX / 2)
-        return lrp_error_set(err, LRP_ERR_LIMIT, "%s: a %dx%d image is too large for PNG output",
-                             path, w, h);
+        return lrp_error_set(err, LRP_ERR_ARG, "%s: cannot write a %dx%dx%d image", path, w, h,
+                             channels);
+    if ((size_t)w * (size_t)channels > INT_MAX / 2 ||
+        (size_t)w * (size_t)h * (size_t)channels > INT_MAX / 2)
+        return lrp_error_set(err, LRP_ERR_LIMIT,
+                             "%s: a %dx%d image is too large for PNG output", path, w, h);
     int ok = stbi_write_png_to_func(png_append, b, w, h, channels, pixels, w * channels);
     if (!ok || b->failed) {
         free(b->data);
@@ -63,8 +63,8 @@ static lrp_status encode(const char *path, const uint8_t *pixels, int w, int h,
     return LRP_OK;
 }
 
-lrp_status lrp_png_write(const char *path, const uint8_t *pixels, int w, int h,
-                         int channels, lrp_error *err)
+lrp_status lrp_png_write(const char *path, const uint8_t *pixels, int w, int h, int channels,
+                         lrp_error *err)
 {
     png_buf b;
     if (!path)

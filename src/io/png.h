@@ -11,7 +11,7 @@
  * 'path' and renames it over 'path': an interrupted run leaves either no
  * file or the whole one. The same pixels always give the same bytes.
  * Messages name the path. */
-lrp_status lrp_png_write(const char *path, const uint8_t *pixels, int w, int h,
-                         int channels, lrp_error *err);
+lrp_status lrp_png_write(const char *path, const uint8_t *pixels, int w, int h, int channels,
+                         lrp_error *err);
 
 #endif /* LRP_IO_PNG_H */

@@ -14,8 +14,8 @@
 #define PRECISION_BITS 22 /* PIL's: 32 - 8 bits of sample - 2 bits of headroom */
 
 /* ImageNet's normalization, the default preprocessing (torchvision's). */
-static const float imagenet_mean[3] = { 0.485f, 0.456f, 0.406f };
-static const float imagenet_std[3] = { 0.229f, 0.224f, 0.225f };
+static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f};
+static const float imagenet_std[3] = {0.229f, 0.224f, 0.225f};
 
 bool lrp_norm_defaults(int channels, float *mean, float *std)
 {
@@ -43,9 +43,9 @@ void lrp_preprocess_defaults(lrp_preprocess *p)
 unsigned lrp_preprocess_conversions(int image_channels, int channels)
 {
     bool color = image_channels >= 3, alpha = image_channels == 2 || image_channels == 4;
-    return (color && channels == 1 ? LRP_CONVERT_LUMA : 0u)
-           | (!color && channels == 3 ? LRP_CONVERT_REPLICATE : 0u)
-           | (alpha ? LRP_CONVERT_ALPHA : 0u);
+    return (color && channels == 1 ? LRP_CONVERT_LUMA : 0u) |
+           (!color && channels == 3 ? LRP_CONVERT_REPLICATE : 0u) |
+           (alpha ? LRP_CONVERT_ALPHA : 0u);
 }
 
 /* In the words of image_to_u8 below, which does them. */
@@ -59,8 +59,7 @@ const char *lrp_conversion_text(unsigned flag)
         return "gray image replicated into R, G and B (as PIL's convert('RGB'))";
     case LRP_CONVERT_ALPHA:
         return "alpha channel dropped, not composited over a background (as PIL's convert)";
-    default:
-        return NULL;
+    default: return NULL;
     }
 }
 
@@ -72,9 +71,10 @@ static lrp_status check_params(const lrp_preprocess *p, lrp_error *err)
         return lrp_error_set(err, LRP_ERR_ARG, "preprocess: %d channels; 1 or 3 are supported",
                              p->channels);
     if (p->resize < 0 || p->resize_h < 0 || p->resize_w < 0 || p->crop_h < 0 || p->crop_w < 0)
-        return lrp_error_set(err, LRP_ERR_ARG, "preprocess: negative resize %d (%dx%d) or "
-                             "crop %dx%d", p->resize, p->resize_h, p->resize_w, p->crop_h,
-                             p->crop_w);
+        return lrp_error_set(err, LRP_ERR_ARG,
+                             "preprocess: negative resize %d (%dx%d) or "
+                             "crop %dx%d",
+                             p->resize, p->resize_h, p->resize_w, p->crop_h, p->crop_w);
     for (int k = 0; k < p->channels; k++)
         if (!(p->std[k] != 0.0f))
             return lrp_error_set(err, LRP_ERR_ARG, "preprocess: std[%d] is %g", k,
@@ -92,8 +92,10 @@ static lrp_status resized_size(const lrp_preprocess *p, int w, int h, int *rw, i
     if (p->resize_h > 0 && p->resize_w > 0) {
         if (p->resize_h > LRP_IMAGE_MAX_SIDE || p->resize_w > LRP_IMAGE_MAX_SIDE ||
             (double)p->resize_h * p->resize_w > (double)LRP_IMAGE_MAX_PIXELS)
-            return lrp_error_set(err, LRP_ERR_LIMIT, "resizing to %dx%d exceeds the limit of "
-                                 "%dx%d", p->resize_h, p->resize_w, LRP_IMAGE_MAX_SIDE,
+            return lrp_error_set(err, LRP_ERR_LIMIT,
+                                 "resizing to %dx%d exceeds the limit of "
+                                 "%dx%d",
+                                 p->resize_h, p->resize_w, LRP_IMAGE_MAX_SIDE,
                                  LRP_IMAGE_MAX_SIDE);
         *rw = p->resize_w;
         *rh = p->resize_h;
@@ -103,11 +105,12 @@ static lrp_status resized_size(const lrp_preprocess *p, int w, int h, int *rw, i
         return LRP_OK;
     int shorter = w <= h ? w : h, longer = w <= h ? h : w;
     double l = floor((double)((int64_t)p->resize * longer) / shorter);
-    if (p->resize > LRP_IMAGE_MAX_SIDE || l > LRP_IMAGE_MAX_SIDE
-        || (double)p->resize * l > (double)LRP_IMAGE_MAX_PIXELS)
-        return lrp_error_set(err, LRP_ERR_LIMIT,
-                             "resizing %dx%d to a shorter side of %d exceeds the limit of %dx%d",
-                             w, h, p->resize, LRP_IMAGE_MAX_SIDE, LRP_IMAGE_MAX_SIDE);
+    if (p->resize > LRP_IMAGE_MAX_SIDE || l > LRP_IMAGE_MAX_SIDE ||
+        (double)p->resize * l > (double)LRP_IMAGE_MAX_PIXELS)
+        return lrp_error_set(
+            err, LRP_ERR_LIMIT,
+            "resizing %dx%d to a shorter side of %d exceeds the limit of %dx%d", w, h,
+            p->resize, LRP_IMAGE_MAX_SIDE, LRP_IMAGE_MAX_SIDE);
     *rw = w <= h ? p->resize : (int)l;
     *rh = w <= h ? (int)l : p->resize;
     return LRP_OK;
@@ -128,8 +131,8 @@ static int least_fitting_resize(int w, int h, int crop_h, int crop_w)
     return (int)r;
 }
 
-lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height,
-                               int *out_h, int *out_w, lrp_error *err)
+lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height, int *out_h,
+                               int *out_w, lrp_error *err)
 {
     int rw, rh;
     lrp_status st = check_params(p, err);
@@ -202,10 +205,10 @@ static uint8_t *image_to_u8(const lrp_image *img, int channels)
 
 /* Which inputs feed each output sample along one axis, and how much. */
 typedef struct taps {
-    int ksize;      /* weights stored per output sample */
-    int *first;     /* (out) first input index */
-    int *count;     /* (out) inputs used, <= ksize */
-    int32_t *w;     /* (out, ksize) weights in PRECISION_BITS fixed point */
+    int ksize;  /* weights stored per output sample */
+    int *first; /* (out) first input index */
+    int *count; /* (out) inputs used, <= ksize */
+    int32_t *w; /* (out, ksize) weights in PRECISION_BITS fixed point */
 } taps;
 
 static void taps_free(taps *t)
@@ -258,8 +261,8 @@ static lrp_status taps_new(int in_size, int out_size, taps *t, lrp_error *err)
     if (!k || !t->first || !t->count || !t->w) {
         free(k);
         taps_free(t);
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory resizing %d to %d",
-                             in_size, out_size);
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory resizing %d to %d", in_size,
+                             out_size);
     }
     for (int o = 0; o < out_size; o++)
         taps_one(t, o, in_size, scale, k);
@@ -275,26 +278,27 @@ static uint8_t clip8(int32_t acc)
 }
 
 /* Horizontal pass: (rows, in_w, c) -> (rows, out_w, c). */
-static void pass_h(const uint8_t *in, int in_w, int rows, int c, const taps *t,
-                   int out_w, uint8_t *out)
+static void pass_h(const uint8_t *in, int in_w, int rows, int c, const taps *t, int out_w,
+                   uint8_t *out)
 {
     for (int y = 0; y < rows; y++)
         for (int x = 0; x < out_w; x++) {
             const int32_t *w = t->w + (size_t)x * (size_t)t->ksize;
-            const uint8_t *s = in + ((size_t)y * (size_t)in_w + (size_t)t->first[x]) * (size_t)c;
+            const uint8_t *s = in +
+                               ((size_t)y * (size_t)in_w + (size_t)t->first[x]) * (size_t)c;
             for (int ch = 0; ch < c; ch++) {
                 int32_t acc = 1 << (PRECISION_BITS - 1);
                 for (int i = 0; i < t->count[x]; i++)
                     acc += s[(size_t)i * (size_t)c + (size_t)ch] * w[i];
-                out[((size_t)y * (size_t)out_w + (size_t)x) * (size_t)c + (size_t)ch] = clip8(acc);
+                out[((size_t)y * (size_t)out_w + (size_t)x) * (size_t)c + (size_t)ch] =
+                    clip8(acc);
             }
         }
 }
 
 /* Vertical pass: (rows, w, c) -> (out_h, w, c); input row r of the taps is
  * row r - row0 of 'in', which holds only the rows the taps use. */
-static void pass_v(const uint8_t *in, int w_c, int row0, const taps *t, int out_h,
-                   uint8_t *out)
+static void pass_v(const uint8_t *in, int w_c, int row0, const taps *t, int out_h, uint8_t *out)
 {
     for (int y = 0; y < out_h; y++) {
         const int32_t *w = t->w + (size_t)y * (size_t)t->ksize;
@@ -319,8 +323,7 @@ static lrp_status run_passes(const uint8_t *in, int w, int h, int c, int ow, int
         row0 = tv->first[0];
         rows = tv->first[oh - 1] + tv->count[oh - 1] - row0;
         if (!(tmp = malloc((size_t)rows * (size_t)ow * (size_t)c)))
-            return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory resizing to %dx%d",
-                                 ow, oh);
+            return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory resizing to %dx%d", ow, oh);
         pass_h(in + (size_t)row0 * (size_t)w * (size_t)c, w, rows, c, th, ow, tmp);
     }
     if (oh != h)
@@ -357,14 +360,15 @@ static lrp_status resample(const uint8_t *in, int w, int h, int c, int ow, int o
 /* ------------------------------------------------------------ the output */
 
 /* (rh, rw, c) bytes, crop at (top, left) -> (c, oh, ow) normalized floats. */
-static void crop_normalize(const uint8_t *px, int rw, int c, int top, int left,
-                           int oh, int ow, const lrp_preprocess *p, float *chw)
+static void crop_normalize(const uint8_t *px, int rw, int c, int top, int left, int oh, int ow,
+                           const lrp_preprocess *p, float *chw)
 {
     for (int k = 0; k < c; k++)
         for (int y = 0; y < oh; y++)
             for (int x = 0; x < ow; x++) {
-                uint8_t v = px[((size_t)(top + y) * (size_t)rw + (size_t)(left + x)) * (size_t)c
-                               + (size_t)k];
+                uint8_t v =
+                    px[((size_t)(top + y) * (size_t)rw + (size_t)(left + x)) * (size_t)c +
+                       (size_t)k];
                 /* float32, in torchvision's order: div(255), sub(mean), div(std) */
                 float f = (float)v / 255.0f;
                 chw[((size_t)k * (size_t)oh + (size_t)y) * (size_t)ow + (size_t)x] =
@@ -373,15 +377,16 @@ static void crop_normalize(const uint8_t *px, int rw, int c, int top, int left,
 }
 
 /* The same crop as a 3-channel [0,1] image for overlays. */
-static lrp_status crop_display(const uint8_t *px, int rw, int c, int top, int left,
-                               int oh, int ow, lrp_image *display, lrp_error *err)
+static lrp_status crop_display(const uint8_t *px, int rw, int c, int top, int left, int oh,
+                               int ow, lrp_image *display, lrp_error *err)
 {
     lrp_status st = lrp_image_new(ow, oh, 3, display, err);
     if (st)
         return st;
     for (int y = 0; y < oh; y++)
         for (int x = 0; x < ow; x++) {
-            const uint8_t *s = px + ((size_t)(top + y) * (size_t)rw + (size_t)(left + x)) * (size_t)c;
+            const uint8_t *s = px + ((size_t)(top + y) * (size_t)rw + (size_t)(left + x)) *
+                                        (size_t)c;
             float *d = display->data + ((size_t)y * (size_t)ow + (size_t)x) * 3;
             for (int k = 0; k < 3; k++)
                 d[k] = s[c == 3 ? k : 0] / 255.0f;
@@ -389,8 +394,8 @@ static lrp_status crop_display(const uint8_t *px, int rw, int c, int top, int le
     return LRP_OK;
 }
 
-lrp_status lrp_preprocess_run(const lrp_image *img, const lrp_preprocess *p,
-                              float *chw, lrp_image *display, lrp_error *err)
+lrp_status lrp_preprocess_run(const lrp_image *img, const lrp_preprocess *p, float *chw,
+                              lrp_image *display, lrp_error *err)
 {
     int oh, ow, rw = 0, rh = 0, c = p->channels;
     uint8_t *px = NULL, *resized = NULL;
@@ -400,8 +405,8 @@ lrp_status lrp_preprocess_run(const lrp_image *img, const lrp_preprocess *p,
     if (!st)
         st = resized_size(p, img->width, img->height, &rw, &rh, err);
     if (!st && !(px = image_to_u8(img, c)))
-        st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for a %dx%d image",
-                           img->width, img->height);
+        st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for a %dx%d image", img->width,
+                           img->height);
     if (!st && (rw != img->width || rh != img->height))
         st = resample(px, img->width, img->height, c, rw, rh, &resized, err);
     if (!st) {

@@ -9,11 +9,11 @@
 #include "lrp.h"
 
 typedef struct lrp_preprocess {
-    int resize;         /* the shorter side after resizing; 0 = no resize */
+    int resize;             /* the shorter side after resizing; 0 = no resize */
     int resize_h, resize_w; /* both > 0: torchvision's Resize((h, w)), exactly
                                that size (aspect not kept); resize is unused */
-    int crop_h, crop_w; /* center crop; 0 = keep that side whole */
-    int channels;       /* 1 (PIL 'L') or 3 (PIL 'RGB') */
+    int crop_h, crop_w;     /* center crop; 0 = keep that side whole */
+    int channels;           /* 1 (PIL 'L') or 3 (PIL 'RGB') */
     float mean[4], std[4];
     const char *resize_name; /* what messages call the resize (NULL: "resize") */
 } lrp_preprocess;
@@ -45,8 +45,8 @@ const char *lrp_conversion_text(unsigned flag);
 
 /* The (height, width) of the tensor lrp_preprocess_run makes from a
  * width x height image: the crop, or the resized size where crop is 0. */
-lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height,
-                               int *out_h, int *out_w, lrp_error *err);
+lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height, int *out_h,
+                               int *out_w, lrp_error *err);
 
 /* Fills chw, (channels, out_h, out_w) with out_h, out_w as given by
  * lrp_preprocess_size, with ((v/255) - mean) / std where v is the 8-bit
@@ -63,7 +63,7 @@ lrp_status lrp_preprocess_size(const lrp_preprocess *p, int width, int height,
  * An image smaller than the crop is an LRP_ERR_SHAPE whose message gives the
  * least resize that would fit; messages do not know the file name: callers
  * prefix it with lrp_error_prefix. */
-lrp_status lrp_preprocess_run(const lrp_image *img, const lrp_preprocess *p,
-                              float *chw, lrp_image *display, lrp_error *err);
+lrp_status lrp_preprocess_run(const lrp_image *img, const lrp_preprocess *p, float *chw,
+                              lrp_image *display, lrp_error *err);
 
 #endif /* LRP_IO_PREPROCESS_H */

@@ -79,7 +79,8 @@ static lrp_status init_tables(importer *im, const Onnx__GraphProto *gp)
 {
     size_t n = count_names(gp) + 1, slots = 16;
     if (n > (size_t)1 << 28)
-        return lrp_error_set(im->err, LRP_ERR_LIMIT, "the graph names %zu tensors, too many", n);
+        return lrp_error_set(im->err, LRP_ERR_LIMIT, "the graph names %zu tensors, too many",
+                             n);
     while (slots < 2 * n)
         slots <<= 1;
     im->names.slots = calloc(slots, sizeof *im->names.slots);
@@ -206,8 +207,9 @@ static lrp_status convert_attr(importer *im, const lrp_node *n, const Onnx__Attr
         break;
     case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR:
         if (!ap->t)
-            return lrp_error_set(im->err, LRP_ERR_PARSE, LRP_NODE_FMT "attribute '%s' has no tensor",
-                                 LRP_NODE_ARGS(n), a->name);
+            return lrp_error_set(im->err, LRP_ERR_PARSE,
+                                 LRP_NODE_FMT "attribute '%s' has no tensor", LRP_NODE_ARGS(n),
+                                 a->name);
         return lrp_tensor_from_proto(ap->t, a->name, &a->t, im->err);
     default:
         return lrp_error_set(im->err, LRP_ERR_UNSUPPORTED,
@@ -304,15 +306,16 @@ static lrp_status check_ops(importer *im, const Onnx__GraphProto *gp)
             continue;
         if (len < sizeof list)
             len += (size_t)snprintf(list + len, sizeof list - len, "%s%s%s%s (node '%s')",
-                                    missing ? ", " : "", is_default_domain(np->domain) ? "" : np->domain,
+                                    missing ? ", " : "",
+                                    is_default_domain(np->domain) ? "" : np->domain,
                                     is_default_domain(np->domain) ? "" : ".", op,
                                     np->name ? np->name : "");
         missing++;
     }
     if (!missing)
         return LRP_OK;
-    return lrp_error_set(im->err, LRP_ERR_UNSUPPORTED, "%d unsupported op type%s: %s",
-                         missing, missing > 1 ? "s" : "", list);
+    return lrp_error_set(im->err, LRP_ERR_UNSUPPORTED, "%d unsupported op type%s: %s", missing,
+                         missing > 1 ? "s" : "", list);
 }
 
 static lrp_status add_nodes(importer *im, const Onnx__GraphProto *gp)

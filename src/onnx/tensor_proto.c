@@ -84,9 +84,10 @@ static lrp_status copy_raw_int32(const Onnx__TensorProto *tp, const char *what, 
 
 static const char *onnx_dtype_name(int32_t dt)
 {
-    static const char *names[] = {"undefined", "float32", "uint8", "int8", "uint16", "int16",
-                                  "int32", "int64", "string", "bool", "float16", "float64",
-                                  "uint32", "uint64", "complex64", "complex128", "bfloat16"};
+    static const char *names[] = {"undefined",  "float32", "uint8",  "int8",   "uint16",
+                                  "int16",      "int32",   "int64",  "string", "bool",
+                                  "float16",    "float64", "uint32", "uint64", "complex64",
+                                  "complex128", "bfloat16"};
     return dt >= 0 && dt < (int32_t)(sizeof names / sizeof *names) ? names[dt] : "unknown";
 }
 
@@ -98,7 +99,8 @@ static lrp_status read_tensor(Onnx__TensorProto *tp, const char *what, lrp_tenso
     lrp_status st = read_dims(tp, what, t, &count, err);
     if (st)
         return st;
-    if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+    if (tp->has_data_location &&
+        tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                              "tensor '%s' keeps its weights in an external data file; "
                              "re-export without external data (onnx.save_model(..., "
@@ -106,15 +108,17 @@ static lrp_status read_tensor(Onnx__TensorProto *tp, const char *what, lrp_tenso
                              what);
     int32_t dt = tp->data_type;
     bool is_i32 = dt == ONNX__TENSOR_PROTO__DATA_TYPE__INT32;
-    if (dt != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && dt != ONNX__TENSOR_PROTO__DATA_TYPE__INT64 &&
-        !is_i32)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
-                             "tensor '%s' has data type %s; only float32 and int64 are supported",
-                             what, onnx_dtype_name(dt));
+    if (dt != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
+        dt != ONNX__TENSOR_PROTO__DATA_TYPE__INT64 && !is_i32)
+        return lrp_error_set(
+            err, LRP_ERR_UNSUPPORTED,
+            "tensor '%s' has data type %s; only float32 and int64 are supported", what,
+            onnx_dtype_name(dt));
     t->dtype = dt == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ? LRP_FLOAT : LRP_INT64;
     size_t elem = lrp_dtype_size(t->dtype);
-    size_t have = tp->has_raw_data ? tp->raw_data.len / (is_i32 ? 4 : elem)
-                                   : (size_t)(tp->n_float_data + tp->n_int64_data + tp->n_int32_data);
+    size_t have = tp->has_raw_data
+                      ? tp->raw_data.len / (is_i32 ? 4 : elem)
+                      : (size_t)(tp->n_float_data + tp->n_int64_data + tp->n_int32_data);
     bool ragged = tp->has_raw_data && tp->raw_data.len % (is_i32 ? 4 : elem) != 0;
     if (have != count || ragged) /* the spec wants exactly the dims' count */
         return short_data(what, have, count, err);
@@ -155,8 +159,8 @@ lrp_status lrp_tensor_from_proto(Onnx__TensorProto *tp, const char *what, lrp_te
         if (isnan(x[i])) {
             free(t->data);
             t->data = NULL;
-            return lrp_error_set(err, LRP_ERR_PARSE, "tensor '%s' holds NaN (element %zu of %zu)",
-                                 what, i, n);
+            return lrp_error_set(err, LRP_ERR_PARSE,
+                                 "tensor '%s' holds NaN (element %zu of %zu)", what, i, n);
         }
     return LRP_OK;
 }

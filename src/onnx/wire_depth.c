@@ -39,14 +39,17 @@ static lrp_status walk(const uint8_t *p, const uint8_t *end,
         case 5: /* 32-bit */
             skip = (tag & 7) == 1 ? 8 : 4;
             if ((uint64_t)(end - p) < skip)
-                return lrp_error_set(err, LRP_ERR_PARSE, "not a valid ONNX protobuf (truncated)");
+                return lrp_error_set(err, LRP_ERR_PARSE,
+                                     "not a valid ONNX protobuf (truncated)");
             p += skip;
             break;
         case 2: { /* length-delimited: a message, string, bytes or packed field */
             if (!read_varint(&p, end, &len) || len > (uint64_t)(end - p))
-                return lrp_error_set(err, LRP_ERR_PARSE, "not a valid ONNX protobuf (truncated)");
-            const ProtobufCFieldDescriptor *f =
-                desc ? protobuf_c_message_descriptor_get_field(desc, (unsigned)(tag >> 3)) : NULL;
+                return lrp_error_set(err, LRP_ERR_PARSE,
+                                     "not a valid ONNX protobuf (truncated)");
+            const ProtobufCFieldDescriptor
+                *f = desc ? protobuf_c_message_descriptor_get_field(desc, (unsigned)(tag >> 3))
+                          : NULL;
             if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
                 lrp_status st = walk(p, p + len, f->descriptor, depth + 1, err);
                 if (st)

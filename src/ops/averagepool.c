@@ -24,8 +24,9 @@ static void averagepool_forward(const lrp_node *n, const lrp_tensor *const *in,
                         if (h >= 0 && h < g.in_h && w >= 0 && w < g.in_w)
                             sum += x[h * g.in_w + w];
                     }
-                y[oh * g.out_w + ow] =
-                    sum / (float)lrp_avgpool_divisor(&g, p->count_include_pad, oh, ow);
+                y[oh * g.out_w + ow] = sum / (float)lrp_avgpool_divisor(&g,
+                                                                        p->count_include_pad,
+                                                                        oh, ow);
             }
     }
 }

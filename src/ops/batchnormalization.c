@@ -20,13 +20,13 @@ static lrp_status bn_parse(lrp_node *n, lrp_error *err)
     if (st == LRP_OK && training)
         st = lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                            LRP_NODE_FMT "training_mode=1 is not supported; export the "
-                           "model in eval mode",
+                                        "model in eval mode",
                            LRP_NODE_ARGS(n));
     return st;
 }
 
-static lrp_status bn_infer(const lrp_node *n, lrp_tensor *const *in,
-                           lrp_tensor *const *out, lrp_error *err)
+static lrp_status bn_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                           lrp_error *err)
 {
     const lrp_tensor *x = in[0];
     char xs[96], ps[96];
@@ -41,7 +41,7 @@ static lrp_status bn_infer(const lrp_node *n, lrp_tensor *const *in,
             (x->dims[1] >= 0 && p->dims[0] != x->dims[1]))
             return lrp_error_set(err, LRP_ERR_SHAPE,
                                  LRP_NODE_FMT "input %d %s does not match the %lld channels "
-                                 "of X %s",
+                                              "of X %s",
                                  LRP_NODE_ARGS(n), i, lrp_tensor_shape_str(p, ps, sizeof ps),
                                  (long long)x->dims[1], lrp_tensor_shape_str(x, xs, sizeof xs));
     }
@@ -50,8 +50,8 @@ static lrp_status bn_infer(const lrp_node *n, lrp_tensor *const *in,
     return LRP_OK;
 }
 
-static void bn_forward(const lrp_node *n, const lrp_tensor *const *in,
-                       lrp_tensor *const *out, lrp_forward_ctx *scratch)
+static void bn_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
+                       lrp_forward_ctx *scratch)
 {
     (void)scratch;
     const lrp_bn_params *p = n->params;

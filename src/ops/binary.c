@@ -13,9 +13,10 @@ static lrp_status check_dtypes(const lrp_node *n, const lrp_tensor *a, const lrp
         return LRP_OK;
     return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                          LRP_NODE_FMT "A %s is %s and B %s is %s; both must be float32 "
-                         "or both int64", LRP_NODE_ARGS(n),
-                         lrp_tensor_shape_str(a, as, sizeof as), lrp_dtype_name(a->dtype),
-                         lrp_tensor_shape_str(b, bs, sizeof bs), lrp_dtype_name(b->dtype));
+                                      "or both int64",
+                         LRP_NODE_ARGS(n), lrp_tensor_shape_str(a, as, sizeof as),
+                         lrp_dtype_name(a->dtype), lrp_tensor_shape_str(b, bs, sizeof bs),
+                         lrp_dtype_name(b->dtype));
 }
 
 /* An int64 Div by zero would fold to a meaningless shape: reject it. */
@@ -26,8 +27,10 @@ static lrp_status check_divisor(const lrp_node *n, lrp_binop op, const lrp_tenso
     size_t count = lrp_tensor_count(b);
     for (size_t i = 0; op == LRP_BINOP_DIV && i < count; i++)
         if (z[i] == 0)
-            return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "int64 division by "
-                                 "zero (B[%zu] = 0)", LRP_NODE_ARGS(n), i);
+            return lrp_error_set(err, LRP_ERR_SHAPE,
+                                 LRP_NODE_FMT "int64 division by "
+                                              "zero (B[%zu] = 0)",
+                                 LRP_NODE_ARGS(n), i);
     return LRP_OK;
 }
 
@@ -56,53 +59,53 @@ static void binary_forward(lrp_binop op, const lrp_tensor *const *in, lrp_tensor
         lrp_broadcast_f32_on(scratch->pool, op, in[0], in[1], out[0], scratch->epi.relu);
 }
 
-static lrp_status add_infer(const lrp_node *n, lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_error *err)
+static lrp_status add_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                            lrp_error *err)
 {
     return binary_infer(LRP_BINOP_ADD, n, in, out, err);
 }
 
-static lrp_status sub_infer(const lrp_node *n, lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_error *err)
+static lrp_status sub_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                            lrp_error *err)
 {
     return binary_infer(LRP_BINOP_SUB, n, in, out, err);
 }
 
-static lrp_status mul_infer(const lrp_node *n, lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_error *err)
+static lrp_status mul_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                            lrp_error *err)
 {
     return binary_infer(LRP_BINOP_MUL, n, in, out, err);
 }
 
-static lrp_status div_infer(const lrp_node *n, lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_error *err)
+static lrp_status div_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                            lrp_error *err)
 {
     return binary_infer(LRP_BINOP_DIV, n, in, out, err);
 }
 
-static void add_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
+static void add_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
+                        lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_ADD, in, out, scratch);
 }
 
-static void sub_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
+static void sub_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
+                        lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_SUB, in, out, scratch);
 }
 
-static void mul_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
+static void mul_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
+                        lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_MUL, in, out, scratch);
 }
 
-static void div_forward(const lrp_node *n, const lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_forward_ctx *scratch)
+static void div_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
+                        lrp_forward_ctx *scratch)
 {
     (void)n;
     binary_forward(LRP_BINOP_DIV, in, out, scratch);

@@ -32,7 +32,7 @@ lrp_status lrp_broadcast_shape(const lrp_node *n, const lrp_tensor *a, const lrp
         if (!merge_dim(aligned_dim(a, rank, i), aligned_dim(b, rank, i), &out->dims[i]))
             return lrp_error_set(err, LRP_ERR_SHAPE,
                                  LRP_NODE_FMT "shapes %s and %s do not broadcast "
-                                 "(output dim %d: %lld vs %lld)",
+                                              "(output dim %d: %lld vs %lld)",
                                  LRP_NODE_ARGS(n), lrp_tensor_shape_str(a, as, sizeof as),
                                  lrp_tensor_shape_str(b, bs, sizeof bs), i,
                                  (long long)aligned_dim(a, rank, i),
@@ -82,26 +82,26 @@ void lrp_broadcast_plan_make(const lrp_tensor *a, const lrp_tensor *b, const lrp
 
 /* y[0..len) = a op b where each operand steps by 1 or stays (stride 0):
  * one loop per stride pattern, so each vectorizes without branches. */
-#define SPAN_LOOPS(T, EXPR)                                                  \
-    do {                                                                     \
-        if (sa && sb) {                                                      \
-            for (size_t i = 0; i < len; i++) {                               \
-                T x = a[i], z = b[i];                                        \
-                y[i] = EXPR;                                                 \
-            }                                                                \
-        } else if (sa) {                                                     \
-            T z = b[0];                                                      \
-            for (size_t i = 0; i < len; i++) {                               \
-                T x = a[i];                                                  \
-                y[i] = EXPR;                                                 \
-            }                                                                \
-        } else {                                                             \
-            T x = a[0];                                                      \
-            for (size_t i = 0; i < len; i++) {                               \
-                T z = b[sb ? i : 0];                                         \
-                y[i] = EXPR;                                                 \
-            }                                                                \
-        }                                                                    \
+#define SPAN_LOOPS(T, EXPR)                                                                    \
+    do {                                                                                       \
+        if (sa && sb) {                                                                        \
+            for (size_t i = 0; i < len; i++) {                                                 \
+                T x = a[i], z = b[i];                                                          \
+                y[i] = EXPR;                                                                   \
+            }                                                                                  \
+        } else if (sa) {                                                                       \
+            T z = b[0];                                                                        \
+            for (size_t i = 0; i < len; i++) {                                                 \
+                T x = a[i];                                                                    \
+                y[i] = EXPR;                                                                   \
+            }                                                                                  \
+        } else {                                                                               \
+            T x = a[0];                                                                        \
+            for (size_t i = 0; i < len; i++) {                                                 \
+                T z = b[sb ? i : 0];                                                           \
+                y[i] = EXPR;                                                                   \
+            }                                                                                  \
+        }                                                                                      \
     } while (0)
 
 static void span_f32(lrp_binop op, const void *av, size_t sa, const void *bv, size_t sb,
@@ -112,7 +112,7 @@ static void span_f32(lrp_binop op, const void *av, size_t sa, const void *bv, si
     switch (op) {
     case LRP_BINOP_ADD: SPAN_LOOPS(float, x + z); break;
     case LRP_BINOP_SUB: SPAN_LOOPS(float, x - z); break;
-    case LRP_BINOP_MUL: SPAN_LOOPS(float, x * z); break;
+    case LRP_BINOP_MUL: SPAN_LOOPS(float, x *z); break;
     case LRP_BINOP_DIV: SPAN_LOOPS(float, x / z); break;
     }
 }
@@ -190,8 +190,7 @@ static void run(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b, lrp_tens
     plan_run(&plan, op, a->data, b->data, out->data, esize, span);
 }
 
-void lrp_broadcast_f32(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b,
-                       lrp_tensor *out)
+void lrp_broadcast_f32(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b, lrp_tensor *out)
 {
     run(op, a, b, out, sizeof(float), span_f32);
 }
@@ -227,8 +226,7 @@ void lrp_broadcast_f32_on(lrp_pool *pool, lrp_binop op, const lrp_tensor *a,
         lrp_pool_for(pool, count, span_range, &j);
 }
 
-void lrp_broadcast_i64(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b,
-                       lrp_tensor *out)
+void lrp_broadcast_i64(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b, lrp_tensor *out)
 {
     run(op, a, b, out, sizeof(int64_t), span_i64);
 }

@@ -26,9 +26,9 @@ lrp_status lrp_broadcast_shape(const lrp_node *n, const lrp_tensor *a, const lrp
  * dim with stride 0; a per-channel (1,C,1,1) against (N,C,H,W) becomes
  * (N, C, H*W) with strides (0, 1, 0). The last dim is the inner loop. */
 typedef struct lrp_broadcast_plan {
-    int rank;                        /* >= 1 */
-    size_t dims[LRP_MAX_RANK];       /* merged output dims */
-    size_t stride_a[LRP_MAX_RANK];   /* element strides in a; 0 = broadcast */
+    int rank;                      /* >= 1 */
+    size_t dims[LRP_MAX_RANK];     /* merged output dims */
+    size_t stride_a[LRP_MAX_RANK]; /* element strides in a; 0 = broadcast */
     size_t stride_b[LRP_MAX_RANK];
 } lrp_broadcast_plan;
 
@@ -40,13 +40,11 @@ void lrp_broadcast_plan_make(const lrp_tensor *a, const lrp_tensor *b, const lrp
  * every dim known; allocation-free. out->data may alias a->data or b->data
  * when that operand has out's shape. Integer division truncates toward
  * zero and gives 0 for a zero divisor; int64 overflow wraps. */
-void lrp_broadcast_f32(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b,
-                       lrp_tensor *out);
+void lrp_broadcast_f32(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b, lrp_tensor *out);
 /* The same, then max(out, 0) when 'relu'; operands of out's shape (a
  * residual Add) split over 'pool'. */
 void lrp_broadcast_f32_on(lrp_pool *pool, lrp_binop op, const lrp_tensor *a,
                           const lrp_tensor *b, lrp_tensor *out, bool relu);
-void lrp_broadcast_i64(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b,
-                       lrp_tensor *out);
+void lrp_broadcast_i64(lrp_binop op, const lrp_tensor *a, const lrp_tensor *b, lrp_tensor *out);
 
 #endif

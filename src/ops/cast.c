@@ -17,8 +17,9 @@ static lrp_status cast_parse(lrp_node *n, lrp_error *err)
     if (st)
         return st;
     if (p.to != LRP_FLOAT && p.to != LRP_INT64)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "cast to data type %lld "
-                             "is not supported (only float32 = 1 and int64 = 7)",
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "cast to data type %lld "
+                                          "is not supported (only float32 = 1 and int64 = 7)",
                              LRP_NODE_ARGS(n), (long long)p.to);
     return lrp_op_set_params(n, &p, sizeof p, err);
 }
@@ -33,13 +34,16 @@ static lrp_status cast_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tenso
     y->data = NULL;
     y->dtype = (lrp_dtype)p->to;
     if (!x->data && x->dtype != y->dtype)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "casts computed data of "
-                             "type %d to type %d", LRP_NODE_ARGS(n), (int)x->dtype, (int)y->dtype);
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "casts computed data of "
+                                          "type %d to type %d",
+                             LRP_NODE_ARGS(n), (int)x->dtype, (int)y->dtype);
     if (!x->data)
         return LRP_OK;
     size_t count = lrp_tensor_count(x);
     if (!(y->data = malloc(count * lrp_dtype_size(y->dtype) + 1)))
-        return lrp_error_set(err, LRP_ERR_NOMEM, LRP_NODE_FMT "out of memory", LRP_NODE_ARGS(n));
+        return lrp_error_set(err, LRP_ERR_NOMEM, LRP_NODE_FMT "out of memory",
+                             LRP_NODE_ARGS(n));
     for (size_t i = 0; i < count; i++) {
         double v = x->dtype == LRP_FLOAT ? ((const float *)x->data)[i]
                                          : (double)((const int64_t *)x->data)[i];
@@ -50,8 +54,10 @@ static lrp_status cast_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tenso
         else if (v >= -9.2e18 && v <= 9.2e18) /* NaN fails both */
             ((int64_t *)y->data)[i] = (int64_t)v;
         else
-            return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "value %g does not fit in "
-                                 "int64", LRP_NODE_ARGS(n), v);
+            return lrp_error_set(err, LRP_ERR_SHAPE,
+                                 LRP_NODE_FMT "value %g does not fit in "
+                                              "int64",
+                                 LRP_NODE_ARGS(n), v);
     }
     return LRP_OK;
 }

@@ -32,18 +32,20 @@ static lrp_status check_bound(const lrp_node *n, const lrp_tensor *t, const char
     if (st)
         return st;
     if (t->rank > 1 || lrp_tensor_count(t) != 1)
-        return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "%s must be a scalar, "
-                             "got %s", LRP_NODE_ARGS(n), what,
-                             lrp_tensor_shape_str(t, ts, sizeof ts));
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             LRP_NODE_FMT "%s must be a scalar, "
+                                          "got %s",
+                             LRP_NODE_ARGS(n), what, lrp_tensor_shape_str(t, ts, sizeof ts));
     if (!t->data)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "%s must be a "
-                             "constant; a computed bound is not supported",
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "%s must be a "
+                                          "constant; a computed bound is not supported",
                              LRP_NODE_ARGS(n), what);
     return LRP_OK;
 }
 
-static lrp_status clip_infer(const lrp_node *n, lrp_tensor *const *in,
-                             lrp_tensor *const *out, lrp_error *err)
+static lrp_status clip_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                             lrp_error *err)
 {
     lrp_status st;
     if ((st = lrp_shape_expect(n, in[0], "X", LRP_FLOAT, err)) ||
@@ -70,8 +72,8 @@ void lrp_clip_bounds(const lrp_node *n, const lrp_tensor *const *in, float *lo, 
     *hi = bound(n, in, 2, p->max);
 }
 
-static void clip_forward(const lrp_node *n, const lrp_tensor *const *in,
-                         lrp_tensor *const *out, lrp_forward_ctx *scratch)
+static void clip_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
+                         lrp_forward_ctx *scratch)
 {
     (void)scratch;
     float lo, hi;

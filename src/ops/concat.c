@@ -33,12 +33,11 @@ static lrp_status mismatch(const lrp_node *n, lrp_status status, const lrp_tenso
 
 /* Adds input b (index i) to the output shape y: the axis dims add up,
  * the others must agree (an unknown dim takes the known one). */
-static lrp_status add_input(const lrp_node *n, const lrp_tensor *a, const lrp_tensor *b,
-                            int i, int axis, lrp_tensor *y, lrp_error *err)
+static lrp_status add_input(const lrp_node *n, const lrp_tensor *a, const lrp_tensor *b, int i,
+                            int axis, lrp_tensor *y, lrp_error *err)
 {
     if (b->dtype != a->dtype || (b->dtype != LRP_FLOAT && b->dtype != LRP_INT64))
-        return mismatch(n, LRP_ERR_UNSUPPORTED, a, b, i, "dtype (float32 or int64 only)",
-                        err);
+        return mismatch(n, LRP_ERR_UNSUPPORTED, a, b, i, "dtype (float32 or int64 only)", err);
     if (b->rank != a->rank)
         return mismatch(n, LRP_ERR_SHAPE, a, b, i, "rank", err);
     for (int d = 0; d < y->rank; d++) {
@@ -100,8 +99,8 @@ static bool all_known(const lrp_node *n, lrp_tensor *const *in)
     return true;
 }
 
-static lrp_status concat_infer(const lrp_node *n, lrp_tensor *const *in,
-                               lrp_tensor *const *out, lrp_error *err)
+static lrp_status concat_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                               lrp_error *err)
 {
     const concat_params *p = n->params;
     lrp_tensor *y = out[0];
@@ -116,9 +115,10 @@ static lrp_status concat_infer(const lrp_node *n, lrp_tensor *const *in,
         st = add_input(n, in[0], in[i], i, axis, y, err);
     char ys[96];
     if (!st && y->dtype == LRP_FLOAT && axis == 0 && !all_known(n, in))
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "joins activations along "
-                             "the batch axis 0 (output %s)", LRP_NODE_ARGS(n),
-                             lrp_tensor_shape_str(y, ys, sizeof ys));
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "joins activations along "
+                                          "the batch axis 0 (output %s)",
+                             LRP_NODE_ARGS(n), lrp_tensor_shape_str(y, ys, sizeof ys));
     if (st || y->dtype != LRP_INT64 || !all_known(n, in))
         return st;
     if ((st = lrp_shape_alloc_int64(n, y, err)) == LRP_OK)

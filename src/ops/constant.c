@@ -30,18 +30,21 @@ static lrp_status count_values(const lrp_node *n, int count, lrp_error *err)
 {
     for (size_t k = 0; k < sizeof unsupported / sizeof *unsupported; k++)
         if (lrp_node_attr(n, unsupported[k]))
-            return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "attribute '%s' is "
-                                 "not supported, only float32 and int64 values",
+            return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                                 LRP_NODE_FMT "attribute '%s' is "
+                                              "not supported, only float32 and int64 values",
                                  LRP_NODE_ARGS(n), unsupported[k]);
     if (count != 1)
-        return lrp_error_set(err, LRP_ERR_PARSE, LRP_NODE_FMT "needs exactly one value "
+        return lrp_error_set(err, LRP_ERR_PARSE,
+                             LRP_NODE_FMT
+                             "needs exactly one value "
                              "attribute (value, value_float(s), value_int(s)), has %d",
                              LRP_NODE_ARGS(n), count);
     return LRP_OK;
 }
 
-static lrp_status find_value(const lrp_node *n, const value_kind **kind,
-                             const lrp_attr **attr, lrp_error *err)
+static lrp_status find_value(const lrp_node *n, const value_kind **kind, const lrp_attr **attr,
+                             lrp_error *err)
 {
     int count = 0;
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
@@ -65,9 +68,11 @@ static lrp_status check_tensor(const lrp_node *n, const lrp_tensor *t, lrp_error
 {
     char ts[96];
     if (t->dtype != LRP_FLOAT && t->dtype != LRP_INT64)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "value %s is %s, only "
-                             "float32 and int64 are supported", LRP_NODE_ARGS(n),
-                             lrp_tensor_shape_str(t, ts, sizeof ts), lrp_dtype_name(t->dtype));
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "value %s is %s, only "
+                                          "float32 and int64 are supported",
+                             LRP_NODE_ARGS(n), lrp_tensor_shape_str(t, ts, sizeof ts),
+                             lrp_dtype_name(t->dtype));
     if (!lrp_tensor_known(t) || (!t->data && lrp_tensor_count(t) > 0))
         return lrp_error_set(err, LRP_ERR_PARSE, LRP_NODE_FMT "value %s has no data",
                              LRP_NODE_ARGS(n), lrp_tensor_shape_str(t, ts, sizeof ts));
@@ -88,7 +93,10 @@ static lrp_status constant_value(const lrp_node *n, lrp_tensor *shape, const voi
     shape->rank = kind->rank;
     shape->dims[0] = a->n;
     switch (a->type) {
-    case LRP_ATTR_TENSOR: *shape = a->t; *src = a->t.data; break;
+    case LRP_ATTR_TENSOR:
+        *shape = a->t;
+        *src = a->t.data;
+        break;
     case LRP_ATTR_FLOAT: *src = &a->f; break;
     case LRP_ATTR_FLOATS: *src = a->floats; break;
     case LRP_ATTR_INT: *src = &a->i; break;

@@ -27,8 +27,8 @@ static lrp_status conv_parse(lrp_node *n, lrp_error *err)
     return st;
 }
 
-lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x,
-                             const lrp_tensor *w, lrp_conv_shape *s, lrp_error *err)
+lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x, const lrp_tensor *w,
+                             lrp_conv_shape *s, lrp_error *err)
 {
     const conv_params *p = n->params;
     char xs[96], ws[96];
@@ -52,12 +52,12 @@ lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x,
     s->c_in = w->dims[1] * p->group;
     s->c_out = w->dims[0];
     s->group = p->group;
-    return lrp_window_resolve(n, &p->win, x->dims[2], x->dims[3], w->dims[2], w->dims[3],
-                              &s->g, err);
+    return lrp_window_resolve(n, &p->win, x->dims[2], x->dims[3], w->dims[2], w->dims[3], &s->g,
+                              err);
 }
 
-static lrp_status conv_infer(const lrp_node *n, lrp_tensor *const *in,
-                             lrp_tensor *const *out, lrp_error *err)
+static lrp_status conv_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                             lrp_error *err)
 {
     lrp_conv_shape s;
     lrp_status st = lrp_conv_shape_of(n, in[0], in[1], &s, err);
@@ -85,8 +85,8 @@ static size_t conv_scratch(const lrp_node *n, const lrp_tensor *const *in,
     return lrp_conv_scratch_floats(&s);
 }
 
-static void conv_forward(const lrp_node *n, const lrp_tensor *const *in,
-                         lrp_tensor *const *out, lrp_forward_ctx *scratch)
+static void conv_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
+                         lrp_forward_ctx *scratch)
 {
     lrp_conv_shape s;
     lrp_conv_shape_of(n, in[0], in[1], &s, NULL);

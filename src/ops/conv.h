@@ -16,8 +16,8 @@ typedef struct lrp_conv_shape {
 } lrp_conv_shape;
 
 /* The shape of node n's convolution for inputs X (N,C,H,W), W (M,C/g,kH,kW). */
-lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x,
-                             const lrp_tensor *w, lrp_conv_shape *s, lrp_error *err);
+lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x, const lrp_tensor *w,
+                             lrp_conv_shape *s, lrp_error *err);
 
 /* Floats of scratch the two kernels below need. They split each image's
  * work into tasks on 'pool' (NULL: the calling thread only); the result is
@@ -29,13 +29,13 @@ size_t lrp_conv_scratch_floats(const lrp_conv_shape *s);
  * epilogue (NULL: none) element for element; b may be NULL. False when
  * oneDNN could not finish (out of memory) on tensors the epilogue keeps in
  * its blocked layout, which OpenBLAS cannot read: y is then NaN. */
-bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
-                      const float *b, float *y, const lrp_epilogue *epi, float *scratch,
-                      lrp_pool *pool, lrp_dnnl *dnnl);
+bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w, const float *b,
+                      float *y, const lrp_epilogue *epi, float *scratch, lrp_pool *pool,
+                      lrp_dnnl *dnnl);
 
 /* dx (N,C,H,W) += conv_transpose(dy (N,M,OH,OW), w): the gradient of the
  * convolution with respect to its input, zero padding included. */
-void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w,
-                           float *dx, float *scratch, lrp_pool *pool, lrp_dnnl *dnnl);
+void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w, float *dx,
+                           float *scratch, lrp_pool *pool, lrp_dnnl *dnnl);
 
 #endif

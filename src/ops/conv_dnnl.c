@@ -38,12 +38,12 @@
 #include "util/error.h"
 
 enum {
-    BLOCK = 16,            /* tasks cut channels at multiples of this */
-    CHANNELS_LAST = -1,    /* an 'inner' that means nhwc */
-    TILES_MAX = 8,         /* tasks per image, at most */
-    TILE_BLOCKS = 2,       /* blocks per task, at least */
-    ROUND_MAX = 8,         /* images per round */
-    SPLIT_MACS = 1 << 21,  /* smaller convs stay one task per image */
+    BLOCK = 16,           /* tasks cut channels at multiples of this */
+    CHANNELS_LAST = -1,   /* an 'inner' that means nhwc */
+    TILES_MAX = 8,        /* tasks per image, at most */
+    TILE_BLOCKS = 2,      /* blocks per task, at least */
+    ROUND_MAX = 8,        /* images per round */
+    SPLIT_MACS = 1 << 21, /* smaller convs stay one task per image */
 };
 
 /* What a cached entry was made for; zeroed before it is filled so that
@@ -66,16 +66,17 @@ typedef struct part {
     int64_t c0, c1;
     dnnl_primitive_t conv;
     dnnl_memory_desc_t a_md, w_md, b_md, bias_md, pad_md;
-    const float *w;  /* the weights packed for conv (a 'packed' of the lrp_dnnl) */
-    reorder add_in;  /* forward with a residual add: add -> the blocked tile */
-    reorder b_out;   /* forward: the blocked tile -> y */
+    const float *w; /* the weights packed for conv (a 'packed' of the lrp_dnnl) */
+    reorder add_in; /* forward with a residual add: add -> the blocked tile */
+    reorder b_out;  /* forward: the blocked tile -> y */
 } part;
 
 typedef struct entry {
     conv_key key;
-    bool ok; /* false: oneDNN has no primitive for it */
+    bool ok;   /* false: oneDNN has no primitive for it */
     int inner; /* channels per block of the blocked layout: 16, 8, CHANNELS_LAST or 0 (plain) */
-    bool a_blocked, b_blocked; /* through a reordered copy in the 'inner' layout, else in place */
+    bool a_blocked,
+        b_blocked;           /* through a reordered copy in the 'inner' layout, else in place */
     dnnl_data_type_t a_type; /* of a's blocked copy and of the weights: f32, or bf16 */
     size_t a_size;           /* bytes per element of that copy */
     /* bf16 1x1 stride-1: a matmul on plain a (bf16) and b (f32); its AMX
@@ -113,12 +114,12 @@ typedef struct pad {
 
 struct lrp_dnnl {
     dnnl_engine_t engine;
-    int inner; /* nChw16c with AVX-512, else nChw8c; a bf16 twin: CHANNELS_LAST */
+    int inner;             /* nChw16c with AVX-512, else nChw8c; a bf16 twin: CHANNELS_LAST */
     dnnl_data_type_t type; /* what the convs read: f32, or bf16 in a twin */
     struct lrp_dnnl *bf16; /* the bf16 twin, made by lrp_dnnl_bf16; NULL until then */
-    pthread_mutex_t lock; /* guards 'entries' (which never change once made) and 'pads' */
+    pthread_mutex_t lock;  /* guards 'entries' (which never change once made) and 'pads' */
     entry *entries;
-    pad *pads; /* not in use */
+    pad *pads;                  /* not in use */
     pthread_mutex_t packs_lock; /* guards 'packs' (parts are made in parallel) */
     packed *packs;
 };
@@ -374,11 +375,13 @@ static int64_t task_start(int64_t ch, int t, int tasks)
  * without as the hint of the backward one) and backward-data. */
 static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *fwd,
                        dnnl_convolution_desc_t *bwd, dnnl_memory_desc_t *src,
-                       dnnl_memory_desc_t *wei, dnnl_memory_desc_t *bia, dnnl_memory_desc_t *dst)
+                       dnnl_memory_desc_t *wei, dnnl_memory_desc_t *bia,
+                       dnnl_memory_desc_t *dst)
 {
     const conv_key *k = &e->key;
     const lrp_geom *g = &k->g;
-    int64_t m = k->backward ? k->c_out : p->c1 - p->c0, c = k->backward ? p->c1 - p->c0 : k->c_in;
+    int64_t m = k->backward ? k->c_out : p->c1 - p->c0,
+            c = k->backward ? p->c1 - p->c0 : k->c_in;
     dnnl_dims_t wdims = {m, c, g->kh, g->kw}, bdims = {m};
     dnnl_dims_t strides = {g->sh, g->sw}, dil = {g->dh - 1, g->dw - 1};
     dnnl_dims_t pad_l = {g->pad_t, g->pad_l};
@@ -396,10 +399,13 @@ static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *f
     dnnl_memory_desc_init_by_tag(wei, 4, wdims, e->a_type, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(bia, 1, bdims, dnnl_f32, dnnl_x);
     bool with_bias = !k->backward && k->bias;
-    if (dnnl_dilated_convolution_forward_desc_init(
-            fwd, k->backward ? dnnl_forward_training : dnnl_forward_inference,
-            dnnl_convolution_direct, k->backward ? &hint_src : src, wei, with_bias ? bia : NULL,
-            dst, strides, dil, pad_l, pad_r) != dnnl_success)
+    if (dnnl_dilated_convolution_forward_desc_init(fwd,
+                                                   k->backward ? dnnl_forward_training
+                                                               : dnnl_forward_inference,
+                                                   dnnl_convolution_direct,
+                                                   k->backward ? &hint_src : src, wei,
+                                                   with_bias ? bia : NULL, dst, strides, dil,
+                                                   pad_l, pad_r) != dnnl_success)
         return false;
     return !k->backward ||
            dnnl_dilated_convolution_backward_data_desc_init(bwd, dnnl_convolution_direct, src,
@@ -421,9 +427,8 @@ static dnnl_primitive_attr_t conv_attr(const conv_key *k, bool sum)
               dnnl_post_ops_create(&po) == dnnl_success;
     if (ok) {
         ok = (!sum || dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success) &&
-             (!k->relu ||
-              dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) ==
-                  dnnl_success) &&
+             (!k->relu || dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f,
+                                                       0.0f) == dnnl_success) &&
              dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
         dnnl_post_ops_destroy(po);
     }
@@ -458,7 +463,8 @@ static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory
     if ((p->w = packed_find(d, e, p, w_md)))
         return true;
     int64_t kk = k->g.kh * k->g.kw;
-    int64_t m = k->backward ? k->c_out : p->c1 - p->c0, c = k->backward ? p->c1 - p->c0 : k->c_in;
+    int64_t m = k->backward ? k->c_out : p->c1 - p->c0,
+            c = k->backward ? p->c1 - p->c0 : k->c_in;
     dnnl_dims_t dims = {m, c, k->g.kh, k->g.kw}, strides = {k->c_in * kk, kk, k->g.kw, 1};
     dnnl_dims_t mm_dims = {p->c1 - p->c0, e->a_ch};
     dnnl_dims_t mm_strides = {k->backward ? 1 : k->c_in, k->backward ? k->c_in : 1};
@@ -469,8 +475,9 @@ static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory
     if (q)
         q->data = aligned_alloc(64, (dnnl_memory_desc_get_size(w_md) + 63) / 64 * 64);
     bool ok = q && q->data &&
-              dnnl_memory_desc_init_by_strides(&user, e->matmul ? 2 : 4, e->matmul ? mm_dims : dims,
-                                               dnnl_f32, e->matmul ? mm_strides : strides) ==
+              dnnl_memory_desc_init_by_strides(&user, e->matmul ? 2 : 4,
+                                               e->matmul ? mm_dims : dims, dnnl_f32,
+                                               e->matmul ? mm_strides : strides) ==
                   dnnl_success &&
               reorder_make(d, &r, &user, w_md, false);
     if (ok) {
@@ -550,12 +557,14 @@ static bool matmul_part_make(lrp_dnnl *d, entry *e, part *p)
     dnnl_memory_desc_init_by_tag(&p->b_md, 2, b_dims, dnnl_f32, dnnl_ab);
     dnnl_primitive_attr_t attr = conv_attr(k, k->add || k->bias);
     dnnl_primitive_desc_t pd = NULL;
-    bool ok = attr && dnnl_matmul_desc_init(&md, &w_md, &p->a_md, NULL, &p->b_md) == dnnl_success &&
+    bool ok = attr &&
+              dnnl_matmul_desc_init(&md, &w_md, &p->a_md, NULL, &p->b_md) == dnnl_success &&
               dnnl_primitive_desc_create(&pd, &md, attr, d->engine, NULL) == dnnl_success &&
               is_direct(pd);
     if (ok) {
         p->pad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-        ok = pack_weights(d, e, p, &w_md) && dnnl_primitive_create(&p->conv, pd) == dnnl_success;
+        ok = pack_weights(d, e, p, &w_md) &&
+             dnnl_primitive_create(&p->conv, pd) == dnnl_success;
     }
     if (pd)
         dnnl_primitive_desc_destroy(pd);
@@ -587,7 +596,8 @@ static bool part_make(lrp_dnnl *d, entry *e, part *p)
         p->b_md = k->backward ? src : dst;
         p->bias_md = bia;
         p->pad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-        ok = pack_weights(d, e, p, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)) &&
+        ok = pack_weights(d, e, p,
+                          dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)) &&
              dnnl_primitive_create(&p->conv, pd) == dnnl_success;
     }
     int64_t ch = p->c1 - p->c0, h = k->backward ? k->g.in_h : k->g.out_h;
@@ -721,8 +731,8 @@ typedef struct conv_call {
     const float *a, *bias, *add; /* a: x or dy; add: the forward's residual operand */
     float *b;                    /* y, or dx */
     bool a_kept_blocked, b_kept_blocked, add_kept_blocked; /* forward: the caller's layouts */
-    unsigned char *a_blk;        /* the round's blocked copy of a (f32 or bf16) */
-    float *b_blk;                /* and of b (blocked) */
+    unsigned char *a_blk; /* the round's blocked copy of a (f32 or bf16) */
+    float *b_blk;         /* and of b (blocked) */
     int64_t first;
     atomic_bool failed; /* set by any task */
 } conv_call;
@@ -735,7 +745,8 @@ static void a_task(void *ctx, int task)
     int64_t img = task / e->n_a, t = task % e->n_a, c0 = e->a_c0[t];
     int64_t at = img * e->a_ch * e->a_hw + c0 * (e->inner == CHANNELS_LAST ? 1 : e->a_hw);
     const reorder *r = &e->a_in[t];
-    arg args[2] = {{DNNL_ARG_FROM, &r->plain, c->a + ((c->first + img) * e->a_ch + c0) * e->a_hw},
+    arg args[2] = {{DNNL_ARG_FROM, &r->plain,
+                    c->a + ((c->first + img) * e->a_ch + c0) * e->a_hw},
                    {DNNL_ARG_TO, &r->blocked, c->a_blk + (size_t)at * e->a_size}};
     int before = one_thread();
     if (!execute(c->d, r->p, 2, args))
@@ -750,7 +761,8 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     const conv_key *k = &e->key;
     int64_t image = c->first + img, off = p->c0 * e->b_hw;
     const void *a = e->a_blocked && !c->a_kept_blocked
-                        ? (const void *)(c->a_blk + (size_t)(img * e->a_ch * e->a_hw) * e->a_size)
+                        ? (const void *)(c->a_blk +
+                                         (size_t)(img * e->a_ch * e->a_hw) * e->a_size)
                         : (const void *)(c->a + image * e->a_ch * e->a_hw);
     /* b's channels [c0, c1) of the image, (N,C,H,W) or blocked: the same offset */
     float *mine = c->b + image * e->b_ch * e->b_hw + off;
@@ -776,7 +788,9 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
                 tile[ch * e->b_hw + i] = (c->add ? tile[ch * e->b_hw + i] : 0.0f) +
                                          c->bias[p->c0 + ch];
     bool bwd_data = k->backward && !e->matmul;
-    arg args[5] = {{bwd_data ? DNNL_ARG_DIFF_DST : e->matmul ? DNNL_ARG_WEIGHTS : DNNL_ARG_SRC,
+    arg args[5] = {{bwd_data    ? DNNL_ARG_DIFF_DST
+                    : e->matmul ? DNNL_ARG_WEIGHTS
+                                : DNNL_ARG_SRC,
                     &p->a_md, a},
                    {e->matmul ? DNNL_ARG_SRC : DNNL_ARG_WEIGHTS, &p->w_md, p->w},
                    {bwd_data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, &p->b_md, tile},
@@ -840,8 +854,8 @@ static void add_task(void *ctx, int task)
 size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s)
 {
     int64_t images = s->n < ROUND_MAX ? s->n : ROUND_MAX;
-    return (size_t)(images * (s->c_in * s->g.in_h * s->g.in_w +
-                              s->c_out * s->g.out_h * s->g.out_w));
+    return (size_t)(images *
+                    (s->c_in * s->g.in_h * s->g.in_w + s->c_out * s->g.out_h * s->g.out_w));
 }
 
 /* Images done, in rounds: a round that fails has written nothing of
@@ -910,8 +924,8 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
 }
 
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
-                              const float *w, const float *b, float *y,
-                              const lrp_epilogue *epi, float *scratch, lrp_pool *pool)
+                              const float *w, const float *b, float *y, const lrp_epilogue *epi,
+                              float *scratch, lrp_pool *pool)
 {
     conv_key k;
     forward_key(&k, s, w, b != NULL, epi);

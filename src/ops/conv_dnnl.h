@@ -62,8 +62,8 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
  * done have nothing added to dx, and their y is to be written again
  * (which OpenBLAS cannot do for blocked tensors). */
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
-                              const float *w, const float *b, float *y,
-                              const lrp_epilogue *epi, float *scratch, lrp_pool *pool);
+                              const float *w, const float *b, float *y, const lrp_epilogue *epi,
+                              float *scratch, lrp_pool *pool);
 int64_t lrp_dnnl_conv_backward_add(lrp_dnnl *d, const lrp_conv_shape *s, const float *dy,
                                    const float *w, float *dx, float *scratch, lrp_pool *pool);
 

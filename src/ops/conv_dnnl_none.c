@@ -61,8 +61,8 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
 }
 
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
-                              const float *w, const float *b, float *y,
-                              const lrp_epilogue *epi, float *scratch, lrp_pool *pool)
+                              const float *w, const float *b, float *y, const lrp_epilogue *epi,
+                              float *scratch, lrp_pool *pool)
 {
     return 0;
 }

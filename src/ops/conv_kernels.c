@@ -9,13 +9,13 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops/conv_dnnl.h"
 #include "blas/gemm.h"
+#include "ops/conv_dnnl.h"
 
 enum {
-    TILE_MIN = 64,          /* rows or columns per tile, at least */
-    TILE_MAX = 8,           /* tiles per GEMM, at most */
-    SPLIT_MACS = 1 << 21,   /* smaller GEMMs stay whole */
+    TILE_MIN = 64,        /* rows or columns per tile, at least */
+    TILE_MAX = 8,         /* tiles per GEMM, at most */
+    SPLIT_MACS = 1 << 21, /* smaller GEMMs stay whole */
 };
 
 static bool is_pointwise(const lrp_conv_shape *s)
@@ -60,8 +60,8 @@ static void valid_cols(const lrp_geom *g, int64_t j, int64_t ow0, int64_t ow1, i
 
 /* Columns [n0, n1) of col (C*kH*kW, OH*OW) from x (C, H, W), zero padding.
  * Walks output rows so that the inner loop is a copy without branches. */
-static void im2col(const lrp_geom *g, int64_t channels, const float *x, float *col,
-                   int64_t n0, int64_t n1)
+static void im2col(const lrp_geom *g, int64_t channels, const float *x, float *col, int64_t n0,
+                   int64_t n1)
 {
     const int64_t ohw = g->out_h * g->out_w;
     for (int64_t c = 0; c < channels; c++)
@@ -152,14 +152,14 @@ typedef struct conv_job {
     bool direct;                    /* pointwise: x itself is the column matrix */
     const float *x, *w, *b;         /* forward: x (N,C,H,W) -> y (N,M,OH,OW) */
     float *y;
-    const float *add;               /* forward epilogue: y += add (N,M,OH,OW), then */
-    bool relu;                      /* y = max(y, 0) */
-    const float *dy;                /* backward: dy (N,M,OH,OW) -> dx (N,C,H,W) */
+    const float *add; /* forward epilogue: y += add (N,M,OH,OW), then */
+    bool relu;        /* y = max(y, 0) */
+    const float *dy;  /* backward: dy (N,M,OH,OW) -> dx (N,C,H,W) */
     float *dx;
-    float *col;                     /* round_images slots of col_floats */
+    float *col; /* round_images slots of col_floats */
     size_t col_floats;
-    int64_t first;                  /* the round's first image */
-    int tiles;                      /* per image */
+    int64_t first; /* the round's first image */
+    int tiles;     /* per image */
 } conv_job;
 
 /* What task 'task' works on: its image's tensors, its slot, its tile. */
@@ -186,8 +186,8 @@ static conv_view view_of(const conv_job *j, int task)
 }
 
 /* y[m0:m1, n0:n1] = b (+ the epilogue's add): the GEMM then adds W·col. */
-static void fill_bias(const conv_job *j, const conv_view *v, int64_t m0, int64_t m1,
-                      int64_t n0, int64_t n1)
+static void fill_bias(const conv_job *j, const conv_view *v, int64_t m0, int64_t m1, int64_t n0,
+                      int64_t n1)
 {
     for (int64_t m = m0; m < m1; m++) {
         float b = j->b ? j->b[m] : 0.0f, *row = v->y + m * j->ohw;
@@ -250,7 +250,8 @@ static void im2col_channels(void *ctx, int task)
 {
     const conv_job *j = ctx;
     conv_view v = view_of(j, task);
-    int64_t c0 = tile_start(j->cg, v.t, j->tiles, 1), c1 = tile_start(j->cg, v.t + 1, j->tiles, 1);
+    int64_t c0 = tile_start(j->cg, v.t, j->tiles, 1),
+            c1 = tile_start(j->cg, v.t + 1, j->tiles, 1);
     im2col(&j->s->g, c1 - c0, v.x + c0 * j->hw, v.col + c0 * j->kk * j->ohw, 0, j->ohw);
 }
 
@@ -259,7 +260,8 @@ static void forward_rows(void *ctx, int task)
 {
     const conv_job *j = ctx;
     conv_view v = view_of(j, task);
-    int64_t m0 = tile_start(j->mg, v.t, j->tiles, 8), m1 = tile_start(j->mg, v.t + 1, j->tiles, 8);
+    int64_t m0 = tile_start(j->mg, v.t, j->tiles, 8),
+            m1 = tile_start(j->mg, v.t + 1, j->tiles, 8);
     fill_bias(j, &v, m0, m1, 0, j->ohw);
     lrp_sgemm(false, false, (int)(m1 - m0), (int)j->ohw, (int)j->k, 1.0f, j->w + m0 * j->k,
               (int)j->k, j->direct ? v.x : v.col, (int)j->ohw, 1.0f, v.y + m0 * j->ohw,
@@ -339,7 +341,8 @@ static void backward_channels(void *ctx, int task)
 {
     const conv_job *j = ctx;
     conv_view v = view_of(j, task);
-    int64_t c0 = tile_start(j->cg, v.t, j->tiles, 1), c1 = tile_start(j->cg, v.t + 1, j->tiles, 1);
+    int64_t c0 = tile_start(j->cg, v.t, j->tiles, 1),
+            c1 = tile_start(j->cg, v.t + 1, j->tiles, 1);
     int64_t r0 = c0 * j->kk, r1 = c1 * j->kk;
     float *dx = v.dx + c0 * j->hw, *col = j->direct ? dx : v.col + r0 * j->ohw;
     lrp_sgemm(true, false, (int)(r1 - r0), (int)j->ohw, (int)j->mg, 1.0f, j->w + r0, (int)j->k,
@@ -394,9 +397,9 @@ static void blas_backward_add(const lrp_conv_shape *s, const float *dy, const fl
 }
 
 /* The images oneDNN did not do (none without it) go to the kernels above. */
-bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
-                      const float *b, float *y, const lrp_epilogue *epi, float *scratch,
-                      lrp_pool *pool, lrp_dnnl *dnnl)
+bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w, const float *b,
+                      float *y, const lrp_epilogue *epi, float *scratch, lrp_pool *pool,
+                      lrp_dnnl *dnnl)
 {
     int64_t done = dnnl ? lrp_dnnl_conv_forward(dnnl, s, x, w, b, y, epi, scratch, pool) : 0;
     if (done == s->n)
@@ -419,8 +422,8 @@ bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w,
     return true;
 }
 
-void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w,
-                           float *dx, float *scratch, lrp_pool *pool, lrp_dnnl *dnnl)
+void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w, float *dx,
+                           float *scratch, lrp_pool *pool, lrp_dnnl *dnnl)
 {
     int64_t done = dnnl ? lrp_dnnl_conv_backward_add(dnnl, s, dy, w, dx, scratch, pool) : 0;
     if (done == s->n)

@@ -22,12 +22,16 @@ static lrp_status expand_shape(const lrp_node *n, const lrp_tensor *x, const lrp
         int dx = d - (rank - x->rank), dw = d - (rank - count);
         int64_t a = dx >= 0 ? x->dims[dx] : 1, b = dw >= 0 ? want[dw] : 1;
         if (b < 0)
-            return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "negative dim %lld in the "
-                                 "shape", LRP_NODE_ARGS(n), (long long)b);
+            return lrp_error_set(err, LRP_ERR_SHAPE,
+                                 LRP_NODE_FMT "negative dim %lld in the "
+                                              "shape",
+                                 LRP_NODE_ARGS(n), (long long)b);
         if (a != b && a != 1 && b != 1)
-            return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "input %s does not broadcast "
-                                 "to the shape's dim %d = %lld", LRP_NODE_ARGS(n),
-                                 lrp_tensor_shape_str(x, xs, sizeof xs), d, (long long)b);
+            return lrp_error_set(err, LRP_ERR_SHAPE,
+                                 LRP_NODE_FMT "input %s does not broadcast "
+                                              "to the shape's dim %d = %lld",
+                                 LRP_NODE_ARGS(n), lrp_tensor_shape_str(x, xs, sizeof xs), d,
+                                 (long long)b);
         y->dims[d] = a == 1 ? b : a;
     }
     return LRP_OK;
@@ -63,8 +67,8 @@ static lrp_status expand_infer(const lrp_node *n, lrp_tensor *const *in, lrp_ten
     return lrp_index_map_fold(n, &m, x, out[0], NULL, err);
 }
 
-static void expand_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
-                           lrp_forward_ctx *scratch)
+static void expand_forward(const lrp_node *n, const lrp_tensor *const *in,
+                           lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     lrp_index_map m;

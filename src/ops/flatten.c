@@ -23,9 +23,11 @@ static lrp_status flatten_infer(const lrp_node *n, lrp_tensor *const *in,
     /* Unlike most axes, axis == rank is valid here: it gives (count, 1). */
     int64_t axis = p->axis < 0 ? p->axis + x->rank : p->axis;
     if (axis < 0 || axis > x->rank)
-        return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "axis %lld is out of range "
-                             "[%d, %d] for input %s", LRP_NODE_ARGS(n), (long long)p->axis,
-                             -x->rank, x->rank, lrp_tensor_shape_str(x, xs, sizeof xs));
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             LRP_NODE_FMT "axis %lld is out of range "
+                                          "[%d, %d] for input %s",
+                             LRP_NODE_ARGS(n), (long long)p->axis, -x->rank, x->rank,
+                             lrp_tensor_shape_str(x, xs, sizeof xs));
     int64_t outer, inner;
     lrp_status st;
     if ((st = lrp_shape_product(n, x->dims, (int)axis, &outer, err)) ||

@@ -27,8 +27,9 @@ static lrp_status check_bounds(const lrp_node *n, const lrp_tensor *x, const lrp
     char xs[96];
     for (size_t k = 0; v && dim >= 0 && k < count; k++)
         if (v[k] < -dim || v[k] >= dim)
-            return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "index %lld is out of "
-                                 "bounds for axis %d of size %lld (data %s)",
+            return lrp_error_set(err, LRP_ERR_SHAPE,
+                                 LRP_NODE_FMT "index %lld is out of "
+                                              "bounds for axis %d of size %lld (data %s)",
                                  LRP_NODE_ARGS(n), (long long)v[k], axis, (long long)dim,
                                  lrp_tensor_shape_str(x, xs, sizeof xs));
     return LRP_OK;
@@ -39,9 +40,10 @@ static lrp_status out_shape(const lrp_node *n, const lrp_tensor *x, const lrp_te
 {
     char xs[96], is[96];
     if (x->rank - 1 + idx->rank > LRP_MAX_RANK)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "data %s with indices "
-                             "%s gives a rank above %d", LRP_NODE_ARGS(n),
-                             lrp_tensor_shape_str(x, xs, sizeof xs),
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "data %s with indices "
+                                          "%s gives a rank above %d",
+                             LRP_NODE_ARGS(n), lrp_tensor_shape_str(x, xs, sizeof xs),
                              lrp_tensor_shape_str(idx, is, sizeof is), LRP_MAX_RANK);
     y->dtype = x->dtype;
     y->rank = 0;
@@ -78,17 +80,19 @@ static void gather_run(const lrp_tensor *x, const lrp_tensor *idx, lrp_tensor *y
         }
 }
 
-static lrp_status gather_infer(const lrp_node *n, lrp_tensor *const *in,
-                               lrp_tensor *const *out, lrp_error *err)
+static lrp_status gather_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                               lrp_error *err)
 {
     const gather_params *p = n->params;
     const lrp_tensor *x = in[0], *idx = in[1];
     int axis = 0;
     char xs[96];
     if (x->dtype != LRP_FLOAT && x->dtype != LRP_INT64)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "data %s is %s, only "
-                             "float32 and int64 are supported", LRP_NODE_ARGS(n),
-                             lrp_tensor_shape_str(x, xs, sizeof xs), lrp_dtype_name(x->dtype));
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "data %s is %s, only "
+                                          "float32 and int64 are supported",
+                             LRP_NODE_ARGS(n), lrp_tensor_shape_str(x, xs, sizeof xs),
+                             lrp_dtype_name(x->dtype));
     lrp_status st;
     if ((st = lrp_shape_expect(n, idx, "indices", LRP_INT64, err)) ||
         (st = lrp_shape_axis(n, p->axis, x->rank, x, &axis, err)) ||

@@ -35,8 +35,8 @@ static bool bias_fits(const lrp_tensor *c, int64_t m, int64_t n)
            (c->dims[1] == n || c->dims[1] == 1);
 }
 
-static lrp_status gemm_infer(const lrp_node *n, lrp_tensor *const *in,
-                             lrp_tensor *const *out, lrp_error *err)
+static lrp_status gemm_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                             lrp_error *err)
 {
     const lrp_gemm_params *p = n->params;
     const lrp_tensor *a = in[0], *b = in[1], *c = in[2];
@@ -53,7 +53,7 @@ static lrp_status gemm_infer(const lrp_node *n, lrp_tensor *const *in,
             lrp_tensor_shape_str(c, cs, sizeof cs);
         return lrp_error_set(err, LRP_ERR_SHAPE,
                              LRP_NODE_FMT "A %s, B %s (transA=%lld, transB=%lld) and C %s "
-                             "do not fit",
+                                          "do not fit",
                              LRP_NODE_ARGS(n), lrp_tensor_shape_str(a, as, sizeof as),
                              lrp_tensor_shape_str(b, bs, sizeof bs), (long long)p->trans_a,
                              (long long)p->trans_b, cs);
@@ -65,8 +65,8 @@ static lrp_status gemm_infer(const lrp_node *n, lrp_tensor *const *in,
     return LRP_OK;
 }
 
-static void gemm_forward(const lrp_node *n, const lrp_tensor *const *in,
-                         lrp_tensor *const *out, lrp_forward_ctx *scratch)
+static void gemm_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
+                         lrp_forward_ctx *scratch)
 {
     (void)scratch;
     const lrp_gemm_params *p = n->params;
@@ -84,8 +84,8 @@ static void gemm_forward(const lrp_node *n, const lrp_tensor *const *in,
                 y[(long)i * nn + j] = cd[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : j)];
         beta = p->beta;
     }
-    lrp_sgemm(p->trans_a, p->trans_b, m, nn, k, p->alpha, a->data, (int)a->dims[1],
-              b->data, (int)b->dims[1], beta, y, nn);
+    lrp_sgemm(p->trans_a, p->trans_b, m, nn, k, p->alpha, a->data, (int)a->dims[1], b->data,
+              (int)b->dims[1], beta, y, nn);
 }
 
 static double gemm_flops(const lrp_node *n, const lrp_tensor *const *in,

@@ -3,8 +3,8 @@
 
 #include "ops/pooling.h"
 
-static lrp_status gap_infer(const lrp_node *n, lrp_tensor *const *in,
-                            lrp_tensor *const *out, lrp_error *err)
+static lrp_status gap_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                            lrp_error *err)
 {
     char xs[96];
     if (in[0]->dtype != LRP_FLOAT || in[0]->rank < 3)
@@ -20,7 +20,8 @@ static lrp_status gap_infer(const lrp_node *n, lrp_tensor *const *in,
 
 bool lrp_pooling_is_global(const lrp_node *n)
 {
-    return strcmp(n->op_type, "GlobalAveragePool") == 0 || strcmp(n->op_type, "ReduceMean") == 0;
+    return strcmp(n->op_type, "GlobalAveragePool") == 0 ||
+           strcmp(n->op_type, "ReduceMean") == 0;
 }
 
 void lrp_global_mean_forward(const lrp_node *n, const lrp_tensor *const *in,

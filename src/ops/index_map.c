@@ -20,8 +20,8 @@ void lrp_index_map_identity(lrp_index_map *m, int rank)
  * element's offset in x, or -1 for a fill. */
 typedef void (*visit_fn)(void *ctx, size_t j, int64_t i);
 
-static void walk(const lrp_index_map *m, const lrp_tensor *x, const lrp_tensor *y, visit_fn visit,
-                 void *ctx)
+static void walk(const lrp_index_map *m, const lrp_tensor *x, const lrp_tensor *y,
+                 visit_fn visit, void *ctx)
 {
     int64_t stride[LRP_MAX_RANK], at[LRP_MAX_RANK] = {0};
     int64_t s = 1;
@@ -110,7 +110,8 @@ lrp_status lrp_index_map_fold(const lrp_node *n, const lrp_index_map *m, const l
         return st;
     if (!lrp_mul_size(lrp_tensor_count(y), lrp_dtype_size(y->dtype), &bytes) ||
         !(y->data = malloc(bytes + 1)))
-        return lrp_error_set(err, LRP_ERR_NOMEM, LRP_NODE_FMT "out of memory", LRP_NODE_ARGS(n));
+        return lrp_error_set(err, LRP_ERR_NOMEM, LRP_NODE_FMT "out of memory",
+                             LRP_NODE_ARGS(n));
     lrp_index_map_forward(m, x, y, fill);
     return LRP_OK;
 }
@@ -124,10 +125,12 @@ lrp_status lrp_index_map_check_batch(const lrp_node *n, const lrp_index_map *m,
                  x->dims[0] == y->dims[0];
     char xs[96], ys[96];
     if (!whole)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "moves elements across "
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT
+                             "moves elements across "
                              "the batch axis 0 (input %s, output %s): only axes 1 and up "
-                             "may be padded, sliced or permuted", LRP_NODE_ARGS(n),
-                             lrp_tensor_shape_str(x, xs, sizeof xs),
+                             "may be padded, sliced or permuted",
+                             LRP_NODE_ARGS(n), lrp_tensor_shape_str(x, xs, sizeof xs),
                              lrp_tensor_shape_str(y, ys, sizeof ys));
     return LRP_OK;
 }

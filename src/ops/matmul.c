@@ -3,8 +3,8 @@
 #include "blas/gemm.h"
 #include "ops/op.h"
 
-static lrp_status matmul_infer(const lrp_node *n, lrp_tensor *const *in,
-                               lrp_tensor *const *out, lrp_error *err)
+static lrp_status matmul_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                               lrp_error *err)
 {
     const lrp_tensor *a = in[0], *b = in[1];
     char as[96], bs[96];
@@ -13,9 +13,10 @@ static lrp_status matmul_infer(const lrp_node *n, lrp_tensor *const *in,
                              LRP_NODE_ARGS(n));
     if (a->rank < 2 || b->rank != 2 ||
         (a->dims[a->rank - 1] >= 0 && a->dims[a->rank - 1] != b->dims[0]))
-        return lrp_error_set(err, a->rank < 2 || b->rank != 2 ? LRP_ERR_UNSUPPORTED : LRP_ERR_SHAPE,
+        return lrp_error_set(err,
+                             a->rank < 2 || b->rank != 2 ? LRP_ERR_UNSUPPORTED : LRP_ERR_SHAPE,
                              LRP_NODE_FMT "A %s and B %s do not fit (supported: A of rank >= 2 "
-                             "times a 2-D B)",
+                                          "times a 2-D B)",
                              LRP_NODE_ARGS(n), lrp_tensor_shape_str(a, as, sizeof as),
                              lrp_tensor_shape_str(b, bs, sizeof bs));
     *out[0] = *a;

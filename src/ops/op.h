@@ -13,8 +13,8 @@
 #define LRP_MAX_OUTPUTS 8
 
 /* Work of the nodes after an op that the executor fused into it (only for
- * ops with relu_epilogue / add_epilogue): out[0] = relu?(op(...) + add). 'add' has out[0]'s shape
- * (a residual Add's other operand); NULL: nothing to add. */
+ * ops with relu_epilogue / add_epilogue): out[0] = relu?(op(...) + add). 'add' has out[0]'s
+ * shape (a residual Add's other operand); NULL: nothing to add. */
 typedef struct lrp_epilogue {
     const float *add;
     bool relu;
@@ -90,8 +90,8 @@ typedef struct lrp_op {
      * constant or already computed. Ops on shapes (Shape, Gather, ...)
      * and Constant also compute out->data here when their inputs are known
      * (malloc'd; the caller owns it): that is how shape subgraphs fold. */
-    lrp_status (*infer)(const lrp_node *n, lrp_tensor *const *in,
-                        lrp_tensor *const *out, lrp_error *err);
+    lrp_status (*infer)(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                        lrp_error *err);
 
     /* Optional: float scratch the forward kernel needs for these shapes. */
     size_t (*scratch_floats)(const lrp_node *n, const lrp_tensor *const *in,
@@ -100,8 +100,8 @@ typedef struct lrp_op {
     /* Computes out[]->data (preallocated, shapes as inferred) from in[].
      * Never fails: infer() has checked everything. NULL for ops whose
      * outputs infer() always computes. */
-    void (*forward)(const lrp_node *n, const lrp_tensor *const *in,
-                    lrp_tensor *const *out, lrp_forward_ctx *scratch);
+    void (*forward)(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
+                    lrp_forward_ctx *scratch);
 
     /* What forward() can fuse from scratch->epi: a following Relu, and (with
      * add_epilogue) a residual Add of another activation. */

@@ -32,8 +32,10 @@ static lrp_status pad_parse(lrp_node *n, lrp_error *err)
         (st = lrp_attr_float(n, "value", 0.0f, &p.value, err)))
         return st;
     if (strcmp(mode, "constant") != 0)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "mode '%s' is not "
-                             "supported (only 'constant')", LRP_NODE_ARGS(n), mode);
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "mode '%s' is not "
+                                          "supported (only 'constant')",
+                             LRP_NODE_ARGS(n), mode);
     return lrp_op_set_params(n, &p, sizeof p, err);
 }
 
@@ -55,8 +57,10 @@ static lrp_status pad_amounts(const lrp_node *n, const lrp_tensor *const *in, in
         axes[k] = k;
     char xs[96];
     if (count != 2 * n_axes)
-        return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "%d pads for %d axes of input %s "
-                             "(want 2 per axis)", LRP_NODE_ARGS(n), count, n_axes,
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             LRP_NODE_FMT "%d pads for %d axes of input %s "
+                                          "(want 2 per axis)",
+                             LRP_NODE_ARGS(n), count, n_axes,
                              lrp_tensor_shape_str(x, xs, sizeof xs));
     memset(begin, 0, sizeof(int64_t) * LRP_MAX_RANK);
     memset(end, 0, sizeof(int64_t) * LRP_MAX_RANK);
@@ -66,9 +70,11 @@ static lrp_status pad_amounts(const lrp_node *n, const lrp_tensor *const *in, in
             return st;
         if (v[k] < -PAD_LIMIT || v[k] > PAD_LIMIT || v[n_axes + k] < -PAD_LIMIT ||
             v[n_axes + k] > PAD_LIMIT)
-            return lrp_error_set(err, LRP_ERR_LIMIT, LRP_NODE_FMT "pads %lld, %lld of axis %d "
-                                 "exceed 2^40", LRP_NODE_ARGS(n), (long long)v[k],
-                                 (long long)v[n_axes + k], a);
+            return lrp_error_set(err, LRP_ERR_LIMIT,
+                                 LRP_NODE_FMT "pads %lld, %lld of axis %d "
+                                              "exceed 2^40",
+                                 LRP_NODE_ARGS(n), (long long)v[k], (long long)v[n_axes + k],
+                                 a);
         begin[a] = v[k];
         end[a] = v[n_axes + k];
     }
@@ -84,9 +90,12 @@ static lrp_status pad_fill(const lrp_node *n, const lrp_tensor *const *in, void 
     double value = p->value;
     if (c) {
         if (!c->data || lrp_tensor_count(c) != 1 || c->dtype != in[0]->dtype)
-            return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "constant_value must "
-                                 "be one known element of the data's type", LRP_NODE_ARGS(n));
-        value = c->dtype == LRP_FLOAT ? *(const float *)c->data : (double)*(const int64_t *)c->data;
+            return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                                 LRP_NODE_FMT "constant_value must "
+                                              "be one known element of the data's type",
+                                 LRP_NODE_ARGS(n));
+        value = c->dtype == LRP_FLOAT ? *(const float *)c->data
+                                      : (double)*(const int64_t *)c->data;
     }
     if (in[0]->dtype == LRP_FLOAT)
         *(float *)buf = (float)value;
@@ -122,9 +131,10 @@ static lrp_status pad_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor
             continue;
         out[0]->dims[d] = x->dims[d] + begin[d] + end[d];
         if (out[0]->dims[d] < 0)
-            return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "pads %lld, %lld crop axis "
-                                 "%d of input %s below size 0", LRP_NODE_ARGS(n),
-                                 (long long)begin[d], (long long)end[d], d,
+            return lrp_error_set(err, LRP_ERR_SHAPE,
+                                 LRP_NODE_FMT "pads %lld, %lld crop axis "
+                                              "%d of input %s below size 0",
+                                 LRP_NODE_ARGS(n), (long long)begin[d], (long long)end[d], d,
                                  lrp_tensor_shape_str(x, xs, sizeof xs));
     }
     lrp_index_map m;

@@ -24,8 +24,7 @@ lrp_status lrp_pooling_parse(lrp_node *n, lrp_error *err)
     return LRP_OK;
 }
 
-lrp_status lrp_pooling_geom(const lrp_node *n, const lrp_tensor *x, lrp_geom *g,
-                         lrp_error *err)
+lrp_status lrp_pooling_geom(const lrp_node *n, const lrp_tensor *x, lrp_geom *g, lrp_error *err)
 {
     const lrp_pooling_params *p = n->params;
     char xs[96];
@@ -62,8 +61,8 @@ int64_t lrp_avgpool_divisor(const lrp_geom *g, bool count_include_pad, int64_t o
     return n > 0 ? n : 1;
 }
 
-lrp_status lrp_pooling_infer(const lrp_node *n, lrp_tensor *const *in,
-                          lrp_tensor *const *out, lrp_error *err)
+lrp_status lrp_pooling_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                             lrp_error *err)
 {
     lrp_geom g;
     lrp_status st = lrp_pooling_geom(n, in[0], &g, err);

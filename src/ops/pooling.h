@@ -13,7 +13,7 @@ typedef struct lrp_pooling_params {
 lrp_status lrp_pooling_parse(lrp_node *n, lrp_error *err);
 /* g for X (N,C,H,W); fails on rank != 4 or a window larger than the input. */
 lrp_status lrp_pooling_geom(const lrp_node *n, const lrp_tensor *x, lrp_geom *g,
-                         lrp_error *err);
+                            lrp_error *err);
 /* AveragePool's divisor for the window at output (oh, ow): its in-bounds
  * taps, or with count_include_pad its taps inside the padded input. A
  * ceil_mode window that runs past the trailing pad counts only up to it
@@ -28,7 +28,7 @@ bool lrp_pooling_is_global(const lrp_node *n);
 void lrp_global_mean_forward(const lrp_node *n, const lrp_tensor *const *in,
                              lrp_tensor *const *out, lrp_forward_ctx *scratch);
 
-lrp_status lrp_pooling_infer(const lrp_node *n, lrp_tensor *const *in,
-                          lrp_tensor *const *out, lrp_error *err);
+lrp_status lrp_pooling_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                             lrp_error *err);
 
 #endif

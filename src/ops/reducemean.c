@@ -37,10 +37,12 @@ static lrp_status reducemean_infer(const lrp_node *n, lrp_tensor *const *in,
     for (int d = 0; d < x->rank; d++)
         spatial = spatial && flag[d] == (d >= 2);
     if (!spatial)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "only the mean over every "
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT
+                             "only the mean over every "
                              "axis from 2 (a global average pool) is supported, not these "
-                             "axes of input %s", LRP_NODE_ARGS(n),
-                             lrp_tensor_shape_str(x, xs, sizeof xs));
+                             "axes of input %s",
+                             LRP_NODE_ARGS(n), lrp_tensor_shape_str(x, xs, sizeof xs));
     *out[0] = *x;
     out[0]->data = NULL;
     out[0]->rank = p->keepdims ? x->rank : 2;

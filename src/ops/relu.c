@@ -15,8 +15,8 @@ static void relu_range(void *ctx, int range, size_t begin, size_t end)
         j->y[i] = j->x[i] > 0.0f ? j->x[i] : 0.0f;
 }
 
-static void relu_forward(const lrp_node *n, const lrp_tensor *const *in,
-                         lrp_tensor *const *out, lrp_forward_ctx *scratch)
+static void relu_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
+                         lrp_forward_ctx *scratch)
 {
     (void)n;
     relu_job j = {in[0]->data, out[0]->data};

@@ -46,8 +46,8 @@ static lrp_status bad_shape(const lrp_node *n, const lrp_tensor *x, const int64_
 }
 
 /* Reads the request v[len] into t: explicit dims, copies and the -1. */
-static lrp_status read_target(const lrp_node *n, const lrp_tensor *x, const int64_t *v,
-                              int len, lrp_error *err, target *t)
+static lrp_status read_target(const lrp_node *n, const lrp_tensor *x, const int64_t *v, int len,
+                              lrp_error *err, target *t)
 {
     const reshape_params *p = n->params;
     t->rank = len;
@@ -60,8 +60,10 @@ static lrp_status read_target(const lrp_node *n, const lrp_tensor *x, const int6
         if (t->copied[i])
             t->dims[i] = x->dims[i];
         else if (v[i] < -1 || (v[i] == -1 && t->minus >= 0))
-            return bad_shape(n, x, v, len, "only one -1 and no other negative values "
-                             "are allowed", err);
+            return bad_shape(n, x, v, len,
+                             "only one -1 and no other negative values "
+                             "are allowed",
+                             err);
         else if (v[i] == -1)
             t->minus = i;
     }
@@ -106,9 +108,11 @@ static lrp_status check_shape_input(const lrp_node *n, const lrp_tensor *s, int 
     if (st)
         return st;
     if (s->rank != 1 || s->dims[0] < 0 || s->dims[0] > LRP_MAX_RANK)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "shape (input 1) must "
-                             "be a vector of known length <= %d, got %s", LRP_NODE_ARGS(n),
-                             LRP_MAX_RANK, lrp_tensor_shape_str(s, ss, sizeof ss));
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "shape (input 1) must "
+                                          "be a vector of known length <= %d, got %s",
+                             LRP_NODE_ARGS(n), LRP_MAX_RANK,
+                             lrp_tensor_shape_str(s, ss, sizeof ss));
     *len = (int)s->dims[0];
     return LRP_OK;
 }

@@ -47,8 +47,8 @@ static void write_dims(const lrp_node *n, const lrp_tensor *x, lrp_tensor *y)
         v[d - start] = x->dims[d];
 }
 
-static lrp_status shape_infer(const lrp_node *n, lrp_tensor *const *in,
-                              lrp_tensor *const *out, lrp_error *err)
+static lrp_status shape_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tensor *const *out,
+                              lrp_error *err)
 {
     const lrp_tensor *x = in[0];
     int start, end;

@@ -29,9 +29,9 @@ lrp_status lrp_shape_expect(const lrp_node *n, const lrp_tensor *t, const char *
     if (t->dtype == want)
         return LRP_OK;
     return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
-                         LRP_NODE_FMT "%s %s is %s, only %s is supported",
-                         LRP_NODE_ARGS(n), what, lrp_tensor_shape_str(t, ts, sizeof ts),
-                         lrp_dtype_name(t->dtype), lrp_dtype_name(want));
+                         LRP_NODE_FMT "%s %s is %s, only %s is supported", LRP_NODE_ARGS(n),
+                         what, lrp_tensor_shape_str(t, ts, sizeof ts), lrp_dtype_name(t->dtype),
+                         lrp_dtype_name(want));
 }
 
 lrp_status lrp_shape_float_elementwise(const lrp_node *n, lrp_tensor *const *in,
@@ -53,24 +53,29 @@ lrp_status lrp_shape_read(const lrp_node *n, const lrp_tensor *t, const char *wh
     if (st)
         return st;
     if (t->rank > 1)
-        return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "%s must be a scalar or "
-                             "a vector, got %s", LRP_NODE_ARGS(n), what,
-                             lrp_tensor_shape_str(t, ts, sizeof ts));
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             LRP_NODE_FMT "%s must be a scalar or "
+                                          "a vector, got %s",
+                             LRP_NODE_ARGS(n), what, lrp_tensor_shape_str(t, ts, sizeof ts));
     if (!t->data)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "%s must be a "
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT
+                             "%s must be a "
                              "constant or computable from shapes; it depends on data",
                              LRP_NODE_ARGS(n), what);
     size_t len = lrp_tensor_count(t);
     if (len > (size_t)max)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "%s has %zu values, "
-                             "at most %d supported", LRP_NODE_ARGS(n), what, len, max);
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "%s has %zu values, "
+                                          "at most %d supported",
+                             LRP_NODE_ARGS(n), what, len, max);
     memcpy(out, t->data, len * sizeof *out);
     *count = (int)len;
     return LRP_OK;
 }
 
-lrp_status lrp_shape_axis(const lrp_node *n, int64_t axis, int rank,
-                          const lrp_tensor *shown, int *out, lrp_error *err)
+lrp_status lrp_shape_axis(const lrp_node *n, int64_t axis, int rank, const lrp_tensor *shown,
+                          int *out, lrp_error *err)
 {
     char ts[96] = "";
     if (axis >= -rank && axis < rank) {
@@ -79,13 +84,15 @@ lrp_status lrp_shape_axis(const lrp_node *n, int64_t axis, int rank,
     }
     if (shown)
         lrp_tensor_shape_str(shown, ts, sizeof ts);
-    return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "axis %lld is out of range "
-                         "[%d, %d]%s%s", LRP_NODE_ARGS(n), (long long)axis, -rank, rank - 1,
+    return lrp_error_set(err, LRP_ERR_SHAPE,
+                         LRP_NODE_FMT "axis %lld is out of range "
+                                      "[%d, %d]%s%s",
+                         LRP_NODE_ARGS(n), (long long)axis, -rank, rank - 1,
                          shown ? " for input " : "", ts);
 }
 
-lrp_status lrp_shape_product(const lrp_node *n, const int64_t *dims, int count,
-                             int64_t *out, lrp_error *err)
+lrp_status lrp_shape_product(const lrp_node *n, const int64_t *dims, int count, int64_t *out,
+                             lrp_error *err)
 {
     int64_t p = 1;
     bool unknown = false;
@@ -95,8 +102,10 @@ lrp_status lrp_shape_product(const lrp_node *n, const int64_t *dims, int count,
             continue;
         }
         if (dims[i] != 0 && p > INT64_MAX / dims[i])
-            return lrp_error_set(err, LRP_ERR_LIMIT, LRP_NODE_FMT "the element count "
-                                 "overflows int64", LRP_NODE_ARGS(n));
+            return lrp_error_set(err, LRP_ERR_LIMIT,
+                                 LRP_NODE_FMT "the element count "
+                                              "overflows int64",
+                                 LRP_NODE_ARGS(n));
         p *= dims[i];
     }
     *out = unknown ? -1 : p;
@@ -133,8 +142,10 @@ lrp_status lrp_shape_axis_flags(const lrp_node *n, const int64_t *axes, int coun
         if (st)
             return st;
         if (flags[axis])
-            return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "axis %lld is given "
-                                 "twice", LRP_NODE_ARGS(n), (long long)axes[k]);
+            return lrp_error_set(err, LRP_ERR_SHAPE,
+                                 LRP_NODE_FMT "axis %lld is given "
+                                              "twice",
+                                 LRP_NODE_ARGS(n), (long long)axes[k]);
         flags[axis] = true;
     }
     return LRP_OK;
@@ -146,8 +157,10 @@ lrp_status lrp_shape_alloc_int64(const lrp_node *n, lrp_tensor *out, lrp_error *
     out->dtype = LRP_INT64;
     if (!lrp_mul_size(lrp_tensor_count(out), sizeof(int64_t), &bytes) ||
         !(out->data = malloc(bytes ? bytes : 1)))
-        return lrp_error_set(err, LRP_ERR_NOMEM, LRP_NODE_FMT "out of memory for "
-                             "an int64 output", LRP_NODE_ARGS(n));
+        return lrp_error_set(err, LRP_ERR_NOMEM,
+                             LRP_NODE_FMT "out of memory for "
+                                          "an int64 output",
+                             LRP_NODE_ARGS(n));
     return LRP_OK;
 }
 

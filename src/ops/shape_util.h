@@ -30,13 +30,13 @@ lrp_status lrp_shape_read(const lrp_node *n, const lrp_tensor *t, const char *wh
 
 /* *out = axis, counted from the end when negative; axis must lie in
  * [-rank, rank). 'shown' (may be NULL) is the tensor named in the message. */
-lrp_status lrp_shape_axis(const lrp_node *n, int64_t axis, int rank,
-                          const lrp_tensor *shown, int *out, lrp_error *err);
+lrp_status lrp_shape_axis(const lrp_node *n, int64_t axis, int rank, const lrp_tensor *shown,
+                          int *out, lrp_error *err);
 
 /* *out = product of dims[0..count), -1 when any dim is unknown (< 0);
  * LRP_ERR_LIMIT when the product overflows int64. */
-lrp_status lrp_shape_product(const lrp_node *n, const int64_t *dims, int count,
-                             int64_t *out, lrp_error *err);
+lrp_status lrp_shape_product(const lrp_node *n, const int64_t *dims, int count, int64_t *out,
+                             lrp_error *err);
 
 /* Axes given either as the attribute 'axes' (older opsets) or as an int64
  * input (opset >= 13; then it must be known at infer time). */

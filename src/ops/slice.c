@@ -51,10 +51,12 @@ static lrp_status slice_plan(const lrp_node *n, const lrp_tensor *const *in, lrp
         return st;
     bool has_axes = n_axes > 0 || (n->n_inputs > 3 && in[3]);
     char xs[96];
-    if (n_ends != n_starts || (has_axes && n_axes != n_starts) || (n_steps && n_steps != n_starts))
-        return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "starts, ends, axes and steps "
-                             "differ in length (%d, %d, %d, %d)", LRP_NODE_ARGS(n), n_starts,
-                             n_ends, n_axes, n_steps);
+    if (n_ends != n_starts || (has_axes && n_axes != n_starts) ||
+        (n_steps && n_steps != n_starts))
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             LRP_NODE_FMT "starts, ends, axes and steps "
+                                          "differ in length (%d, %d, %d, %d)",
+                             LRP_NODE_ARGS(n), n_starts, n_ends, n_axes, n_steps);
     lrp_index_map_identity(m, x->rank);
     memcpy(dims, x->dims, sizeof(int64_t) * LRP_MAX_RANK);
     bool seen[LRP_MAX_RANK] = {false};
@@ -65,15 +67,18 @@ static lrp_status slice_plan(const lrp_node *n, const lrp_tensor *const *in, lrp
         int64_t d = x->dims[a], s = starts[k], e = ends[k], step = n_steps ? steps[k] : 1;
         if (seen[a] || step == 0 || step == INT64_MIN)
             return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "axis %d %s",
-                                 LRP_NODE_ARGS(n), a, seen[a] ? "is sliced twice" : "has step 0 "
-                                 "or -2^63");
+                                 LRP_NODE_ARGS(n), a,
+                                 seen[a] ? "is sliced twice"
+                                         : "has step 0 "
+                                           "or -2^63");
         seen[a] = true;
         if (d < 0 && s == 0 && step == 1 && e >= INT32_MAX)
             continue; /* the whole of an unknown dim (the batch) */
         if (d < 0)
-            return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "slices axis %d of "
-                                 "unknown size in input %s", LRP_NODE_ARGS(n), a,
-                                 lrp_tensor_shape_str(x, xs, sizeof xs));
+            return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                                 LRP_NODE_FMT "slices axis %d of "
+                                              "unknown size in input %s",
+                                 LRP_NODE_ARGS(n), a, lrp_tensor_shape_str(x, xs, sizeof xs));
         s = s < 0 ? s + d : s;
         e = e < 0 ? e + d : e;
         int64_t lo = step > 0 ? 0 : -1, hi = step > 0 ? d : d - 1;
@@ -111,8 +116,8 @@ static lrp_status slice_infer(const lrp_node *n, lrp_tensor *const *in, lrp_tens
     return lrp_index_map_fold(n, &m, x, out[0], NULL, err);
 }
 
-static void slice_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor *const *out,
-                          lrp_forward_ctx *scratch)
+static void slice_forward(const lrp_node *n, const lrp_tensor *const *in,
+                          lrp_tensor *const *out, lrp_forward_ctx *scratch)
 {
     (void)scratch;
     lrp_index_map m;

@@ -52,7 +52,8 @@ static void softmax_span(const float *x, float *y, size_t len, size_t stride, bo
         sum += expf(x[k * stride] - max);
     float log_sum = take_log ? logf(sum) : 0.0f;
     for (size_t k = 0; k < len; k++)
-        y[k * stride] = take_log ? x[k * stride] - max - log_sum : expf(x[k * stride] - max) / sum;
+        y[k * stride] = take_log ? x[k * stride] - max - log_sum
+                                 : expf(x[k * stride] - max) / sum;
 }
 
 static size_t dims_product(const lrp_tensor *t, int from, int to)
@@ -91,7 +92,8 @@ void lrp_softmax_run(const lrp_node *n, const lrp_tensor *const *in, lrp_tensor 
     float *yd = out[0]->data;
     for (size_t o = 0; o < outer && len > 0; o++)
         for (size_t i = 0; i < inner; i++)
-            softmax_span(xd + o * len * inner + i, yd + o * len * inner + i, len, inner, take_log);
+            softmax_span(xd + o * len * inner + i, yd + o * len * inner + i, len, inner,
+                         take_log);
 }
 
 static void softmax_forward(const lrp_node *n, const lrp_tensor *const *in,

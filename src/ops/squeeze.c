@@ -23,9 +23,11 @@ static lrp_status squeeze_infer(const lrp_node *n, lrp_tensor *const *in,
         if (count == 0)
             drop[d] = x->dims[d] == 1;
         if (drop[d] && x->dims[d] >= 0 && x->dims[d] != 1)
-            return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "cannot squeeze dim %d "
-                                 "of size %lld in input %s", LRP_NODE_ARGS(n), d,
-                                 (long long)x->dims[d], lrp_tensor_shape_str(x, xs, sizeof xs));
+            return lrp_error_set(err, LRP_ERR_SHAPE,
+                                 LRP_NODE_FMT "cannot squeeze dim %d "
+                                              "of size %lld in input %s",
+                                 LRP_NODE_ARGS(n), d, (long long)x->dims[d],
+                                 lrp_tensor_shape_str(x, xs, sizeof xs));
         if (!drop[d])
             out[0]->dims[out[0]->rank++] = x->dims[d];
     }

@@ -34,14 +34,18 @@ static lrp_status transpose_infer(const lrp_node *n, lrp_tensor *const *in,
     bool seen[LRP_MAX_RANK] = {false};
     char xs[96];
     if (p->count && p->count != x->rank)
-        return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "perm has %d entries for input "
-                             "%s", LRP_NODE_ARGS(n), p->count,
+        return lrp_error_set(err, LRP_ERR_SHAPE,
+                             LRP_NODE_FMT "perm has %d entries for input "
+                                          "%s",
+                             LRP_NODE_ARGS(n), p->count,
                              lrp_tensor_shape_str(x, xs, sizeof xs));
     for (int d = 0; d < p->count; d++) {
         int64_t a = p->perm[d];
         if (a < 0 || a >= x->rank || seen[a])
-            return lrp_error_set(err, LRP_ERR_SHAPE, LRP_NODE_FMT "perm is no permutation "
-                                 "of the %d axes of input %s", LRP_NODE_ARGS(n), x->rank,
+            return lrp_error_set(err, LRP_ERR_SHAPE,
+                                 LRP_NODE_FMT "perm is no permutation "
+                                              "of the %d axes of input %s",
+                                 LRP_NODE_ARGS(n), x->rank,
                                  lrp_tensor_shape_str(x, xs, sizeof xs));
         seen[a] = true;
     }
@@ -64,8 +68,8 @@ static void transpose_forward(const lrp_node *n, const lrp_tensor *const *in,
     lrp_index_map_forward(&m, in[0], out[0], NULL);
 }
 
-static void transpose_route(const lrp_node *n, const lrp_tensor *const *in, const lrp_tensor *out,
-                            const float *r_out, float *const *r_in)
+static void transpose_route(const lrp_node *n, const lrp_tensor *const *in,
+                            const lrp_tensor *out, const float *r_out, float *const *r_in)
 {
     lrp_index_map_route(transpose_map, n, in, out, r_out, r_in);
 }

@@ -6,8 +6,8 @@
 
 #include "ops/op.h"
 
-static lrp_status read_pair(const lrp_node *n, const char *name, int64_t dflt,
-                            int64_t out[2], lrp_error *err)
+static lrp_status read_pair(const lrp_node *n, const char *name, int64_t dflt, int64_t out[2],
+                            lrp_error *err)
 {
     int count;
     int64_t v[2];
@@ -17,7 +17,7 @@ static lrp_status read_pair(const lrp_node *n, const char *name, int64_t dflt,
     if (count != 0 && count != 2)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                              LRP_NODE_FMT "attribute '%s' has %d entries; only "
-                             "2-D windows (N,C,H,W) are supported",
+                                          "2-D windows (N,C,H,W) are supported",
                              LRP_NODE_ARGS(n), name, count);
     out[0] = count ? v[0] : dflt;
     out[1] = count ? v[1] : dflt;
@@ -78,9 +78,9 @@ lrp_status lrp_window_parse(const lrp_node *n, lrp_window *w, lrp_error *err)
 }
 
 /* One spatial axis: effective pads and output length. */
-static lrp_status resolve_axis(const lrp_node *n, const lrp_window *w, int axis,
-                               int64_t in, int64_t k, int64_t *out, int64_t *pad_lo,
-                               int64_t *pad_hi, lrp_error *err)
+static lrp_status resolve_axis(const lrp_node *n, const lrp_window *w, int axis, int64_t in,
+                               int64_t k, int64_t *out, int64_t *pad_lo, int64_t *pad_hi,
+                               lrp_error *err)
 {
     int64_t s = w->stride[axis], d = w->dilation[axis];
     int64_t span = (k - 1) * d + 1;
@@ -103,9 +103,9 @@ static lrp_status resolve_axis(const lrp_node *n, const lrp_window *w, int axis,
     if (room < 0)
         return lrp_error_set(err, LRP_ERR_SHAPE,
                              LRP_NODE_FMT "window of %lld (kernel %lld, dilation %lld) "
-                             "is larger than the padded input %lld on axis %d",
-                             LRP_NODE_ARGS(n), (long long)span, (long long)k,
-                             (long long)d, (long long)(in + *pad_lo + *pad_hi), axis + 2);
+                                          "is larger than the padded input %lld on axis %d",
+                             LRP_NODE_ARGS(n), (long long)span, (long long)k, (long long)d,
+                             (long long)(in + *pad_lo + *pad_hi), axis + 2);
     *out = (w->ceil_mode ? (room + s - 1) / s : room / s) + 1;
     /* ceil_mode: a last window that starts inside the trailing pad is dropped */
     if (w->ceil_mode && (*out - 1) * s >= in + *pad_lo)
@@ -114,8 +114,7 @@ static lrp_status resolve_axis(const lrp_node *n, const lrp_window *w, int axis,
 }
 
 lrp_status lrp_window_resolve(const lrp_node *n, const lrp_window *w, int64_t in_h,
-                              int64_t in_w, int64_t kh, int64_t kw, lrp_geom *g,
-                              lrp_error *err)
+                              int64_t in_w, int64_t kh, int64_t kw, lrp_geom *g, lrp_error *err)
 {
     memset(g, 0, sizeof *g);
     g->in_h = in_h;

@@ -13,10 +13,10 @@ typedef enum lrp_auto_pad {
 } lrp_auto_pad;
 
 typedef struct lrp_window {
-    int64_t kernel[2];   /* (kH, kW); 0 = take from the weight (Conv) */
+    int64_t kernel[2]; /* (kH, kW); 0 = take from the weight (Conv) */
     int64_t stride[2];
     int64_t dilation[2];
-    int64_t pads[4];     /* (top, left, bottom, right) as written */
+    int64_t pads[4]; /* (top, left, bottom, right) as written */
     lrp_auto_pad auto_pad;
     bool ceil_mode;
 } lrp_window;
@@ -34,8 +34,8 @@ lrp_status lrp_window_parse(const lrp_node *n, lrp_window *w, lrp_error *err);
 
 /* Output size for input (H, W); kernel given for Conv (from W's shape).
  * Unknown input dims (-1) give unknown output dims. */
-lrp_status lrp_window_resolve(const lrp_node *n, const lrp_window *w,
-                              int64_t in_h, int64_t in_w, int64_t kh,
-                              int64_t kw, lrp_geom *g, lrp_error *err);
+lrp_status lrp_window_resolve(const lrp_node *n, const lrp_window *w, int64_t in_h,
+                              int64_t in_w, int64_t kh, int64_t kw, lrp_geom *g,
+                              lrp_error *err);
 
 #endif

@@ -30,7 +30,7 @@ enum { SPIN_ROUNDS = 1 << 15 }; /* about 100 µs of pause instructions */
 
 struct lrp_pool {
     int threads;
-    int spin; /* rounds of busy waiting before sleeping */
+    int spin;           /* rounds of busy waiting before sleeping */
     pthread_t *workers; /* threads - 1 */
     int started;
     pthread_mutex_t mu;

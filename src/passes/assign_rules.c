@@ -54,8 +54,8 @@ static bool is_gate(const lrp_graph *g, int v)
  * signal, has the output's shape; -1 otherwise. */
 static int gate_slot(const lrp_rule_inputs *ri, const lrp_node *n)
 {
-    if (relevance_class(n) != LRP_REL_MUL || n->n_inputs != 2 || !is_activation(ri, n->inputs[0]) ||
-        !is_activation(ri, n->inputs[1]))
+    if (relevance_class(n) != LRP_REL_MUL || n->n_inputs != 2 ||
+        !is_activation(ri, n->inputs[0]) || !is_activation(ri, n->inputs[1]))
         return -1;
     bool a = is_gate(ri->g, n->inputs[0]), b = is_gate(ri->g, n->inputs[1]);
     int gate = a == b ? -1 : a ? 0 : 1;
@@ -180,7 +180,8 @@ static lrp_status weighted_rule(const lrp_rule_inputs *ri, const lrp_node *n, bo
     int bias_add = matmul_bias_add(ri, n);
     if (bias_add >= 0) { /* the Add passes relevance; the bias is in the z-rule */
         const lrp_node *add = &ri->g->nodes[bias_add];
-        rules[bias_add] = (lrp_rule){.kind = LRP_RULE_PASS, .name = "pass (MatMul bias)",
+        rules[bias_add] = (lrp_rule){.kind = LRP_RULE_PASS,
+                                     .name = "pass (MatMul bias)",
                                      .x_slot = add->inputs[0] == n->outputs[0] ? 0 : 1};
     }
     return lrp_weights_build(r, ri->g, n, bn, bias_add >= 0 ? &ri->g->nodes[bias_add] : NULL,
@@ -307,7 +308,8 @@ static bool simple_rule(const lrp_rule_inputs *ri, int idx, const lrp_node *n, l
     case LRP_REL_MUL:
     case LRP_REL_DIV:
         if (gate_slot(ri, n) >= 0) { /* the gate held constant: all R to the signal */
-            *r = (lrp_rule){.kind = LRP_RULE_PASS, .name = "gated",
+            *r = (lrp_rule){.kind = LRP_RULE_PASS,
+                            .name = "gated",
                             .x_slot = 1 - gate_slot(ri, n)};
             return true;
         }
@@ -333,7 +335,8 @@ static void list_node(char *buf, size_t size, int count, const lrp_node *n)
 {
     size_t len = strlen(buf);
     if (count < 4 && len < size)
-        snprintf(buf + len, size - len, "%snode '%s' (%s)", count ? ", " : "", n->name, n->op_type);
+        snprintf(buf + len, size - len, "%snode '%s' (%s)", count ? ", " : "", n->name,
+                 n->op_type);
     else if (count == 4 && len < size)
         snprintf(buf + len, size - len, ", ...");
 }
@@ -372,9 +375,9 @@ static lrp_status assign(const lrp_rule_inputs *ri, const bool *on_path, const b
 lrp_status lrp_pass_assign_rules(const lrp_rule_inputs *ri, lrp_rule *rules, lrp_error *err)
 {
     bool *on_path = relevance_path(ri), *nonneg = nonnegative_values(ri->g);
-    lrp_status st = on_path && nonneg
-                        ? assign(ri, on_path, nonneg, rules, err)
-                        : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory building the rule table");
+    lrp_status st = on_path && nonneg ? assign(ri, on_path, nonneg, rules, err)
+                                      : lrp_error_set(err, LRP_ERR_NOMEM,
+                                                      "out of memory building the rule table");
     free(on_path);
     free(nonneg);
     return st;

@@ -24,7 +24,7 @@ static lrp_status check_arity(const lrp_graph *g, lrp_node *n, lrp_error *err)
         if (v && (v->n_consumers > 0 || v->is_output))
             return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                                  LRP_NODE_FMT "output %d ('%s') is used, but only the first "
-                                 "%d output(s) of %s are supported",
+                                              "%d output(s) of %s are supported",
                                  LRP_NODE_ARGS(n), k, v->name, op->n_outputs, op->name);
     }
     if (n->n_outputs > op->n_outputs)

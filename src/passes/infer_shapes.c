@@ -12,14 +12,14 @@ static lrp_status infer_node(const lrp_graph *g, int index, lrp_shapes *s, lrp_e
     const lrp_node *n = &g->nodes[index];
     lrp_tensor *in[LRP_MAX_INPUTS] = {0}, *out[LRP_MAX_OUTPUTS] = {0};
     if (n->n_inputs > LRP_MAX_INPUTS || n->n_outputs > LRP_MAX_OUTPUTS)
-        return lrp_error_set(err, LRP_ERR_UNSUPPORTED, LRP_NODE_FMT "too many inputs or outputs",
-                             LRP_NODE_ARGS(n));
+        return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
+                             LRP_NODE_FMT "too many inputs or outputs", LRP_NODE_ARGS(n));
     for (int k = 0; k < n->n_inputs; k++) {
         in[k] = n->inputs[k] >= 0 ? &s->t[n->inputs[k]] : NULL;
         if (in[k] && in[k]->dtype == LRP_UNDEFINED)
             return lrp_error_set(err, LRP_ERR_GRAPH,
                                  LRP_NODE_FMT "input '%s' has no type (it is an unused "
-                                 "output of another node)",
+                                              "output of another node)",
                                  LRP_NODE_ARGS(n), g->values[n->inputs[k]].name);
     }
     for (int k = 0; k < n->n_outputs; k++)

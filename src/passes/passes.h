@@ -20,7 +20,6 @@ void lrp_pass_resolve_identity(lrp_graph *g);
 lrp_status lrp_pass_bind_ops(lrp_graph *g, lrp_error *err);
 
 
-
 /* ---- residual split points ---- */
 
 /* An Add of two activations (float values computed from the input, per

@@ -160,9 +160,12 @@ static bool try_candidate(search *se, int s, int m, int b, int conv, verdict *v)
     path p = leads_back(se, m, b);
     int rank = p == PATH_NONLINEAR ? 3 : p == PATH_LINEAR ? 2 : 1;
     if (rank > v->rank)
-        *v = (verdict){rank, {.mainstream = m, .shortcut = s, .block_input = b,
-                              .shortcut_conv = conv,
-                              .kind = s == b ? LRP_SHORTCUT_IDENTITY : LRP_SHORTCUT_PROJECTION}};
+        *v = (verdict){rank,
+                       {.mainstream = m,
+                        .shortcut = s,
+                        .block_input = b,
+                        .shortcut_conv = conv,
+                        .kind = s == b ? LRP_SHORTCUT_IDENTITY : LRP_SHORTCUT_PROJECTION}};
     return rank == 3;
 }
 
@@ -209,15 +212,18 @@ static bool reason(const lrp_graph *g, int a, int b, const verdict *v, lrp_plain
     if (v->rank == 0) {
         char ops[256];
         shortcut_op_names(ops, sizeof ops);
-        return explain_add(p, "neither operand ('%s', '%s') is a block input (a tensor with "
+        return explain_add(p,
+                           "neither operand ('%s', '%s') is a block input (a tensor with "
                            "two or more consumers) or a chain of %s reading one",
                            g->values[a].name, g->values[b].name, ops);
     }
     const char *m = g->values[v->r.mainstream].name, *bi = g->values[v->r.block_input].name;
     if (v->rank == 1)
         return explain_add(p, "operand '%s' does not lead back to block input '%s'", m, bi);
-    return explain_add(p, "operand '%s' leads back to block input '%s' through no Relu or "
-                       "Clip: a sum of linear branches, not a residual function", m, bi);
+    return explain_add(p,
+                       "operand '%s' leads back to block input '%s' through no Relu or "
+                       "Clip: a sum of linear branches, not a residual function",
+                       m, bi);
 }
 
 /* Appends Add 'node' to *plain; false when out of memory. */

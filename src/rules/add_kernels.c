@@ -39,16 +39,11 @@ typedef enum share {
 static share share_of(lrp_split split, bool identity)
 {
     switch (split) {
-    case LRP_SPLIT_PROPORTIONAL:
-        return SHARE_PROPORTIONAL;
-    case LRP_SPLIT_RATIO:
-        return SHARE_RATIO;
-    case LRP_SPLIT_RATIO_PROJECTION_ONLY:
-        return identity ? SHARE_ALL : SHARE_RATIO;
-    case LRP_SPLIT_SYMMETRIC_PROJECTION_ONLY:
-        return identity ? SHARE_ALL : SHARE_HALF;
-    default:
-        return SHARE_HALF;
+    case LRP_SPLIT_PROPORTIONAL: return SHARE_PROPORTIONAL;
+    case LRP_SPLIT_RATIO: return SHARE_RATIO;
+    case LRP_SPLIT_RATIO_PROJECTION_ONLY: return identity ? SHARE_ALL : SHARE_RATIO;
+    case LRP_SPLIT_SYMMETRIC_PROJECTION_ONLY: return identity ? SHARE_ALL : SHARE_HALF;
+    default: return SHARE_HALF;
     }
 }
 
@@ -57,7 +52,7 @@ static share share_of(lrp_split split, bool identity)
 typedef struct split_job {
     const lrp_rule_ctx *c;
     share share;
-    size_t offset; /* the image's first element */
+    size_t offset;       /* the image's first element */
     bool zero_m, zero_s; /* r_m, r_s start here: zero them first */
     bool sum_m, sum_s;
     double absorbed[LRP_MAX_RANGES], m_part[LRP_MAX_RANGES], s_part[LRP_MAX_RANGES];
@@ -140,8 +135,11 @@ void lrp_split_apply(const lrp_rule_ctx *c)
     bool identity = c->rule->residual->kind == LRP_SHORTCUT_IDENTITY;
     int ms = c->rule->mainstream_slot, ss = 1 - ms;
     double *sum_m = lrp_in_sum(c, ms), *sum_s = lrp_in_sum(c, ss);
-    split_job j = {.c = c, .share = share_of(c->rule->split, identity),
-                   .zero_m = lrp_unzeroed(c, ms), .zero_s = lrp_unzeroed(c, ss), .sum_m = sum_m,
+    split_job j = {.c = c,
+                   .share = share_of(c->rule->split, identity),
+                   .zero_m = lrp_unzeroed(c, ms),
+                   .zero_s = lrp_unzeroed(c, ss),
+                   .sum_m = sum_m,
                    .sum_s = sum_s};
     int ranges = lrp_ranges(per_image);
     for (int img = 0; img < c->n_images; img++) {

@@ -52,8 +52,7 @@ static const lrp_preset presets[] = {
 #define N_PRESETS (sizeof presets / sizeof *presets)
 
 static const char *const split_names[] = {"proportional", "ratio", "symmetric",
-                                          "ratio-projection-only",
-                                          "symmetric-projection-only"};
+                                          "ratio-projection-only", "symmetric-projection-only"};
 
 #define N_SPLITS (int)(sizeof split_names / sizeof *split_names)
 

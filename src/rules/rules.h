@@ -84,32 +84,32 @@ lrp_zrule lrp_zrule_paper(bool first_layer, lrp_stab stab);
 /* ---- every rule ---------------------------------------------------------- */
 
 typedef enum lrp_rule_kind {
-    LRP_RULE_NONE,       /* not on the relevance path */
-    LRP_RULE_PASS,       /* R_in = R (Relu, BN, reshapes, scaling by a constant, a
-                            signal times a gate: all to the signal) */
-    LRP_RULE_Z,          /* a z-rule on a weighted layer */
-    LRP_RULE_NORM_POOL,  /* zennit's Norm rule, x ⊙ Jᵀ(R / stab y), reported as "norm":
-                            AveragePool, GlobalAveragePool, ReduceMean */
-    LRP_RULE_NORM_SUM,   /* the Norm rule on Add/Sub, reported as "norm": each
-                            activation x gets x ⊙ R / stab(y); an Add of two
-                            activations splits proportionally, one of a constant
-                            treats it as a bias */
-    LRP_RULE_SPLIT,      /* a residual Add (method §4) */
-    LRP_RULE_WTA,        /* MaxPool: winner takes all (also its gradient) */
-    LRP_RULE_AVG2X2,     /* the paper's MaxPool replacement */
-    LRP_RULE_ROUTE,      /* Pad, Slice, Transpose, Expand, Concat: R back to each
-                            output's source element (also their gradient) */
+    LRP_RULE_NONE,      /* not on the relevance path */
+    LRP_RULE_PASS,      /* R_in = R (Relu, BN, reshapes, scaling by a constant, a
+                           signal times a gate: all to the signal) */
+    LRP_RULE_Z,         /* a z-rule on a weighted layer */
+    LRP_RULE_NORM_POOL, /* zennit's Norm rule, x ⊙ Jᵀ(R / stab y), reported as "norm":
+                           AveragePool, GlobalAveragePool, ReduceMean */
+    LRP_RULE_NORM_SUM,  /* the Norm rule on Add/Sub, reported as "norm": each
+                           activation x gets x ⊙ R / stab(y); an Add of two
+                           activations splits proportionally, one of a constant
+                           treats it as a bias */
+    LRP_RULE_SPLIT,     /* a residual Add (method §4) */
+    LRP_RULE_WTA,       /* MaxPool: winner takes all (also its gradient) */
+    LRP_RULE_AVG2X2,    /* the paper's MaxPool replacement */
+    LRP_RULE_ROUTE,     /* Pad, Slice, Transpose, Expand, Concat: R back to each
+                           output's source element (also their gradient) */
     /* the gradient, for the baselines (gradient, gradient-x-input, grad-cam) */
-    LRP_RULE_GRAD_LINEAR, /* R_in += Wᵀ R */
-    LRP_RULE_GRAD_RELU,   /* R_in += R [x > 0] */
-    LRP_RULE_GUIDED_RELU, /* Guided Backprop's Relu: R_in += R [x > 0] [R > 0] */
-    LRP_RULE_DECONV_RELU, /* DeconvNet's Relu: R_in += R⁺ (x not read) */
-    LRP_RULE_GRAD_POOL,   /* average pools: each tap gets R / count */
-    LRP_RULE_GRAD_SUM,    /* Add/Sub: each activation gets +R (Sub's second: -R) */
-    LRP_RULE_GRAD_BN,     /* a BN not folded: R_in += R scale / sqrt(var + eps) */
-    LRP_RULE_GRAD_CLIP,   /* R_in += R [min < x < max] */
-    LRP_RULE_GRAD_SCALE,  /* Mul/Div of x by a constant c: R_in += R c (Div: R / c) */
-    LRP_RULE_GRAD_MUL,    /* a * b of two activations (broadcast): R_a += R b, R_b += R a */
+    LRP_RULE_GRAD_LINEAR,  /* R_in += Wᵀ R */
+    LRP_RULE_GRAD_RELU,    /* R_in += R [x > 0] */
+    LRP_RULE_GUIDED_RELU,  /* Guided Backprop's Relu: R_in += R [x > 0] [R > 0] */
+    LRP_RULE_DECONV_RELU,  /* DeconvNet's Relu: R_in += R⁺ (x not read) */
+    LRP_RULE_GRAD_POOL,    /* average pools: each tap gets R / count */
+    LRP_RULE_GRAD_SUM,     /* Add/Sub: each activation gets +R (Sub's second: -R) */
+    LRP_RULE_GRAD_BN,      /* a BN not folded: R_in += R scale / sqrt(var + eps) */
+    LRP_RULE_GRAD_CLIP,    /* R_in += R [min < x < max] */
+    LRP_RULE_GRAD_SCALE,   /* Mul/Div of x by a constant c: R_in += R c (Div: R / c) */
+    LRP_RULE_GRAD_MUL,     /* a * b of two activations (broadcast): R_a += R b, R_b += R a */
     LRP_RULE_GRAD_SIGMOID, /* R_in += R y (1 - y) */
     LRP_RULE_KINDS
 } lrp_rule_kind;
@@ -129,11 +129,11 @@ typedef struct lrp_rule {
     lrp_rule_kind kind;
     const char *name; /* for reports: "zplus", "pass", "ratio", ... */
     lrp_stab stab;
-    lrp_zrule z;          /* LRP_RULE_Z */
-    lrp_weights weights;  /* LRP_RULE_Z */
-    int x_slot;           /* PASS, GRAD_SCALE: the input slot that gets the relevance */
-    int mainstream_slot;  /* SPLIT: the slot of M (the other is S) */
-    lrp_split split;      /* LRP_RULE_SPLIT */
+    lrp_zrule z;         /* LRP_RULE_Z */
+    lrp_weights weights; /* LRP_RULE_Z */
+    int x_slot;          /* PASS, GRAD_SCALE: the input slot that gets the relevance */
+    int mainstream_slot; /* SPLIT: the slot of M (the other is S) */
+    lrp_split split;     /* LRP_RULE_SPLIT */
     const lrp_residual *residual;
     const float *low, *high; /* zbox bounds per channel (the explainer's) */
     int n_bounds;
@@ -151,9 +151,9 @@ typedef struct lrp_rule_ctx {
      * kinds lrp_rule_zeroes_inputs names, whose kernels zero it before they
      * add, block by block while it is in cache); NULL = all zeroed */
     const bool *unzeroed;
-    float *scratch;              /* lrp_rule_scratch_floats() floats */
-    lrp_pool *pool;              /* workers of this run; NULL = the caller only */
-    lrp_dnnl *dnnl;              /* its oneDNN convolutions; NULL = OpenBLAS */
+    float *scratch; /* lrp_rule_scratch_floats() floats */
+    lrp_pool *pool; /* workers of this run; NULL = the caller only */
+    lrp_dnnl *dnnl; /* its oneDNN convolutions; NULL = OpenBLAS */
     int n_images;
     double *absorbed; /* per image: relevance the stabilizer kept (see below) */
     bool planning;    /* lrp_relevance_warm_up: make the convs (oneDNN computes

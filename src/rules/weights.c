@@ -28,7 +28,7 @@ static lrp_status not_constant(const lrp_node *n, const char *what, lrp_error *e
 {
     return lrp_error_set(err, LRP_ERR_UNSUPPORTED,
                          LRP_NODE_FMT "%s must be a constant float32 initializer for the "
-                         "relevance rules",
+                                      "relevance rules",
                          LRP_NODE_ARGS(n), what);
 }
 

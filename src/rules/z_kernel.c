@@ -51,8 +51,8 @@ static void linear_forward(const linear *l, const float *x, const float *w, cons
     }
     int64_t out = l->w->out, in = l->w->in;
     linear_bias(l, b, y);
-    lrp_sgemm(false, true, (int)l->rows, (int)out, (int)in, 1.0f, x, (int)in, w, (int)in,
-              1.0f, y, (int)out);
+    lrp_sgemm(false, true, (int)l->rows, (int)out, (int)in, 1.0f, x, (int)in, w, (int)in, 1.0f,
+              y, (int)out);
 }
 
 /* dx += Wᵀ s */
@@ -71,17 +71,17 @@ static void linear_backward_add(const linear *l, const float *s, const float *w,
 /* The element-wise passes of a z-rule, run as lrp_pool_for ranges. */
 typedef struct z_pass {
     const lrp_rule_ctx *c;
-    lrp_in_mod mod;      /* modify_range: which in_t(x) */
-    const float *src;    /* add_range: tmp; s_range: the unmodified y or NULL */
-    float *dst;          /* modify_range: buf; add_range: z; s_range: s */
-    const float *z;      /* s_range */
-    const float *xt, *dx;/* r_in_range */
-    float k;             /* add_range: sign; r_in_range: coef * sign; s_range: weight */
-    lrp_gate gate;       /* s_range */
-    size_t offset;       /* s_range, r_in_range: the image's first element */
-    double *sum_part;    /* r_in_range: per range, r_in's sum after it; or NULL */
-    bool zero;           /* r_in_range: r_in starts here: zero it first */
-    bool any[LRP_MAX_RANGES];        /* modify_range, sign_range: a value seen */
+    lrp_in_mod mod;           /* modify_range: which in_t(x) */
+    const float *src;         /* add_range: tmp; s_range: the unmodified y or NULL */
+    float *dst;               /* modify_range: buf; add_range: z; s_range: s */
+    const float *z;           /* s_range */
+    const float *xt, *dx;     /* r_in_range */
+    float k;                  /* add_range: sign; r_in_range: coef * sign; s_range: weight */
+    lrp_gate gate;            /* s_range */
+    size_t offset;            /* s_range, r_in_range: the image's first element */
+    double *sum_part;         /* r_in_range: per range, r_in's sum after it; or NULL */
+    bool zero;                /* r_in_range: r_in starts here: zero it first */
+    bool any[LRP_MAX_RANGES]; /* modify_range, sign_range: a value seen */
     double absorbed[LRP_MAX_RANGES]; /* s_range */
 } z_pass;
 
@@ -93,8 +93,7 @@ static void modify_range(void *ctx, int range, size_t begin, size_t end)
     float *buf = p->dst;
     bool any = false;
     switch (p->mod) {
-    case LRP_IN_X:
-        break;
+    case LRP_IN_X: break;
     case LRP_IN_POS:
         for (size_t i = begin; i < end; i++) {
             buf[i] = x[i] > 0.0f ? x[i] : 0.0f;
@@ -311,8 +310,13 @@ static void add_r_in(const lrp_rule_ctx *c, const linear *l, const float *xt, co
                      float k, bool zero)
 {
     double part[LRP_MAX_RANGES], *sums = lrp_in_sum(c, 0);
-    z_pass p = {.c = c, .dst = c->r_in[0], .dx = dx, .k = k, .xt = xt,
-                .sum_part = sums ? part : NULL, .zero = zero};
+    z_pass p = {.c = c,
+                .dst = c->r_in[0],
+                .dx = dx,
+                .k = k,
+                .xt = xt,
+                .sum_part = sums ? part : NULL,
+                .zero = zero};
     size_t per_image = l->nx / (size_t)c->n_images;
     for (int img = 0; img < c->n_images; img++) {
         p.offset = (size_t)img * per_image;

@@ -3,19 +3,30 @@
 
 static lrp_term term(lrp_in_mod in, lrp_w_mod w, bool bias, float coef, int group)
 {
-    return (lrp_term){.in = in, .w = w, .bias = bias, .sign = 1.0f, .coef = coef, .group = group};
+    return (lrp_term){.in = in,
+                      .w = w,
+                      .bias = bias,
+                      .sign = 1.0f,
+                      .coef = coef,
+                      .group = group};
 }
 
 lrp_zrule lrp_zrule_epsilon(lrp_stab stab)
 {
-    return (lrp_zrule){.name = "epsilon", .n_terms = 1, .n_groups = 1, .stab = stab,
+    return (lrp_zrule){.name = "epsilon",
+                       .n_terms = 1,
+                       .n_groups = 1,
+                       .stab = stab,
                        .terms = {term(LRP_IN_X, LRP_W_ID, true, 1, 0)}};
 }
 
 /* z = W⁺x⁺ + W⁻x⁻ + b⁺ */
 lrp_zrule lrp_zrule_zplus(lrp_stab stab)
 {
-    return (lrp_zrule){.name = "zplus", .n_terms = 2, .n_groups = 1, .stab = stab,
+    return (lrp_zrule){.name = "zplus",
+                       .n_terms = 2,
+                       .n_groups = 1,
+                       .stab = stab,
                        .terms = {term(LRP_IN_POS, LRP_W_POS, true, 1, 0),
                                  term(LRP_IN_NEG, LRP_W_NEG, false, 1, 0)}};
 }
@@ -23,7 +34,10 @@ lrp_zrule lrp_zrule_zplus(lrp_stab stab)
 /* zα = W⁺x⁺ + W⁻x⁻ + b⁺ and zβ = W⁻x⁺ + W⁺x⁻ + b⁻, weighted α and −β */
 lrp_zrule lrp_zrule_alpha_beta(float alpha, float beta, lrp_stab stab)
 {
-    return (lrp_zrule){.name = "alpha-beta", .n_terms = 4, .n_groups = 2, .stab = stab,
+    return (lrp_zrule){.name = "alpha-beta",
+                       .n_terms = 4,
+                       .n_groups = 2,
+                       .stab = stab,
                        .terms = {term(LRP_IN_POS, LRP_W_POS, true, alpha, 0),
                                  term(LRP_IN_NEG, LRP_W_NEG, false, alpha, 0),
                                  term(LRP_IN_POS, LRP_W_NEG, true, -beta, 1),
@@ -33,7 +47,10 @@ lrp_zrule lrp_zrule_alpha_beta(float alpha, float beta, lrp_stab stab)
 /* where y > 0: Wp x⁺ + Wn x⁻ + bp; where y < 0: Wn x⁺ + Wp x⁻ + bn */
 lrp_zrule lrp_zrule_gamma(lrp_stab stab)
 {
-    return (lrp_zrule){.name = "gamma", .n_terms = 4, .n_groups = 2, .stab = stab,
+    return (lrp_zrule){.name = "gamma",
+                       .n_terms = 4,
+                       .n_groups = 2,
+                       .stab = stab,
                        .gate = {LRP_GATE_POS, LRP_GATE_NEG},
                        .terms = {term(LRP_IN_POS, LRP_W_GAMMA_POS, true, 1, 0),
                                  term(LRP_IN_NEG, LRP_W_GAMMA_NEG, false, 1, 0),
@@ -44,20 +61,29 @@ lrp_zrule lrp_zrule_gamma(lrp_stab stab)
 /* weights and input -> 1, bias -> 0 */
 lrp_zrule lrp_zrule_flat(lrp_stab stab)
 {
-    return (lrp_zrule){.name = "flat", .n_terms = 1, .n_groups = 1, .stab = stab,
+    return (lrp_zrule){.name = "flat",
+                       .n_terms = 1,
+                       .n_groups = 1,
+                       .stab = stab,
                        .terms = {term(LRP_IN_ONES, LRP_W_ONES, false, 1, 0)}};
 }
 
 lrp_zrule lrp_zrule_wsquare(lrp_stab stab)
 {
-    return (lrp_zrule){.name = "wsquare", .n_terms = 1, .n_groups = 1, .stab = stab,
+    return (lrp_zrule){.name = "wsquare",
+                       .n_terms = 1,
+                       .n_groups = 1,
+                       .stab = stab,
                        .terms = {term(LRP_IN_ONES, LRP_W_SQUARE, true, 1, 0)}};
 }
 
 /* z = (W x + b) − (W⁺l + b⁺) − (W⁻h + b⁻): the bias cancels */
 lrp_zrule lrp_zrule_zbox(lrp_stab stab)
 {
-    lrp_zrule r = {.name = "zbox", .n_terms = 3, .n_groups = 1, .stab = stab,
+    lrp_zrule r = {.name = "zbox",
+                   .n_terms = 3,
+                   .n_groups = 1,
+                   .stab = stab,
                    .terms = {term(LRP_IN_X, LRP_W_ID, true, 1, 0),
                              term(LRP_IN_LOW, LRP_W_POS, true, 1, 0),
                              term(LRP_IN_HIGH, LRP_W_NEG, true, 1, 0)}};
@@ -68,10 +94,12 @@ lrp_zrule lrp_zrule_zbox(lrp_stab stab)
 /* The authors' code: z = W⁺a + ε without bias; ones at the first layer. */
 lrp_zrule lrp_zrule_paper(bool first_layer, lrp_stab stab)
 {
-    return (lrp_zrule){.name = first_layer ? "paper-first" : "paper-zplus", .n_terms = 1,
-                       .n_groups = 1, .stab = stab,
-                       .terms = {term(first_layer ? LRP_IN_ONES : LRP_IN_X, LRP_W_POS, false,
-                                      1, 0)}};
+    return (lrp_zrule){.name = first_layer ? "paper-first" : "paper-zplus",
+                       .n_terms = 1,
+                       .n_groups = 1,
+                       .stab = stab,
+                       .terms = {
+                           term(first_layer ? LRP_IN_ONES : LRP_IN_X, LRP_W_POS, false, 1, 0)}};
 }
 
 lrp_zrule lrp_zrule_of(lrp_rule_id id, float alpha, float beta, lrp_stab stab)

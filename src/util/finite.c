@@ -26,5 +26,8 @@ lrp_status lrp_check_finite(const float *x, int rank, const int64_t *dims, const
     }
     snprintf(index + len, sizeof index - len, ")");
     return lrp_error_set(err, LRP_ERR_ARG, "%s: element %s is %s; inputs must be finite", what,
-                         index, isnan(x[bad]) ? "NaN" : x[bad] > 0 ? "+inf" : "-inf");
+                         index,
+                         isnan(x[bad]) ? "NaN"
+                         : x[bad] > 0  ? "+inf"
+                                       : "-inf");
 }

@@ -7,8 +7,12 @@
 int lrp_utf8_len(const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;
-    int len = u[0] < 0x80 ? 1 : u[0] < 0xC2 ? 0 : u[0] < 0xE0 ? 2 : u[0] < 0xF0 ? 3
-                                              : u[0] < 0xF5 ? 4 : 0;
+    int len = u[0] < 0x80   ? 1
+              : u[0] < 0xC2 ? 0
+              : u[0] < 0xE0 ? 2
+              : u[0] < 0xF0 ? 3
+              : u[0] < 0xF5 ? 4
+                            : 0;
     for (int i = 1; i < len; i++)
         if ((u[i] & 0xC0) != 0x80) /* also stops at the NUL of a truncated one */
             return 0;
