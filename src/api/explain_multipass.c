@@ -52,22 +52,24 @@ static lrp_status run_batch(void *ctx, const float *x, int target, float *logits
     r->in.data = (float *)x;
     if (!grad)
         return probe_forward(r, logits, err);
-    lrp_status st = lrp_explainer_prepare(e, &r->in, err);
+    lrp_forward *f = &e->batch_fwd;
+    lrp_relevance *rel = &e->batch_rel;
+    lrp_status st = lrp_explainer_prepare_in(e, f, rel, &r->in, err);
     if (st)
         return st;
-    if ((st = lrp_forward_run(&e->fwd, x, e->pool, lrp_explainer_dnnl(e, e->model->dnnl), err)))
+    if ((st = lrp_forward_run(f, x, e->pool, lrp_explainer_dnnl(e, e->model->dnnl), err)))
         return st;
-    const lrp_tensor *out = lrp_forward_value(&e->fwd, e->seed_value);
+    const lrp_tensor *out = lrp_forward_value(f, e->seed_value);
     memcpy(logits, out->data, lrp_tensor_count(out) * sizeof *logits);
     for (int i = 0; i < r->in.dims[0]; i++) {
         r->targets[i] = target;
         r->seeds[i] = 1.0;
     }
-    lrp_relevance_run(&e->rel, &e->fwd, e->pool, lrp_explainer_dnnl(e, e->t->dnnl),
-                      e->seed_value, r->targets, r->seeds);
+    lrp_relevance_run(rel, f, e->pool, lrp_explainer_dnnl(e, e->t->dnnl), e->seed_value,
+                      r->targets, r->seeds);
     const lrp_graph *g = &e->model->graph;
-    memcpy(grad, e->rel.of[g->inputs[0]],
-           lrp_tensor_count(lrp_forward_value(&e->fwd, g->inputs[0])) * sizeof *grad);
+    memcpy(grad, rel->of[g->inputs[0]],
+           lrp_tensor_count(lrp_forward_value(f, g->inputs[0])) * sizeof *grad);
     return LRP_OK;
 }
 

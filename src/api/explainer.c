@@ -276,6 +276,8 @@ void lrp_explainer_free(lrp_explainer *e)
         return;
     lrp_relevance_free(&e->rel);
     lrp_forward_free(&e->fwd);
+    lrp_relevance_free(&e->batch_rel);
+    lrp_forward_free(&e->batch_fwd);
     lrp_forward_free(&e->probe);
     free(e->probe_keep);
     lrp_pool_free(e->pool);
@@ -430,20 +432,26 @@ static lrp_status choose_targets(const lrp_explainer *e, lrp_report *rep, lrp_er
     return LRP_OK;
 }
 
-lrp_status lrp_explainer_prepare(lrp_explainer *e, const lrp_array *input, lrp_error *err)
+lrp_status lrp_explainer_prepare_in(lrp_explainer *e, lrp_forward *f, lrp_relevance *rel,
+                                    const lrp_array *input, lrp_error *err)
 {
     lrp_model *m = e->model;
     bool rebuilt;
-    lrp_status st = lrp_model_prepare(m, &e->fwd, input->rank, input->dims, e->t->keep,
-                                      &rebuilt, err);
-    if (st || (!rebuilt && e->rel.g))
+    lrp_status st = lrp_model_prepare(m, f, input->rank, input->dims, e->t->keep, &rebuilt,
+                                      err);
+    if (st || (!rebuilt && rel->g))
         return st;
-    lrp_relevance_free(&e->rel);
-    st = lrp_relevance_init(&e->rel, &m->graph, e->t->rules, &e->fwd, e->seed_value,
-                            e->cam_value, m->max_bytes, err);
+    lrp_relevance_free(rel);
+    st = lrp_relevance_init(rel, &m->graph, e->t->rules, f, e->seed_value, e->cam_value,
+                            m->max_bytes, err);
     if (st)
         lrp_error_prefix(err, "%s", m->path);
     return st;
+}
+
+lrp_status lrp_explainer_prepare(lrp_explainer *e, const lrp_array *input, lrp_error *err)
+{
+    return lrp_explainer_prepare_in(e, &e->fwd, &e->rel, input, err);
 }
 
 lrp_status lrp_explainer_warm_up(lrp_explainer *e, int rank, const int64_t *dims,

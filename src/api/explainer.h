@@ -35,6 +35,11 @@ struct lrp_explainer {
      * blocked layout and share memory; NULL / unused until one runs */
     lrp_forward probe;
     bool *probe_keep;
+    /* their gradient passes, at the batch size of the passes: apart from
+     * fwd and rel, which stay at the explained input's batch, so that
+     * neither is rebuilt at every image */
+    lrp_forward batch_fwd;
+    lrp_relevance batch_rel;
     lrp_relevance rel;
     lrp_pool *pool;      /* NULL = one thread */
     lrp_backend backend; /* resolved */
@@ -50,8 +55,12 @@ static inline lrp_dnnl *lrp_explainer_dnnl(const lrp_explainer *e, lrp_dnnl *d)
     return lrp_backend_dnnl(e->backend, e->precision, d);
 }
 
-/* Sizes the workspaces for input's shape (rebuilt only when it changes). */
+/* Sizes the workspaces fwd and rel for input's shape (rebuilt only when it
+ * changes). */
 lrp_status lrp_explainer_prepare(lrp_explainer *e, const lrp_array *input, lrp_error *err);
+/* The same for the workspaces f and rel of e (fwd and rel, or another pair). */
+lrp_status lrp_explainer_prepare_in(lrp_explainer *e, lrp_forward *f, lrp_relevance *rel,
+                                    const lrp_array *input, lrp_error *err);
 
 /* After the gradient pass of lrp_explain: replaces each image's map in
  * *relevance by the multipass method's, and its sums and flows in rep. */
