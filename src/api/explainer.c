@@ -280,6 +280,8 @@ void lrp_explainer_free(lrp_explainer *e)
     lrp_forward_free(&e->batch_fwd);
     lrp_forward_free(&e->probe);
     free(e->probe_keep);
+    free(e->probe_x);
+    free(e->probe_logits);
     lrp_pool_free(e->pool);
     if (e->t && --e->t->refs == 0) {
         lrp_rules_free(e->t->rules, e->model->graph.n_nodes);
