@@ -20,39 +20,49 @@ typedef struct runner {
     double *seeds;
 } runner;
 
-/* Whether r->in is the probe's last batch; then logits get its logits. */
+/* Whether every row (row floats) of the batch x (rows, row) equals 'want'. */
+static bool rows_equal(const float *x, size_t rows, size_t row, const float *want)
+{
+    for (size_t i = 0; i < rows; i++)
+        if (memcmp(x + i * row, want, row * sizeof *x))
+            return false;
+    return true;
+}
+
+/* Whether r->in is the probe's remembered batch; then logits get its logits. */
 static bool probe_repeat(const runner *r, float *logits)
 {
     const lrp_explainer *e = r->e;
-    size_t n = 1;
-    for (int d = 0; d < r->in.rank; d++)
-        n *= (size_t)r->in.dims[d];
-    if (!e->probe_x || e->probe_x_count != n ||
-        memcmp(e->probe_x, r->in.data, n * sizeof(float)))
+    size_t rows = (size_t)r->in.dims[0], row = lrp_array_count(&r->in) / rows;
+    if (e->probe_x_count != row || e->probe_rows != rows ||
+        !rows_equal(r->in.data, rows, row, e->probe_x))
         return false;
     memcpy(logits, e->probe_logits, e->probe_logit_count * sizeof *logits);
     return true;
 }
 
-/* Keeps the batch r->in and its logits out for probe_repeat (nothing is
- * kept when memory runs short: the next batch just runs). */
+/* Remembers r->in and its logits for probe_repeat when it is one input
+ * repeated (other batches do not come again, and copying them would cost
+ * on every pass); nothing is kept when memory runs short. */
 static void probe_remember(const runner *r, const lrp_tensor *out)
 {
     lrp_explainer *e = r->e;
-    size_t n = 1, classes = lrp_tensor_count(out);
-    for (int d = 0; d < r->in.rank; d++)
-        n *= (size_t)r->in.dims[d];
-    if (e->probe_x_count != n || e->probe_logit_count != classes) {
+    size_t rows = (size_t)r->in.dims[0], row = lrp_array_count(&r->in) / rows;
+    size_t logits = lrp_tensor_count(out); /* (rows, classes) */
+    if (!rows_equal(r->in.data + row, rows - 1, row, r->in.data))
+        return;
+    if (e->probe_x_count != row || e->probe_logit_count != logits) {
         free(e->probe_x);
         free(e->probe_logits);
-        e->probe_x = malloc(n * sizeof *e->probe_x);
-        e->probe_logits = malloc(classes * sizeof *e->probe_logits);
-        e->probe_x_count = e->probe_x && e->probe_logits ? n : 0;
-        e->probe_logit_count = e->probe_x_count ? classes : 0;
+        e->probe_x = malloc(row * sizeof *e->probe_x);
+        e->probe_logits = malloc(logits * sizeof *e->probe_logits);
+        e->probe_x_count = e->probe_x && e->probe_logits ? row : 0;
+        e->probe_logit_count = e->probe_x_count ? logits : 0;
     }
     if (e->probe_x_count) {
-        memcpy(e->probe_x, r->in.data, n * sizeof *e->probe_x);
-        memcpy(e->probe_logits, out->data, classes * sizeof *e->probe_logits);
+        e->probe_rows = rows;
+        memcpy(e->probe_x, r->in.data, row * sizeof *e->probe_x);
+        memcpy(e->probe_logits, out->data, logits * sizeof *e->probe_logits);
     }
 }
 

@@ -35,10 +35,11 @@ struct lrp_explainer {
      * blocked layout and share memory; NULL / unused until one runs */
     lrp_forward probe;
     bool *probe_keep;
-    /* the probe's last input batch and its logits: a batch given again (IG's
-     * baseline, the same for every image) is not run again */
+    /* the probe's last batch of one input repeated (IG's baseline, the same
+     * for every image): that input (probe_x_count floats) and the batch's
+     * logits; such a batch given again is not run again */
     float *probe_x, *probe_logits;
-    size_t probe_x_count, probe_logit_count;
+    size_t probe_x_count, probe_rows, probe_logit_count;
     /* their gradient passes, at the batch size of the passes: apart from
      * fwd and rel, which stay at the explained input's batch, so that
      * neither is rebuilt at every image */

@@ -203,6 +203,28 @@ def check_bad_options(model, tmp):
     return "%d bad uses refused, naming the option" % len(cases)
 
 
+def check_ig_two_images(m, model, x, tmp):
+    """Two images in one call: f(baseline), the same for both, is taken once and must still
+    give each image its own f(x) - f(baseline)."""
+    xs = np.stack([x, -0.5 * x]).astype(np.float32)
+    xp = os.path.join(tmp, "x2.npy")
+    np.save(xp, xs)
+    ok, out, err = run([args.cli, "explain", model, "--input-tensor", xp, "--preset",
+                        "integrated-gradients", "--ig-steps", "8", "--target", str(TARGET),
+                        "--mean", str(MEAN), "--std", str(STD), "--json"])
+    if not ok:
+        raise Bad("explain of 2 images failed: %s" % err.strip())
+    reps = [json.loads(line) for line in out.splitlines()[:2]]
+    b = np.full_like(xs[0], (0 - MEAN) / STD)
+    f = logits(m, [xs[0], xs[1], b])[:, TARGET]
+    for i, rep in enumerate(reps):
+        want = f[i] - f[2]
+        if abs(rep["output_relevance"] - want) > 1e-5 * max(1.0, abs(want)):
+            raise Bad("image %d: f(x) - f(baseline) ours %g, torch %g"
+                      % (i, rep["output_relevance"], want))
+    return "f(x) - f(baseline) of both images as torch's"
+
+
 def main():
     checks = Checks(width=56)
     with tempfile.TemporaryDirectory() as tmp:
@@ -211,6 +233,8 @@ def main():
                       "black", 32)
         checks.report("integrated-gradients zero, 45 steps (batches of 32)", check_ig, m,
                       model, x, tmp, "zero", 45)
+        checks.report("integrated-gradients on 2 images, one f(baseline)", check_ig_two_images,
+                      m, model, x, tmp)
         checks.report("smoothgrad 24 samples, noise 0.2, seed 7", check_smoothgrad, m, model,
                       x, tmp)
         checks.report("occlusion window 4 stride 3 (wrapping)", check_occlusion, m, model, x,
