@@ -273,6 +273,16 @@ lrp_status eval_write_conservation(const eval_run *r, const char *path, lrp_erro
     return st;
 }
 
+/* key: total / timed, null when every image came from a record (timed 0). */
+static void json_per_timed(lrp_json *j, const char *key, double total, int timed)
+{
+    lrp_json_key(j, key);
+    if (timed)
+        lrp_json_double(j, total / timed);
+    else
+        lrp_json_null(j);
+}
+
 lrp_status eval_write_timing(const eval_run *r, const char *path, lrp_error *err)
 {
     lrp_json_file jf;
@@ -289,16 +299,10 @@ lrp_status eval_write_timing(const eval_run *r, const char *path, lrp_error *err
         lrp_json_begin_object(j);
         lrp_json_key(j, "method");
         lrp_json_string(j, r->methods[k].name);
-        lrp_json_key(j, "seconds_per_image"); /* null when every image came from a record */
-        if (r->methods[k].timed)
-            lrp_json_double(j, r->methods[k].seconds / r->methods[k].timed);
-        else
-            lrp_json_null(j);
-        lrp_json_key(j, "curve_forwards_per_image"); /* Insertion + Deletion inputs run */
-        if (r->methods[k].timed)
-            lrp_json_double(j, (double)r->methods[k].curve_forwards / r->methods[k].timed);
-        else
-            lrp_json_null(j);
+        json_per_timed(j, "seconds_per_image", r->methods[k].seconds, r->methods[k].timed);
+        /* Insertion + Deletion inputs run */
+        json_per_timed(j, "curve_forwards_per_image", (double)r->methods[k].curve_forwards,
+                       r->methods[k].timed);
         lrp_json_key(j, "images_timed");
         lrp_json_int(j, r->methods[k].timed);
         lrp_json_end_object(j);
