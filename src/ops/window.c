@@ -130,3 +130,25 @@ lrp_status lrp_window_resolve(const lrp_node *n, const lrp_window *w, int64_t in
         st = resolve_axis(n, w, 1, in_w, kw, &g->out_w, &g->pad_l, &g->pad_r, err);
     return st;
 }
+
+void lrp_geom_inner_cols(const lrp_geom *g, int64_t *begin, int64_t *end)
+{
+    /* ow sw - pad_l >= 0 and ow sw - pad_l + (kw - 1) dw <= in_w - 1 */
+    int64_t lo = (g->pad_l + g->sw - 1) / g->sw;
+    int64_t last = g->in_w - 1 - (g->kw - 1) * g->dw + g->pad_l;
+    int64_t hi = last < 0 ? 0 : last / g->sw + 1;
+    lo = lo < g->out_w ? lo : g->out_w;
+    hi = hi < g->out_w ? hi : g->out_w;
+    *begin = lo;
+    *end = hi > lo ? hi : lo;
+}
+
+void lrp_geom_tap_rows(const lrp_geom *g, int64_t oh, int64_t *begin, int64_t *end)
+{
+    int64_t h0 = oh * g->sh - g->pad_t;
+    int64_t lo = h0 >= 0 ? 0 : (-h0 + g->dh - 1) / g->dh;
+    int64_t hi = g->in_h - 1 - h0 < 0 ? 0 : (g->in_h - 1 - h0) / g->dh + 1;
+    hi = hi < g->kh ? hi : g->kh;
+    *begin = lo < hi ? lo : hi;
+    *end = hi;
+}

@@ -38,4 +38,14 @@ lrp_status lrp_window_resolve(const lrp_node *n, const lrp_window *w, int64_t in
                               int64_t in_w, int64_t kh, int64_t kw, lrp_geom *g,
                               lrp_error *err);
 
+/* The output columns [*begin, *end) whose windows lie wholly inside the
+ * input's width (no left or right padding tap); begin <= end <= out_w. The
+ * pools run them without bounds checks, the columns outside on the
+ * general path. */
+void lrp_geom_inner_cols(const lrp_geom *g, int64_t *begin, int64_t *end);
+
+/* The kernel rows [*begin, *end) of output row oh whose input rows
+ * oh sh - pad_t + i dh lie inside the input; begin == end when none does. */
+void lrp_geom_tap_rows(const lrp_geom *g, int64_t oh, int64_t *begin, int64_t *end);
+
 #endif
