@@ -40,9 +40,10 @@ static inline void fold_block(const lrp_geom *g, const float *x, float *y, int64
 }
 
 /* Output (oh, ow) with bounds checks: the border columns, and rows whose
- * inner columns are fewer than a block. */
-static float window_max(const lrp_geom *g, const float *x, int64_t h0, int64_t i0, int64_t i1,
-                        int64_t ow)
+ * inner columns are fewer than a block. Inline into each copy of
+ * maxpool_row: SSE code called from the AVX2 copy runs slowly. */
+static inline float window_max(const lrp_geom *g, const float *x, int64_t h0, int64_t i0,
+                               int64_t i1, int64_t ow)
 {
     float best = -FLT_MAX;
     for (int64_t i = i0; i < i1; i++) {
