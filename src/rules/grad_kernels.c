@@ -8,22 +8,24 @@
 #include "ops/pooling.h"
 #include "rules/kernels.h"
 
+/* The Relu's y > 0 exactly where x > 0: reading y, not x, lets the conv
+ * before it fuse the Relu, as in a plain forward pass. */
 void lrp_grad_relu_apply(const lrp_rule_ctx *c)
 {
-    const float *x = c->in[0]->data;
+    const float *y = c->out->data;
     size_t n = lrp_tensor_count(c->out);
     for (size_t i = 0; i < n; i++)
-        c->r_in[0][i] += x[i] > 0.0f ? c->r_out[i] : 0.0f;
+        c->r_in[0][i] += y[i] > 0.0f ? c->r_out[i] : 0.0f;
 }
 
 /* Guided Backprop (Springenberg et al. 2015): only positive R through
  * where the Relu was active. */
 void lrp_guided_relu_apply(const lrp_rule_ctx *c)
 {
-    const float *x = c->in[0]->data;
+    const float *y = c->out->data;
     size_t n = lrp_tensor_count(c->out);
     for (size_t i = 0; i < n; i++)
-        c->r_in[0][i] += x[i] > 0.0f && c->r_out[i] > 0.0f ? c->r_out[i] : 0.0f;
+        c->r_in[0][i] += y[i] > 0.0f && c->r_out[i] > 0.0f ? c->r_out[i] : 0.0f;
 }
 
 /* DeconvNet (Zeiler and Fergus 2014): the Relu applied to R, whatever x was. */
