@@ -517,15 +517,19 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
         lrp_report_free(rep);
         return st;
     }
-    lrp_relevance_run(&e->rel, &e->fwd, e->pool, lrp_explainer_dnnl(e, e->t->dnnl),
-                      e->seed_value, rep->target, rep->seed);
-    if (!finish_method(e)) {
+    /* a multipass method needs this forward pass (its prediction, Score-CAM's
+       layer) but not the gradient pass of the preset behind it */
+    if (!e->multipass)
+        lrp_relevance_run(&e->rel, &e->fwd, e->pool, lrp_explainer_dnnl(e, e->t->dnnl),
+                          e->seed_value, rep->target, rep->seed);
+    if (!e->multipass && !finish_method(e)) {
         lrp_report_free(rep);
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for Grad-CAM");
     }
     const lrp_tensor *x = lrp_forward_value(&e->fwd, m->graph.inputs[0]);
-    st = lrp_report_finish(rep, &e->rel, e->t->rules, x, relevance, err);
-    rep->forward_passes = rep->backward_passes = rep->n_images;
+    st = lrp_report_finish(rep, e->multipass ? NULL : &e->rel, e->t->rules, x, relevance, err);
+    rep->forward_passes = rep->n_images;
+    rep->backward_passes = e->multipass ? 0 : rep->n_images;
     if (st == LRP_OK && e->multipass)
         st = lrp_explainer_run_multipass(e, input, relevance, rep, err);
     rep->forward_ms = t1 - t0;

@@ -108,11 +108,12 @@ static void copy_residuals(lrp_report *r, const lrp_relevance *rel, const lrp_ru
 lrp_status lrp_report_finish(lrp_report *r, const lrp_relevance *rel, const lrp_rule *rules,
                              const lrp_tensor *input, lrp_array *relevance, lrp_error *err)
 {
-    const float *r_x = rel->of[rel->g->inputs[0]];
+    const float *r_x = rel ? rel->of[rel->g->inputs[0]] : NULL;
     size_t count = lrp_tensor_count(input), chunk = count / (size_t)r->n_images;
-    if (!copy_steps(r, rel, rules))
+    if (rel && !copy_steps(r, rel, rules))
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the report");
-    copy_residuals(r, rel, rules);
+    if (rel)
+        copy_residuals(r, rel, rules);
     relevance->rank = input->rank;
     memcpy(relevance->dims, input->dims, sizeof relevance->dims);
     relevance->data = calloc(count + 1, sizeof(float));

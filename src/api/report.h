@@ -27,7 +27,8 @@ struct lrp_report {
 /* A report for n images with logits copied from 'logits' (n, classes). */
 lrp_report *lrp_report_new(const lrp_model *m, const lrp_tensor *logits, int n);
 
-/* Copies the input relevance into *relevance and the flows into rep. */
+/* Copies the input relevance into *relevance and the flows into rep; rel
+ * NULL (a multipass method, which writes its own map): a zeroed map. */
 lrp_status lrp_report_finish(lrp_report *rep, const lrp_relevance *rel, const lrp_rule *rules,
                              const lrp_tensor *input, lrp_array *relevance, lrp_error *err);
 

@@ -6,10 +6,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Bilinear sample of map (h, w) at output pixel (y, x) of (out_h, out_w),
- * half-pixel centers, edges clamped (torch's align_corners=False). */
-float lrp_bilinear_sample(const float *map, int h, int w, int out_h, int out_w, int y, int x);
-
 /* A, G: (n, c, h, w). For each image, alpha_k = mean over (h, w) of G_k,
  * cam = ReLU(sum_k alpha_k A_k), upsampled bilinearly (half-pixel centers,
  * as torch's interpolate with align_corners=False) to (out_h, out_w) and

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "explain/gradcam.h"
+#include "explain/bilinear.h"
 #include "rules/presets.h"
 #include "util/error.h"
 
@@ -251,17 +251,23 @@ static lrp_status occlusion(const lrp_method_params *p, batch *b, const float *x
 
 /* One RISE mask (h, w): an s x s grid of cells kept with probability p,
  * upsampled bilinearly to ((s+1) cell) squared, cell = ceil(side / s),
- * and cropped at a random shift in [0, cell) per axis. */
-static void rise_mask(const lrp_method_params *p, int h, int w, uint64_t *s, float *grid,
-                      float *mask)
+ * and cropped at a random shift in [0, cell) per axis. taps: the
+ * upsampling's, (s+1) cell of them; rows: scratch of s * w floats. */
+static int rise_up(const lrp_method_params *p, int h, int w, int *cell)
 {
-    int n = p->rise_cells, side = h > w ? h : w, cell = (side + n - 1) / n, up = (n + 1) * cell;
+    int n = p->rise_cells, side = h > w ? h : w;
+    *cell = (side + n - 1) / n;
+    return (n + 1) * *cell;
+}
+
+static void rise_mask(const lrp_method_params *p, int h, int w, int cell, uint64_t *s,
+                      const lrp_lerp *taps, float *grid, float *rows, float *mask)
+{
+    int n = p->rise_cells;
     for (int i = 0; i < n * n; i++)
         grid[i] = next_uniform(s) < p->rise_p ? 1.0f : 0.0f;
     int dy = (int)(next_uniform(s) * cell), dx = (int)(next_uniform(s) * cell);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            mask[y * w + x] = lrp_bilinear_sample(grid, n, n, up, up, y + dy, x + dx);
+    lrp_bilinear_resize(grid, n, n, taps + dy, h, taps + dx, w, rows, mask);
 }
 
 /* RISE (Petsiuk et al. 2018): Σ_i P(target | x ⊙ M_i) M_i / (N p), spread
@@ -269,12 +275,20 @@ static void rise_mask(const lrp_method_params *p, int h, int w, uint64_t *s, flo
 static lrp_status rise(const lrp_method_params *p, batch *b, const float *x, int target,
                        float *out, lrp_error *err)
 {
-    int h = b->ps->h, w = b->ps->w, c = b->ps->c, n = p->rise_cells;
+    int h = b->ps->h, w = b->ps->w, c = b->ps->c, n = p->rise_cells, cell;
+    int up = rise_up(p, h, w, &cell);
     size_t hw = (size_t)h * w;
-    float *masks = malloc(((size_t)b->ps->batch * hw + (size_t)n * n) * sizeof *masks);
-    if (!masks)
+    /* the batch's masks (batch, h, w), the grid (n, n), the rows (n, w) */
+    float *masks = malloc(((size_t)b->ps->batch * hw + (size_t)n * n + (size_t)n * w) *
+                          sizeof *masks);
+    lrp_lerp *taps = malloc((size_t)up * sizeof *taps);
+    if (!masks || !taps) {
+        free(masks);
+        free(taps);
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the RISE masks");
-    float *grid = masks + (size_t)b->ps->batch * hw;
+    }
+    float *grid = masks + (size_t)b->ps->batch * hw, *rows = grid + (size_t)n * n;
+    lrp_bilinear_axis(n, up, taps);
     uint64_t s = p->seed;
     lrp_status st = LRP_OK;
     memset(out, 0, b->size * sizeof *out);
@@ -283,7 +297,7 @@ static lrp_status rise(const lrp_method_params *p, batch *b, const float *x, int
         b->rows = left < b->ps->batch ? left : b->ps->batch;
         for (int r = 0; r < b->rows; r++) {
             float *mask = masks + (size_t)r * hw;
-            rise_mask(p, h, w, &s, grid, mask);
+            rise_mask(p, h, w, cell, &s, taps, grid, rows, mask);
             mask_channels(b->x + (size_t)r * b->size, x, mask, c, hw);
         }
         if ((st = batch_run(b, target, err)))
@@ -297,6 +311,7 @@ static lrp_status rise(const lrp_method_params *p, batch *b, const float *x, int
         }
     }
     free(masks);
+    free(taps);
     return st;
 }
 
@@ -304,38 +319,58 @@ static lrp_status rise(const lrp_method_params *p, batch *b, const float *x, int
  * the layer, upsampled bilinearly to U_k (h, w), masks the input with its
  * min-max normalization; cam = ReLU(Σ_k p(target | x ⊙ norm U_k) U_k),
  * spread evenly over the channels. Constant maps are skipped (weight 0). */
-static void upsample(const float *a, int ah, int aw, int h, int w, float *u)
-{
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            u[y * w + x] = lrp_bilinear_sample(a, ah, aw, h, w, y, x);
-}
-
 static bool normalize(const float *u, size_t n, float *mask)
 {
-    float lo = u[0], hi = u[0];
-    for (size_t i = 1; i < n; i++) {
-        lo = u[i] < lo ? u[i] : lo;
-        hi = u[i] > hi ? u[i] : hi;
+    enum { LANES = 16 }; /* independent minima and maxima, which vectorize */
+    float lo[LANES], hi[LANES];
+    for (int j = 0; j < LANES; j++)
+        lo[j] = hi[j] = u[0];
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int j = 0; j < LANES; j++) {
+            lo[j] = u[i + j] < lo[j] ? u[i + j] : lo[j];
+            hi[j] = u[i + j] > hi[j] ? u[i + j] : hi[j];
+        }
+    for (; i < n; i++) {
+        lo[0] = u[i] < lo[0] ? u[i] : lo[0];
+        hi[0] = u[i] > hi[0] ? u[i] : hi[0];
     }
-    for (size_t i = 0; i < n && hi > lo; i++)
-        mask[i] = (u[i] - lo) / (hi - lo);
-    return hi > lo;
+    for (int j = 1; j < LANES; j++) {
+        lo[0] = lo[j] < lo[0] ? lo[j] : lo[0];
+        hi[0] = hi[j] > hi[0] ? hi[j] : hi[0];
+    }
+    float min = lo[0], range = hi[0] - lo[0];
+    if (!(hi[0] > lo[0]))
+        return false;
+    for (i = 0; i < n; i++)
+        mask[i] = (u[i] - min) / range;
+    return true;
 }
 
 static lrp_status score_cam(batch *b, const lrp_multipass_image *im, float *out, lrp_error *err)
 {
     int h = b->ps->h, w = b->ps->w, c = b->ps->c, k_all = im->act_c;
     size_t hw = (size_t)h * w, ahw = (size_t)im->act_h * im->act_w;
-    float *maps = malloc(((size_t)b->ps->batch + 1) * hw * sizeof *maps);
-    if (!maps)
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the Score-CAM masks");
+    /* the batch's maps (batch, h, w), the mask (h, w), the rows (act_h, w) */
+    float *maps = malloc((((size_t)b->ps->batch + 1) * hw + (size_t)im->act_h * w) *
+                         sizeof *maps);
+    lrp_lerp *taps = malloc(((size_t)h + w) * sizeof *taps);
     float *cam = calloc(hw, sizeof *cam), *mask = maps + (size_t)b->ps->batch * hw;
-    lrp_status st = cam ? LRP_OK : lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
+    float *rows = mask + hw;
+    if (!maps || !taps || !cam) {
+        free(maps);
+        free(taps);
+        free(cam);
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the Score-CAM masks");
+    }
+    lrp_bilinear_axis(im->act_h, h, taps);
+    lrp_bilinear_axis(im->act_w, w, taps + h);
+    lrp_status st = LRP_OK;
     for (int k = 0; k < k_all && !st;) {
         for (b->rows = 0; k < k_all && b->rows < b->ps->batch; k++) {
             float *u = maps + (size_t)b->rows * hw;
-            upsample(im->act + (size_t)k * ahw, im->act_h, im->act_w, h, w, u);
+            lrp_bilinear_resize(im->act + (size_t)k * ahw, im->act_h, im->act_w, taps, h,
+                                taps + h, w, rows, u);
             if (!normalize(u, hw, mask))
                 continue;
             mask_channels(b->x + (size_t)b->rows * b->size, im->x, mask, c, hw);
@@ -353,6 +388,7 @@ static lrp_status score_cam(batch *b, const lrp_multipass_image *im, float *out,
         for (size_t j = 0; j < hw; j++)
             out[(size_t)ch * hw + j] = (cam[j] > 0.0f ? cam[j] : 0.0f) / (float)c;
     free(maps);
+    free(taps);
     free(cam);
     return st;
 }

@@ -50,10 +50,12 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     case LRP_RULE_GRAD_BN:
     case LRP_RULE_GRAD_SCALE: /* the constant only */
     case LRP_RULE_DECONV_RELU: return;
+    case LRP_RULE_GRAD_RELU: /* y only, whose sign is x's */
+    case LRP_RULE_GUIDED_RELU:
     case LRP_RULE_GRAD_SIGMOID: /* y only */ keep[n->outputs[0]] = true; return;
     case LRP_RULE_NORM_POOL: /* x and y */
     case LRP_RULE_NORM_SUM: keep[n->outputs[0]] = true; break;
-    default: /* the inputs: Z, WTA, AVG2X2, SPLIT, GRAD_MUL, the Relus' x */ break;
+    default: /* the inputs: Z, WTA, AVG2X2, SPLIT, GRAD_MUL */ break;
     }
     bool all = r->kind == LRP_RULE_NORM_SUM || r->kind == LRP_RULE_SPLIT ||
                r->kind == LRP_RULE_GRAD_MUL;

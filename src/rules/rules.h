@@ -101,8 +101,8 @@ typedef enum lrp_rule_kind {
                            output's source element (also their gradient) */
     /* the gradient, for the baselines (gradient, gradient-x-input, grad-cam) */
     LRP_RULE_GRAD_LINEAR,  /* R_in += Wᵀ R */
-    LRP_RULE_GRAD_RELU,    /* R_in += R [x > 0] */
-    LRP_RULE_GUIDED_RELU,  /* Guided Backprop's Relu: R_in += R [x > 0] [R > 0] */
+    LRP_RULE_GRAD_RELU,    /* R_in += R [x > 0], read as [y > 0] */
+    LRP_RULE_GUIDED_RELU,  /* Guided Backprop's Relu: R_in += R [y > 0] [R > 0] */
     LRP_RULE_DECONV_RELU,  /* DeconvNet's Relu: R_in += R⁺ (x not read) */
     LRP_RULE_GRAD_POOL,    /* average pools: each tap gets R / count */
     LRP_RULE_GRAD_SUM,     /* Add/Sub: each activation gets +R (Sub's second: -R) */
