@@ -31,6 +31,7 @@
 #include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,23 +105,39 @@ typedef struct packed {
     float *data;
 } packed;
 
-/* A scratchpad some primitives need (up to 800 KB for ResNet-50's),
- * kept for the next task: a fresh malloc each time cost page faults. */
-typedef struct pad {
-    struct pad *next;
-    size_t size;
-    _Alignas(64) unsigned char data[];
-} pad;
+/* A memory object of a runner: made for one descriptor of an entry, then
+ * only pointed at the call's data. */
+typedef struct slot {
+    const dnnl_memory_desc_t *md; /* NULL: free */
+    dnnl_memory_t mem;
+    const void *data; /* the handle set last */
+} slot;
+
+/* What one task runs primitives with, taken from the lrp_dnnl for the task
+ * and given back: a stream, a memory object per descriptor it has run and
+ * a scratchpad (up to 800 KB for ResNet-50's). Making these per call was
+ * 15-17% of the time at 64x64 (docs/benchmarks.md); a task holds one
+ * runner whichever thread it is on, so there are as many as tasks ever ran
+ * at once, and none outlives the lrp_dnnl. */
+typedef struct runner {
+    struct runner *next;
+    dnnl_stream_t stream;
+    slot *slots; /* open addressing by the descriptor's address, n_slots a power of 2 */
+    size_t n_slots, used;
+    void *pad;
+    size_t pad_size;
+} runner;
 
 struct lrp_dnnl {
     dnnl_engine_t engine;
     int inner;             /* nChw16c with AVX-512, else nChw8c; a bf16 twin: CHANNELS_LAST */
     dnnl_data_type_t type; /* what the convs read: f32, or bf16 in a twin */
     struct lrp_dnnl *bf16; /* the bf16 twin, made by lrp_dnnl_bf16; NULL until then */
-    pthread_mutex_t lock;  /* guards 'entries' (which never change once made) and 'pads' */
+    pthread_mutex_t lock;  /* guards 'entries' (which never change once made) */
     entry *entries;
-    pad *pads;                  /* not in use */
-    pthread_mutex_t packs_lock; /* guards 'packs' (parts are made in parallel) */
+    pthread_mutex_t runners_lock; /* guards 'runners' (held by calls, not by making entries) */
+    runner *runners;              /* not in use */
+    pthread_mutex_t packs_lock;   /* guards 'packs' (parts are made in parallel) */
     packed *packs;
 };
 
@@ -171,6 +188,7 @@ lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "oneDNN found no CPU engine");
     }
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->runners_lock, NULL);
     pthread_mutex_init(&d->packs_lock, NULL);
     d->inner = dnnl_get_effective_cpu_isa() >= dnnl_cpu_isa_avx512_core ? 16 : 8;
     d->type = dnnl_f32;
@@ -228,6 +246,18 @@ static void entry_free(entry *e)
     free(e);
 }
 
+static void runner_free(runner *r)
+{
+    for (size_t i = 0; i < r->n_slots; i++)
+        if (r->slots[i].md)
+            dnnl_memory_destroy(r->slots[i].mem);
+    if (r->stream)
+        dnnl_stream_destroy(r->stream);
+    free(r->slots);
+    free(r->pad);
+    free(r);
+}
+
 void lrp_dnnl_free(lrp_dnnl *d)
 {
     if (!d)
@@ -236,9 +266,9 @@ void lrp_dnnl_free(lrp_dnnl *d)
         next = e->next;
         entry_free(e);
     }
-    for (pad *p = d->pads, *next; p; p = next) {
-        next = p->next;
-        free(p);
+    for (runner *r = d->runners, *next; r; r = next) {
+        next = r->next;
+        runner_free(r);
     }
     for (packed *p = d->packs, *next; p; p = next) {
         next = p->next;
@@ -246,6 +276,7 @@ void lrp_dnnl_free(lrp_dnnl *d)
         free(p);
     }
     pthread_mutex_destroy(&d->packs_lock);
+    pthread_mutex_destroy(&d->runners_lock);
     pthread_mutex_destroy(&d->lock);
     dnnl_engine_destroy(d->engine);
     lrp_dnnl_free(d->bf16);
@@ -275,8 +306,10 @@ typedef struct arg {
     const void *data;
 } arg;
 
-/* Runs p on memory the caller owns; false when oneDNN refuses. */
-static bool execute(const lrp_dnnl *d, dnnl_primitive_t p, int n, const arg *args)
+/* Runs p on memory the caller owns with objects made for this call alone
+ * (pack_weights' descriptors are its own locals); false when oneDNN
+ * refuses. */
+static bool execute_once(const lrp_dnnl *d, dnnl_primitive_t p, int n, const arg *args)
 {
     dnnl_exec_arg_t ex[6];
     dnnl_stream_t stream = NULL;
@@ -296,6 +329,117 @@ static bool execute(const lrp_dnnl *d, dnnl_primitive_t p, int n, const arg *arg
     if (stream)
         dnnl_stream_destroy(stream);
     return ok;
+}
+
+/* A runner not in use, or a new one; NULL when out of memory. */
+static runner *runner_take(lrp_dnnl *d)
+{
+    pthread_mutex_lock(&d->runners_lock);
+    runner *r = d->runners;
+    if (r)
+        d->runners = r->next;
+    pthread_mutex_unlock(&d->runners_lock);
+    if (r || !(r = calloc(1, sizeof *r)))
+        return r;
+    if (dnnl_stream_create(&r->stream, d->engine, dnnl_stream_default_flags) != dnnl_success) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void runner_give(lrp_dnnl *d, runner *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&d->runners_lock);
+    r->next = d->runners;
+    d->runners = r;
+    pthread_mutex_unlock(&d->runners_lock);
+}
+
+/* The slot of md in slots (n a power of 2, never full), or the free one
+ * where it goes. */
+static slot *slot_find(slot *slots, size_t n, const dnnl_memory_desc_t *md)
+{
+    uint64_t h = (uint64_t)(uintptr_t)md * 0x9E3779B97F4A7C15u;
+    size_t i = (size_t)(h ^ h >> 32) & (n - 1);
+    while (slots[i].md && slots[i].md != md)
+        i = (i + 1) & (n - 1);
+    return &slots[i];
+}
+
+/* Room for one more slot, the table at most half full. */
+static bool runner_room(runner *r)
+{
+    if (2 * (r->used + 1) <= r->n_slots)
+        return true;
+    size_t n = r->n_slots ? 2 * r->n_slots : 64;
+    slot *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; i < r->n_slots; i++)
+        if (r->slots[i].md)
+            *slot_find(slots, n, r->slots[i].md) = r->slots[i];
+    free(r->slots);
+    r->slots = slots;
+    r->n_slots = n;
+    return true;
+}
+
+/* r's memory object for md, pointed at data: md is an entry's, which stays
+ * where it is until lrp_dnnl_free. The handle is set only when it changes
+ * (setting it zero-pads padded layouts); NULL when out of memory. */
+static dnnl_memory_t runner_memory(const lrp_dnnl *d, runner *r, const dnnl_memory_desc_t *md,
+                                   const void *data)
+{
+    if (!runner_room(r))
+        return NULL;
+    slot *s = slot_find(r->slots, r->n_slots, md);
+    if (!s->md) {
+        if (dnnl_memory_create(&s->mem, md, d->engine, (void *)data) != dnnl_success)
+            return NULL;
+        s->md = md;
+        s->data = data;
+        r->used++;
+    } else if (s->data != data) {
+        if (dnnl_memory_set_data_handle_v2(s->mem, (void *)data, r->stream) != dnnl_success) {
+            s->data = s; /* no tensor's address: set it again next time */
+            return NULL;
+        }
+        s->data = data;
+    }
+    return s->mem;
+}
+
+/* r's scratchpad of at least 'size' bytes (NULL: out of memory); the sizes
+ * converge on the largest. */
+static void *runner_pad(runner *r, size_t size)
+{
+    if (size <= r->pad_size)
+        return r->pad;
+    size = (size + 63) / 64 * 64;
+    void *pad = aligned_alloc(64, size);
+    if (!pad)
+        return NULL;
+    free(r->pad);
+    r->pad = pad;
+    r->pad_size = size;
+    return pad;
+}
+
+/* Runs p on memory the caller owns (args' descriptors an entry's) with r;
+ * false when oneDNN refuses. */
+static bool execute(const lrp_dnnl *d, runner *r, dnnl_primitive_t p, int n, const arg *args)
+{
+    dnnl_exec_arg_t ex[6];
+    for (int i = 0; i < n; i++) {
+        ex[i].arg = args[i].which;
+        if (!(ex[i].memory = runner_memory(d, r, args[i].md, args[i].data)))
+            return false;
+    }
+    return dnnl_primitive_execute(p, r->stream, n, ex) == dnnl_success &&
+           dnnl_stream_wait(r->stream) == dnnl_success;
 }
 
 /* (1, ch, h, w) of 'type' as plain nchw (inner 0), blocked by 'inner'
@@ -482,7 +626,7 @@ static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory
               reorder_make(d, &r, &user, w_md, false);
     if (ok) {
         arg args[2] = {{DNNL_ARG_FROM, &user, from}, {DNNL_ARG_TO, w_md, q->data}};
-        ok = execute(d, r, 2, args);
+        ok = execute_once(d, r, 2, args);
     }
     if (r)
         dnnl_primitive_destroy(r);
@@ -677,7 +821,7 @@ static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool)
 {
     pthread_mutex_lock(&d->lock);
     entry *e = d->entries;
-    while (e && memcmp(&e->key, k, sizeof *k) != 0)
+    while (e && (e->key.w != k->w || memcmp(&e->key, k, sizeof *k) != 0))
         e = e->next;
     if (!e && (e = calloc(1, sizeof *e))) {
         memcpy(&e->key, k, sizeof *k); /* padding included, for memcmp */
@@ -697,31 +841,6 @@ static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool)
     }
     pthread_mutex_unlock(&d->lock);
     return e;
-}
-
-/* A scratchpad of at least 'size' bytes (NULL: out of memory). */
-static pad *pad_take(lrp_dnnl *d, size_t size)
-{
-    pthread_mutex_lock(&d->lock);
-    pad *p = d->pads;
-    if (p)
-        d->pads = p->next;
-    pthread_mutex_unlock(&d->lock);
-    if (p && p->size >= size)
-        return p;
-    free(p); /* too small: the sizes converge on the largest */
-    size = (size + 63) / 64 * 64;
-    if ((p = aligned_alloc(64, sizeof *p + size)))
-        p->size = size;
-    return p;
-}
-
-static void pad_give(lrp_dnnl *d, pad *p)
-{
-    pthread_mutex_lock(&d->lock);
-    p->next = d->pads;
-    d->pads = p;
-    pthread_mutex_unlock(&d->lock);
 }
 
 /* One conv call: the tensors, the round's first image and its scratch. */
@@ -748,14 +867,16 @@ static void a_task(void *ctx, int task)
     arg args[2] = {{DNNL_ARG_FROM, &r->plain,
                     c->a + ((c->first + img) * e->a_ch + c0) * e->a_hw},
                    {DNNL_ARG_TO, &r->blocked, c->a_blk + (size_t)at * e->a_size}};
+    runner *run = runner_take(c->d);
     int before = one_thread();
-    if (!execute(c->d, r->p, 2, args))
+    if (!run || !execute(c->d, run, r->p, 2, args))
         c->failed = true;
     threads_back(before);
+    runner_give(c->d, run);
 }
 
-/* Runs part p for image img of the round. */
-static bool run_part(const conv_call *c, const part *p, int64_t img)
+/* Runs part p for image img of the round with r. */
+static bool run_part(const conv_call *c, runner *r, const part *p, int64_t img)
 {
     const entry *e = c->e;
     const conv_key *k = &e->key;
@@ -776,12 +897,12 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
         arg args[2] = {{DNNL_ARG_FROM, &p->add_in.plain, add},
                        {DNNL_ARG_TO, &p->add_in.blocked, tile}};
         if (e->b_blocked && !c->add_kept_blocked)
-            ok = execute(c->d, p->add_in.p, 2, args);
+            ok = execute(c->d, r, p->add_in.p, 2, args);
         else /* in the tile's layout already */
             memmove(tile, add, count * sizeof *tile);
     }
     size_t pad_bytes = dnnl_memory_desc_get_size(&p->pad_md);
-    pad *scratchpad = pad_bytes ? pad_take(c->d, pad_bytes) : NULL;
+    void *scratchpad = pad_bytes ? runner_pad(r, pad_bytes) : NULL;
     if (ok && e->matmul && c->bias) /* b = W a + (add +) bias: the bias first */
         for (int64_t ch = 0; ch < p->c1 - p->c0; ch++)
             for (int64_t i = 0; i < e->b_hw; i++)
@@ -794,16 +915,14 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
                     &p->a_md, a},
                    {e->matmul ? DNNL_ARG_SRC : DNNL_ARG_WEIGHTS, &p->w_md, p->w},
                    {bwd_data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, &p->b_md, tile},
-                   {DNNL_ARG_SCRATCHPAD, &p->pad_md, scratchpad ? scratchpad->data : NULL},
+                   {DNNL_ARG_SCRATCHPAD, &p->pad_md, scratchpad},
                    {DNNL_ARG_BIAS, &p->bias_md, c->bias ? c->bias + p->c0 : NULL}};
     ok = ok && (!pad_bytes || scratchpad) &&
-         execute(c->d, p->conv, c->bias && !e->matmul ? 5 : 4, args);
-    if (scratchpad)
-        pad_give(c->d, scratchpad);
+         execute(c->d, r, p->conv, c->bias && !e->matmul ? 5 : 4, args);
     if (ok && p->b_out.p && copy) {
         arg out[2] = {{DNNL_ARG_FROM, &p->b_out.blocked, tile},
                       {DNNL_ARG_TO, &p->b_out.plain, mine}};
-        ok = execute(c->d, p->b_out.p, 2, out);
+        ok = execute(c->d, r, p->b_out.p, 2, out);
     }
     return ok;
 }
@@ -812,10 +931,12 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
 static void part_task(void *ctx, int task)
 {
     conv_call *c = ctx;
+    runner *r = runner_take(c->d);
     int before = one_thread();
-    if (!run_part(c, &c->e->parts[task % c->e->n_parts], task / c->e->n_parts))
+    if (!r || !run_part(c, r, &c->e->parts[task % c->e->n_parts], task / c->e->n_parts))
         c->failed = true;
     threads_back(before);
+    runner_give(c->d, r);
 }
 
 /* dx (channels [c0, c1) of one image) += the tile, blocked or plain. */
