@@ -126,10 +126,11 @@ typedef struct slot {
 
 /* What one task runs primitives with, taken from the lrp_dnnl for the task
  * and given back: a stream, a memory object per descriptor and argument it
- * has run, and a scratchpad (up to 800 KB for ResNet-50's). Making these
- * per call was 15-17% of the time at 64x64 (docs/benchmarks.md). A runner
- * belongs to no thread: there are as many as tasks ever ran at once, none
- * is lost when a thread exits, and lrp_dnnl_free frees them all. */
+ * has run, and a scratchpad (up to 800 KB for ResNet-50's). Making the
+ * stream and memory objects per call took 16% of the samples at 64x64
+ * (docs/benchmarks.md), a fresh scratchpad page faults. A runner belongs
+ * to no thread: there are as many as tasks ever ran at once, none is lost
+ * when a thread exits, and lrp_dnnl_free frees them all. */
 typedef struct runner {
     struct runner *next;
     dnnl_stream_t stream;
@@ -146,7 +147,7 @@ struct lrp_dnnl {
     struct lrp_dnnl *bf16; /* the bf16 twin, made by lrp_dnnl_bf16; NULL until then */
     pthread_mutex_t lock;  /* guards 'entries' (which never change once made) */
     entry *entries;
-    pthread_mutex_t runners_lock; /* guards 'runners' (held by calls, not by making entries) */
+    pthread_mutex_t runners_lock; /* guards 'runners' (not 'lock': making an entry holds it) */
     runner *runners;              /* not in use */
     pthread_mutex_t packs_lock;   /* guards 'packs' and 'descs' (parts are made in parallel) */
     packed *packs;
