@@ -31,6 +31,7 @@
 #include <omp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,7 @@ enum {
     TILE_BLOCKS = 2,      /* blocks per task, at least */
     ROUND_MAX = 8,        /* images per round */
     SPLIT_MACS = 1 << 21, /* smaller convs stay one task per image */
+    DESC_BUCKETS = 256,   /* of an lrp_dnnl's descriptors, by shape */
 };
 
 /* What a cached entry was made for; zeroed before it is filled so that
@@ -55,17 +57,26 @@ typedef struct conv_key {
     lrp_geom g;
 } conv_key;
 
+/* A memory descriptor of the entries, kept once in the lrp_dnnl however
+ * many parts and reorders use it: equal descriptors have one address, by
+ * which runners find their memory objects (ResNet-50's 159 entries hold
+ * 8000 descriptors, 133 of them different). */
+typedef struct desc {
+    struct desc *next;
+    dnnl_memory_desc_t md;
+} desc;
+
 /* One reorder of channels [c0, c1) of one image, plain <-> blocked. */
 typedef struct reorder {
     dnnl_primitive_t p;
-    dnnl_memory_desc_t plain, blocked;
+    const dnnl_memory_desc_t *plain, *blocked; /* 'desc's */
 } reorder;
 
 /* The task that computes channels [c0, c1) of b. */
 typedef struct part {
     int64_t c0, c1;
     dnnl_primitive_t conv;
-    dnnl_memory_desc_t a_md, w_md, b_md, bias_md, pad_md;
+    const dnnl_memory_desc_t *a_md, *w_md, *b_md, *bias_md, *pad_md; /* 'desc's */
     const float *w; /* the weights packed for conv (a 'packed' of the lrp_dnnl) */
     reorder add_in; /* forward with a residual add: add -> the blocked tile */
     reorder b_out;  /* forward: the blocked tile -> y */
@@ -104,24 +115,43 @@ typedef struct packed {
     float *data;
 } packed;
 
-/* A scratchpad some primitives need (up to 800 KB for ResNet-50's),
- * kept for the next task: a fresh malloc each time cost page faults. */
-typedef struct pad {
-    struct pad *next;
-    size_t size;
-    _Alignas(64) unsigned char data[];
-} pad;
+/* A memory object of a runner: made for one descriptor (a 'desc') as one
+ * argument of a primitive, then only pointed at each call's data. */
+typedef struct slot {
+    const dnnl_memory_desc_t *md; /* NULL: free */
+    int which;                    /* DNNL_ARG_*: one call may pass one desc twice */
+    dnnl_memory_t mem;
+    const void *data; /* the handle set last */
+} slot;
+
+/* What one task runs primitives with, taken from the lrp_dnnl for the task
+ * and given back: a stream, a memory object per descriptor and argument it
+ * has run, and a scratchpad (up to 800 KB for ResNet-50's). Making the
+ * stream and memory objects per call took 16% of the samples at 64x64
+ * (docs/benchmarks.md), a fresh scratchpad page faults. A runner belongs
+ * to no thread: there are as many as tasks ever ran at once, none is lost
+ * when a thread exits, and lrp_dnnl_free frees them all. */
+typedef struct runner {
+    struct runner *next;
+    dnnl_stream_t stream;
+    slot *slots; /* open addressing by (md, which), n_slots a power of 2 */
+    size_t n_slots, used;
+    void *pad;
+    size_t pad_size;
+} runner;
 
 struct lrp_dnnl {
     dnnl_engine_t engine;
     int inner;             /* nChw16c with AVX-512, else nChw8c; a bf16 twin: CHANNELS_LAST */
     dnnl_data_type_t type; /* what the convs read: f32, or bf16 in a twin */
     struct lrp_dnnl *bf16; /* the bf16 twin, made by lrp_dnnl_bf16; NULL until then */
-    pthread_mutex_t lock;  /* guards 'entries' (which never change once made) and 'pads' */
+    pthread_mutex_t lock;  /* guards 'entries' (which never change once made) */
     entry *entries;
-    pad *pads;                  /* not in use */
-    pthread_mutex_t packs_lock; /* guards 'packs' (parts are made in parallel) */
+    pthread_mutex_t runners_lock; /* guards 'runners' (not 'lock': making an entry holds it) */
+    runner *runners;              /* not in use */
+    pthread_mutex_t packs_lock;   /* guards 'packs' and 'descs' (parts are made in parallel) */
     packed *packs;
+    desc *descs[DESC_BUCKETS];
 };
 
 /* Per calling thread: only making entries (see lrp_dnnl_set_planning). */
@@ -171,6 +201,7 @@ lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err)
         return lrp_error_set(err, LRP_ERR_UNSUPPORTED, "oneDNN found no CPU engine");
     }
     pthread_mutex_init(&d->lock, NULL);
+    pthread_mutex_init(&d->runners_lock, NULL);
     pthread_mutex_init(&d->packs_lock, NULL);
     d->inner = dnnl_get_effective_cpu_isa() >= dnnl_cpu_isa_avx512_core ? 16 : 8;
     d->type = dnnl_f32;
@@ -228,6 +259,18 @@ static void entry_free(entry *e)
     free(e);
 }
 
+static void runner_free(runner *r)
+{
+    for (size_t i = 0; i < r->n_slots; i++)
+        if (r->slots[i].md)
+            dnnl_memory_destroy(r->slots[i].mem);
+    if (r->stream)
+        dnnl_stream_destroy(r->stream);
+    free(r->slots);
+    free(r->pad);
+    free(r);
+}
+
 void lrp_dnnl_free(lrp_dnnl *d)
 {
     if (!d)
@@ -236,16 +279,22 @@ void lrp_dnnl_free(lrp_dnnl *d)
         next = e->next;
         entry_free(e);
     }
-    for (pad *p = d->pads, *next; p; p = next) {
-        next = p->next;
-        free(p);
+    for (runner *r = d->runners, *next; r; r = next) {
+        next = r->next;
+        runner_free(r);
     }
     for (packed *p = d->packs, *next; p; p = next) {
         next = p->next;
         free(p->data);
         free(p);
     }
+    for (int b = 0; b < DESC_BUCKETS; b++)
+        for (desc *x = d->descs[b], *next; x; x = next) {
+            next = x->next;
+            free(x);
+        }
     pthread_mutex_destroy(&d->packs_lock);
+    pthread_mutex_destroy(&d->runners_lock);
     pthread_mutex_destroy(&d->lock);
     dnnl_engine_destroy(d->engine);
     lrp_dnnl_free(d->bf16);
@@ -275,8 +324,10 @@ typedef struct arg {
     const void *data;
 } arg;
 
-/* Runs p on memory the caller owns; false when oneDNN refuses. */
-static bool execute(const lrp_dnnl *d, dnnl_primitive_t p, int n, const arg *args)
+/* Runs p on memory the caller owns with objects made for this call alone
+ * (pack_weights' descriptors are its own locals); false when oneDNN
+ * refuses. */
+static bool execute_once(const lrp_dnnl *d, dnnl_primitive_t p, int n, const arg *args)
 {
     dnnl_exec_arg_t ex[6];
     dnnl_stream_t stream = NULL;
@@ -298,6 +349,119 @@ static bool execute(const lrp_dnnl *d, dnnl_primitive_t p, int n, const arg *arg
     return ok;
 }
 
+/* A runner not in use, or a new one; NULL when out of memory. */
+static runner *runner_take(lrp_dnnl *d)
+{
+    pthread_mutex_lock(&d->runners_lock);
+    runner *r = d->runners;
+    if (r)
+        d->runners = r->next;
+    pthread_mutex_unlock(&d->runners_lock);
+    if (r || !(r = calloc(1, sizeof *r)))
+        return r;
+    if (dnnl_stream_create(&r->stream, d->engine, dnnl_stream_default_flags) != dnnl_success) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void runner_give(lrp_dnnl *d, runner *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&d->runners_lock);
+    r->next = d->runners;
+    d->runners = r;
+    pthread_mutex_unlock(&d->runners_lock);
+}
+
+/* The slot of (md, which) in slots (n a power of 2, never full), or the
+ * free one where it goes. */
+static slot *slot_find(slot *slots, size_t n, const dnnl_memory_desc_t *md, int which)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)md + (uint64_t)which) * 0x9E3779B97F4A7C15u;
+    size_t i = (size_t)(h ^ h >> 32) & (n - 1);
+    while (slots[i].md && (slots[i].md != md || slots[i].which != which))
+        i = (i + 1) & (n - 1);
+    return &slots[i];
+}
+
+/* Room for one more slot, the table at most half full. */
+static bool runner_room(runner *r)
+{
+    if (2 * (r->used + 1) <= r->n_slots)
+        return true;
+    size_t n = r->n_slots ? 2 * r->n_slots : 64;
+    slot *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; i < r->n_slots; i++)
+        if (r->slots[i].md)
+            *slot_find(slots, n, r->slots[i].md, r->slots[i].which) = r->slots[i];
+    free(r->slots);
+    r->slots = slots;
+    r->n_slots = n;
+    return true;
+}
+
+/* r's memory object for a as argument a->which, pointed at a->data: a->md
+ * is a 'desc', which stays where it is until lrp_dnnl_free. The handle is
+ * set only when it changes (setting it zero-pads padded layouts); NULL
+ * when out of memory. */
+static dnnl_memory_t runner_memory(const lrp_dnnl *d, runner *r, const arg *a)
+{
+    if (!runner_room(r))
+        return NULL;
+    slot *s = slot_find(r->slots, r->n_slots, a->md, a->which);
+    const void *data = a->data;
+    if (!s->md) {
+        if (dnnl_memory_create(&s->mem, a->md, d->engine, (void *)data) != dnnl_success)
+            return NULL;
+        s->md = a->md;
+        s->which = a->which;
+        s->data = data;
+        r->used++;
+    } else if (s->data != data) {
+        if (dnnl_memory_set_data_handle_v2(s->mem, (void *)data, r->stream) != dnnl_success) {
+            s->data = s; /* no tensor's address: set it again next time */
+            return NULL;
+        }
+        s->data = data;
+    }
+    return s->mem;
+}
+
+/* r's scratchpad of at least 'size' bytes (NULL: out of memory); the sizes
+ * converge on the largest. */
+static void *runner_pad(runner *r, size_t size)
+{
+    if (size <= r->pad_size)
+        return r->pad;
+    size = (size + 63) / 64 * 64;
+    void *pad = aligned_alloc(64, size);
+    if (!pad)
+        return NULL;
+    free(r->pad);
+    r->pad = pad;
+    r->pad_size = size;
+    return pad;
+}
+
+/* Runs p on memory the caller owns (args' descriptors 'desc's) with r;
+ * false when oneDNN refuses. */
+static bool execute(const lrp_dnnl *d, runner *r, dnnl_primitive_t p, int n, const arg *args)
+{
+    dnnl_exec_arg_t ex[6];
+    for (int i = 0; i < n; i++) {
+        ex[i].arg = args[i].which;
+        if (!(ex[i].memory = runner_memory(d, r, &args[i])))
+            return false;
+    }
+    return dnnl_primitive_execute(p, r->stream, n, ex) == dnnl_success &&
+           dnnl_stream_wait(r->stream) == dnnl_success;
+}
+
 /* (1, ch, h, w) of 'type' as plain nchw (inner 0), blocked by 'inner'
  * channels, or channels-last. */
 static void image_md(dnnl_memory_desc_t *md, int64_t ch, int64_t h, int64_t w, int inner,
@@ -309,6 +473,38 @@ static void image_md(dnnl_memory_desc_t *md, int64_t ch, int64_t h, int64_t w, i
                             : inner == CHANNELS_LAST ? dnnl_nhwc
                                                      : dnnl_nchw;
     dnnl_memory_desc_init_by_tag(md, 4, dims, type, tag);
+}
+
+/* md's bucket among the descriptors: by its type and dimensions. */
+static size_t desc_bucket(const dnnl_memory_desc_t *md)
+{
+    uint64_t h = (uint64_t)md->data_type * 31u + (uint64_t)md->ndims;
+    for (int i = 0; i < md->ndims; i++)
+        h = h * 1000003u + (uint64_t)md->dims[i];
+    return (size_t)(h ^ h >> 29) % DESC_BUCKETS;
+}
+
+/* d's one copy of md, made on first use; NULL when out of memory. */
+static const dnnl_memory_desc_t *desc_keep(lrp_dnnl *d, const dnnl_memory_desc_t *md)
+{
+    size_t b = desc_bucket(md);
+    pthread_mutex_lock(&d->packs_lock);
+    desc *x = d->descs[b];
+    while (x && !dnnl_memory_desc_equal(&x->md, md))
+        x = x->next;
+    if (!x && (x = malloc(sizeof *x))) {
+        x->md = *md;
+        x->next = d->descs[b];
+        d->descs[b] = x;
+    }
+    pthread_mutex_unlock(&d->packs_lock);
+    return x ? &x->md : NULL;
+}
+
+/* The scratchpad descriptor of pd, kept in d (NULL: out of memory). */
+static const dnnl_memory_desc_t *pad_desc(lrp_dnnl *d, const_dnnl_primitive_desc_t pd)
+{
+    return desc_keep(d, dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
 }
 
 /* A reorder from 'from' to 'to'; add: to += from instead of to = from. */
@@ -337,18 +533,19 @@ static bool reorder_make(const lrp_dnnl *d, dnnl_primitive_t *p, const dnnl_memo
 /* Channels [c0, c1) of one image: plain f32 <-> 'inner'-blocked of 'type'
  * (0: plain), either way; all_ch: the channels of the blocked tensor
  * (channels-last strides rows by them). */
-static bool channel_reorder(const lrp_dnnl *d, reorder *r, int64_t ch, int64_t all_ch,
-                            int64_t h, int64_t w, int inner, dnnl_data_type_t type,
-                            bool to_blocked)
+static bool channel_reorder(lrp_dnnl *d, reorder *r, int64_t ch, int64_t all_ch, int64_t h,
+                            int64_t w, int inner, dnnl_data_type_t type, bool to_blocked)
 {
     dnnl_dims_t dims = {1, ch, h, w}, nhwc = {h * w * all_ch, 1, w * all_ch, all_ch};
-    image_md(&r->plain, ch, h, w, 0, dnnl_f32);
+    dnnl_memory_desc_t plain, blocked;
+    image_md(&plain, ch, h, w, 0, dnnl_f32);
     if (inner == CHANNELS_LAST)
-        dnnl_memory_desc_init_by_strides(&r->blocked, 4, dims, type, nhwc);
+        dnnl_memory_desc_init_by_strides(&blocked, 4, dims, type, nhwc);
     else
-        image_md(&r->blocked, ch, h, w, inner, type);
-    return to_blocked ? reorder_make(d, &r->p, &r->plain, &r->blocked, false)
-                      : reorder_make(d, &r->p, &r->blocked, &r->plain, false);
+        image_md(&blocked, ch, h, w, inner, type);
+    return (r->plain = desc_keep(d, &plain)) && (r->blocked = desc_keep(d, &blocked)) &&
+           (to_blocked ? reorder_make(d, &r->p, &plain, &blocked, false)
+                       : reorder_make(d, &r->p, &blocked, &plain, false));
 }
 
 /* Tasks per image cutting 'ch' channels: by blocks of 16, fewer for small
@@ -459,7 +656,8 @@ static const float *packed_find(lrp_dnnl *d, const entry *e, const part *p,
 static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory_desc_t *w_md)
 {
     const conv_key *k = &e->key;
-    p->w_md = *w_md;
+    if (!(p->w_md = desc_keep(d, w_md)))
+        return false;
     if ((p->w = packed_find(d, e, p, w_md)))
         return true;
     int64_t kk = k->g.kh * k->g.kw;
@@ -482,7 +680,7 @@ static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory
               reorder_make(d, &r, &user, w_md, false);
     if (ok) {
         arg args[2] = {{DNNL_ARG_FROM, &user, from}, {DNNL_ARG_TO, w_md, q->data}};
-        ok = execute(d, r, 2, args);
+        ok = execute_once(d, r, 2, args);
     }
     if (r)
         dnnl_primitive_destroy(r);
@@ -551,19 +749,18 @@ static bool matmul_part_make(lrp_dnnl *d, entry *e, part *p)
     dnnl_dims_t w_dims = {p->c1 - p->c0, e->a_ch}, a_dims = {e->a_ch, e->a_hw};
     dnnl_dims_t b_dims = {p->c1 - p->c0, e->b_hw};
     dnnl_matmul_desc_t md;
-    dnnl_memory_desc_t w_md;
+    dnnl_memory_desc_t w_md, a_md, b_md;
     dnnl_memory_desc_init_by_tag(&w_md, 2, w_dims, e->a_type, dnnl_ab);
-    dnnl_memory_desc_init_by_tag(&p->a_md, 2, a_dims, e->a_type, dnnl_ab);
-    dnnl_memory_desc_init_by_tag(&p->b_md, 2, b_dims, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&a_md, 2, a_dims, e->a_type, dnnl_ab);
+    dnnl_memory_desc_init_by_tag(&b_md, 2, b_dims, dnnl_f32, dnnl_ab);
     dnnl_primitive_attr_t attr = conv_attr(k, k->add || k->bias);
     dnnl_primitive_desc_t pd = NULL;
-    bool ok = attr &&
-              dnnl_matmul_desc_init(&md, &w_md, &p->a_md, NULL, &p->b_md) == dnnl_success &&
+    bool ok = attr && dnnl_matmul_desc_init(&md, &w_md, &a_md, NULL, &b_md) == dnnl_success &&
               dnnl_primitive_desc_create(&pd, &md, attr, d->engine, NULL) == dnnl_success &&
               is_direct(pd);
     if (ok) {
-        p->pad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-        ok = pack_weights(d, e, p, &w_md) &&
+        ok = (p->a_md = desc_keep(d, &a_md)) && (p->b_md = desc_keep(d, &b_md)) &&
+             (p->pad_md = pad_desc(d, pd)) && pack_weights(d, e, p, &w_md) &&
              dnnl_primitive_create(&p->conv, pd) == dnnl_success;
     }
     if (pd)
@@ -592,11 +789,10 @@ static bool part_make(lrp_dnnl *d, entry *e, part *p)
         ok = dnnl_primitive_desc_create(&pd, &bwd, attr, d->engine, hint) == dnnl_success;
     ok = ok && is_direct(pd);
     if (ok) {
-        p->a_md = k->backward ? dst : src;
-        p->b_md = k->backward ? src : dst;
-        p->bias_md = bia;
-        p->pad_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
-        ok = pack_weights(d, e, p,
+        ok = (p->a_md = desc_keep(d, k->backward ? &dst : &src)) &&
+             (p->b_md = desc_keep(d, k->backward ? &src : &dst)) &&
+             (p->bias_md = desc_keep(d, &bia)) && (p->pad_md = pad_desc(d, pd)) &&
+             pack_weights(d, e, p,
                           dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0)) &&
              dnnl_primitive_create(&p->conv, pd) == dnnl_success;
     }
@@ -677,7 +873,7 @@ static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool)
 {
     pthread_mutex_lock(&d->lock);
     entry *e = d->entries;
-    while (e && memcmp(&e->key, k, sizeof *k) != 0)
+    while (e && (e->key.w != k->w || memcmp(&e->key, k, sizeof *k) != 0))
         e = e->next;
     if (!e && (e = calloc(1, sizeof *e))) {
         memcpy(&e->key, k, sizeof *k); /* padding included, for memcmp */
@@ -697,31 +893,6 @@ static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool)
     }
     pthread_mutex_unlock(&d->lock);
     return e;
-}
-
-/* A scratchpad of at least 'size' bytes (NULL: out of memory). */
-static pad *pad_take(lrp_dnnl *d, size_t size)
-{
-    pthread_mutex_lock(&d->lock);
-    pad *p = d->pads;
-    if (p)
-        d->pads = p->next;
-    pthread_mutex_unlock(&d->lock);
-    if (p && p->size >= size)
-        return p;
-    free(p); /* too small: the sizes converge on the largest */
-    size = (size + 63) / 64 * 64;
-    if ((p = aligned_alloc(64, sizeof *p + size)))
-        p->size = size;
-    return p;
-}
-
-static void pad_give(lrp_dnnl *d, pad *p)
-{
-    pthread_mutex_lock(&d->lock);
-    p->next = d->pads;
-    d->pads = p;
-    pthread_mutex_unlock(&d->lock);
 }
 
 /* One conv call: the tensors, the round's first image and its scratch. */
@@ -745,17 +916,19 @@ static void a_task(void *ctx, int task)
     int64_t img = task / e->n_a, t = task % e->n_a, c0 = e->a_c0[t];
     int64_t at = img * e->a_ch * e->a_hw + c0 * (e->inner == CHANNELS_LAST ? 1 : e->a_hw);
     const reorder *r = &e->a_in[t];
-    arg args[2] = {{DNNL_ARG_FROM, &r->plain,
+    arg args[2] = {{DNNL_ARG_FROM, r->plain,
                     c->a + ((c->first + img) * e->a_ch + c0) * e->a_hw},
-                   {DNNL_ARG_TO, &r->blocked, c->a_blk + (size_t)at * e->a_size}};
+                   {DNNL_ARG_TO, r->blocked, c->a_blk + (size_t)at * e->a_size}};
+    runner *run = runner_take(c->d);
     int before = one_thread();
-    if (!execute(c->d, r->p, 2, args))
+    if (!run || !execute(c->d, run, r->p, 2, args))
         c->failed = true;
     threads_back(before);
+    runner_give(c->d, run);
 }
 
-/* Runs part p for image img of the round. */
-static bool run_part(const conv_call *c, const part *p, int64_t img)
+/* Runs part p for image img of the round with r. */
+static bool run_part(const conv_call *c, runner *r, const part *p, int64_t img)
 {
     const entry *e = c->e;
     const conv_key *k = &e->key;
@@ -773,15 +946,15 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     bool ok = true;
     if (c->add) { /* into the tile, which the sum post-op adds to */
         const float *add = c->add + image * e->b_ch * e->b_hw + off;
-        arg args[2] = {{DNNL_ARG_FROM, &p->add_in.plain, add},
-                       {DNNL_ARG_TO, &p->add_in.blocked, tile}};
+        arg args[2] = {{DNNL_ARG_FROM, p->add_in.plain, add},
+                       {DNNL_ARG_TO, p->add_in.blocked, tile}};
         if (e->b_blocked && !c->add_kept_blocked)
-            ok = execute(c->d, p->add_in.p, 2, args);
+            ok = execute(c->d, r, p->add_in.p, 2, args);
         else /* in the tile's layout already */
             memmove(tile, add, count * sizeof *tile);
     }
-    size_t pad_bytes = dnnl_memory_desc_get_size(&p->pad_md);
-    pad *scratchpad = pad_bytes ? pad_take(c->d, pad_bytes) : NULL;
+    size_t pad_bytes = dnnl_memory_desc_get_size(p->pad_md);
+    void *scratchpad = pad_bytes ? runner_pad(r, pad_bytes) : NULL;
     if (ok && e->matmul && c->bias) /* b = W a + (add +) bias: the bias first */
         for (int64_t ch = 0; ch < p->c1 - p->c0; ch++)
             for (int64_t i = 0; i < e->b_hw; i++)
@@ -791,19 +964,17 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
     arg args[5] = {{bwd_data    ? DNNL_ARG_DIFF_DST
                     : e->matmul ? DNNL_ARG_WEIGHTS
                                 : DNNL_ARG_SRC,
-                    &p->a_md, a},
-                   {e->matmul ? DNNL_ARG_SRC : DNNL_ARG_WEIGHTS, &p->w_md, p->w},
-                   {bwd_data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, &p->b_md, tile},
-                   {DNNL_ARG_SCRATCHPAD, &p->pad_md, scratchpad ? scratchpad->data : NULL},
-                   {DNNL_ARG_BIAS, &p->bias_md, c->bias ? c->bias + p->c0 : NULL}};
+                    p->a_md, a},
+                   {e->matmul ? DNNL_ARG_SRC : DNNL_ARG_WEIGHTS, p->w_md, p->w},
+                   {bwd_data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, p->b_md, tile},
+                   {DNNL_ARG_SCRATCHPAD, p->pad_md, scratchpad},
+                   {DNNL_ARG_BIAS, p->bias_md, c->bias ? c->bias + p->c0 : NULL}};
     ok = ok && (!pad_bytes || scratchpad) &&
-         execute(c->d, p->conv, c->bias && !e->matmul ? 5 : 4, args);
-    if (scratchpad)
-        pad_give(c->d, scratchpad);
+         execute(c->d, r, p->conv, c->bias && !e->matmul ? 5 : 4, args);
     if (ok && p->b_out.p && copy) {
-        arg out[2] = {{DNNL_ARG_FROM, &p->b_out.blocked, tile},
-                      {DNNL_ARG_TO, &p->b_out.plain, mine}};
-        ok = execute(c->d, p->b_out.p, 2, out);
+        arg out[2] = {{DNNL_ARG_FROM, p->b_out.blocked, tile},
+                      {DNNL_ARG_TO, p->b_out.plain, mine}};
+        ok = execute(c->d, r, p->b_out.p, 2, out);
     }
     return ok;
 }
@@ -812,10 +983,12 @@ static bool run_part(const conv_call *c, const part *p, int64_t img)
 static void part_task(void *ctx, int task)
 {
     conv_call *c = ctx;
+    runner *r = runner_take(c->d);
     int before = one_thread();
-    if (!run_part(c, &c->e->parts[task % c->e->n_parts], task / c->e->n_parts))
+    if (!r || !run_part(c, r, &c->e->parts[task % c->e->n_parts], task / c->e->n_parts))
         c->failed = true;
     threads_back(before);
+    runner_give(c->d, r);
 }
 
 /* dx (channels [c0, c1) of one image) += the tile, blocked or plain. */

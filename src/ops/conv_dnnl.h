@@ -2,7 +2,8 @@
  * onnx-lrp and oneDNN's C API. Activations stay (N,C,H,W) in onnx-lrp; each
  * call reorders into oneDNN's blocked layout and back. Per layer (weights,
  * shape, epilogue) the primitives and the weights packed for them are made
- * on first use and cached in an lrp_dnnl, which the caller owns.
+ * on first use and cached in an lrp_dnnl, which the caller owns; so are the
+ * streams and memory objects the calls run them with.
  *
  * Threads: every oneDNN primitive runs single-threaded inside one task of
  * onnx-lrp's pool (parallel/pool.h). A conv is cut into tasks by image and
