@@ -302,14 +302,15 @@ static lrp_status rise(const lrp_method_params *p, batch *b, const float *x, int
         }
         if ((st = batch_run(b, target, err)))
             break;
-        for (int r = 0; r < b->rows; r++) {
+        for (int r = 0; r < b->rows; r++) { /* into channel 0, copied to the others */
             float score = (float)(softmax_of(b, r, target) / (p->rise_masks * p->rise_p * c));
             const float *mask = masks + (size_t)r * hw;
-            for (int ch = 0; ch < c; ch++)
-                for (size_t j = 0; j < hw; j++)
-                    out[(size_t)ch * hw + j] += score * mask[j];
+            for (size_t j = 0; j < hw; j++)
+                out[j] += score * mask[j];
         }
     }
+    for (int ch = 1; ch < c && !st; ch++)
+        memcpy(out + (size_t)ch * hw, out, hw * sizeof *out);
     free(masks);
     free(taps);
     return st;
@@ -318,7 +319,10 @@ static lrp_status rise(const lrp_method_params *p, batch *b, const float *x, int
 /* Score-CAM (Wang et al. 2020) as its authors' code: each channel A_k of
  * the layer, upsampled bilinearly to U_k (h, w), masks the input with its
  * min-max normalization; cam = ReLU(Σ_k p(target | x ⊙ norm U_k) U_k),
- * spread evenly over the channels. Constant maps are skipped (weight 0). */
+ * spread evenly over the channels. Constant maps are skipped (weight 0).
+ * The sum is taken over the A_k, at the layer's resolution, and resized
+ * once: the same map, as resizing is linear, without a full-size sum per
+ * mask. */
 static bool normalize(const float *u, size_t n, float *mask)
 {
     enum { LANES = 16 }; /* independent minima and maxima, which vectorize */
@@ -350,46 +354,53 @@ static bool normalize(const float *u, size_t n, float *mask)
 static lrp_status score_cam(batch *b, const lrp_multipass_image *im, float *out, lrp_error *err)
 {
     int h = b->ps->h, w = b->ps->w, c = b->ps->c, k_all = im->act_c;
-    size_t hw = (size_t)h * w, ahw = (size_t)im->act_h * im->act_w;
-    /* the batch's maps (batch, h, w), the mask (h, w), the rows (act_h, w) */
-    float *maps = malloc((((size_t)b->ps->batch + 1) * hw + (size_t)im->act_h * w) *
-                         sizeof *maps);
+    int ah = im->act_h, aw = im->act_w;
+    size_t hw = (size_t)h * w, ahw = (size_t)ah * aw;
+    /* U_k and its mask (h, w) each, the resize's rows (act_h, w), the map
+       at the layer's resolution (act_h, act_w) */
+    float *u = malloc((2 * hw + (size_t)ah * w + ahw) * sizeof *u);
+    float *mask = u + hw, *rows = mask + hw, *low = rows + (size_t)ah * w;
     lrp_lerp *taps = malloc(((size_t)h + w) * sizeof *taps);
-    float *cam = calloc(hw, sizeof *cam), *mask = maps + (size_t)b->ps->batch * hw;
-    float *rows = mask + hw;
-    if (!maps || !taps || !cam) {
-        free(maps);
-        free(taps);
-        free(cam);
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for the Score-CAM masks");
+    double *sum = calloc(ahw, sizeof *sum); /* Σ_k p_k A_k */
+    int *row_k = malloc((size_t)b->ps->batch * sizeof *row_k);
+    lrp_status st = u && taps && sum && row_k
+                        ? LRP_OK
+                        : lrp_error_set(err, LRP_ERR_NOMEM,
+                                        "out of memory for the Score-CAM masks");
+    if (!st) {
+        lrp_bilinear_axis(ah, h, taps);
+        lrp_bilinear_axis(aw, w, taps + h);
     }
-    lrp_bilinear_axis(im->act_h, h, taps);
-    lrp_bilinear_axis(im->act_w, w, taps + h);
-    lrp_status st = LRP_OK;
     for (int k = 0; k < k_all && !st;) {
         for (b->rows = 0; k < k_all && b->rows < b->ps->batch; k++) {
-            float *u = maps + (size_t)b->rows * hw;
-            lrp_bilinear_resize(im->act + (size_t)k * ahw, im->act_h, im->act_w, taps, h,
-                                taps + h, w, rows, u);
+            lrp_bilinear_resize(im->act + (size_t)k * ahw, ah, aw, taps, h, taps + h, w, rows,
+                                u);
             if (!normalize(u, hw, mask))
                 continue;
             mask_channels(b->x + (size_t)b->rows * b->size, im->x, mask, c, hw);
-            b->rows++;
+            row_k[b->rows++] = k;
         }
         if (b->rows && (st = batch_run(b, im->target, err)))
             break;
         for (int r = 0; r < b->rows; r++) {
-            float weight = (float)softmax_of(b, r, im->target);
-            for (size_t i = 0; i < hw; i++)
-                cam[i] += weight * maps[(size_t)r * hw + i];
+            double weight = softmax_of(b, r, im->target);
+            const float *a = im->act + (size_t)row_k[r] * ahw;
+            for (size_t i = 0; i < ahw; i++)
+                sum[i] += weight * a[i];
         }
+    }
+    if (!st) { /* Σ_k p_k U_k: the resize of Σ_k p_k A_k, resizing being linear */
+        for (size_t i = 0; i < ahw; i++)
+            low[i] = (float)sum[i];
+        lrp_bilinear_resize(low, ah, aw, taps, h, taps + h, w, rows, u);
     }
     for (int ch = 0; ch < c && !st; ch++)
         for (size_t j = 0; j < hw; j++)
-            out[(size_t)ch * hw + j] = (cam[j] > 0.0f ? cam[j] : 0.0f) / (float)c;
-    free(maps);
+            out[(size_t)ch * hw + j] = (u[j] > 0.0f ? u[j] : 0.0f) / (float)c;
+    free(u);
     free(taps);
-    free(cam);
+    free(sum);
+    free(row_k);
     return st;
 }
 
