@@ -94,6 +94,22 @@ int cli_model_classes(const lrp_model *m)
     return classes > 0 && classes < 1 << 30 ? (int)classes : 0;
 }
 
+bool cli_one_input_dims(const lrp_model *m, int64_t dims[4])
+{
+    lrp_model_info info;
+    lrp_error err = {0};
+    if (lrp_model_get_info(m, &info, &err) || info.input_rank != 4)
+        return false;
+    const int64_t *d = info.input_dims;
+    if (d[0] > 1 || d[1] < 1 || d[2] < 1 || d[3] < 1)
+        return false;
+    dims[0] = 1;
+    dims[1] = d[1];
+    dims[2] = d[2];
+    dims[3] = d[3];
+    return true;
+}
+
 double cli_median(double *v, int n)
 {
     for (int i = 1; i < n; i++) /* insertion sort: n is a repeat count */

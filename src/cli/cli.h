@@ -71,6 +71,11 @@ lrp_status cli_load_model(const char *path, lrp_model **out, lrp_error *err);
  * that is not static. */
 int cli_model_classes(const lrp_model *m);
 
+/* dims = (1, C, H, W) of one input when the model fixes its C, H and W
+ * (and a batch of 1 or any), so that an explainer can be made ready for
+ * it before the first image (lrp_explainer_warm_up); false otherwise. */
+bool cli_one_input_dims(const lrp_model *m, int64_t dims[4]);
+
 /* Reads a float32 .npy of rank 4 (N,C,H,W) into an lrp_array. */
 lrp_status cli_read_input(const char *path, lrp_array *out, lrp_error *err);
 

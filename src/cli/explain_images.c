@@ -171,13 +171,11 @@ static lrp_status merge_all(run *r, lrp_error *err)
  * share what it packed; otherwise the first images pack on the way. */
 static lrp_status warm_up(lrp_model *m, lrp_explainer *e, int n, lrp_error *err)
 {
-    lrp_model_info info;
-    lrp_status st = lrp_model_get_info(m, &info, err);
-    const int64_t *d = info.input_dims;
-    if (st || info.input_rank != 4 || d[0] > 1 || d[1] < 1 || d[2] < 1 || d[3] < 1)
-        return st;
-    int64_t dims[4] = {1, d[1], d[2], d[3]};
-    if (!(st = lrp_explainer_set_threads(e, n, err)))
+    int64_t dims[4];
+    if (!cli_one_input_dims(m, dims))
+        return LRP_OK;
+    lrp_status st = lrp_explainer_set_threads(e, n, err);
+    if (!st)
         st = lrp_explainer_warm_up(e, 4, dims, err);
     lrp_status back = lrp_explainer_set_threads(e, 1, err);
     return st ? st : back;
