@@ -306,9 +306,11 @@ LRP_API lrp_status lrp_explainer_set_threads(lrp_explainer *explainer, int threa
 
 /* lrp_model_warm_up for lrp_explain: its workspaces, and oneDNN's
  * primitives and packed weights for the forward pass and the rules, made
- * for inputs of shape 'dims' (N,C,H,W) before the first explanation.
- * Forks made afterwards share the packed weights (their workspaces are
- * their own). Call it after lrp_explainer_set_threads and ..._set_backend. */
+ * for inputs of shape 'dims' (N,C,H,W) before the first explanation; for
+ * a method of many passes (integrated-gradients, score-cam, ...) also the
+ * workspaces and primitives of its batches. Forks made afterwards share
+ * the packed weights (their workspaces are their own). Call it after
+ * lrp_explainer_set_threads and ..._set_backend. */
 LRP_API lrp_status lrp_explainer_warm_up(lrp_explainer *explainer, int rank,
                                          const int64_t *dims, lrp_error *err);
 

@@ -70,18 +70,23 @@ static void probe_remember(const runner *r, const lrp_tensor *out)
  * workspace, which keeps nothing but them: a forward pass as
  * lrp_model_forward's, not the explanation's (whose kept activations stay
  * in (N,C,H,W) for the rules). */
-static lrp_status probe_forward(runner *r, float *logits, lrp_error *err)
+static lrp_status probe_prepare(lrp_explainer *e, const lrp_array *in, lrp_error *err)
 {
-    lrp_explainer *e = r->e;
     const lrp_graph *g = &e->model->graph;
-    if (probe_repeat(r, logits))
-        return LRP_OK;
     if (!e->probe_keep && !(e->probe_keep = calloc((size_t)g->n_values, sizeof *e->probe_keep)))
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     e->probe_keep[e->seed_value] = true;
     bool rebuilt;
-    lrp_status st = lrp_model_prepare(e->model, &e->probe, r->in.rank, r->in.dims,
-                                      e->probe_keep, &rebuilt, err);
+    return lrp_model_prepare(e->model, &e->probe, in->rank, in->dims, e->probe_keep, &rebuilt,
+                             err);
+}
+
+static lrp_status probe_forward(runner *r, float *logits, lrp_error *err)
+{
+    lrp_explainer *e = r->e;
+    if (probe_repeat(r, logits))
+        return LRP_OK;
+    lrp_status st = probe_prepare(e, &r->in, err);
     if (st == LRP_OK)
         st = lrp_forward_run(&e->probe, r->in.data, e->pool,
                              lrp_explainer_dnnl(e, e->model->dnnl), err);
@@ -192,6 +197,33 @@ lrp_status lrp_explainer_run_multipass(lrp_explainer *e, const lrp_array *input,
     free(act);
     free(r.targets);
     free(r.seeds);
+    if (st)
+        lrp_error_prefix(err, "%s: %s", e->model->path, e->config.preset);
+    return st;
+}
+
+lrp_status lrp_explainer_warm_up_multipass(lrp_explainer *e, const lrp_array *image,
+                                           lrp_error *err)
+{
+    lrp_array in = {.rank = 4,
+                    .dims = {pass_batch(e), image->dims[1], image->dims[2], image->dims[3]}};
+    lrp_dnnl *fd = lrp_explainer_dnnl(e, e->model->dnnl),
+             *rd = lrp_explainer_dnnl(e, e->t->dnnl);
+    const lrp_multipass *m = e->multipass;
+    lrp_status st = LRP_OK;
+    if (m->gradient) { /* the gradient batches */
+        st = lrp_explainer_prepare_in(e, &e->batch_fwd, &e->batch_rel, &in, err);
+        if (st == LRP_OK && fd)
+            lrp_forward_warm_up(&e->batch_fwd, e->pool, fd);
+        if (st == LRP_OK && rd)
+            lrp_relevance_warm_up(&e->batch_rel, &e->batch_fwd, e->pool, rd);
+    }
+    /* the forward-only batches: the masks, or integrated gradients' baseline */
+    if (st == LRP_OK && (!m->gradient || m->kind == LRP_MP_INTEGRATED_GRADIENTS)) {
+        st = probe_prepare(e, &in, err);
+        if (st == LRP_OK && fd)
+            lrp_forward_warm_up(&e->probe, e->pool, fd);
+    }
     if (st)
         lrp_error_prefix(err, "%s: %s", e->model->path, e->config.preset);
     return st;

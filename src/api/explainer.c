@@ -464,11 +464,13 @@ lrp_status lrp_explainer_warm_up(lrp_explainer *e, int rank, const int64_t *dims
     lrp_array shape = {.rank = rank};
     memcpy(shape.dims, dims, (size_t)rank * sizeof *dims);
     lrp_status st = lrp_explainer_prepare(e, &shape, err);
-    if (st == LRP_OK && e->backend == LRP_BACKEND_DNNL) {
-        lrp_forward_warm_up(&e->fwd, e->pool, e->model->dnnl);
-        lrp_relevance_warm_up(&e->rel, &e->fwd, e->pool, e->t->dnnl);
-    }
-    return st;
+    lrp_dnnl *fd = lrp_explainer_dnnl(e, e->model->dnnl),
+             *rd = lrp_explainer_dnnl(e, e->t->dnnl);
+    if (st == LRP_OK && fd)
+        lrp_forward_warm_up(&e->fwd, e->pool, fd);
+    if (st == LRP_OK && rd && !e->multipass) /* which runs no relevance pass on fwd */
+        lrp_relevance_warm_up(&e->rel, &e->fwd, e->pool, rd);
+    return st == LRP_OK && e->multipass ? lrp_explainer_warm_up_multipass(e, &shape, err) : st;
 }
 
 /* The baselines' last step, on the input's buffer: gradient ⊙ input, or

@@ -67,6 +67,12 @@ lrp_status lrp_explainer_prepare(lrp_explainer *e, const lrp_array *input, lrp_e
 lrp_status lrp_explainer_prepare_in(lrp_explainer *e, lrp_forward *f, lrp_relevance *rel,
                                     const lrp_array *input, lrp_error *err);
 
+/* lrp_explainer_warm_up of a multipass method: sizes its batch workspaces
+ * for inputs shaped as 'image' (its C, H, W) and makes and packs their
+ * convolutions, as its first image would. */
+lrp_status lrp_explainer_warm_up_multipass(lrp_explainer *e, const lrp_array *image,
+                                           lrp_error *err);
+
 /* After the gradient pass of lrp_explain: replaces each image's map in
  * *relevance by the multipass method's, and its sums and flows in rep. */
 lrp_status lrp_explainer_run_multipass(lrp_explainer *e, const lrp_array *input,

@@ -4,7 +4,8 @@
 # every primitive it creates and every one it runs, in order, on stdout; in `forward`, `explain
 # --input-tensor` and `explain IMAGE` no convolution may be created after the first convolution
 # has run (before the warm-up, each conv made its primitives on first use, between the others'
-# runs). The warm-up leaves no trace: the first explanation's relevance has the same bits as the
+# runs), in bf16 (the bf16 primitives) and for the methods of many passes (their batches'). The
+# warm-up leaves no trace: the first explanation's relevance has the same bits as the
 # one after an untimed run (--repeat 2), and forward's logits agree with --repeat 2's.
 import argparse
 import os
@@ -75,6 +76,13 @@ check("explain --input-tensor: every conv primitive made before the first runs",
       late_creates(["explain", model, "--input-tensor", x, "--threads", "2"]))
 check("explain IMAGE (model input (?,3,64,64)): the same, before the first runs",
       late_creates(["explain", sample, image, "-o", os.path.join(work, "img"), "--threads", "2"]))
+# the methods of many passes: their batches' workspaces and primitives too
+for method in ("integrated-gradients", "score-cam"):
+    check("explain IMAGE --preset %s: its batches' primitives made first too" % method,
+          late_creates(["explain", sample, image, "--preset", method, "--threads", "2"]))
+if "bf16: available" in version:  # the bf16 twin's primitives, not the f32 ones
+    check("explain IMAGE --precision bf16: the bf16 primitives made before the first runs",
+          late_creates(["explain", sample, image, "--precision", "bf16", "--threads", "2"]))
 
 
 def outputs(repeat):
