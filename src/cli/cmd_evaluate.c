@@ -53,8 +53,9 @@ static const char help[] =
     "                          conservation.svg (Σ R_in against p per image, for\n"
     "                          the methods that define conservation) and\n"
     "                          timing.json (seconds and inputs run for the curves\n"
-    "                          per image per method) (the folder and its missing\n"
-    "                          parents are made)\n"
+    "                          per image per method, and each method's one-time\n"
+    "                          setup) (the folder and its missing parents are\n"
+    "                          made)\n"
     "  --resize, --crop, --mean, --std   as for explain\n"
     "  --shard K/N|auto        evaluate only the images whose index in the sorted\n"
     "                          input list mod N is K (auto: from SLURM_ARRAY_TASK_ID\n"
@@ -188,6 +189,13 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
     em->relevance = em->lrp && !lrp_multipass_find(ms.preset);
     if (st == LRP_OK)
         st = lrp_explainer_set_threads(em->e, threads, err);
+    /* ready before the first image, so that the images' seconds are the
+       method's cost per image; the one-time part is reported beside it */
+    int64_t dims[4];
+    double t0 = lrp_now_ms();
+    if (st == LRP_OK && cli_one_input_dims(m, dims))
+        st = lrp_explainer_warm_up(em->e, 4, dims, err);
+    em->setup_seconds = (lrp_now_ms() - t0) / 1e3;
     if (st)
         lrp_error_prefix(err, "method '%s'", spec);
     return st;

@@ -21,6 +21,7 @@ typedef struct eval_method {
     double *cons;             /* per image: conservation error (lrp methods) */
     double *r_in, *prob;      /* per image: Σ input relevance and p(target) (Fig. 5) */
     double seconds;           /* explanation time, summed over the images computed */
+    double setup_seconds;     /* making it ready before the first image (warm-up) */
     int timed;                /* those images (records read back keep no time) */
     long forwards, backwards; /* passes through the model, summed over images */
     long curve_forwards;      /* inputs the curves ran through the model, summed over 'timed' */

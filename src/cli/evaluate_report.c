@@ -305,6 +305,8 @@ lrp_status eval_write_timing(const eval_run *r, const char *path, lrp_error *err
                        r->methods[k].timed);
         lrp_json_key(j, "images_timed");
         lrp_json_int(j, r->methods[k].timed);
+        lrp_json_key(j, "setup_seconds"); /* once, before the first image */
+        lrp_json_double(j, r->methods[k].setup_seconds);
         lrp_json_end_object(j);
     }
     lrp_json_end_array(j);

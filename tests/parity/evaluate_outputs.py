@@ -117,6 +117,10 @@ def check_cost(doc, out):
     slow = [n for n in want if n != "random" and not timing[n]["seconds_per_image"] > 0]
     if slow or timing["random"]["seconds_per_image"] != 0:
         raise Bad("timing.json: no positive seconds for %s" % slow)
+    # each method made ready before its first image (warm-up), reported apart
+    setup = {n: timing[n].get("setup_seconds") for n in want}
+    if not all(isinstance(v, (int, float)) and v >= 0 for v in setup.values()) or setup["random"]:
+        raise Bad("timing.json: setup_seconds %s" % setup)
     return "passes as counted by hand: %s" % sorted(got.items())
 
 
