@@ -147,7 +147,7 @@ def bilinear(grid, out, y, x):
 
 
 def check_rise(m, model, x, tmp):
-    n_masks, seed, cells, p = 70, 5, 7, 0.5  # 70: two full batches of 32 and a part
+    n_masks, seed, cells, p = 70, 5, 7, 0.5  # 70: eight full batches of 8 and a part
     ours, _ = explain(tmp, model, "rise", "--rise-masks", str(n_masks), "--seed", str(seed))
     c, h, w = x.shape
     cell = -(-max(h, w) // cells)
@@ -231,7 +231,7 @@ def main():
         m, model, x = make_model(tmp)
         checks.report("integrated-gradients black, 32 steps", check_ig, m, model, x, tmp,
                       "black", 32)
-        checks.report("integrated-gradients zero, 45 steps (batches of 32)", check_ig, m,
+        checks.report("integrated-gradients zero, 45 steps (batches of 8)", check_ig, m,
                       model, x, tmp, "zero", 45)
         checks.report("integrated-gradients on 2 images, one f(baseline)", check_ig_two_images,
                       m, model, x, tmp)
