@@ -60,11 +60,11 @@ int main(int argc, char **argv)
     float *x = malloc(nx * sizeof *x);
     for (size_t i = 0; i < nx; i++)
         x[i] = (float)sin(0.37 * (double)i);
-    bool *keep = calloc(nv, sizeof *keep), *all = malloc(nv * sizeof *all);
-    memset(all, 1, nv * sizeof *all);
+    lrp_keep *keep = calloc(nv, sizeof *keep), *all = malloc(nv * sizeof *all);
+    memset(all, LRP_KEEP_PLAIN, nv * sizeof *all);
     for (int a = 0; a < m->n_residuals; a++) /* what the split rule reads */
         for (int k = 0; k < 2; k++)
-            keep[g->nodes[m->residuals[a].node].inputs[k]] = true;
+            keep[g->nodes[m->residuals[a].node].inputs[k]] = LRP_KEEP_PLAIN;
 
     lrp_forward plain = {0}, split = {0}, none = {0};
     size_t big = (size_t)1 << 32;

@@ -80,7 +80,7 @@ static lrp_status probe_prepare(lrp_explainer *e, const lrp_array *in, lrp_error
     const lrp_graph *g = &e->model->graph;
     if (!e->probe_keep && !(e->probe_keep = calloc((size_t)g->n_values, sizeof *e->probe_keep)))
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
-    e->probe_keep[e->seed_value] = true;
+    e->probe_keep[e->seed_value] = LRP_KEEP_PLAIN;
     bool rebuilt;
     return lrp_model_prepare(e->model, &e->probe, in->rank, in->dims, e->probe_keep, &rebuilt,
                              err);

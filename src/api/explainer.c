@@ -213,9 +213,9 @@ static lrp_status mark_kept(lrp_explainer *e, lrp_error *err)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory");
     for (int i = 0; i < g->n_nodes; i++)
         lrp_rule_reads(&e->t->rules[i], &g->nodes[i], e->t->keep);
-    e->t->keep[e->seed_value] = true;
+    lrp_keep_mark(e->t->keep, e->seed_value, LRP_KEEP_PLAIN);
     if (e->cam_value >= 0)
-        e->t->keep[e->cam_value] = true;
+        lrp_keep_mark(e->t->keep, e->cam_value, LRP_KEEP_PLAIN);
     return LRP_OK;
 }
 

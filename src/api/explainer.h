@@ -16,7 +16,7 @@ typedef struct rule_table {
     float low[LRP_MAX_CHANNELS], high[LRP_MAX_CHANNELS]; /* zbox bounds */
     lrp_preset preset; /* the preset with config.first_rule's first layer */
     lrp_rule *rules;   /* per node */
-    bool *keep;        /* per value: activations the rules read */
+    lrp_keep *keep;    /* per value: activations the rules read */
     lrp_dnnl *dnnl; /* oneDNN's primitives and the rules' weights packed, made on first use */
 } rule_table;
 
@@ -34,7 +34,7 @@ struct lrp_explainer {
      * (probe_keep, per value), so that activations may stay in oneDNN's
      * blocked layout and share memory; NULL / unused until one runs */
     lrp_forward probe;
-    bool *probe_keep;
+    lrp_keep *probe_keep;
     /* the probe's last batch of one input repeated (IG's baseline, the same
      * for every image): that input (probe_x_count floats) and the batch's
      * logits; such a batch given again is not run again */

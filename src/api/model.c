@@ -129,7 +129,7 @@ lrp_status lrp_model_load(const char *path, lrp_model **out, lrp_error *err)
 }
 
 lrp_status lrp_model_prepare(const lrp_model *m, lrp_forward *f, int rank, const int64_t *dims,
-                             const bool *keep, bool *rebuilt, lrp_error *err)
+                             const lrp_keep *keep, bool *rebuilt, lrp_error *err)
 {
     *rebuilt = false;
     if (f->g) {

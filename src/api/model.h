@@ -35,7 +35,7 @@ struct lrp_model {
 /* Makes f fit an input of 'dims' (keeping 'keep', see lrp_forward_init),
  * rebuilding it when the shape changed; messages name the model. */
 lrp_status lrp_model_prepare(const lrp_model *m, lrp_forward *f, int rank, const int64_t *dims,
-                             const bool *keep, bool *rebuilt, lrp_error *err);
+                             const lrp_keep *keep, bool *rebuilt, lrp_error *err);
 
 /* The value holding the logits: the first output, or the input of the
  * Softmax / LogSoftmax producing it; *kind (may be NULL) gets what the first

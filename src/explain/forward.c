@@ -50,7 +50,7 @@ static size_t scratch_floats(const lrp_forward *f)
 /* Lifetimes in topological steps: from the producer (or the kernel that
  * writes it for a fused chain) to the last consumer, or to the end for kept
  * values (the input, outputs, what rules read). */
-static lrp_interval *lifetimes(const lrp_forward *f, const bool *keep, const int *pos)
+static lrp_interval *lifetimes(const lrp_forward *f, const lrp_keep *keep, const int *pos)
 {
     const lrp_graph *g = f->g;
     lrp_interval *iv = calloc((size_t)g->n_values + 1, sizeof *iv);
@@ -75,8 +75,8 @@ static lrp_interval *lifetimes(const lrp_forward *f, const bool *keep, const int
     return iv;
 }
 
-static lrp_status allocate(lrp_forward *f, const bool *keep, const int *pos, size_t max_bytes,
-                           lrp_error *err)
+static lrp_status allocate(lrp_forward *f, const lrp_keep *keep, const int *pos,
+                           size_t max_bytes, lrp_error *err)
 {
     size_t total = 0, scratch = scratch_floats(f);
     lrp_interval *iv = lifetimes(f, keep, pos);
@@ -147,7 +147,7 @@ static lrp_status check_runnable(const lrp_forward *f, lrp_error *err)
 }
 
 lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const int64_t *dims,
-                            const bool *keep, size_t max_bytes, lrp_error *err)
+                            const lrp_keep *keep, size_t max_bytes, lrp_error *err)
 {
     memset(f, 0, sizeof *f);
     f->g = g;
@@ -221,6 +221,7 @@ lrp_status lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, l
 {
     lrp_tensor *x = &f->values.t[f->g->inputs[0]];
     memcpy(x->data, input, lrp_tensor_count(x) * sizeof(float));
+    f->ran_on = dnnl;
     run_nodes(f, pool, dnnl, false);
     const lrp_node *n = f->ctx.failed;
     if (n)
@@ -229,6 +230,13 @@ lrp_status lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, l
                                           "layout",
                              LRP_NODE_ARGS(n));
     return LRP_OK;
+}
+
+int lrp_forward_block(const lrp_forward *f, int v)
+{
+    return f->ran_on && f->layouts.blocked && f->layouts.blocked[v]
+               ? lrp_dnnl_block_channels(f->ran_on)
+               : 0;
 }
 
 void lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl)

@@ -17,6 +17,7 @@ typedef struct lrp_forward {
     lrp_fusion fusion;   /* Relu/Add nodes done by the kernel before them */
     bool *packable;      /* per node: its weights are constants, which oneDNN packs once */
     lrp_layouts layouts; /* activations kept blocked between oneDNN's convs */
+    lrp_dnnl *ran_on;    /* the last run's oneDNN convolutions, NULL: OpenBLAS */
 } lrp_forward;
 
 /* Infers shapes for an input of 'dims' and allocates activations and
@@ -25,7 +26,7 @@ typedef struct lrp_forward {
  * run, besides the input and outputs; the others share memory once their
  * last consumer has run. */
 lrp_status lrp_forward_init(lrp_forward *f, const lrp_graph *g, int rank, const int64_t *dims,
-                            const bool *keep, size_t max_bytes, lrp_error *err);
+                            const lrp_keep *keep, size_t max_bytes, lrp_error *err);
 
 /* Runs every node that inference did not fold; input has the bound shape.
  * Kernels split their work on 'pool' (NULL: this thread only); convs run
@@ -45,6 +46,11 @@ static inline const lrp_tensor *lrp_forward_value(const lrp_forward *f, int v)
 {
     return &f->values.t[v];
 }
+
+/* Channels per block of value v's layout after the last run: 0 for
+ * (N,C,H,W), else oneDNN's blocked layout (lrp_dnnl_block_channels). A
+ * kept value is blocked only where it was kept LRP_KEEP_ANY_LAYOUT. */
+int lrp_forward_block(const lrp_forward *f, int v);
 
 void lrp_forward_free(lrp_forward *f); /* NULL-safe */
 

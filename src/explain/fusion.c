@@ -21,7 +21,7 @@ void lrp_fusion_free(lrp_fusion *fu)
 
 /* The one node reading value v, when it is an 'op' node that may take over
  * v entirely (v stored nowhere else); else -1. */
-static int sole_reader(const lrp_graph *g, const lrp_shapes *s, const bool *keep, int v,
+static int sole_reader(const lrp_graph *g, const lrp_shapes *s, const lrp_keep *keep, int v,
                        const lrp_op *op)
 {
     const lrp_value *val = &g->values[v];
@@ -40,7 +40,7 @@ static bool same_shape(const lrp_tensor *a, const lrp_tensor *b)
 
 /* The Add after node i's output v, when its other operand is an activation
  * of the same shape computed before i; -1 otherwise. */
-static int fusable_add(const lrp_graph *g, const lrp_shapes *s, const bool *keep,
+static int fusable_add(const lrp_graph *g, const lrp_shapes *s, const lrp_keep *keep,
                        const int *pos, int i, int v, int *other)
 {
     int a = sole_reader(g, s, keep, v, &lrp_op_add);
@@ -59,7 +59,7 @@ static int fusable_add(const lrp_graph *g, const lrp_shapes *s, const bool *keep
 }
 
 static void plan_chain(lrp_fusion *fu, const lrp_graph *g, const lrp_shapes *s,
-                       const bool *keep, const int *pos, int i)
+                       const lrp_keep *keep, const int *pos, int i)
 {
     const lrp_node *n = &g->nodes[i];
     if (s->folded[i] || fu->done_by[i] >= 0 || !n->op->forward || n->n_outputs != 1)
@@ -87,7 +87,7 @@ static void plan_chain(lrp_fusion *fu, const lrp_graph *g, const lrp_shapes *s,
 }
 
 lrp_status lrp_fusion_plan(lrp_fusion *fu, const lrp_graph *g, const lrp_shapes *s,
-                           const bool *keep, const int *pos, lrp_error *err)
+                           const lrp_keep *keep, const int *pos, lrp_error *err)
 {
     size_t nodes = (size_t)g->n_nodes + 1, values = (size_t)g->n_values + 1;
     fu->done_by = malloc(nodes * sizeof *fu->done_by);

@@ -7,6 +7,7 @@
 #ifndef LRP_EXPLAIN_FUSION_H
 #define LRP_EXPLAIN_FUSION_H
 
+#include "graph/keep.h"
 #include "graph/shapes.h"
 
 typedef struct lrp_fusion {
@@ -21,7 +22,7 @@ typedef struct lrp_fusion {
 /* Plans the chains for shapes s (folded nodes excluded). keep[v] (NULL =
  * none) marks values that must be stored; pos[i] is node i's step. */
 lrp_status lrp_fusion_plan(lrp_fusion *fu, const lrp_graph *g, const lrp_shapes *s,
-                           const bool *keep, const int *pos, lrp_error *err);
+                           const lrp_keep *keep, const int *pos, lrp_error *err);
 
 void lrp_fusion_free(lrp_fusion *fu); /* NULL-safe */
 

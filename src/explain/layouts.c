@@ -47,7 +47,7 @@ static int conv_reading(const lrp_graph *g, const lrp_shapes *s, const lrp_fusio
 }
 
 lrp_status lrp_layouts_init(lrp_layouts *l, const lrp_graph *g, const lrp_shapes *s,
-                            const lrp_fusion *fu, const bool *packable, const bool *keep,
+                            const lrp_fusion *fu, const bool *packable, const lrp_keep *keep,
                             lrp_error *err)
 {
     memset(l, 0, sizeof *l);
@@ -64,7 +64,8 @@ lrp_status lrp_layouts_init(lrp_layouts *l, const lrp_graph *g, const lrp_shapes
             continue;
         const lrp_value *val = &g->values[v];
         bool ok = val->n_consumers > 0 && !val->is_input && !val->is_output &&
-                  !(keep && keep[v]) && s->t[v].dtype == LRP_FLOAT && !fu->hidden[v];
+                  !(keep && keep[v] == LRP_KEEP_PLAIN) && s->t[v].dtype == LRP_FLOAT &&
+                  !fu->hidden[v];
         unsigned how;
         for (int c = 0; ok && c < val->n_consumers; c++)
             ok = conv_reading(g, s, fu, packable, val->consumers[c], v, &how) >= 0;

@@ -3,8 +3,9 @@
  * ops/conv_dnnl.h). By the graph, a value qualifies when a Conv's kernel
  * writes it (the end of its fused chain) and only Convs read it: as X, or
  * as the residual operand fused into them; never the input, an output or a
- * kept value (the rules read those as (N,C,H,W)). By oneDNN, when each of
- * those convs has a primitive that takes it blocked. */
+ * value kept LRP_KEEP_PLAIN (the rules read those as (N,C,H,W); a value
+ * kept in any layout, a Relu's y for its gradient, may be blocked). By
+ * oneDNN, when each of those convs has a primitive that takes it blocked. */
 #ifndef LRP_EXPLAIN_LAYOUTS_H
 #define LRP_EXPLAIN_LAYOUTS_H
 
@@ -21,7 +22,7 @@ typedef struct lrp_layouts {
 /* The candidates; packable[i]: node i's convs may run on oneDNN (constant
  * weights); keep as for lrp_forward_init. */
 lrp_status lrp_layouts_init(lrp_layouts *l, const lrp_graph *g, const lrp_shapes *s,
-                            const lrp_fusion *fu, const bool *packable, const bool *keep,
+                            const lrp_fusion *fu, const bool *packable, const lrp_keep *keep,
                             lrp_error *err);
 
 /* 'blocked' for running on dnnl (non-NULL), with s's tensors allocated;

@@ -180,6 +180,7 @@ static lrp_rule_ctx step_ctx(const lrp_relevance *r, const lrp_forward *f, int s
                           .rule = &r->rules[idx],
                           .in = io->in,
                           .out = lrp_forward_value(f, n->outputs[0]),
+                          .out_block = lrp_forward_block(f, n->outputs[0]),
                           .r_out = r->of[n->outputs[0]],
                           .r_in = io->r_in,
                           .unzeroed = kernel_zeroes ? io->fresh : NULL,

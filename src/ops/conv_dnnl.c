@@ -182,6 +182,11 @@ static const char *isa_name(dnnl_cpu_isa_t isa)
     }
 }
 
+int lrp_dnnl_block_channels(const lrp_dnnl *d)
+{
+    return d && d->inner > 0 ? d->inner : 0;
+}
+
 const char *lrp_dnnl_describe(void)
 {
     static char text[96];

@@ -47,6 +47,12 @@ size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s);
  * the first real pass would otherwise pack on the way. */
 void lrp_dnnl_set_planning(bool on);
 
+/* Channels per block of the blocked layout d keeps activations in
+ * (lrp_dnnl_conv_blockable): 16, or 8 below AVX-512; 0 without oneDNN.
+ * Image n's channel c, pixel p of a blocked (N,C,H,W) tensor is at
+ * ((n C + c - c % block) H W + p block + c % block). */
+int lrp_dnnl_block_channels(const lrp_dnnl *d);
+
 /* Which of a forward conv's tensors may be in oneDNN's blocked layout
  * (lrp_epilogue's x_blocked, y_blocked, add_blocked): LRP_DNNL_X for x,
  * LRP_DNNL_Y for y and add; 0 when oneDNN has no primitive for it. Makes

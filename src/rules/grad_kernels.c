@@ -9,31 +9,62 @@
 #include "rules/kernels.h"
 
 /* The Relu's y > 0 exactly where x > 0: reading y, not x, lets the conv
- * before it fuse the Relu, as in a plain forward pass. The three Relu
- * kernels read every element unconditionally, through restrict pointers,
- * so that they vectorize. */
-void lrp_grad_relu_apply(const lrp_rule_ctx *c)
+ * before it fuse the Relu, as in a plain forward pass, and the convs around
+ * it keep y in oneDNN's blocked layout (c->out_block), which relu_blocked
+ * reads it in. The Relu kernels read every element unconditionally,
+ * through restrict pointers, so that they vectorize. */
+static inline float relu_pass(float y, float r, bool guided)
+{
+    return y > 0.0f && (!guided || r > 0.0f) ? r : 0.0f;
+}
+
+/* r_in += relu_pass(y, R) with y blocked by 'block' channels: tiles of 64
+ * pixels of one channel block, so that the tile of y stays in the cache
+ * while each of its channels is read with a stride. */
+static void relu_blocked(const lrp_rule_ctx *c, bool guided)
 {
     const float *restrict y = c->out->data, *restrict r = c->r_out;
     float *restrict r_in = c->r_in[0];
-    size_t n = lrp_tensor_count(c->out);
-    for (size_t i = 0; i < n; i++) {
-        float v = r[i];
-        r_in[i] += y[i] > 0.0f ? v : 0.0f;
+    size_t block = (size_t)c->out_block, images = (size_t)c->out->dims[0];
+    size_t ch = (size_t)c->out->dims[1], hw = lrp_tensor_count(c->out) / (images * ch);
+    for (size_t b = 0; b < images * ch; b += block) /* b: the block's first plane */
+        for (size_t p0 = 0; p0 < hw; p0 += 64) {
+            size_t p1 = p0 + 64 < hw ? p0 + 64 : hw;
+            for (size_t j = 0; j < block; j++) {
+                const float *yj = y + b * hw + j;
+                size_t at = (b + j) * hw;
+                for (size_t p = p0; p < p1; p++)
+                    r_in[at + p] += relu_pass(yj[p * block], r[at + p], guided);
+            }
+        }
+}
+
+void lrp_grad_relu_apply(const lrp_rule_ctx *c)
+{
+    if (c->out_block) {
+        relu_blocked(c, false);
+        return;
     }
+    const float *restrict y = c->out->data, *restrict r = c->r_out;
+    float *restrict r_in = c->r_in[0];
+    size_t n = lrp_tensor_count(c->out);
+    for (size_t i = 0; i < n; i++)
+        r_in[i] += relu_pass(y[i], r[i], false);
 }
 
 /* Guided Backprop (Springenberg et al. 2015): only positive R through
  * where the Relu was active. */
 void lrp_guided_relu_apply(const lrp_rule_ctx *c)
 {
+    if (c->out_block) {
+        relu_blocked(c, true);
+        return;
+    }
     const float *restrict y = c->out->data, *restrict r = c->r_out;
     float *restrict r_in = c->r_in[0];
     size_t n = lrp_tensor_count(c->out);
-    for (size_t i = 0; i < n; i++) {
-        float v = r[i];
-        r_in[i] += y[i] > 0.0f && v > 0.0f ? v : 0.0f;
-    }
+    for (size_t i = 0; i < n; i++)
+        r_in[i] += relu_pass(y[i], r[i], true);
 }
 
 /* DeconvNet (Zeiler and Fergus 2014): the Relu applied to R, whatever x was. */

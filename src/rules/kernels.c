@@ -38,7 +38,7 @@ bool lrp_rule_zeroes_inputs(lrp_rule_kind kind)
     return kind == LRP_RULE_PASS || kind == LRP_RULE_Z || kind == LRP_RULE_SPLIT;
 }
 
-void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
+void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, lrp_keep *keep)
 {
     switch (r->kind) {
     case LRP_RULE_NONE:
@@ -50,11 +50,13 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     case LRP_RULE_GRAD_BN:
     case LRP_RULE_GRAD_SCALE: /* the constant only */
     case LRP_RULE_DECONV_RELU: return;
-    case LRP_RULE_GRAD_RELU: /* y only, whose sign is x's */
-    case LRP_RULE_GUIDED_RELU:
-    case LRP_RULE_GRAD_SIGMOID: /* y only */ keep[n->outputs[0]] = true; return;
+    case LRP_RULE_GRAD_RELU: /* y only, whose sign is x's, through out_block */
+    case LRP_RULE_GUIDED_RELU: lrp_keep_mark(keep, n->outputs[0], LRP_KEEP_ANY_LAYOUT); return;
+    case LRP_RULE_GRAD_SIGMOID: /* y only */
+        lrp_keep_mark(keep, n->outputs[0], LRP_KEEP_PLAIN);
+        return;
     case LRP_RULE_NORM_POOL: /* x and y */
-    case LRP_RULE_NORM_SUM: keep[n->outputs[0]] = true; break;
+    case LRP_RULE_NORM_SUM: lrp_keep_mark(keep, n->outputs[0], LRP_KEEP_PLAIN); break;
     default: /* the inputs: Z, WTA, AVG2X2, SPLIT, GRAD_MUL */ break;
     }
     bool all = r->kind == LRP_RULE_NORM_SUM || r->kind == LRP_RULE_SPLIT ||
@@ -62,7 +64,7 @@ void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep)
     int inputs = all ? n->n_inputs : 1;
     for (int k = 0; k < inputs; k++)
         if (n->inputs[k] >= 0)
-            keep[n->inputs[k]] = true;
+            lrp_keep_mark(keep, n->inputs[k], LRP_KEEP_PLAIN);
 }
 
 size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,

@@ -6,6 +6,7 @@
 #define LRP_RULES_RULES_H
 
 #include "graph/graph.h"
+#include "graph/keep.h"
 #include "graph/residual.h"
 #include "ops/op.h"
 
@@ -145,8 +146,10 @@ typedef struct lrp_rule_ctx {
     const lrp_rule *rule;
     const lrp_tensor *const *in; /* forward values of the inputs */
     const lrp_tensor *out;       /* forward value of output 0 */
-    const float *r_out;          /* relevance at output 0, out's shape */
-    float *const *r_in;          /* per input: relevance to add into, NULL = none */
+    int out_block; /* out's layout (lrp_forward_block): 0 (N,C,H,W), else blocked by that many
+                      channels; only for the kernels that read it in any layout */
+    const float *r_out; /* relevance at output 0, out's shape */
+    float *const *r_in; /* per input: relevance to add into, NULL = none */
     /* per input: r_in[k] starts at this node and is not zeroed yet (only for
      * kinds lrp_rule_zeroes_inputs names, whose kernels zero it before they
      * add, block by block while it is in cache); NULL = all zeroed */
@@ -216,8 +219,10 @@ lrp_rule_fn lrp_rule_kernel(lrp_rule_kind kind);
 bool lrp_rule_zeroes_inputs(lrp_rule_kind kind);
 
 /* Marks in keep[] (per value) the activations the rule's kernel reads: the
- * forward pass keeps those, and lets the others share memory. */
-void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, bool *keep);
+ * forward pass keeps those, and lets the others share memory. The gradient
+ * and Guided Backprop Relus read y's sign in any layout (LRP_KEEP_ANY_LAYOUT),
+ * so that the convs on either side of them may keep y blocked. */
+void lrp_rule_reads(const lrp_rule *r, const lrp_node *n, lrp_keep *keep);
 
 /* Floats of scratch a rule needs for these forward shapes. */
 size_t lrp_rule_scratch_floats(const lrp_rule *r, const lrp_node *n,

@@ -7,6 +7,9 @@
 # only where v2 leaves for the pooling: every activation reorder goes from blocked to (N,C,H,W),
 # one per task of the last conv (the one with the sum post-op). The logits match a float64
 # numpy forward pass and OpenBLAS's. Batch 2 and 9 (oneDNN runs up to 8 images per round).
+# The gradient methods keep v0, v1 and v2 for their Relus, which read y's sign in any layout:
+# `explain --preset gradient` and `guided-backprop` reorder no activation into the blocked
+# layout either, and their input gradients match a float64 numpy backward pass.
 import argparse
 import os
 import subprocess
@@ -79,13 +82,31 @@ def conv3x3(a, weight, bias):
     return out + bias[None, :, None, None]
 
 
-def reference(x):
+def conv3x3_t(g, weight):
+    """The adjoint of conv3x3 in its input: (N,M,H,W) -> (N,C,H,W)."""
+    p = np.zeros((g.shape[0], weight.shape[1], HW + 2, HW + 2))
+    for i in range(3):
+        for j in range(3):
+            p[:, :, i:i + HW, j:j + HW] += np.einsum("nmhw,mc->nchw", g, weight[:, :, i, j])
+    return p[:, :, 1:-1, 1:-1]
+
+
+def reference(x, guided=None):
+    """The logits; with guided (False: the gradient, True: Guided Backprop) the input
+    gradient of each image's top logit instead."""
     d = {k: v.astype(np.float64) for k, v in w.items()}
     relu = lambda t: np.maximum(t, 0.0)
     v0 = relu(conv3x3(x.astype(np.float64), d["W0"], d["B0"]))
     v1 = relu(conv3x3(v0, d["W1"], d["B1"]))
     v2 = relu(conv3x3(v1, d["W2"], d["B2"]) + v0)
-    return v2.mean(axis=(2, 3)) @ d["Wf"].T + d["Bf"]
+    y = v2.mean(axis=(2, 3)) @ d["Wf"].T + d["Bf"]
+    if guided is None:
+        return y
+    back = lambda g, v: g * (v > 0) * ((g > 0) if guided else 1)  # through a Relu of output v
+    g2 = back(np.broadcast_to(d["Wf"][y.argmax(axis=1)][:, :, None, None] / HW ** 2,
+                              v2.shape), v2)
+    g0 = g2 + conv3x3_t(back(conv3x3_t(g2, d["W2"]), v1), d["W1"])
+    return conv3x3_t(back(g0, v0), d["W0"])
 
 
 work = tempfile.mkdtemp(prefix="blocked-layouts-")
@@ -104,6 +125,20 @@ def forward(backend, verbose, xin):
     log = [l.split(",") for l in p.stdout.splitlines()
            if l.startswith(("onednn_verbose,exec,", "dnnl_verbose,exec,"))]
     return np.load(y).astype(np.float64), log, None
+
+
+def explain(preset, xin):
+    """Input relevance and oneDNN's log of `explain --preset` on oneDNN."""
+    r = os.path.join(work, "r-%s.npy" % preset)
+    env = dict(os.environ, DNNL_VERBOSE="2", ONEDNN_VERBOSE="2")
+    p = subprocess.run([args.cli, "--backend", "dnnl", "explain", model, "--input-tensor", xin,
+                        "--preset", preset, "--relevance-out", r, "--threads", "2"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    if p.returncode != 0:
+        return None, None, "exit %d: %s" % (p.returncode, p.stderr.strip())
+    log = [l.split(",") for l in p.stdout.splitlines()
+           if l.startswith(("onednn_verbose,exec,", "dnnl_verbose,exec,"))]
+    return np.load(r).astype(np.float64), log, None
 
 
 def tags(fields):
@@ -136,6 +171,22 @@ for n in (2, 9):
     err = np.abs(y - ref).max() / np.abs(ref).max()
     report("batch %d: oneDNN's logits against numpy float64: %.1e (limit 1e-5)" % (n, err),
            None if err < 1e-5 else "they differ")
+    for preset, guided in (("gradient", False), ("guided-backprop", True)):
+        r, log, problem = explain(preset, xin)
+        if problem:
+            report("batch %d: explain --preset %s on oneDNN" % (n, preset), problem)
+            continue
+        # the forward pass's: before its last conv (the reverse pass reorders R into it)
+        end = max(i for i, f in enumerate(log) if f[3] == "convolution" and
+                  "forward" in ",".join(f))
+        into = [t for t in (tags(f) for f in log[:end] if f[3] == "reorder")
+                if len(t) == 2 and t[1] in ACTIVATION_TAGS]
+        report("batch %d: %s: its forward reorders no activation into the blocked layout" %
+               (n, preset), "%d go into it" % len(into) if into else None)
+        ref_g = reference(x, guided)
+        err = np.abs(r - ref_g).max() / np.abs(ref_g).max()
+        report("batch %d: %s: input gradient against numpy float64: %.1e (limit 1e-5)" %
+               (n, preset, err), None if err < 1e-5 else "they differ")
     yb, _, problem = forward("openblas", False, xin)
     if problem:
         report("batch %d: forward on OpenBLAS" % n, problem)
