@@ -84,8 +84,14 @@ class Splitmix:
         return (self.u64() >> 11) * 2.0 ** -53
 
     def gaussian(self):
+        """Box-Muller: r cos(t), then r sin(t) of the same pair of uniforms."""
+        if getattr(self, "sine", None) is not None:
+            v, self.sine = self.sine, None
+            return v
         u1, u2 = 1.0 - self.uniform(), self.uniform()
-        return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+        r, t = math.sqrt(-2.0 * math.log(u1)), 2.0 * math.pi * u2
+        self.sine = r * math.sin(t)
+        return r * math.cos(t)
 
 
 def check_ig(m, model, x, tmp, baseline, steps):
