@@ -17,6 +17,7 @@ void lrp_relevance_free(lrp_relevance *r)
     free(r->arena);
     free(r->of);
     free(r->start);
+    free(r->shares);
     free(r->scratch);
     lrp_ledger_free(&r->ledger);
     memset(r, 0, sizeof *r);
@@ -76,6 +77,7 @@ static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_
     if (keep_value >= 0)
         iv[keep_value].end = r->n_steps;
     for (int v = 0; v < g->n_values; v++) {
+        r->shares[v] = v;
         if (iv[v].start == INT_MAX) { /* nothing adds relevance into it */
             iv[v].start = iv[v].end = 0;
             continue;
@@ -85,6 +87,43 @@ static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_
         r->start[v] = iv[v].start;
     }
     return iv;
+}
+
+/* A pass step (R_in = R element for element) whose R_in starts there, from
+ * an R that nothing reads after it, can hand R's buffer on instead of
+ * copying it: 0 + R is R, since no buffer the executor only adds into holds
+ * a -0. R_in must be the only input slot of that value; the kept value's
+ * buffer lives to the end, so it is never handed on. */
+static bool can_share(const lrp_relevance *r, const lrp_interval *iv, int step)
+{
+    const lrp_node *n = &r->g->nodes[r->steps[step]];
+    const lrp_rule *rule = &r->rules[r->steps[step]];
+    int out = n->outputs[0], slot = rule->x_slot;
+    if (rule->kind != LRP_RULE_PASS || slot >= n->n_inputs || n->inputs[slot] < 0)
+        return false;
+    int in = n->inputs[slot];
+    for (int k = 0; k < n->n_inputs; k++)
+        if (k != slot && n->inputs[k] == in)
+            return false;
+    int owner = r->shares[out];
+    return in != out && iv[in].size && iv[in].size == iv[owner].size && iv[in].start == step &&
+           iv[out].end == step && iv[owner].end == step;
+}
+
+/* Pass steps in order: each sharing input takes its output's buffer
+ * (shares[], a chain of passes ends in one), whose lifetime then reaches
+ * to the input's end. */
+static void share_pass_buffers(lrp_relevance *r, lrp_interval *iv)
+{
+    for (int s = 0; s < r->n_steps; s++) {
+        if (!can_share(r, iv, s))
+            continue;
+        const lrp_node *n = &r->g->nodes[r->steps[s]];
+        int in = n->inputs[r->rules[r->steps[s]].x_slot], owner = r->shares[n->outputs[0]];
+        iv[owner].end = iv[in].end > iv[owner].end ? iv[in].end : iv[owner].end;
+        iv[in].size = 0;
+        r->shares[in] = owner;
+    }
 }
 
 static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch, size_t max_bytes,
@@ -117,8 +156,8 @@ static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch, s
     memset(r->arena, 0, floats * sizeof(float));
     memset(r->scratch, 0, scratch * sizeof(float));
     for (int v = 0; v < g->n_values; v++)
-        if (iv[v].size)
-            r->of[v] = r->arena + iv[v].offset;
+        if (iv[r->shares[v]].size)
+            r->of[v] = r->arena + iv[r->shares[v]].offset;
     return LRP_OK;
 }
 
@@ -133,16 +172,19 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
     r->steps = malloc(sizeof *r->steps * ((size_t)g->n_nodes + 1));
     r->of = calloc((size_t)g->n_values + 1, sizeof *r->of);
     r->start = calloc((size_t)g->n_values + 1, sizeof *r->start);
+    r->shares = calloc((size_t)g->n_values + 1, sizeof *r->shares);
     size_t scratch = 0;
     lrp_interval *iv = NULL;
     lrp_status st = LRP_OK;
-    if (!r->steps || !r->of || !r->start)
+    if (!r->steps || !r->of || !r->start || !r->shares)
         st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
     if (st == LRP_OK) {
         plan_steps(r, f, &scratch);
         if (!(iv = lifetimes(r, f, seed_value, keep_value)))
             st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
     }
+    if (st == LRP_OK)
+        share_pass_buffers(r, iv);
     if (st == LRP_OK)
         st = allocate(r, iv, scratch, max_bytes, err);
     free(iv);

@@ -19,6 +19,8 @@ typedef struct lrp_relevance {
     float *arena; /* relevance of the on-path activations, buffers reused */
     float **of;   /* per value: its relevance buffer, or NULL */
     int *start;   /* per value: the step its buffer becomes live (is zeroed) */
+    int *shares;  /* per value: the value whose buffer it uses (itself, or the
+                     output of a pass step that hands R on: see relevance.c) */
     float *scratch;
     lrp_pool *pool;    /* of the current run */
     lrp_ledger ledger; /* what each step received and passed on */
