@@ -19,6 +19,9 @@ void lrp_relevance_free(lrp_relevance *r)
     free(r->start);
     free(r->shares);
     free(r->scratch);
+    free(r->fixed_z);
+    free(r->fixed_ready);
+    free(r->fixed_arena);
     lrp_ledger_free(&r->ledger);
     memset(r, 0, sizeof *r);
 }
@@ -27,6 +30,16 @@ static void gather_io(const lrp_node *n, const lrp_forward *f, const lrp_tensor 
 {
     for (int k = 0; k < n->n_inputs; k++)
         in[k] = n->inputs[k] >= 0 ? lrp_forward_value(f, n->inputs[k]) : NULL;
+}
+
+/* Floats step s keeps its z in between runs: its output's, where the z
+ * rule reads no input (lrp_zrule_fixed_z), else 0. */
+static size_t fixed_z_floats(const lrp_relevance *r, const lrp_forward *f, int s)
+{
+    const lrp_rule *rule = &r->rules[r->steps[s]];
+    if (rule->kind != LRP_RULE_Z || !lrp_zrule_fixed_z(&rule->z))
+        return 0;
+    return lrp_tensor_count(lrp_forward_value(f, r->g->nodes[r->steps[s]].outputs[0]));
 }
 
 /* The on-path nodes in reverse topological order, and the scratch their
@@ -126,20 +139,23 @@ static void share_pass_buffers(lrp_relevance *r, lrp_interval *iv)
     }
 }
 
-static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch, size_t max_bytes,
-                           lrp_error *err)
+static lrp_status allocate(lrp_relevance *r, const lrp_forward *f, lrp_interval *iv,
+                           size_t scratch, size_t max_bytes, lrp_error *err)
 {
     const lrp_graph *g = r->g;
-    size_t floats;
+    size_t floats, fixed = 0;
     if (!lrp_plan_offsets(iv, g->n_values, &floats))
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
-    size_t bytes = (floats + scratch) * sizeof(float);
+    for (int s = 0; s < r->n_steps; s++)
+        fixed += fixed_z_floats(r, f, s);
+    size_t bytes = (floats + scratch + fixed) * sizeof(float);
     if (bytes > max_bytes)
         return lrp_error_set(err, LRP_ERR_LIMIT,
                              "relevance buffers need %.1f MiB, more than the limit of %.1f MiB",
                              (double)bytes / (1 << 20), (double)max_bytes / (1 << 20));
     r->arena = malloc(floats ? floats * sizeof(float) : 1);
     r->scratch = malloc(scratch ? scratch * sizeof(float) : 1);
+    r->fixed_arena = malloc(fixed ? fixed * sizeof(float) : 1);
     int *n_slots = malloc(((size_t)r->n_steps + 1) * sizeof *n_slots);
     for (int s = 0; n_slots && s < r->n_steps; s++) {
         int inputs = g->nodes[r->steps[s]].n_inputs;
@@ -148,13 +164,20 @@ static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch, s
     bool ledger = n_slots &&
                   lrp_ledger_init(&r->ledger, r->n_steps, r->n_images, g->n_values, n_slots);
     free(n_slots);
-    if (!r->arena || !r->scratch || !ledger)
+    if (!r->arena || !r->scratch || !r->fixed_arena || !ledger)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of relevance",
                              (double)bytes / (1 << 20));
+    size_t at = 0;
+    for (int s = 0; s < r->n_steps; s++) {
+        size_t n = fixed_z_floats(r, f, s);
+        r->fixed_z[s] = n ? r->fixed_arena + at : NULL;
+        at += n;
+    }
     /* the pages faulted in here (at a warm-up) rather than in the first
      * explanation */
     memset(r->arena, 0, floats * sizeof(float));
     memset(r->scratch, 0, scratch * sizeof(float));
+    memset(r->fixed_arena, 0, fixed * sizeof(float));
     for (int v = 0; v < g->n_values; v++)
         if (iv[r->shares[v]].size)
             r->of[v] = r->arena + iv[r->shares[v]].offset;
@@ -173,10 +196,12 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
     r->of = calloc((size_t)g->n_values + 1, sizeof *r->of);
     r->start = calloc((size_t)g->n_values + 1, sizeof *r->start);
     r->shares = calloc((size_t)g->n_values + 1, sizeof *r->shares);
+    r->fixed_z = calloc((size_t)g->n_nodes + 1, sizeof *r->fixed_z);
+    r->fixed_ready = calloc((size_t)g->n_nodes + 1, sizeof *r->fixed_ready);
     size_t scratch = 0;
     lrp_interval *iv = NULL;
     lrp_status st = LRP_OK;
-    if (!r->steps || !r->of || !r->start || !r->shares)
+    if (!r->steps || !r->of || !r->start || !r->shares || !r->fixed_z || !r->fixed_ready)
         st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
     if (st == LRP_OK) {
         plan_steps(r, f, &scratch);
@@ -186,7 +211,7 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
     if (st == LRP_OK)
         share_pass_buffers(r, iv);
     if (st == LRP_OK)
-        st = allocate(r, iv, scratch, max_bytes, err);
+        st = allocate(r, f, iv, scratch, max_bytes, err);
     free(iv);
     if (st)
         lrp_relevance_free(r);
@@ -229,7 +254,9 @@ static lrp_rule_ctx step_ctx(const lrp_relevance *r, const lrp_forward *f, int s
                           .pool = r->pool,
                           .dnnl = r->dnnl,
                           .n_images = r->n_images,
-                          .planning = planning};
+                          .planning = planning,
+                          .fixed_z = r->fixed_z[step],
+                          .fixed_z_ready = &r->fixed_ready[step]};
 }
 
 /* seed[i] at class target[i] of image i, zero elsewhere. */

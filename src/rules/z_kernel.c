@@ -389,7 +389,16 @@ void lrp_z_apply(const lrp_rule_ctx *c)
     lrp_zero_inputs(c, 0);
     for (int g = 0; g < zr->n_groups; g++) {
         const float *xt_of[LRP_MAX_TERMS] = {0};
-        unsigned active = group_z(c, &l, g, z, xm, tmp, cs, xt_of);
+        unsigned active;
+        if (c->fixed_z && *c->fixed_z_ready) { /* kept from the first run */
+            z = c->fixed_z;
+            active = (1u << zr->n_terms) - 1;
+        } else {
+            z = c->fixed_z ? c->fixed_z : z;
+            active = group_z(c, &l, g, z, xm, tmp, cs, xt_of);
+            if (c->fixed_z)
+                *c->fixed_z_ready = true;
+        }
         if (!active)
             continue;
         group_s(c, &l, g, z, s, tmp, cs, dx);
