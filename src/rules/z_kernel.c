@@ -265,9 +265,8 @@ static void s_range(void *ctx, int range, size_t begin, size_t end)
     }
     p->absorbed[range] = p->k * absorbed;
     if (p->dx) { /* the same share of the image's dx, for the transposed pass */
-        size_t ranges = (size_t)lrp_ranges(p->y_count);
-        size_t lo = p->dx_count * (size_t)range / ranges;
-        size_t hi = p->dx_count * ((size_t)range + 1) / ranges;
+        size_t lo, hi;
+        lrp_range_bounds(p->dx_count, lrp_ranges(p->y_count), range, &lo, &hi);
         memset(p->dx + p->dx_offset + lo, 0, (hi - lo) * sizeof *p->dx);
     }
 }
