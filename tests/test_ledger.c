@@ -2,7 +2,8 @@
  * from the rule's formula: a residual Add split proportionally with M in
  * slot 1 and S's buffer already holding another consumer's relevance (fan
  * out), a Concat of three inputs (every slot is recorded, not only 0 and 1),
- * and an Add reading one value twice (counted once). Two images each. */
+ * an Add reading one value twice (counted once), and a pass step handed
+ * its output's buffer. Two images each. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,10 +238,58 @@ static void same_value_twice(void)
     free(r_x);
 }
 
+/* A Relu's pass step whose R_in was given R's own buffer by the planner
+ * (explain/relevance.c): the kernel neither zeroes nor copies, R stays as
+ * it was, and the ledger records all of R passed on to slot 0. */
+static void handed_on_pass(void)
+{
+    enum { PER = 7, N = N_IMG * PER };
+    float *x = random_floats(N), *r = random_floats(N), *want_r = malloc(N * sizeof *want_r);
+    memcpy(want_r, r, N * sizeof *r);
+    lrp_tensor tx = {LRP_FLOAT, 2, {N_IMG, PER}, x}, ty = {LRP_FLOAT, 2, {N_IMG, PER}, NULL};
+    int inputs[1] = {0}, outputs[1] = {1};
+    lrp_node node = {.name = "relu",
+                     .op_type = "Relu",
+                     .op = lrp_op_find("Relu"),
+                     .inputs = inputs,
+                     .n_inputs = 1,
+                     .outputs = outputs,
+                     .n_outputs = 1};
+    lrp_rule rule = {.kind = LRP_RULE_PASS, .name = "pass", .x_slot = 0};
+    const lrp_tensor *in[1] = {&tx};
+    float *r_in[1] = {r}, *of[2] = {r, r};
+    bool fresh[1] = {true};
+    lrp_rule_ctx c = {.node = &node,
+                      .rule = &rule,
+                      .in = in,
+                      .out = &ty,
+                      .r_out = r,
+                      .r_in = r_in,
+                      .unzeroed = fresh,
+                      .n_images = N_IMG};
+    lrp_ledger l = run_step(&c, of, 2, fresh);
+    CHECK(memcmp(r, want_r, N * sizeof *r) == 0, "handed-on pass: R changed");
+    for (int i = 0; i < N_IMG; i++) {
+        double want = 0, scale = 0;
+        for (int j = i * PER; j < (i + 1) * PER; j++) {
+            want += want_r[j];
+            scale += fabs(want_r[j]);
+        }
+        expect_close("handed-on pass: slot 0", i, lrp_ledger_passed(&l, 0, 0, i), want, scale);
+        expect_close("handed-on pass: received", i, l.step_in[i], want, scale);
+        expect_close("handed-on pass: passed on", i, l.step_out[i], want, scale);
+    }
+    lrp_ledger_free(&l);
+    free(x);
+    free(r);
+    free(want_r);
+}
+
 int main(void)
 {
     residual_split();
     concat_three();
     same_value_twice();
+    handed_on_pass();
     return check_finish();
 }

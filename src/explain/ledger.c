@@ -137,6 +137,10 @@ void lrp_ledger_close(lrp_ledger *l, int step, const lrp_rule_ctx *c)
             memcpy(l->value_sum + (size_t)v * (size_t)n_img, l->given_at[k],
                    (size_t)n_img * sizeof *l->given);
             l->summed[v] = true;
+        } else if (l->of[v] == l->of[n->outputs[0]]) { /* R's own buffer, handed on */
+            memcpy(l->value_sum + (size_t)v * (size_t)n_img, step_in,
+                   (size_t)n_img * sizeof *step_in);
+            l->summed[v] = true;
         }
         value_sums(l, v, lrp_tensor_count(c->in[k]), l->after);
         for (int i = 0; i < n_img; i++) {

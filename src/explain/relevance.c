@@ -17,7 +17,11 @@ void lrp_relevance_free(lrp_relevance *r)
     free(r->arena);
     free(r->of);
     free(r->start);
+    free(r->shares);
     free(r->scratch);
+    free(r->fixed_z);
+    free(r->fixed_ready);
+    free(r->fixed_arena);
     lrp_ledger_free(&r->ledger);
     memset(r, 0, sizeof *r);
 }
@@ -26,6 +30,16 @@ static void gather_io(const lrp_node *n, const lrp_forward *f, const lrp_tensor 
 {
     for (int k = 0; k < n->n_inputs; k++)
         in[k] = n->inputs[k] >= 0 ? lrp_forward_value(f, n->inputs[k]) : NULL;
+}
+
+/* Floats step s keeps its z in between runs: its output's, where the z
+ * rule reads no input (lrp_zrule_fixed_z), else 0. */
+static size_t fixed_z_floats(const lrp_relevance *r, const lrp_forward *f, int s)
+{
+    const lrp_rule *rule = &r->rules[r->steps[s]];
+    if (rule->kind != LRP_RULE_Z || !lrp_zrule_fixed_z(&rule->z))
+        return 0;
+    return lrp_tensor_count(lrp_forward_value(f, r->g->nodes[r->steps[s]].outputs[0]));
 }
 
 /* The on-path nodes in reverse topological order, and the scratch their
@@ -76,6 +90,7 @@ static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_
     if (keep_value >= 0)
         iv[keep_value].end = r->n_steps;
     for (int v = 0; v < g->n_values; v++) {
+        r->shares[v] = v;
         if (iv[v].start == INT_MAX) { /* nothing adds relevance into it */
             iv[v].start = iv[v].end = 0;
             continue;
@@ -87,20 +102,60 @@ static lrp_interval *lifetimes(lrp_relevance *r, const lrp_forward *f, int seed_
     return iv;
 }
 
-static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch, size_t max_bytes,
-                           lrp_error *err)
+/* A pass step (R_in = R element for element) whose R_in starts there, from
+ * an R that nothing reads after it, can hand R's buffer on instead of
+ * copying it: 0 + R is R, since no buffer the executor only adds into holds
+ * a -0. R_in must be the only input slot of that value; the kept value's
+ * buffer lives to the end, so it is never handed on. */
+static bool can_share(const lrp_relevance *r, const lrp_interval *iv, int step)
+{
+    const lrp_node *n = &r->g->nodes[r->steps[step]];
+    const lrp_rule *rule = &r->rules[r->steps[step]];
+    int out = n->outputs[0], slot = rule->x_slot;
+    if (rule->kind != LRP_RULE_PASS || slot >= n->n_inputs || n->inputs[slot] < 0)
+        return false;
+    int in = n->inputs[slot];
+    for (int k = 0; k < n->n_inputs; k++)
+        if (k != slot && n->inputs[k] == in)
+            return false;
+    int owner = r->shares[out];
+    return in != out && iv[in].size && iv[in].size == iv[owner].size && iv[in].start == step &&
+           iv[out].end == step && iv[owner].end == step;
+}
+
+/* Pass steps in order: each sharing input takes its output's buffer
+ * (shares[], a chain of passes ends in one), whose lifetime then reaches
+ * to the input's end. */
+static void share_pass_buffers(lrp_relevance *r, lrp_interval *iv)
+{
+    for (int s = 0; s < r->n_steps; s++) {
+        if (!can_share(r, iv, s))
+            continue;
+        const lrp_node *n = &r->g->nodes[r->steps[s]];
+        int in = n->inputs[r->rules[r->steps[s]].x_slot], owner = r->shares[n->outputs[0]];
+        iv[owner].end = iv[in].end > iv[owner].end ? iv[in].end : iv[owner].end;
+        iv[in].size = 0;
+        r->shares[in] = owner;
+    }
+}
+
+static lrp_status allocate(lrp_relevance *r, const lrp_forward *f, lrp_interval *iv,
+                           size_t scratch, size_t max_bytes, lrp_error *err)
 {
     const lrp_graph *g = r->g;
-    size_t floats;
+    size_t floats, fixed = 0;
     if (!lrp_plan_offsets(iv, g->n_values, &floats))
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
-    size_t bytes = (floats + scratch) * sizeof(float);
+    for (int s = 0; s < r->n_steps; s++)
+        fixed += fixed_z_floats(r, f, s);
+    size_t bytes = (floats + scratch + fixed) * sizeof(float);
     if (bytes > max_bytes)
         return lrp_error_set(err, LRP_ERR_LIMIT,
                              "relevance buffers need %.1f MiB, more than the limit of %.1f MiB",
                              (double)bytes / (1 << 20), (double)max_bytes / (1 << 20));
     r->arena = malloc(floats ? floats * sizeof(float) : 1);
     r->scratch = malloc(scratch ? scratch * sizeof(float) : 1);
+    r->fixed_arena = malloc(fixed ? fixed * sizeof(float) : 1);
     int *n_slots = malloc(((size_t)r->n_steps + 1) * sizeof *n_slots);
     for (int s = 0; n_slots && s < r->n_steps; s++) {
         int inputs = g->nodes[r->steps[s]].n_inputs;
@@ -109,16 +164,23 @@ static lrp_status allocate(lrp_relevance *r, lrp_interval *iv, size_t scratch, s
     bool ledger = n_slots &&
                   lrp_ledger_init(&r->ledger, r->n_steps, r->n_images, g->n_values, n_slots);
     free(n_slots);
-    if (!r->arena || !r->scratch || !ledger)
+    if (!r->arena || !r->scratch || !r->fixed_arena || !ledger)
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for %.1f MiB of relevance",
                              (double)bytes / (1 << 20));
+    size_t at = 0;
+    for (int s = 0; s < r->n_steps; s++) {
+        size_t n = fixed_z_floats(r, f, s);
+        r->fixed_z[s] = n ? r->fixed_arena + at : NULL;
+        at += n;
+    }
     /* the pages faulted in here (at a warm-up) rather than in the first
      * explanation */
     memset(r->arena, 0, floats * sizeof(float));
     memset(r->scratch, 0, scratch * sizeof(float));
+    memset(r->fixed_arena, 0, fixed * sizeof(float));
     for (int v = 0; v < g->n_values; v++)
-        if (iv[v].size)
-            r->of[v] = r->arena + iv[v].offset;
+        if (iv[r->shares[v]].size)
+            r->of[v] = r->arena + iv[r->shares[v]].offset;
     return LRP_OK;
 }
 
@@ -133,10 +195,13 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
     r->steps = malloc(sizeof *r->steps * ((size_t)g->n_nodes + 1));
     r->of = calloc((size_t)g->n_values + 1, sizeof *r->of);
     r->start = calloc((size_t)g->n_values + 1, sizeof *r->start);
+    r->shares = calloc((size_t)g->n_values + 1, sizeof *r->shares);
+    r->fixed_z = calloc((size_t)g->n_nodes + 1, sizeof *r->fixed_z);
+    r->fixed_ready = calloc((size_t)g->n_nodes + 1, sizeof *r->fixed_ready);
     size_t scratch = 0;
     lrp_interval *iv = NULL;
     lrp_status st = LRP_OK;
-    if (!r->steps || !r->of || !r->start)
+    if (!r->steps || !r->of || !r->start || !r->shares || !r->fixed_z || !r->fixed_ready)
         st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
     if (st == LRP_OK) {
         plan_steps(r, f, &scratch);
@@ -144,7 +209,9 @@ lrp_status lrp_relevance_init(lrp_relevance *r, const lrp_graph *g, const lrp_ru
             st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory planning relevance");
     }
     if (st == LRP_OK)
-        st = allocate(r, iv, scratch, max_bytes, err);
+        share_pass_buffers(r, iv);
+    if (st == LRP_OK)
+        st = allocate(r, f, iv, scratch, max_bytes, err);
     free(iv);
     if (st)
         lrp_relevance_free(r);
@@ -188,7 +255,9 @@ static lrp_rule_ctx step_ctx(const lrp_relevance *r, const lrp_forward *f, int s
                           .pool = r->pool,
                           .dnnl = r->dnnl,
                           .n_images = r->n_images,
-                          .planning = planning};
+                          .planning = planning,
+                          .fixed_z = r->fixed_z[step],
+                          .fixed_z_ready = &r->fixed_ready[step]};
 }
 
 /* seed[i] at class target[i] of image i, zero elsewhere. */

@@ -19,7 +19,12 @@ typedef struct lrp_relevance {
     float *arena; /* relevance of the on-path activations, buffers reused */
     float **of;   /* per value: its relevance buffer, or NULL */
     int *start;   /* per value: the step its buffer becomes live (is zeroed) */
+    int *shares;  /* per value: the value whose buffer it uses (itself, or the
+                     output of a pass step that hands R on: see relevance.c) */
     float *scratch;
+    float **fixed_z;   /* per step: z kept between runs (lrp_zrule_fixed_z), or NULL */
+    bool *fixed_ready; /* per step: fixed_z holds it */
+    float *fixed_arena;
     lrp_pool *pool;    /* of the current run */
     lrp_ledger ledger; /* what each step received and passed on */
     lrp_dnnl *dnnl;    /* of the current run; NULL = OpenBLAS */

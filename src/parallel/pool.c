@@ -158,11 +158,17 @@ typedef struct range_job {
     void *ctx;
 } range_job;
 
+void lrp_range_bounds(size_t n, int ranges, int r, size_t *begin, size_t *end)
+{
+    *begin = n * (size_t)r / (size_t)ranges;
+    *end = n * (size_t)(r + 1) / (size_t)ranges;
+}
+
 static void run_range(void *ctx, int t)
 {
     const range_job *j = ctx;
-    size_t begin = j->n * (size_t)t / (size_t)j->ranges;
-    size_t end = j->n * (size_t)(t + 1) / (size_t)j->ranges;
+    size_t begin, end;
+    lrp_range_bounds(j->n, j->ranges, t, &begin, &end);
     j->fn(j->ctx, t, begin, end);
 }
 

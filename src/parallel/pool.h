@@ -32,8 +32,10 @@ enum { LRP_MAX_RANGES = 64, LRP_RANGE_FLOATS = 1 << 15 };
 
 typedef void (*lrp_range_fn)(void *ctx, int range, size_t begin, size_t end);
 
-/* The number of ranges lrp_pool_for uses for n elements. */
+/* The number of ranges lrp_pool_for uses for n elements, and range r of
+ * 'ranges' equal ranges over [0, n): [*begin, *end). */
 int lrp_ranges(size_t n);
+void lrp_range_bounds(size_t n, int ranges, int r, size_t *begin, size_t *end);
 void lrp_pool_for(lrp_pool *pool, size_t n, lrp_range_fn fn, void *ctx);
 
 /* The same over n items that are each much work (image planes): one range

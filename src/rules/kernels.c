@@ -123,12 +123,15 @@ static void pass_range(void *ctx, int range, size_t begin, size_t end)
 }
 
 /* R_in = R, element for element (shapes may differ: Flatten, Reshape), per
- * image with R_in's sums for the ledger. */
+ * image with R_in's sums for the ledger; nothing to do where the planner
+ * gave R_in R's own buffer (explain/relevance.c). */
 void lrp_pass_apply(const lrp_rule_ctx *c)
 {
     int slot = c->rule->x_slot;
     double *sums = lrp_in_sum(c, slot);
     lrp_zero_inputs(c, slot);
+    if (c->r_in[slot] == c->r_out)
+        return;
     pass_job j = {.c = c, .zero = lrp_unzeroed(c, slot), .sum = sums};
     size_t per_image = lrp_tensor_count(c->out) / (size_t)c->n_images;
     for (int img = 0; img < c->n_images; img++) {

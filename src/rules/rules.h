@@ -82,6 +82,11 @@ lrp_zrule lrp_zrule_wsquare(lrp_stab stab);
 lrp_zrule lrp_zrule_zbox(lrp_stab stab);
 lrp_zrule lrp_zrule_paper(bool first_layer, lrp_stab stab);
 
+/* z reads neither the input nor a bias: flat's, sum over the window of
+ * 1 * 1, a count of taps, so small integers that every engine computes
+ * exactly; the same bits on every run, which may keep it. */
+bool lrp_zrule_fixed_z(const lrp_zrule *z);
+
 /* ---- every rule ---------------------------------------------------------- */
 
 typedef enum lrp_rule_kind {
@@ -168,6 +173,10 @@ typedef struct lrp_rule_ctx {
      * where the ledger does not ask (it adds them up itself) */
     double *const *in_sum;
     bool *in_summed;
+    /* Z with lrp_zrule_fixed_z: out's count of floats that keep z between
+     * runs, and whether they hold it yet; NULL: z is computed each run */
+    float *fixed_z;
+    bool *fixed_z_ready;
 } lrp_rule_ctx;
 
 /* A rule that divides by stab(z) passes on R z / stab(z) of each R: the

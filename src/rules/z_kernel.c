@@ -75,12 +75,15 @@ typedef struct z_pass {
     const float *src;         /* add_range: tmp; s_range: the unmodified y or NULL */
     float *dst;               /* modify_range: buf; add_range: z; s_range: s */
     const float *z;           /* s_range */
-    const float *xt, *dx;     /* r_in_range */
+    const float *xt, *dy;     /* r_in_range: in_t(x) and Wᵀs */
     float k;                  /* add_range: sign; r_in_range: coef * sign; s_range: weight */
     lrp_gate gate;            /* s_range */
     size_t offset;            /* s_range, r_in_range: the image's first element */
     double *sum_part;         /* r_in_range: per range, r_in's sum after it; or NULL */
-    bool zero;                /* r_in_range: r_in starts here: zero it first */
+    bool zero;                /* r_in_range: r_in starts here: written, not added to */
+    float *dx;                /* s_range: zeroed alongside, one slice per range, or NULL */
+    size_t y_count, dx_count; /* s_range: floats per image of y and of dx */
+    size_t dx_offset;         /* s_range: the image's first element of dx */
     bool any[LRP_MAX_RANGES]; /* modify_range, sign_range: a value seen */
     double absorbed[LRP_MAX_RANGES]; /* s_range */
 } z_pass;
@@ -261,14 +264,28 @@ static void s_range(void *ctx, int range, size_t begin, size_t end)
         absorbed = lrp_sum_block(absorbed, kept, n);
     }
     p->absorbed[range] = p->k * absorbed;
+    if (p->dx) { /* the same share of the image's dx, for the transposed pass */
+        size_t lo, hi;
+        lrp_range_bounds(p->dx_count, lrp_ranges(p->y_count), range, &lo, &hi);
+        memset(p->dx + p->dx_offset + lo, 0, (hi - lo) * sizeof *p->dx);
+    }
 }
 
-/* s = R * gate / stab(z); the gate needs the unmodified y, computed in tmp. */
+/* s = R * gate / stab(z); the gate needs the unmodified y, computed in tmp.
+ * The same job zeroes dx (nx floats) for the first transposed pass. */
 static void group_s(const lrp_rule_ctx *c, const linear *l, int g, const float *z, float *s,
-                    float *tmp, float *cs)
+                    float *tmp, float *cs, float *dx)
 {
     const lrp_zrule *zr = &c->rule->z;
-    z_pass p = {.c = c, .z = z, .dst = s, .src = tmp, .gate = zr->gate[g], .k = 1.0f};
+    z_pass p = {.c = c,
+                .z = z,
+                .dst = s,
+                .src = tmp,
+                .gate = zr->gate[g],
+                .k = 1.0f,
+                .dx = dx,
+                .y_count = l->ny / (size_t)c->n_images,
+                .dx_count = l->nx / (size_t)c->n_images};
     for (int t = 0; t < zr->n_terms; t++) /* the group's coefficient: alpha or -beta */
         if (zr->terms[t].group == g)
             p.k = zr->terms[t].coef;
@@ -277,6 +294,7 @@ static void group_s(const lrp_rule_ctx *c, const linear *l, int g, const float *
     size_t per_image = l->ny / (size_t)c->n_images;
     for (int img = 0; img < c->n_images; img++) {
         p.offset = (size_t)img * per_image;
+        p.dx_offset = (size_t)img * p.dx_count;
         lrp_pool_for(c->pool, per_image, s_range, &p);
         for (int r = 0; r < lrp_ranges(per_image); r++)
             c->absorbed[img] += p.absorbed[r];
@@ -290,14 +308,16 @@ static void r_in_range(void *ctx, int range, size_t begin, size_t end)
 {
     z_pass *p = ctx;
     float *r_in = p->dst + p->offset;
-    const float *xt = p->xt + p->offset, *dx = p->dx + p->offset;
+    const float *xt = p->xt + p->offset, *dy = p->dy + p->offset;
     double sum = 0.0;
     for (size_t b = begin; b < end; b += LRP_SUM_BLOCK) {
         size_t n = end - b < LRP_SUM_BLOCK ? end - b : LRP_SUM_BLOCK;
-        if (p->zero)
-            memset(r_in + b, 0, n * sizeof *r_in);
-        for (size_t i = b; i < b + n; i++)
-            r_in[i] += p->k * xt[i] * dx[i];
+        if (p->zero) /* what 0 + v gives, -0 included, without zeroing first */
+            for (size_t i = b; i < b + n; i++)
+                r_in[i] = p->k * xt[i] * dy[i] + 0.0f;
+        else
+            for (size_t i = b; i < b + n; i++)
+                r_in[i] += p->k * xt[i] * dy[i];
         if (p->sum_part)
             sum = lrp_sum_block(sum, r_in + b, n);
     }
@@ -312,7 +332,7 @@ static void add_r_in(const lrp_rule_ctx *c, const linear *l, const float *xt, co
     double part[LRP_MAX_RANGES], *sums = lrp_in_sum(c, 0);
     z_pass p = {.c = c,
                 .dst = c->r_in[0],
-                .dx = dx,
+                .dy = dx,
                 .k = k,
                 .xt = xt,
                 .sum_part = sums ? part : NULL,
@@ -368,15 +388,27 @@ void lrp_z_apply(const lrp_rule_ctx *c)
     lrp_zero_inputs(c, 0);
     for (int g = 0; g < zr->n_groups; g++) {
         const float *xt_of[LRP_MAX_TERMS] = {0};
-        unsigned active = group_z(c, &l, g, z, xm, tmp, cs, xt_of);
+        unsigned active;
+        if (c->fixed_z && *c->fixed_z_ready) { /* kept from the first run */
+            z = c->fixed_z;
+            active = (1u << zr->n_terms) - 1;
+        } else {
+            z = c->fixed_z ? c->fixed_z : z;
+            active = group_z(c, &l, g, z, xm, tmp, cs, xt_of);
+            if (c->fixed_z)
+                *c->fixed_z_ready = true;
+        }
         if (!active)
             continue;
-        group_s(c, &l, g, z, s, tmp, cs);
+        group_s(c, &l, g, z, s, tmp, cs, dx);
+        bool dx_zero = true; /* group_s zeroed it */
         for (int t = 0; t < zr->n_terms; t++) {
             const lrp_term *term = &zr->terms[t];
             if (!(active & (1u << t)))
                 continue;
-            lrp_zero_floats(c->pool, dx, l.nx);
+            if (!dx_zero)
+                lrp_zero_floats(c->pool, dx, l.nx);
+            dx_zero = false;
             linear_backward_add(&l, s, l.w->w[term->w], dx, cs);
             /* the last pass's sums are the buffer's */
             add_r_in(c, &l, xt_of[t] ? xt_of[t] : modified_input(c, term->in, xm), dx,

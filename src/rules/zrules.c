@@ -102,6 +102,16 @@ lrp_zrule lrp_zrule_paper(bool first_layer, lrp_stab stab)
                            term(first_layer ? LRP_IN_ONES : LRP_IN_X, LRP_W_POS, false, 1, 0)}};
 }
 
+bool lrp_zrule_fixed_z(const lrp_zrule *z)
+{
+    if (z->n_groups != 1 || z->gate[0] != LRP_GATE_NONE)
+        return false;
+    for (int t = 0; t < z->n_terms; t++)
+        if (z->terms[t].in != LRP_IN_ONES || z->terms[t].w != LRP_W_ONES || z->terms[t].bias)
+            return false;
+    return z->n_terms > 0;
+}
+
 lrp_zrule lrp_zrule_of(lrp_rule_id id, float alpha, float beta, lrp_stab stab)
 {
     switch (id) {
