@@ -127,6 +127,7 @@ static lrp_status run_batch(void *ctx, const float *x, int target, float *logits
         r->targets[i] = target;
         r->seeds[i] = 1.0;
     }
+    rel->unaccounted = true; /* the method's map has no flows (run_images) */
     lrp_relevance_run(rel, f, e->pool, lrp_explainer_dnnl(e, e->t->dnnl), e->seed_value,
                       r->targets, r->seeds);
     const lrp_graph *g = &e->model->graph;

@@ -273,7 +273,8 @@ static void seed_targets(lrp_relevance *r, const lrp_forward *f, int seed_value,
 }
 
 /* As kann's kad_grad: seed, then walk the steps and dispatch each kernel;
- * the ledger does all the accounting around it. */
+ * the ledger does all the accounting around it, unless the run is
+ * unaccounted (then the kernels add up nothing either: in_sum stays NULL). */
 void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl,
                        int seed_value, const int *target, const double *seed)
 {
@@ -284,9 +285,13 @@ void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool, l
     for (int s = 0; s < r->n_steps; s++) {
         step_io io;
         lrp_rule_ctx ctx = step_ctx(r, f, s, &io, false);
-        lrp_ledger_open(&r->ledger, s, &ctx, io.fresh);
+        if (r->unaccounted) /* the stabilizer's share still has somewhere to go */
+            ctx.absorbed = r->ledger.absorbed + (size_t)s * (size_t)r->n_images;
+        else
+            lrp_ledger_open(&r->ledger, s, &ctx, io.fresh);
         lrp_rule_kernel(ctx.rule->kind)(&ctx);
-        lrp_ledger_close(&r->ledger, s, &ctx);
+        if (!r->unaccounted)
+            lrp_ledger_close(&r->ledger, s, &ctx);
     }
 }
 

@@ -28,6 +28,7 @@ typedef struct lrp_relevance {
     lrp_pool *pool;    /* of the current run */
     lrp_ledger ledger; /* what each step received and passed on */
     lrp_dnnl *dnnl;    /* of the current run; NULL = OpenBLAS */
+    bool unaccounted;  /* set by the caller: runs keep no flows (nothing reads them) */
 } lrp_relevance;
 
 /* Sizes buffers for the shapes of f (one input shape); relevance starts
