@@ -196,16 +196,40 @@ static lrp_status integrated_gradients(const lrp_method_params *p, batch *b, con
     return st;
 }
 
+/* The least and the largest of u[0 .. n-1], n >= 1, in 16 independent
+ * chains of comparisons, which the compiler interleaves where one chain
+ * waits on each comparison (a minimum is exact in any order). */
+static void min_max(const float *u, size_t n, float *min, float *max)
+{
+    enum { LANES = 16 };
+    float lo[LANES], hi[LANES];
+    for (int j = 0; j < LANES; j++)
+        lo[j] = hi[j] = u[0];
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int j = 0; j < LANES; j++) {
+            lo[j] = u[i + j] < lo[j] ? u[i + j] : lo[j];
+            hi[j] = u[i + j] > hi[j] ? u[i + j] : hi[j];
+        }
+    for (; i < n; i++) {
+        lo[0] = u[i] < lo[0] ? u[i] : lo[0];
+        hi[0] = u[i] > hi[0] ? u[i] : hi[0];
+    }
+    for (int j = 1; j < LANES; j++) {
+        lo[0] = lo[j] < lo[0] ? lo[j] : lo[0];
+        hi[0] = hi[j] > hi[0] ? hi[j] : hi[0];
+    }
+    *min = lo[0];
+    *max = hi[0];
+}
+
 /* SmoothGrad (Smilkov et al. 2017) as zennit: the mean gradient at
  * x + ε_j, ε_j ~ N(0, (σ (max x - min x))²) per element, j = 1..n. */
 static lrp_status smoothgrad(const lrp_method_params *p, batch *b, const float *x, int target,
                              float *out, lrp_error *err)
 {
-    float lo = x[0], hi = x[0];
-    for (size_t i = 1; i < b->size; i++) {
-        lo = x[i] < lo ? x[i] : lo;
-        hi = x[i] > hi ? x[i] : hi;
-    }
+    float lo, hi;
+    min_max(x, b->size, &lo, &hi);
     double sd = p->sg_noise * ((double)hi - lo);
     gauss noise = {.s = p->seed};
     lrp_status st = LRP_OK;
@@ -341,29 +365,13 @@ static lrp_status rise(const lrp_method_params *p, batch *b, const float *x, int
  * mask. */
 static bool normalize(const float *u, size_t n, float *mask)
 {
-    enum { LANES = 16 }; /* independent minima and maxima, which vectorize */
-    float lo[LANES], hi[LANES];
-    for (int j = 0; j < LANES; j++)
-        lo[j] = hi[j] = u[0];
-    size_t i = 0;
-    for (; i + LANES <= n; i += LANES)
-        for (int j = 0; j < LANES; j++) {
-            lo[j] = u[i + j] < lo[j] ? u[i + j] : lo[j];
-            hi[j] = u[i + j] > hi[j] ? u[i + j] : hi[j];
-        }
-    for (; i < n; i++) {
-        lo[0] = u[i] < lo[0] ? u[i] : lo[0];
-        hi[0] = u[i] > hi[0] ? u[i] : hi[0];
-    }
-    for (int j = 1; j < LANES; j++) {
-        lo[0] = lo[j] < lo[0] ? lo[j] : lo[0];
-        hi[0] = hi[j] > hi[0] ? hi[j] : hi[0];
-    }
-    float min = lo[0], range = hi[0] - lo[0];
-    if (!(hi[0] > lo[0]))
+    float lo, hi;
+    min_max(u, n, &lo, &hi);
+    if (!(hi > lo))
         return false;
-    for (i = 0; i < n; i++)
-        mask[i] = (u[i] - min) / range;
+    float range = hi - lo;
+    for (size_t i = 0; i < n; i++)
+        mask[i] = (u[i] - lo) / range;
     return true;
 }
 

@@ -39,32 +39,30 @@ static void relu_blocked(const lrp_rule_ctx *c, bool guided)
         }
 }
 
-void lrp_grad_relu_apply(const lrp_rule_ctx *c)
+/* r_in += relu_pass(y, R), y in its layout; inlined with guided constant. */
+static inline void relu_apply(const lrp_rule_ctx *c, bool guided)
 {
     if (c->out_block) {
-        relu_blocked(c, false);
+        relu_blocked(c, guided);
         return;
     }
     const float *restrict y = c->out->data, *restrict r = c->r_out;
     float *restrict r_in = c->r_in[0];
     size_t n = lrp_tensor_count(c->out);
     for (size_t i = 0; i < n; i++)
-        r_in[i] += relu_pass(y[i], r[i], false);
+        r_in[i] += relu_pass(y[i], r[i], guided);
+}
+
+void lrp_grad_relu_apply(const lrp_rule_ctx *c)
+{
+    relu_apply(c, false);
 }
 
 /* Guided Backprop (Springenberg et al. 2015): only positive R through
  * where the Relu was active. */
 void lrp_guided_relu_apply(const lrp_rule_ctx *c)
 {
-    if (c->out_block) {
-        relu_blocked(c, true);
-        return;
-    }
-    const float *restrict y = c->out->data, *restrict r = c->r_out;
-    float *restrict r_in = c->r_in[0];
-    size_t n = lrp_tensor_count(c->out);
-    for (size_t i = 0; i < n; i++)
-        r_in[i] += relu_pass(y[i], r[i], true);
+    relu_apply(c, true);
 }
 
 /* DeconvNet (Zeiler and Fergus 2014): the Relu applied to R, whatever x was. */
