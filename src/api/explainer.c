@@ -532,6 +532,8 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     st = lrp_report_finish(rep, e->multipass ? NULL : &e->rel, e->t->rules, x, relevance, err);
     rep->forward_passes = rep->n_images;
     rep->backward_passes = e->multipass ? 0 : rep->n_images;
+    rep->weight_bytes = (size_t)lrp_graph_weight_count(&m->graph) * sizeof(float);
+    rep->kept_bytes = e->fwd.kept_floats * sizeof(float);
     if (st == LRP_OK && e->multipass)
         st = lrp_explainer_run_multipass(e, input, relevance, rep, err);
     rep->forward_ms = t1 - t0;
