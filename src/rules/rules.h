@@ -128,6 +128,10 @@ typedef struct lrp_weights {
     size_t w_count;
     float *w[LRP_W_MODS]; /* per modifier the rule uses (W_ID also for gates); owned */
     float *b[LRP_W_MODS]; /* NULL when the bias is absent or zeroed */
+    /* w[LRP_W_ID], b[LRP_W_ID] are the model's initializers as stored (no
+       BN folded, no alpha, no transpose): borrowed from the graph, which
+       outlives the rules, and never freed or written here */
+    bool w_id_borrowed, b_id_borrowed;
     float gamma;
 } lrp_weights;
 

@@ -9,8 +9,22 @@
 #include "ops/gemm.h"
 #include "rules/rules.h"
 
+/* Drops W_ID's weights and bias, freeing what is not borrowed. */
+static void drop_id(lrp_weights *w, bool weights, bool bias)
+{
+    if (weights && !w->w_id_borrowed)
+        free(w->w[LRP_W_ID]);
+    if (bias && !w->b_id_borrowed)
+        free(w->b[LRP_W_ID]);
+    if (weights)
+        w->w[LRP_W_ID] = NULL;
+    if (bias)
+        w->b[LRP_W_ID] = NULL;
+}
+
 void lrp_weights_free(lrp_weights *w)
 {
+    drop_id(w, true, true);
     for (int m = 0; m < LRP_W_MODS; m++) {
         free(w->w[m]);
         free(w->b[m]);
@@ -32,9 +46,10 @@ static lrp_status not_constant(const lrp_node *n, const char *what, lrp_error *e
                          LRP_NODE_ARGS(n), what);
 }
 
-/* Conv: W and b as stored. */
+/* Conv: W and b as stored; copies only when a BN is to be folded into them
+ * ('copy'), else the initializers themselves (a missing b: zeros, owned). */
 static lrp_status conv_weights(lrp_weights *w, const lrp_graph *g, const lrp_node *n,
-                               lrp_error *err)
+                               bool copy, lrp_error *err)
 {
     const lrp_tensor *wt = constant(g, n, 1), *bt = constant(g, n, 2);
     if (!wt || (lrp_node_input(g, n, 2) && !bt))
@@ -43,12 +58,15 @@ static lrp_status conv_weights(lrp_weights *w, const lrp_graph *g, const lrp_nod
     w->out = wt->dims[0];
     w->in = wt->dims[1];
     w->w_count = lrp_tensor_count(wt);
-    w->w[LRP_W_ID] = malloc(w->w_count * sizeof(float));
-    w->b[LRP_W_ID] = calloc((size_t)w->out, sizeof(float));
+    w->w_id_borrowed = !copy;
+    w->b_id_borrowed = !copy && bt;
+    w->w[LRP_W_ID] = copy ? malloc(w->w_count * sizeof(float)) : wt->data;
+    w->b[LRP_W_ID] = w->b_id_borrowed ? bt->data : calloc((size_t)w->out, sizeof(float));
     if (!w->w[LRP_W_ID] || !w->b[LRP_W_ID])
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for weights");
-    memcpy(w->w[LRP_W_ID], wt->data, w->w_count * sizeof(float));
-    if (bt)
+    if (copy)
+        memcpy(w->w[LRP_W_ID], wt->data, w->w_count * sizeof(float));
+    if (copy && bt)
         memcpy(w->b[LRP_W_ID], bt->data, (size_t)w->out * sizeof(float));
     return LRP_OK;
 }
@@ -93,13 +111,15 @@ static lrp_status gemm_weights(lrp_weights *w, const lrp_graph *g, const lrp_nod
     w->out = out;
     w->in = k;
     w->w_count = (size_t)(out * k);
-    w->w[LRP_W_ID] = malloc(w->w_count * sizeof(float));
+    /* B (out, in) with alpha 1 is W as stored */
+    w->w_id_borrowed = p->trans_b && p->alpha == 1.0f;
+    w->w[LRP_W_ID] = w->w_id_borrowed ? bt->data : malloc(w->w_count * sizeof(float));
     w->b[LRP_W_ID] = calloc((size_t)out, sizeof(float));
     if (!w->w[LRP_W_ID] || !w->b[LRP_W_ID])
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for weights");
     const float *b = bt->data, *c = ct ? ct->data : NULL;
     for (int64_t o = 0; o < out; o++) {
-        for (int64_t i = 0; i < k; i++)
+        for (int64_t i = 0; !w->w_id_borrowed && i < k; i++)
             w->w[LRP_W_ID][o * k + i] = p->alpha * (p->trans_b ? b[o * k + i] : b[i * out + o]);
         w->b[LRP_W_ID][o] = c ? p->beta * c[c_count == 1 ? 0 : o] : 0.0f;
     }
@@ -174,27 +194,22 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
     w->gamma = gamma;
     lrp_status st;
     if (n->op->relevance == LRP_REL_CONV)
-        st = conv_weights(w, g, n, err);
+        st = conv_weights(w, g, n, bn != NULL, err);
     else if (n->op->relevance == LRP_REL_GEMM)
         st = gemm_weights(w, g, n, err);
     else
         st = matmul_weights(w, g, n, bias_add, err);
     if (st == LRP_OK && bn)
         st = fold_bn(w, g, bn, err);
-    if (st == LRP_OK && zero_bias) {
-        free(w->b[LRP_W_ID]);
-        w->b[LRP_W_ID] = NULL;
-    }
+    if (st == LRP_OK && zero_bias)
+        drop_id(w, false, true);
     bool keep_id = r->z.gate[0] != LRP_GATE_NONE || r->z.gate[1] != LRP_GATE_NONE;
     for (int t = 0; st == LRP_OK && t < r->z.n_terms; t++) {
         st = build_mod(w, r->z.terms[t].w, err);
         keep_id = keep_id || r->z.terms[t].w == LRP_W_ID;
     }
-    if (st == LRP_OK && !keep_id) { /* only the modified copies are used */
-        free(w->w[LRP_W_ID]);
-        free(w->b[LRP_W_ID]);
-        w->w[LRP_W_ID] = w->b[LRP_W_ID] = NULL;
-    }
+    if (st == LRP_OK && !keep_id) /* only the modified copies are used */
+        drop_id(w, true, true);
     return st;
 }
 
