@@ -48,8 +48,8 @@ static lrp_status not_constant(const lrp_node *n, const char *what, lrp_error *e
 
 /* Conv: W and b as stored; copies only when a BN is to be folded into them
  * ('copy'), else the initializers themselves (a missing b: zeros, owned). */
-static lrp_status conv_weights(lrp_weights *w, const lrp_graph *g, const lrp_node *n,
-                               bool copy, lrp_error *err)
+static lrp_status conv_weights(lrp_weights *w, const lrp_graph *g, const lrp_node *n, bool copy,
+                               lrp_error *err)
 {
     const lrp_tensor *wt = constant(g, n, 1), *bt = constant(g, n, 2);
     if (!wt || (lrp_node_input(g, n, 2) && !bt))
