@@ -468,8 +468,10 @@ lrp_status lrp_explainer_warm_up(lrp_explainer *e, int rank, const int64_t *dims
              *rd = lrp_explainer_dnnl(e, e->t->dnnl);
     if (st == LRP_OK && fd)
         lrp_forward_warm_up(&e->fwd, e->pool, fd);
-    if (st == LRP_OK && rd && !e->multipass) /* which runs no relevance pass on fwd */
-        lrp_relevance_warm_up(&e->rel, &e->fwd, e->pool, rd);
+    /* which runs no relevance pass on fwd; an explainer not forked keeps only
+       the packed copies of the rules' modified weights */
+    if (st == LRP_OK && rd && !e->multipass)
+        lrp_relevance_warm_up(&e->rel, &e->fwd, e->pool, rd, e->t->refs == 1);
     return st == LRP_OK && e->multipass ? lrp_explainer_warm_up_multipass(e, &shape, err) : st;
 }
 

@@ -1,9 +1,14 @@
 /* Effective weights of a weighted layer for the z-rules: Conv W (M,C/g,kH,kW)
  * with a following BatchNormalization folded in, or a dense W (out, in)
  * from Gemm (alpha, beta, transB) or MatMul; then the modified copies. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, madvise */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ops/batchnorm.h"
 #include "ops/gemm.h"
@@ -22,13 +27,27 @@ static void drop_id(lrp_weights *w, bool weights, bool bias)
         w->b[LRP_W_ID] = NULL;
 }
 
+/* The lazy copies of a conv: one private anonymous mapping per modifier,
+ * PROT_NONE while it holds nothing, so that no read can see zeros. */
+struct lrp_lazy_weights {
+    size_t bytes;                     /* of each mapping: w_count floats, whole pages */
+    atomic_bool resident[LRP_W_MODS]; /* w[m] holds its values */
+};
+
+/* Serializes filling and releasing (rare: once per copy and warm-up). */
+static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void lrp_weights_free(lrp_weights *w)
 {
     drop_id(w, true, true);
     for (int m = 0; m < LRP_W_MODS; m++) {
-        free(w->w[m]);
+        if (w->lazy && w->w[m])
+            munmap(w->w[m], w->lazy->bytes);
+        else
+            free(w->w[m]);
         free(w->b[m]);
     }
+    free(w->lazy);
     memset(w, 0, sizeof *w);
 }
 
@@ -166,16 +185,28 @@ static float modify(lrp_w_mod mod, float v, float gamma)
     }
 }
 
-/* The modified copy for 'mod'; flat's bias is 0, i.e. absent. */
-static lrp_status build_mod(lrp_weights *w, lrp_w_mod mod, lrp_error *err)
+static void fill_mod(const lrp_weights *w, lrp_w_mod mod)
 {
-    if (w->w[mod])
-        return LRP_OK;
-    w->w[mod] = malloc(w->w_count * sizeof(float));
-    if (!w->w[mod])
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for modified weights");
     for (size_t i = 0; i < w->w_count; i++)
         w->w[mod][i] = modify(mod, w->w[LRP_W_ID][i], w->gamma);
+}
+
+/* The modified copy for 'mod' (lazy: its mapping only; W_ID's values are
+ * at hand for later); flat's bias is 0, i.e. absent. */
+static lrp_status build_mod(lrp_weights *w, lrp_w_mod mod, lrp_error *err)
+{
+    if (w->w[mod] || mod == LRP_W_ID)
+        return LRP_OK;
+    if (w->lazy) {
+        void *p = mmap(NULL, w->lazy->bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        w->w[mod] = p == MAP_FAILED ? NULL : p;
+    } else {
+        w->w[mod] = malloc(w->w_count * sizeof(float));
+    }
+    if (!w->w[mod])
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for modified weights");
+    if (!w->lazy)
+        fill_mod(w, mod);
     if (mod == LRP_W_ONES || !w->b[LRP_W_ID])
         return LRP_OK;
     if (!(w->b[mod] = malloc((size_t)w->out * sizeof(float))))
@@ -204,13 +235,53 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
     if (st == LRP_OK && zero_bias)
         drop_id(w, false, true);
     bool keep_id = r->z.gate[0] != LRP_GATE_NONE || r->z.gate[1] != LRP_GATE_NONE;
-    for (int t = 0; st == LRP_OK && t < r->z.n_terms; t++) {
-        st = build_mod(w, r->z.terms[t].w, err);
+    for (int t = 0; t < r->z.n_terms; t++)
         keep_id = keep_id || r->z.terms[t].w == LRP_W_ID;
+    if (st == LRP_OK && w->is_conv && (keep_id || w->w_id_borrowed)) {
+        long page = sysconf(_SC_PAGESIZE);
+        size_t bytes = w->w_count * sizeof(float), unit = page > 0 ? (size_t)page : 4096;
+        if (!(w->lazy = calloc(1, sizeof *w->lazy)))
+            st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for weights");
+        else
+            w->lazy->bytes = (bytes + unit - 1) / unit * unit;
     }
+    for (int t = 0; st == LRP_OK && t < r->z.n_terms; t++)
+        st = build_mod(w, r->z.terms[t].w, err);
     if (st == LRP_OK && !keep_id) /* only the modified copies are used */
-        drop_id(w, true, true);
+        drop_id(w, !w->lazy, true);
     return st;
+}
+
+bool lrp_weights_is_resident(const lrp_weights *w, lrp_w_mod mod)
+{
+    return !w->lazy || mod == LRP_W_ID || atomic_load(&w->lazy->resident[mod]);
+}
+
+void lrp_weights_make_resident(const lrp_weights *w, lrp_w_mod mod)
+{
+    if (lrp_weights_is_resident(w, mod))
+        return;
+    pthread_mutex_lock(&lazy_lock);
+    if (!atomic_load(&w->lazy->resident[mod]) &&
+        mprotect(w->w[mod], w->lazy->bytes, PROT_READ | PROT_WRITE) == 0) {
+        fill_mod(w, mod);
+        atomic_store(&w->lazy->resident[mod], true);
+    }
+    pthread_mutex_unlock(&lazy_lock);
+}
+
+void lrp_weights_release(const lrp_weights *w)
+{
+    if (!w->lazy)
+        return;
+    pthread_mutex_lock(&lazy_lock);
+    for (int m = 0; m < LRP_W_MODS; m++)
+        if (m != LRP_W_ID && w->w[m] && atomic_load(&w->lazy->resident[m])) {
+            madvise(w->w[m], w->lazy->bytes, MADV_DONTNEED);
+            mprotect(w->w[m], w->lazy->bytes, PROT_NONE);
+            atomic_store(&w->lazy->resident[m], false);
+        }
+    pthread_mutex_unlock(&lazy_lock);
 }
 
 void lrp_rules_free(lrp_rule *rules, int n_nodes)
