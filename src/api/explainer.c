@@ -472,6 +472,8 @@ lrp_status lrp_explainer_warm_up(lrp_explainer *e, int rank, const int64_t *dims
        the packed copies of the rules' modified weights */
     if (st == LRP_OK && rd && !e->multipass)
         lrp_relevance_warm_up(&e->rel, &e->fwd, e->pool, rd, e->t->refs == 1);
+    for (int i = 0; st == LRP_OK && !rd && i < e->model->graph.n_nodes; i++)
+        lrp_weights_fill(&e->t->rules[i].weights); /* OpenBLAS reads them: not in a timed run */
     return st == LRP_OK && e->multipass ? lrp_explainer_warm_up_multipass(e, &shape, err) : st;
 }
 

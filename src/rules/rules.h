@@ -265,6 +265,8 @@ void lrp_weights_make_resident(const lrp_weights *w, lrp_w_mod mod);
  * lrp_weights_make_resident then faults rather than read zeros. Only
  * while no other thread uses the rules (an explainer not forked). */
 void lrp_weights_release(const lrp_weights *w);
+/* lrp_weights_make_resident for each of w's modified copies. */
+void lrp_weights_fill(const lrp_weights *w);
 /* Frees a rule table of n_nodes rules (their weights); NULL-safe. */
 void lrp_rules_free(lrp_rule *rules, int n_nodes);
 

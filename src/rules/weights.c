@@ -270,6 +270,13 @@ void lrp_weights_make_resident(const lrp_weights *w, lrp_w_mod mod)
     pthread_mutex_unlock(&lazy_lock);
 }
 
+void lrp_weights_fill(const lrp_weights *w)
+{
+    for (int m = 0; w->lazy && m < LRP_W_MODS; m++)
+        if (w->w[m])
+            lrp_weights_make_resident(w, (lrp_w_mod)m);
+}
+
 void lrp_weights_release(const lrp_weights *w)
 {
     if (!w->lazy)
