@@ -386,6 +386,12 @@ LRP_API double lrp_report_explain_ms(const lrp_report *report);
  * forwards, and reverse passes (1 and 1 per image for a rule table or a
  * gradient; many for the multipass methods). */
 LRP_API void lrp_report_passes(const lrp_report *report, long *forwards, long *backwards);
+/* Memory the explanation held, in bytes: the model's weights (the float32
+ * initializers its nodes read) and the activations its forward pass kept
+ * for the passes after it (the input, the outputs, what the rules read);
+ * peak memory is these plus the copies and workspaces of the backend. */
+LRP_API void lrp_report_memory(const lrp_report *report, size_t *weight_bytes,
+                               size_t *kept_bytes);
 
 /* Relevance through each node on the relevance path, in the order it flows
  * (reverse topological): what arrived at its output and what it passed on. */

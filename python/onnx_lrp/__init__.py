@@ -98,7 +98,9 @@ class Report:
     probability, logits, output_relevance, input_relevance_sum,
     conservation_error, bias_loss, stabilizer_loss); .steps, per image the
     relevance through each node (node, op, rule, relevance_in,
-    relevance_out, leak, absorbed); .forward_ms, .explain_ms."""
+    relevance_out, leak, absorbed); .forward_ms, .explain_ms; .weights_mib
+    (the model's float32 initializers) and .kept_mib (the activations the
+    forward pass kept for the relevance pass)."""
 
     def __init__(self, handle):
         self.images, self.steps = [], []
@@ -121,6 +123,9 @@ class Report:
             self.steps.append(steps)
         self.forward_ms = lib.lrp_report_forward_ms(handle)
         self.explain_ms = lib.lrp_report_explain_ms(handle)
+        weights, kept = ctypes.c_size_t(), ctypes.c_size_t()
+        lib.lrp_report_memory(handle, ctypes.byref(weights), ctypes.byref(kept))
+        self.weights_mib, self.kept_mib = weights.value / 2**20, kept.value / 2**20
 
     def __repr__(self):
         return "Report(%r)" % [{k: v for k, v in im.items() if k != "logits"}

@@ -121,6 +121,7 @@ _SIGNATURES = {  # name: (result, arguments)
     "lrp_report_image": (LrpImageReport, [ctypes.c_void_p, ctypes.c_int]),
     "lrp_report_forward_ms": (ctypes.c_double, [ctypes.c_void_p]),
     "lrp_report_explain_ms": (ctypes.c_double, [ctypes.c_void_p]),
+    "lrp_report_memory": (None, [ctypes.c_void_p, P(ctypes.c_size_t), P(ctypes.c_size_t)]),
     "lrp_report_steps": (ctypes.c_int, [ctypes.c_void_p]),
     "lrp_report_step": (LrpNodeFlow, [ctypes.c_void_p, ctypes.c_int, ctypes.c_int]),
     "lrp_image_decode": (ctypes.c_int, [ctypes.c_char_p, P(LrpArray), P(LrpError)]),

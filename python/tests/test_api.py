@@ -153,3 +153,17 @@ def test_precision_bf16_or_a_clear_error(cli, sample_model):
         b, _ = b16.explain(x, preset="otsuki2024")
     rel = np.linalg.norm(b.astype(np.float64) - a) / np.linalg.norm(a)
     assert 1e-4 < rel < 2e-2
+
+
+def test_report_memory_is_the_models_weights_and_the_batchs_kept_input(sample_model):
+    onnx = pytest.importorskip("onnx")
+    from onnx import numpy_helper
+    m = onnx.load(sample_model)
+    weights = sum(numpy_helper.to_array(t).nbytes for t in m.graph.initializer
+                  if t.data_type == onnx.TensorProto.FLOAT)
+    with onnx_lrp.Model(sample_model) as model:
+        _, one = model.explain(np.zeros((1, 3, 64, 64), np.float32), preset="epsilon")
+        _, two = model.explain(np.zeros((2, 3, 64, 64), np.float32), preset="epsilon")
+    assert one.weights_mib == two.weights_mib == weights / 2**20
+    # the kept activations (the input among them) scale with the batch
+    assert two.kept_mib == 2 * one.kept_mib >= 2 * 3 * 64 * 64 * 4 / 2**20

@@ -225,7 +225,7 @@ lrp_status lrp_explainer_warm_up_multipass(lrp_explainer *e, const lrp_array *im
         if (st == LRP_OK && fd)
             lrp_forward_warm_up(&e->batch_fwd, e->pool, fd);
         if (st == LRP_OK && rd)
-            lrp_relevance_warm_up(&e->batch_rel, &e->batch_fwd, e->pool, rd);
+            lrp_relevance_warm_up(&e->batch_rel, &e->batch_fwd, e->pool, rd, e->t->refs == 1);
     }
     /* the forward-only batches: the masks, or integrated gradients' baseline */
     if (st == LRP_OK && (!m->gradient || m->kind == LRP_MP_INTEGRATED_GRADIENTS)) {

@@ -468,8 +468,12 @@ lrp_status lrp_explainer_warm_up(lrp_explainer *e, int rank, const int64_t *dims
              *rd = lrp_explainer_dnnl(e, e->t->dnnl);
     if (st == LRP_OK && fd)
         lrp_forward_warm_up(&e->fwd, e->pool, fd);
-    if (st == LRP_OK && rd && !e->multipass) /* which runs no relevance pass on fwd */
-        lrp_relevance_warm_up(&e->rel, &e->fwd, e->pool, rd);
+    /* which runs no relevance pass on fwd; an explainer not forked keeps only
+       the packed copies of the rules' modified weights */
+    if (st == LRP_OK && rd && !e->multipass)
+        lrp_relevance_warm_up(&e->rel, &e->fwd, e->pool, rd, e->t->refs == 1);
+    for (int i = 0; st == LRP_OK && !rd && i < e->model->graph.n_nodes; i++)
+        lrp_weights_fill(&e->t->rules[i].weights); /* OpenBLAS reads them: not in a timed run */
     return st == LRP_OK && e->multipass ? lrp_explainer_warm_up_multipass(e, &shape, err) : st;
 }
 
@@ -532,6 +536,8 @@ lrp_status lrp_explain(lrp_explainer *e, const lrp_array *input, lrp_array *rele
     st = lrp_report_finish(rep, e->multipass ? NULL : &e->rel, e->t->rules, x, relevance, err);
     rep->forward_passes = rep->n_images;
     rep->backward_passes = e->multipass ? 0 : rep->n_images;
+    rep->weight_bytes = (size_t)lrp_graph_weight_count(&m->graph) * sizeof(float);
+    rep->kept_bytes = e->fwd.kept_floats * sizeof(float);
     if (st == LRP_OK && e->multipass)
         st = lrp_explainer_run_multipass(e, input, relevance, rep, err);
     rep->forward_ms = t1 - t0;

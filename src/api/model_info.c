@@ -4,16 +4,6 @@
 
 #include "api/model.h"
 
-static int64_t count_params(const lrp_graph *g)
-{
-    int64_t n = 0;
-    for (int v = 0; v < g->n_values; v++)
-        if (g->values[v].tensor.data && g->values[v].tensor.dtype == LRP_FLOAT &&
-            g->values[v].n_consumers > 0)
-            n += (int64_t)lrp_tensor_count(&g->values[v].tensor);
-    return n;
-}
-
 /* Multiply-accumulates of every unfolded node at the shapes in s. */
 static double count_flops(const lrp_graph *g, const lrp_shapes *s)
 {
@@ -66,7 +56,7 @@ lrp_status lrp_model_get_info(const lrp_model *m, lrp_model_info *info, lrp_erro
     info->output_name = out->name;
     info->output_rank = out_t->rank;
     memcpy(info->output_dims, out_t->dims, sizeof info->output_dims);
-    info->params = count_params(g);
+    info->params = lrp_graph_weight_count(g);
     while (lrp_model_op_type(m, info->n_op_types, NULL))
         info->n_op_types++;
     info->n_residual_adds = m->n_residuals;

@@ -175,6 +175,12 @@ void lrp_report_passes(const lrp_report *r, long *forwards, long *backwards)
     *backwards = r->backward_passes;
 }
 
+void lrp_report_memory(const lrp_report *r, size_t *weight_bytes, size_t *kept_bytes)
+{
+    *weight_bytes = r->weight_bytes;
+    *kept_bytes = r->kept_bytes;
+}
+
 double lrp_report_explain_ms(const lrp_report *r)
 {
     return r->explain_ms;

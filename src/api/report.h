@@ -21,6 +21,7 @@ struct lrp_report {
     const lrp_model *model;                /* borrowed: its unclassified Adds */
     double forward_ms, explain_ms;
     long forward_passes, backward_passes; /* inputs through the model, all images */
+    size_t weight_bytes, kept_bytes;      /* lrp_report_memory */
     bool conserves; /* the method defines conservation: the errors are reported */
 };
 

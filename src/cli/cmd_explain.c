@@ -103,7 +103,11 @@ static const char help_modes[] =
     "                          reason: Adds split by the Add rule whatever --split\n"
     "                          says) and leaks (every node on\n"
     "                          the relevance path: relevance_in, relevance_out, leak,\n"
-    "                          absorbed = the part the stabilizer kept)\n"
+    "                          absorbed = the part the stabilizer kept); with\n"
+    "                          --input-tensor also peak_rss_mib (the process's\n"
+    "                          peak resident memory), weights_mib (the model's\n"
+    "                          float32 initializers) and kept_mib (the activations\n"
+    "                          the forward pass kept for the relevance pass)\n"
     "  --check-conservation TOL  exit 3, naming the first node whose leak exceeds\n"
     "                          TOL (relative to the seed), when |conservation error|\n"
     "                          > TOL (LRP presets only)\n"
@@ -488,8 +492,14 @@ static void print_image(const lrp_report *rep, int i, const lrp_explainer *e, bo
     lrp_json_key(&j, "image");
     lrp_json_int(&j, i);
     cli_json_image_fields(&j, rep, i, e, ms[0], ms[1]);
+    size_t weights, kept;
+    lrp_report_memory(rep, &weights, &kept);
     lrp_json_key(&j, "peak_rss_mib");
     lrp_json_double(&j, cli_peak_rss_mib());
+    lrp_json_key(&j, "weights_mib");
+    lrp_json_double(&j, (double)weights / (1 << 20));
+    lrp_json_key(&j, "kept_mib");
+    lrp_json_double(&j, (double)kept / (1 << 20));
     lrp_json_end_object(&j);
     fputc('\n', stdout);
 }

@@ -91,6 +91,10 @@ static lrp_status allocate(lrp_forward *f, const lrp_keep *keep, const int *pos,
                              "activations need %.1f MiB, more than the limit of %.1f MiB",
                              (double)bytes / (1 << 20), (double)max_bytes / (1 << 20));
     }
+    f->kept_floats = 0; /* what the passes after it read: explain --json's kept_mib */
+    for (int v = 0; v < f->g->n_values; v++)
+        if (iv[v].size && iv[v].end == f->g->n_nodes)
+            f->kept_floats += lrp_tensor_count(&f->values.t[v]);
     f->arena = malloc(total ? total * sizeof(float) : 1);
     f->ctx.data = malloc(scratch ? scratch * sizeof(float) : 1);
     f->ctx.floats = scratch;

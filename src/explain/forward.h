@@ -13,6 +13,7 @@ typedef struct lrp_forward {
     lrp_shapes values; /* the activations: shapes concrete, t[v].data in the arena */
     float *arena;
     size_t arena_floats;
+    size_t kept_floats;  /* of the activations live to the end (kept), unaligned */
     lrp_forward_ctx ctx; /* what the kernels get besides their tensors */
     lrp_fusion fusion;   /* Relu/Add nodes done by the kernel before them */
     bool *packable;      /* per node: its weights are constants, which oneDNN packs once */

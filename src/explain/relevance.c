@@ -296,7 +296,7 @@ void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool, l
 }
 
 void lrp_relevance_warm_up(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
-                           lrp_dnnl *dnnl)
+                           lrp_dnnl *dnnl, bool release)
 {
     r->pool = pool;
     r->dnnl = dnnl;
@@ -307,6 +307,8 @@ void lrp_relevance_warm_up(lrp_relevance *r, const lrp_forward *f, lrp_pool *poo
         step_io io;
         lrp_rule_ctx ctx = step_ctx(r, f, s, &io, true);
         lrp_rule_kernel(ctx.rule->kind)(&ctx);
+        if (release) /* packed now: one layer's copies in memory at a time */
+            lrp_weights_release(&ctx.rule->weights);
     }
     lrp_dnnl_set_planning(false);
 }

@@ -246,3 +246,13 @@ const lrp_value *lrp_node_input(const lrp_graph *g, const lrp_node *n, int i)
         return NULL;
     return &g->values[n->inputs[i]];
 }
+
+int64_t lrp_graph_weight_count(const lrp_graph *g)
+{
+    int64_t n = 0;
+    for (int v = 0; v < g->n_values; v++)
+        if (g->values[v].tensor.data && g->values[v].tensor.dtype == LRP_FLOAT &&
+            g->values[v].n_consumers > 0)
+            n += (int64_t)lrp_tensor_count(&g->values[v].tensor);
+    return n;
+}

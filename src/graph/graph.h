@@ -86,6 +86,10 @@ lrp_status lrp_attr_string(const lrp_node *n, const char *name, const char *dflt
 /* The value feeding input slot i, or NULL when omitted/absent. */
 const lrp_value *lrp_node_input(const lrp_graph *g, const lrp_node *n, int i);
 
+/* The model's weights: float32 elements of the constants some node reads
+ * (inspect's parameters; explain --json's weights_mib). */
+int64_t lrp_graph_weight_count(const lrp_graph *g);
+
 /* Shared error text: "node 'name' (Op): ...". */
 #define LRP_NODE_FMT "node '%s' (%s): "
 #define LRP_NODE_ARGS(n) (n)->name, (n)->op_type

@@ -1124,3 +1124,22 @@ int64_t lrp_dnnl_conv_backward_add(lrp_dnnl *d, const lrp_conv_shape *s, const f
     conv_call c = {.a = dy, .b = dx};
     return run(d, &k, s, &c, scratch, pool);
 }
+
+bool lrp_dnnl_conv_made(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
+                        const lrp_epilogue *epi, bool backward)
+{
+    if (!d || s->group != 1 || s->n < 1)
+        return false;
+    conv_key k;
+    if (backward)
+        key_init(&k, s, w, true);
+    else
+        forward_key(&k, s, w, bias, epi);
+    pthread_mutex_lock(&d->lock);
+    const entry *e = d->entries;
+    while (e && (e->key.w != k.w || memcmp(&e->key, &k, sizeof k) != 0))
+        e = e->next;
+    bool made = e && e->ok;
+    pthread_mutex_unlock(&d->lock);
+    return made;
+}

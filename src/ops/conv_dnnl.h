@@ -74,4 +74,11 @@ int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float 
 int64_t lrp_dnnl_conv_backward_add(lrp_dnnl *d, const lrp_conv_shape *s, const float *dy,
                                    const float *w, float *dx, float *scratch, lrp_pool *pool);
 
+/* Whether d has made the conv of these arguments (forward: bias and epi
+ * as lrp_dnnl_conv_forward's; backward: lrp_dnnl_conv_backward_add's, bias
+ * false, epi NULL) with its primitive, so that a call reads w's packed
+ * copy only, never w itself. Makes nothing; false without oneDNN. */
+bool lrp_dnnl_conv_made(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
+                        const lrp_epilogue *epi, bool backward);
+
 #endif

@@ -78,3 +78,9 @@ int64_t lrp_dnnl_conv_backward_add(lrp_dnnl *d, const lrp_conv_shape *s, const f
 {
     return 0;
 }
+
+bool lrp_dnnl_conv_made(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
+                        const lrp_epilogue *epi, bool backward)
+{
+    return false;
+}

@@ -128,6 +128,15 @@ typedef struct lrp_weights {
     size_t w_count;
     float *w[LRP_W_MODS]; /* per modifier the rule uses (W_ID also for gates); owned */
     float *b[LRP_W_MODS]; /* NULL when the bias is absent or zeroed */
+    /* w[LRP_W_ID], b[LRP_W_ID] are the model's initializers as stored (no
+       BN folded, no alpha, no transpose): borrowed from the graph, which
+       outlives the rules, and never freed or written here */
+    bool w_id_borrowed, b_id_borrowed;
+    /* a conv's modified copies w[m] (m != W_ID), when W_ID stays at hand:
+       pages mapped for each at build and filled on first use
+       (lrp_weights_resident), which lrp_weights_release gives back once
+       oneDNN holds them packed; NULL: every w[m] is made at build */
+    struct lrp_lazy_weights *lazy;
     float gamma;
 } lrp_weights;
 
@@ -245,6 +254,19 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
                              const lrp_node *bn, const lrp_node *bias_add, bool zero_bias,
                              float gamma, lrp_error *err);
 void lrp_weights_free(lrp_weights *w);
+
+/* Whether w->w[mod] holds its values now (W_ID and copies made at build:
+ * always). */
+bool lrp_weights_is_resident(const lrp_weights *w, lrp_w_mod mod);
+/* Fills w->w[mod] if it is not: any thread, at any time (forks share the
+ * rules); the same values as at build. */
+void lrp_weights_make_resident(const lrp_weights *w, lrp_w_mod mod);
+/* Gives back the pages of w's lazy copies: reading one without
+ * lrp_weights_make_resident then faults rather than read zeros. Only
+ * while no other thread uses the rules (an explainer not forked). */
+void lrp_weights_release(const lrp_weights *w);
+/* lrp_weights_make_resident for each of w's modified copies. */
+void lrp_weights_fill(const lrp_weights *w);
 /* Frees a rule table of n_nodes rules (their weights); NULL-safe. */
 void lrp_rules_free(lrp_rule *rules, int n_nodes);
 

@@ -1,20 +1,53 @@
 /* Effective weights of a weighted layer for the z-rules: Conv W (M,C/g,kH,kW)
  * with a following BatchNormalization folded in, or a dense W (out, in)
  * from Gemm (alpha, beta, transB) or MatMul; then the modified copies. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, madvise */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ops/batchnorm.h"
 #include "ops/gemm.h"
 #include "rules/rules.h"
 
+/* Drops W_ID's weights and bias, freeing what is not borrowed. */
+static void drop_id(lrp_weights *w, bool weights, bool bias)
+{
+    if (weights && !w->w_id_borrowed)
+        free(w->w[LRP_W_ID]);
+    if (bias && !w->b_id_borrowed)
+        free(w->b[LRP_W_ID]);
+    if (weights)
+        w->w[LRP_W_ID] = NULL;
+    if (bias)
+        w->b[LRP_W_ID] = NULL;
+}
+
+/* The lazy copies of a conv: one private anonymous mapping per modifier,
+ * PROT_NONE while it holds nothing, so that no read can see zeros. */
+struct lrp_lazy_weights {
+    size_t bytes;                     /* of each mapping: w_count floats, whole pages */
+    atomic_bool resident[LRP_W_MODS]; /* w[m] holds its values */
+};
+
+/* Serializes filling and releasing (rare: once per copy and warm-up). */
+static pthread_mutex_t lazy_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void lrp_weights_free(lrp_weights *w)
 {
+    drop_id(w, true, true);
     for (int m = 0; m < LRP_W_MODS; m++) {
-        free(w->w[m]);
+        if (w->lazy && w->w[m])
+            munmap(w->w[m], w->lazy->bytes);
+        else
+            free(w->w[m]);
         free(w->b[m]);
     }
+    free(w->lazy);
     memset(w, 0, sizeof *w);
 }
 
@@ -32,8 +65,9 @@ static lrp_status not_constant(const lrp_node *n, const char *what, lrp_error *e
                          LRP_NODE_ARGS(n), what);
 }
 
-/* Conv: W and b as stored. */
-static lrp_status conv_weights(lrp_weights *w, const lrp_graph *g, const lrp_node *n,
+/* Conv: W and b as stored; copies only when a BN is to be folded into them
+ * ('copy'), else the initializers themselves (a missing b: zeros, owned). */
+static lrp_status conv_weights(lrp_weights *w, const lrp_graph *g, const lrp_node *n, bool copy,
                                lrp_error *err)
 {
     const lrp_tensor *wt = constant(g, n, 1), *bt = constant(g, n, 2);
@@ -43,12 +77,15 @@ static lrp_status conv_weights(lrp_weights *w, const lrp_graph *g, const lrp_nod
     w->out = wt->dims[0];
     w->in = wt->dims[1];
     w->w_count = lrp_tensor_count(wt);
-    w->w[LRP_W_ID] = malloc(w->w_count * sizeof(float));
-    w->b[LRP_W_ID] = calloc((size_t)w->out, sizeof(float));
+    w->w_id_borrowed = !copy;
+    w->b_id_borrowed = !copy && bt;
+    w->w[LRP_W_ID] = copy ? malloc(w->w_count * sizeof(float)) : wt->data;
+    w->b[LRP_W_ID] = w->b_id_borrowed ? bt->data : calloc((size_t)w->out, sizeof(float));
     if (!w->w[LRP_W_ID] || !w->b[LRP_W_ID])
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for weights");
-    memcpy(w->w[LRP_W_ID], wt->data, w->w_count * sizeof(float));
-    if (bt)
+    if (copy)
+        memcpy(w->w[LRP_W_ID], wt->data, w->w_count * sizeof(float));
+    if (copy && bt)
         memcpy(w->b[LRP_W_ID], bt->data, (size_t)w->out * sizeof(float));
     return LRP_OK;
 }
@@ -93,13 +130,15 @@ static lrp_status gemm_weights(lrp_weights *w, const lrp_graph *g, const lrp_nod
     w->out = out;
     w->in = k;
     w->w_count = (size_t)(out * k);
-    w->w[LRP_W_ID] = malloc(w->w_count * sizeof(float));
+    /* B (out, in) with alpha 1 is W as stored */
+    w->w_id_borrowed = p->trans_b && p->alpha == 1.0f;
+    w->w[LRP_W_ID] = w->w_id_borrowed ? bt->data : malloc(w->w_count * sizeof(float));
     w->b[LRP_W_ID] = calloc((size_t)out, sizeof(float));
     if (!w->w[LRP_W_ID] || !w->b[LRP_W_ID])
         return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for weights");
     const float *b = bt->data, *c = ct ? ct->data : NULL;
     for (int64_t o = 0; o < out; o++) {
-        for (int64_t i = 0; i < k; i++)
+        for (int64_t i = 0; !w->w_id_borrowed && i < k; i++)
             w->w[LRP_W_ID][o * k + i] = p->alpha * (p->trans_b ? b[o * k + i] : b[i * out + o]);
         w->b[LRP_W_ID][o] = c ? p->beta * c[c_count == 1 ? 0 : o] : 0.0f;
     }
@@ -146,16 +185,28 @@ static float modify(lrp_w_mod mod, float v, float gamma)
     }
 }
 
-/* The modified copy for 'mod'; flat's bias is 0, i.e. absent. */
-static lrp_status build_mod(lrp_weights *w, lrp_w_mod mod, lrp_error *err)
+static void fill_mod(const lrp_weights *w, lrp_w_mod mod)
 {
-    if (w->w[mod])
-        return LRP_OK;
-    w->w[mod] = malloc(w->w_count * sizeof(float));
-    if (!w->w[mod])
-        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for modified weights");
     for (size_t i = 0; i < w->w_count; i++)
         w->w[mod][i] = modify(mod, w->w[LRP_W_ID][i], w->gamma);
+}
+
+/* The modified copy for 'mod' (lazy: its mapping only; W_ID's values are
+ * at hand for later); flat's bias is 0, i.e. absent. */
+static lrp_status build_mod(lrp_weights *w, lrp_w_mod mod, lrp_error *err)
+{
+    if (w->w[mod] || mod == LRP_W_ID)
+        return LRP_OK;
+    if (w->lazy) {
+        void *p = mmap(NULL, w->lazy->bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        w->w[mod] = p == MAP_FAILED ? NULL : p;
+    } else {
+        w->w[mod] = malloc(w->w_count * sizeof(float));
+    }
+    if (!w->w[mod])
+        return lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for modified weights");
+    if (!w->lazy)
+        fill_mod(w, mod);
     if (mod == LRP_W_ONES || !w->b[LRP_W_ID])
         return LRP_OK;
     if (!(w->b[mod] = malloc((size_t)w->out * sizeof(float))))
@@ -174,28 +225,70 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
     w->gamma = gamma;
     lrp_status st;
     if (n->op->relevance == LRP_REL_CONV)
-        st = conv_weights(w, g, n, err);
+        st = conv_weights(w, g, n, bn != NULL, err);
     else if (n->op->relevance == LRP_REL_GEMM)
         st = gemm_weights(w, g, n, err);
     else
         st = matmul_weights(w, g, n, bias_add, err);
     if (st == LRP_OK && bn)
         st = fold_bn(w, g, bn, err);
-    if (st == LRP_OK && zero_bias) {
-        free(w->b[LRP_W_ID]);
-        w->b[LRP_W_ID] = NULL;
-    }
+    if (st == LRP_OK && zero_bias)
+        drop_id(w, false, true);
     bool keep_id = r->z.gate[0] != LRP_GATE_NONE || r->z.gate[1] != LRP_GATE_NONE;
-    for (int t = 0; st == LRP_OK && t < r->z.n_terms; t++) {
-        st = build_mod(w, r->z.terms[t].w, err);
+    for (int t = 0; t < r->z.n_terms; t++)
         keep_id = keep_id || r->z.terms[t].w == LRP_W_ID;
+    if (st == LRP_OK && w->is_conv && (keep_id || w->w_id_borrowed)) {
+        long page = sysconf(_SC_PAGESIZE);
+        size_t bytes = w->w_count * sizeof(float), unit = page > 0 ? (size_t)page : 4096;
+        if (!(w->lazy = calloc(1, sizeof *w->lazy)))
+            st = lrp_error_set(err, LRP_ERR_NOMEM, "out of memory for weights");
+        else
+            w->lazy->bytes = (bytes + unit - 1) / unit * unit;
     }
-    if (st == LRP_OK && !keep_id) { /* only the modified copies are used */
-        free(w->w[LRP_W_ID]);
-        free(w->b[LRP_W_ID]);
-        w->w[LRP_W_ID] = w->b[LRP_W_ID] = NULL;
-    }
+    for (int t = 0; st == LRP_OK && t < r->z.n_terms; t++)
+        st = build_mod(w, r->z.terms[t].w, err);
+    if (st == LRP_OK && !keep_id) /* only the modified copies are used */
+        drop_id(w, !w->lazy, true);
     return st;
+}
+
+bool lrp_weights_is_resident(const lrp_weights *w, lrp_w_mod mod)
+{
+    return !w->lazy || mod == LRP_W_ID || atomic_load(&w->lazy->resident[mod]);
+}
+
+void lrp_weights_make_resident(const lrp_weights *w, lrp_w_mod mod)
+{
+    if (lrp_weights_is_resident(w, mod))
+        return;
+    pthread_mutex_lock(&lazy_lock);
+    if (!atomic_load(&w->lazy->resident[mod]) &&
+        mprotect(w->w[mod], w->lazy->bytes, PROT_READ | PROT_WRITE) == 0) {
+        fill_mod(w, mod);
+        atomic_store(&w->lazy->resident[mod], true);
+    }
+    pthread_mutex_unlock(&lazy_lock);
+}
+
+void lrp_weights_fill(const lrp_weights *w)
+{
+    for (int m = 0; w->lazy && m < LRP_W_MODS; m++)
+        if (w->w[m])
+            lrp_weights_make_resident(w, (lrp_w_mod)m);
+}
+
+void lrp_weights_release(const lrp_weights *w)
+{
+    if (!w->lazy)
+        return;
+    pthread_mutex_lock(&lazy_lock);
+    for (int m = 0; m < LRP_W_MODS; m++)
+        if (m != LRP_W_ID && w->w[m] && atomic_load(&w->lazy->resident[m])) {
+            madvise(w->w[m], w->lazy->bytes, MADV_DONTNEED);
+            mprotect(w->w[m], w->lazy->bytes, PROT_NONE);
+            atomic_store(&w->lazy->resident[m], false);
+        }
+    pthread_mutex_unlock(&lazy_lock);
 }
 
 void lrp_rules_free(lrp_rule *rules, int n_nodes)

@@ -5,6 +5,7 @@
 
 #include "blas/gemm.h"
 #include "ops/conv.h"
+#include "ops/conv_dnnl.h"
 #include "rules/kernels.h"
 #include "util/block_sum.h"
 #include "util/simd.h"
@@ -42,11 +43,40 @@ static void linear_bias(const linear *l, const float *b, float *y)
                 y[(r * (size_t)l->w->out + (size_t)o) * inner + k] = b ? b[o] : 0.0f;
 }
 
-static void linear_forward(const linear *l, const float *x, const float *w, const float *b,
+/* A conv whose weights 'mod' may not be resident (rules.h, lazy): oneDNN
+ * reads only its packed copy when it has made the conv; otherwise, and for
+ * the images it did not do, they are filled first, and the call is the
+ * one lrp_conv_forward / lrp_conv_backward_add would make. Returns how
+ * many images oneDNN did without them (0: none, the call is to be made). */
+static int64_t without_weights(const linear *l, lrp_w_mod mod, const float *x, const float *b,
+                               float *y, float *scratch, bool backward)
+{
+    const float *w = l->w->w[mod];
+    int64_t done = 0;
+    if (!lrp_weights_is_resident(l->w, mod) &&
+        lrp_dnnl_conv_made(l->dnnl, &l->conv, w, b != NULL, NULL, backward))
+        done = backward
+                   ? lrp_dnnl_conv_backward_add(l->dnnl, &l->conv, x, w, y, scratch, l->pool)
+                   : lrp_dnnl_conv_forward(l->dnnl, &l->conv, x, w, b, y, NULL, scratch,
+                                           l->pool);
+    if (done < l->conv.n)
+        lrp_weights_make_resident(l->w, mod);
+    return done;
+}
+
+static void linear_forward(const linear *l, const float *x, lrp_w_mod mod, const float *b,
                            float *y, float *scratch)
 {
+    const float *w = l->w->w[mod];
     if (l->w->is_conv) {
-        lrp_conv_forward(&l->conv, x, w, b, y, NULL, scratch, l->pool, l->dnnl);
+        const lrp_conv_shape *s = &l->conv;
+        int64_t done = without_weights(l, mod, x, b, y, scratch, false);
+        lrp_conv_shape rest = *s;
+        rest.n -= done; /* the rest on OpenBLAS, as lrp_conv_forward's fallback */
+        if (rest.n > 0)
+            lrp_conv_forward(&rest, x + done * s->c_in * s->g.in_h * s->g.in_w, w, b,
+                             y + done * s->c_out * s->g.out_h * s->g.out_w, NULL, scratch,
+                             l->pool, done ? NULL : l->dnnl);
         return;
     }
     int64_t out = l->w->out, in = l->w->in;
@@ -56,11 +86,19 @@ static void linear_forward(const linear *l, const float *x, const float *w, cons
 }
 
 /* dx += Wᵀ s */
-static void linear_backward_add(const linear *l, const float *s, const float *w, float *dx,
+static void linear_backward_add(const linear *l, const float *s, lrp_w_mod mod, float *dx,
                                 float *scratch)
 {
+    const float *w = l->w->w[mod];
     if (l->w->is_conv) {
-        lrp_conv_backward_add(&l->conv, s, w, dx, scratch, l->pool, l->dnnl);
+        const lrp_conv_shape *c = &l->conv;
+        int64_t done = without_weights(l, mod, s, NULL, dx, scratch, true);
+        lrp_conv_shape rest = *c;
+        rest.n -= done;
+        if (rest.n > 0)
+            lrp_conv_backward_add(&rest, s + done * c->c_out * c->g.out_h * c->g.out_w, w,
+                                  dx + done * c->c_in * c->g.in_h * c->g.in_w, scratch, l->pool,
+                                  done ? NULL : l->dnnl);
         return;
     }
     int64_t out = l->w->out, in = l->w->in;
@@ -205,7 +243,7 @@ static unsigned group_z(const lrp_rule_ctx *c, const linear *l, int g, float *z,
         float *out = !started && term->sign == 1.0f ? z : tmp;
         if (xt) {
             active |= 1u << t;
-            linear_forward(l, xt, w->w[term->w], b, out, cs);
+            linear_forward(l, xt, term->w, b, out, cs);
         } else if (b) {
             linear_bias(l, b, out); /* a zero input part: only its bias is left in z */
         } else {
@@ -290,7 +328,7 @@ static void group_s(const lrp_rule_ctx *c, const linear *l, int g, const float *
         if (zr->terms[t].group == g)
             p.k = zr->terms[t].coef;
     if (p.gate != LRP_GATE_NONE)
-        linear_forward(l, c->in[0]->data, l->w->w[LRP_W_ID], l->w->b[LRP_W_ID], tmp, cs);
+        linear_forward(l, c->in[0]->data, LRP_W_ID, l->w->b[LRP_W_ID], tmp, cs);
     size_t per_image = l->ny / (size_t)c->n_images;
     for (int img = 0; img < c->n_images; img++) {
         p.offset = (size_t)img * per_image;
@@ -365,11 +403,11 @@ static void z_plan(const lrp_rule_ctx *c, const linear *l, float *y, float *dx, 
             if (term->group != g || term->in == LRP_IN_NEG)
                 continue;
             active = true;
-            linear_forward(l, x, w->w[term->w], term->bias ? w->b[term->w] : NULL, y, cs);
-            linear_backward_add(l, y, w->w[term->w], dx, cs);
+            linear_forward(l, x, term->w, term->bias ? w->b[term->w] : NULL, y, cs);
+            linear_backward_add(l, y, term->w, dx, cs);
         }
         if (active && zr->gate[g] != LRP_GATE_NONE)
-            linear_forward(l, x, w->w[LRP_W_ID], w->b[LRP_W_ID], y, cs);
+            linear_forward(l, x, LRP_W_ID, w->b[LRP_W_ID], y, cs);
     }
 }
 
@@ -409,7 +447,7 @@ void lrp_z_apply(const lrp_rule_ctx *c)
             if (!dx_zero)
                 lrp_zero_floats(c->pool, dx, l.nx);
             dx_zero = false;
-            linear_backward_add(&l, s, l.w->w[term->w], dx, cs);
+            linear_backward_add(&l, s, term->w, dx, cs);
             /* the last pass's sums are the buffer's */
             add_r_in(c, &l, xt_of[t] ? xt_of[t] : modified_input(c, term->in, xm), dx,
                      term->coef * term->sign, zero);
@@ -426,5 +464,5 @@ void lrp_grad_linear_apply(const lrp_rule_ctx *c)
     linear l;
     linear_setup(&l, c);
     float *cs = c->scratch + 2 * l.nx + 3 * l.ny;
-    linear_backward_add(&l, c->r_out, l.w->w[LRP_W_ID], c->r_in[0], cs);
+    linear_backward_add(&l, c->r_out, LRP_W_ID, c->r_in[0], cs);
 }
