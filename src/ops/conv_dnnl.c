@@ -55,6 +55,7 @@ enum {
  * memcmp compares it. */
 typedef struct conv_key {
     bool backward, bias, add, relu;
+    bool add_blocked; /* forward: the residual operand is in y's blocked layout */
     const float *w;
     int64_t c_in, c_out, images; /* images: per round */
     lrp_geom g;
@@ -619,9 +620,11 @@ static bool conv_descs(const entry *e, const part *p, dnnl_alg_kind_t alg,
 }
 
 /* The attributes of part p's primitive: a user scratchpad, and forward the
- * epilogue as post-ops: y = relu?(conv + b + add), or with 'sum' (a matmul's
- * bias, or the add) relu?(conv + y). */
-static dnnl_primitive_attr_t conv_attr(const conv_key *k, bool sum)
+ * epilogue as post-ops: y = relu?(conv + b + add), with 'sum' (a matmul's
+ * bias, or the add copied into y first) relu?(conv + y), or the add read
+ * where it is in y's layout, 'add_md', by a binary post-op. */
+static dnnl_primitive_attr_t conv_attr(const conv_key *k, bool sum,
+                                       const dnnl_memory_desc_t *add_md)
 {
     dnnl_primitive_attr_t attr;
     dnnl_post_ops_t po;
@@ -632,6 +635,8 @@ static dnnl_primitive_attr_t conv_attr(const conv_key *k, bool sum)
               dnnl_post_ops_create(&po) == dnnl_success;
     if (ok) {
         ok = (!sum || dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success) &&
+             (!add_md ||
+              dnnl_post_ops_append_binary(po, dnnl_binary_add, add_md) == dnnl_success) &&
              (!k->relu || dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f,
                                                        0.0f) == dnnl_success) &&
              dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
@@ -761,7 +766,7 @@ static bool matmul_part_make(lrp_dnnl *d, entry *e, part *p)
     dnnl_memory_desc_init_by_tag(&w_md, 2, w_dims, e->a_type, dnnl_ab);
     dnnl_memory_desc_init_by_tag(&a_md, 2, a_dims, e->a_type, dnnl_ab);
     dnnl_memory_desc_init_by_tag(&b_md, 2, b_dims, dnnl_f32, dnnl_ab);
-    dnnl_primitive_attr_t attr = conv_attr(k, k->add || k->bias);
+    dnnl_primitive_attr_t attr = conv_attr(k, k->add || k->bias, NULL);
     dnnl_primitive_desc_t pd = NULL;
     bool ok = attr && dnnl_matmul_desc_init(&md, &w_md, &a_md, NULL, &b_md) == dnnl_success &&
               dnnl_primitive_desc_create(&pd, &md, attr, d->engine, NULL) == dnnl_success &&
@@ -786,14 +791,16 @@ static bool part_make(lrp_dnnl *d, entry *e, part *p)
     dnnl_memory_desc_t src, wei, bia, dst;
     if (e->matmul)
         return matmul_part_make(d, e, p);
-    dnnl_primitive_attr_t attr = conv_attr(k, k->add);
+    if (!conv_descs(e, p, dnnl_convolution_direct, &fwd, &bwd, &src, &wei, &bia, &dst))
+        return false;
+    dnnl_primitive_attr_t attr = conv_attr(k, k->add && !k->add_blocked,
+                                           k->add_blocked ? &dst : NULL);
     dnnl_primitive_desc_t hint = NULL, pd = NULL;
+    dnnl_convolution_desc_t wino;
     bool ok = attr != NULL; /* Winograd where the entry wants it and oneDNN has it */
     if (ok && e->winograd &&
-        conv_descs(e, p, dnnl_convolution_winograd, &fwd, &bwd, &src, &wei, &bia, &dst))
-        pd = first_impl(d, &fwd, attr, NULL);
-    ok = ok &&
-         (pd || conv_descs(e, p, dnnl_convolution_direct, &fwd, &bwd, &src, &wei, &bia, &dst));
+        conv_descs(e, p, dnnl_convolution_winograd, &wino, &bwd, &src, &wei, &bia, &dst))
+        pd = first_impl(d, &wino, attr, NULL);
     ok = ok && (k->backward ? dnnl_primitive_desc_create(&hint, &fwd, attr, d->engine, NULL) ==
                                   dnnl_success
                             : pd || (pd = first_impl(d, &fwd, attr, NULL)) != NULL);
@@ -976,8 +983,8 @@ static bool run_part(const conv_call *c, runner *r, const part *p, int64_t img)
     float *tile = copy ? c->b_blk + img * e->b_ch * e->b_hw + off : mine;
     size_t count = (size_t)((p->c1 - p->c0) * e->b_hw);
     bool ok = true;
-    if (c->add) { /* into the tile, which the sum post-op adds to */
-        const float *add = c->add + image * e->b_ch * e->b_hw + off;
+    const float *add = c->add ? c->add + image * e->b_ch * e->b_hw + off : NULL;
+    if (add && !k->add_blocked) { /* into the tile, which the sum post-op adds to */
         arg args[2] = {{DNNL_ARG_FROM, p->add_in.plain, add},
                        {DNNL_ARG_TO, p->add_in.blocked, tile}};
         if (e->b_blocked && !c->add_kept_blocked)
@@ -993,16 +1000,20 @@ static bool run_part(const conv_call *c, runner *r, const part *p, int64_t img)
                 tile[ch * e->b_hw + i] = (c->add ? tile[ch * e->b_hw + i] : 0.0f) +
                                          c->bias[p->c0 + ch];
     bool bwd_data = k->backward && !e->matmul;
-    arg args[5] = {{bwd_data    ? DNNL_ARG_DIFF_DST
+    arg args[6] = {{bwd_data    ? DNNL_ARG_DIFF_DST
                     : e->matmul ? DNNL_ARG_WEIGHTS
                                 : DNNL_ARG_SRC,
                     p->a_md, a},
                    {e->matmul ? DNNL_ARG_SRC : DNNL_ARG_WEIGHTS, p->w_md, p->w},
                    {bwd_data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, p->b_md, tile},
-                   {DNNL_ARG_SCRATCHPAD, p->pad_md, scratchpad},
-                   {DNNL_ARG_BIAS, p->bias_md, c->bias ? c->bias + p->c0 : NULL}};
-    ok = ok && (!pad_bytes || scratchpad) &&
-         execute(c->d, r, p->conv, c->bias && !e->matmul ? 5 : 4, args);
+                   {DNNL_ARG_SCRATCHPAD, p->pad_md, scratchpad}};
+    int n_args = 4;
+    if (c->bias && !e->matmul)
+        args[n_args++] = (arg){DNNL_ARG_BIAS, p->bias_md, c->bias + p->c0};
+    if (add && k->add_blocked) /* post-op 0, in the tile's layout */
+        args[n_args++] = (arg){DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p->b_md,
+                               add};
+    ok = ok && (!pad_bytes || scratchpad) && execute(c->d, r, p->conv, n_args, args);
     if (ok && p->b_out.p && copy) {
         arg out[2] = {{DNNL_ARG_FROM, p->b_out.blocked, tile},
                       {DNNL_ARG_TO, p->b_out.plain, mine}};
@@ -1112,6 +1123,7 @@ static void forward_key(conv_key *k, const lrp_conv_shape *s, const float *w, bo
     key_init(k, s, w, false);
     k->bias = bias;
     k->add = epi && epi->add;
+    k->add_blocked = k->add && epi->add_blocked;
     k->relu = epi && epi->relu;
 }
 
@@ -1122,6 +1134,7 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
         return 0; /* bf16 converts a at every conv: nothing to keep */
     conv_key k;
     forward_key(&k, s, w, bias, epi);
+    k.add_blocked = k.add; /* the entry the forward runs when it keeps the operand blocked */
     const entry *e = entry_for(d, &k, pool);
     if (!e || !e->ok)
         return 0;
