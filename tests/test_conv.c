@@ -207,18 +207,25 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
     free_node(&node);
 }
 
+/* m = 1 too (one image through a dense layer: lrp_sgemm takes sgemv
+ * there), with leading dimensions wider than the matrices; beta = 0 never
+ * reads C, which holds NaN then. */
 static void check_sgemm(void)
 {
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < 8; t++) {
         bool ta = t & 1, tb = t & 2;
-        int m = 7, n = 5, k = 9;
-        float *a = random_buf(64), *b = random_buf(64), *c = random_buf(35);
-        float *cref = malloc(35 * sizeof *cref);
+        int m = t & 4 ? 1 : 7, n = 5, k = 9, pad = 3;
+        int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad;
+        float *a = random_buf(128), *b = random_buf(128), *c = random_buf(35);
+        float *cref = malloc(35 * sizeof *cref), beta = t % 3 == 0 ? 0.0f : 2.0f;
+        for (int i = 0; i < 35 && beta == 0.0f; i++)
+            c[i] = NAN;
         memcpy(cref, c, 35 * sizeof *c);
-        lrp_sgemm(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 2.0f, c, n);
-        lrp_sgemm_ref(ta, tb, m, n, k, 0.5f, a, ta ? m : k, b, tb ? k : n, 2.0f, cref, n);
-        for (int i = 0; i < 35; i++)
-            CHECK(fabsf(c[i] - cref[i]) < 1e-5f, "sgemm trans %d: %g vs %g", t, c[i], cref[i]);
+        lrp_sgemm(ta, tb, m, n, k, 0.5f, a, lda, b, ldb, beta, c, n);
+        lrp_sgemm_ref(ta, tb, m, n, k, 0.5f, a, lda, b, ldb, beta, cref, n);
+        for (int i = 0; i < m * n; i++)
+            CHECK(fabsf(c[i] - cref[i]) < 1e-5f, "sgemm trans %d, m %d: %g vs %g", t & 3, m,
+                  c[i], cref[i]);
         free(a), free(b), free(c), free(cref);
     }
 }

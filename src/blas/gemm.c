@@ -3,12 +3,25 @@
 
 #include <cblas.h>
 #include <pthread.h>
+#include <string.h>
 
 void lrp_sgemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float *a,
                int lda, const float *b, int ldb, float beta, float *c, int ldc)
 {
     if (m == 0 || n == 0)
         return;
+    if (m == 1) { /* a dense layer on one image: OpenBLAS's sgemm would pack all of B first
+                     (the ResNet-50 classifier's 8 MB, 1.4 ms), its sgemv reads B once */
+        int a_step = trans_a ? lda : 1;
+        if (beta == 0.0f) /* C is not read, as in sgemm, even when it holds NaN */
+            memset(c, 0, (size_t)n * sizeof *c);
+        if (trans_b) /* C = alpha B a + beta C, B (n, k) */
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, alpha, b, ldb, a, a_step, beta, c,
+                        1);
+        else /* C = alpha Bᵀ a + beta C, B (k, n) */
+            cblas_sgemv(CblasRowMajor, CblasTrans, k, n, alpha, b, ldb, a, a_step, beta, c, 1);
+        return;
+    }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
                 ldc);

@@ -39,9 +39,12 @@
 #include "util/error.h"
 
 enum {
-    BLOCK = 16,           /* tasks cut channels at multiples of this */
-    CHANNELS_LAST = -1,   /* an 'inner' that means nhwc */
-    TILES_MAX = 8,        /* tasks per image, at most */
+    BLOCK = 16,             /* tasks cut channels at multiples of this */
+    CHANNELS_LAST = -1,     /* an 'inner' that means nhwc */
+    TILES_MAX = 8,          /* tasks per image, at most */
+    WINOGRAD_TILES_MAX = 4, /* and for a Winograd conv (wants_winograd) */
+    WINOGRAD_MIN_CHANNELS = 128,
+    WINOGRAD_MIN_SIDE = 14,
     TILE_BLOCKS = 2,      /* blocks per task, at least */
     ROUND_MAX = 8,        /* images per round */
     SPLIT_MACS = 1 << 21, /* smaller convs stay one task per image */
@@ -52,6 +55,7 @@ enum {
  * memcmp compares it. */
 typedef struct conv_key {
     bool backward, bias, add, relu;
+    bool add_blocked; /* forward: the residual operand is in y's blocked layout */
     const float *w;
     int64_t c_in, c_out, images; /* images: per round */
     lrp_geom g;
@@ -94,6 +98,7 @@ typedef struct entry {
        kernel ran at 600-1570 GFLOP/s on one core, and the backward is one
        too (of W^T), 1.5-4.5x faster than oneDNN's 1x1 backward-data */
     bool matmul;
+    bool winograd;                  /* see wants_winograd */
     int64_t a_ch, a_hw, b_ch, b_hw; /* channels and pixels of one image */
     int n_parts, n_a;
     part parts[TILES_MAX];
@@ -555,12 +560,12 @@ static bool channel_reorder(lrp_dnnl *d, reorder *r, int64_t ch, int64_t all_ch,
 
 /* Tasks per image cutting 'ch' channels: by blocks of 16, fewer for small
  * convs and when a round has several images to share the threads. */
-static int tasks_per_image(int64_t ch, int64_t macs, int64_t images)
+static int tasks_per_image(int64_t ch, int64_t macs, int64_t images, int most)
 {
     if (ch % BLOCK != 0 || macs < SPLIT_MACS)
         return 1;
     int64_t t = ch / BLOCK / TILE_BLOCKS;
-    t = t < 1 ? 1 : t > TILES_MAX ? TILES_MAX : t;
+    t = t < 1 ? 1 : t > most ? most : t;
     t /= images;
     return t < 1 ? 1 : (int)t;
 }
@@ -575,10 +580,10 @@ static int64_t task_start(int64_t ch, int t, int tasks)
 
 /* Both conv descriptors of part p: forward (with bias, for inference, or
  * without as the hint of the backward one) and backward-data. */
-static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *fwd,
-                       dnnl_convolution_desc_t *bwd, dnnl_memory_desc_t *src,
-                       dnnl_memory_desc_t *wei, dnnl_memory_desc_t *bia,
-                       dnnl_memory_desc_t *dst)
+static bool conv_descs(const entry *e, const part *p, dnnl_alg_kind_t alg,
+                       dnnl_convolution_desc_t *fwd, dnnl_convolution_desc_t *bwd,
+                       dnnl_memory_desc_t *src, dnnl_memory_desc_t *wei,
+                       dnnl_memory_desc_t *bia, dnnl_memory_desc_t *dst)
 {
     const conv_key *k = &e->key;
     const lrp_geom *g = &k->g;
@@ -604,8 +609,7 @@ static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *f
     if (dnnl_dilated_convolution_forward_desc_init(fwd,
                                                    k->backward ? dnnl_forward_training
                                                                : dnnl_forward_inference,
-                                                   dnnl_convolution_direct,
-                                                   k->backward ? &hint_src : src, wei,
+                                                   alg, k->backward ? &hint_src : src, wei,
                                                    with_bias ? bia : NULL, dst, strides, dil,
                                                    pad_l, pad_r) != dnnl_success)
         return false;
@@ -616,9 +620,11 @@ static bool conv_descs(const entry *e, const part *p, dnnl_convolution_desc_t *f
 }
 
 /* The attributes of part p's primitive: a user scratchpad, and forward the
- * epilogue as post-ops: y = relu?(conv + b + add), or with 'sum' (a matmul's
- * bias, or the add) relu?(conv + y). */
-static dnnl_primitive_attr_t conv_attr(const conv_key *k, bool sum)
+ * epilogue as post-ops: y = relu?(conv + b + add), with 'sum' (a matmul's
+ * bias, or the add copied into y first) relu?(conv + y), or the add read
+ * where it is in y's layout, 'add_md', by a binary post-op. */
+static dnnl_primitive_attr_t conv_attr(const conv_key *k, bool sum,
+                                       const dnnl_memory_desc_t *add_md)
 {
     dnnl_primitive_attr_t attr;
     dnnl_post_ops_t po;
@@ -629,6 +635,8 @@ static dnnl_primitive_attr_t conv_attr(const conv_key *k, bool sum)
               dnnl_post_ops_create(&po) == dnnl_success;
     if (ok) {
         ok = (!sum || dnnl_post_ops_append_sum(po, 1.0f) == dnnl_success) &&
+             (!add_md ||
+              dnnl_post_ops_append_binary(po, dnnl_binary_add, add_md) == dnnl_success) &&
              (!k->relu || dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f,
                                                        0.0f) == dnnl_success) &&
              dnnl_primitive_attr_set_post_ops(attr, po) == dnnl_success;
@@ -758,7 +766,7 @@ static bool matmul_part_make(lrp_dnnl *d, entry *e, part *p)
     dnnl_memory_desc_init_by_tag(&w_md, 2, w_dims, e->a_type, dnnl_ab);
     dnnl_memory_desc_init_by_tag(&a_md, 2, a_dims, e->a_type, dnnl_ab);
     dnnl_memory_desc_init_by_tag(&b_md, 2, b_dims, dnnl_f32, dnnl_ab);
-    dnnl_primitive_attr_t attr = conv_attr(k, k->add || k->bias);
+    dnnl_primitive_attr_t attr = conv_attr(k, k->add || k->bias, NULL);
     dnnl_primitive_desc_t pd = NULL;
     bool ok = attr && dnnl_matmul_desc_init(&md, &w_md, &a_md, NULL, &b_md) == dnnl_success &&
               dnnl_primitive_desc_create(&pd, &md, attr, d->engine, NULL) == dnnl_success &&
@@ -783,13 +791,19 @@ static bool part_make(lrp_dnnl *d, entry *e, part *p)
     dnnl_memory_desc_t src, wei, bia, dst;
     if (e->matmul)
         return matmul_part_make(d, e, p);
-    if (!conv_descs(e, p, &fwd, &bwd, &src, &wei, &bia, &dst))
+    if (!conv_descs(e, p, dnnl_convolution_direct, &fwd, &bwd, &src, &wei, &bia, &dst))
         return false;
-    dnnl_primitive_attr_t attr = conv_attr(k, k->add);
+    dnnl_primitive_attr_t attr = conv_attr(k, k->add && !k->add_blocked,
+                                           k->add_blocked ? &dst : NULL);
     dnnl_primitive_desc_t hint = NULL, pd = NULL;
-    bool ok = attr && (k->backward ? dnnl_primitive_desc_create(&hint, &fwd, attr, d->engine,
-                                                                NULL) == dnnl_success
-                                   : (pd = first_impl(d, &fwd, attr, NULL)) != NULL);
+    dnnl_convolution_desc_t wino;
+    bool ok = attr != NULL; /* Winograd where the entry wants it and oneDNN has it */
+    if (ok && e->winograd &&
+        conv_descs(e, p, dnnl_convolution_winograd, &wino, &bwd, &src, &wei, &bia, &dst))
+        pd = first_impl(d, &wino, attr, NULL);
+    ok = ok && (k->backward ? dnnl_primitive_desc_create(&hint, &fwd, attr, d->engine, NULL) ==
+                                  dnnl_success
+                            : pd || (pd = first_impl(d, &fwd, attr, NULL)) != NULL);
     if (ok && k->backward) /* the hint is never made into a primitive */
         ok = dnnl_primitive_desc_create(&pd, &bwd, attr, d->engine, hint) == dnnl_success;
     ok = ok && is_direct(pd);
@@ -833,6 +847,24 @@ static void make_task(void *ctx, int task)
     threads_back(before);
 }
 
+/* oneDNN's Winograd F(2x2, 3x3) kernel for an f32 3x3 stride-1 forward
+ * conv between blocked tensors: it does 16 products per 2x2 output tile
+ * and input channel where the direct kernel does 36, and its maps are as
+ * near OpenBLAS's (docs/benchmarks.md, Winograd). Only where it measured
+ * faster on one core: ResNet-50's 128 channels at 28x28 in 0.80x the
+ * direct kernel's time, 256 at 14x14 in 0.75x; 64 at 56x56 took 1.01x
+ * (the transforms cost what the products save) and 512 at 7x7 1.19x. Each
+ * task transforms all of x again: such convs are cut into fewer tasks. */
+static bool wants_winograd(const lrp_dnnl *d, const entry *e)
+{
+    const conv_key *k = &e->key;
+    const lrp_geom *g = &k->g;
+    return !k->backward && !e->matmul && d->type == dnnl_f32 && e->inner == 16 && g->kh == 3 &&
+           g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 &&
+           k->c_in >= WINOGRAD_MIN_CHANNELS && k->c_in % BLOCK == 0 && k->c_out % BLOCK == 0 &&
+           g->out_h >= WINOGRAD_MIN_SIDE && g->out_w >= WINOGRAD_MIN_SIDE;
+}
+
 static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
 {
     const conv_key *k = &e->key;
@@ -849,7 +881,9 @@ static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
     e->inner = e->matmul ? 0 : d->inner; /* a matmul's a: a plain bf16 copy */
     e->a_blocked = e->a_ch % BLOCK == 0 || e->inner == CHANNELS_LAST || e->matmul;
     e->b_blocked = !e->matmul && (e->b_ch % BLOCK == 0 || e->inner == CHANNELS_LAST);
-    e->n_parts = tasks_per_image(e->b_ch, macs, k->images);
+    e->winograd = wants_winograd(d, e);
+    e->n_parts = tasks_per_image(e->b_ch, macs, k->images,
+                                 e->winograd ? WINOGRAD_TILES_MAX : TILES_MAX);
     for (int t = 0; t < e->n_parts; t++) {
         e->parts[t].c0 = task_start(e->b_ch, t, e->n_parts);
         e->parts[t].c1 = task_start(e->b_ch, t + 1, e->n_parts);
@@ -858,7 +892,7 @@ static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
     lrp_pool_run(pool, e->n_parts, make_task, &job);
     if (job.failed)
         return false;
-    int n_a = e->a_blocked ? tasks_per_image(e->a_ch, SPLIT_MACS, k->images) : 0;
+    int n_a = e->a_blocked ? tasks_per_image(e->a_ch, SPLIT_MACS, k->images, TILES_MAX) : 0;
     int64_t h = k->backward ? g->out_h : g->in_h, w = k->backward ? g->out_w : g->in_w;
     for (e->n_a = 0; e->n_a < n_a; e->n_a++) {
         e->a_c0[e->n_a] = task_start(e->a_ch, e->n_a, n_a);
@@ -949,8 +983,8 @@ static bool run_part(const conv_call *c, runner *r, const part *p, int64_t img)
     float *tile = copy ? c->b_blk + img * e->b_ch * e->b_hw + off : mine;
     size_t count = (size_t)((p->c1 - p->c0) * e->b_hw);
     bool ok = true;
-    if (c->add) { /* into the tile, which the sum post-op adds to */
-        const float *add = c->add + image * e->b_ch * e->b_hw + off;
+    const float *add = c->add ? c->add + image * e->b_ch * e->b_hw + off : NULL;
+    if (add && !k->add_blocked) { /* into the tile, which the sum post-op adds to */
         arg args[2] = {{DNNL_ARG_FROM, p->add_in.plain, add},
                        {DNNL_ARG_TO, p->add_in.blocked, tile}};
         if (e->b_blocked && !c->add_kept_blocked)
@@ -966,16 +1000,20 @@ static bool run_part(const conv_call *c, runner *r, const part *p, int64_t img)
                 tile[ch * e->b_hw + i] = (c->add ? tile[ch * e->b_hw + i] : 0.0f) +
                                          c->bias[p->c0 + ch];
     bool bwd_data = k->backward && !e->matmul;
-    arg args[5] = {{bwd_data    ? DNNL_ARG_DIFF_DST
+    arg args[6] = {{bwd_data    ? DNNL_ARG_DIFF_DST
                     : e->matmul ? DNNL_ARG_WEIGHTS
                                 : DNNL_ARG_SRC,
                     p->a_md, a},
                    {e->matmul ? DNNL_ARG_SRC : DNNL_ARG_WEIGHTS, p->w_md, p->w},
                    {bwd_data ? DNNL_ARG_DIFF_SRC : DNNL_ARG_DST, p->b_md, tile},
-                   {DNNL_ARG_SCRATCHPAD, p->pad_md, scratchpad},
-                   {DNNL_ARG_BIAS, p->bias_md, c->bias ? c->bias + p->c0 : NULL}};
-    ok = ok && (!pad_bytes || scratchpad) &&
-         execute(c->d, r, p->conv, c->bias && !e->matmul ? 5 : 4, args);
+                   {DNNL_ARG_SCRATCHPAD, p->pad_md, scratchpad}};
+    int n_args = 4;
+    if (c->bias && !e->matmul)
+        args[n_args++] = (arg){DNNL_ARG_BIAS, p->bias_md, c->bias + p->c0};
+    if (add && k->add_blocked) /* post-op 0, in the tile's layout */
+        args[n_args++] = (arg){DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p->b_md,
+                               add};
+    ok = ok && (!pad_bytes || scratchpad) && execute(c->d, r, p->conv, n_args, args);
     if (ok && p->b_out.p && copy) {
         arg out[2] = {{DNNL_ARG_FROM, p->b_out.blocked, tile},
                       {DNNL_ARG_TO, p->b_out.plain, mine}};
@@ -1085,6 +1123,7 @@ static void forward_key(conv_key *k, const lrp_conv_shape *s, const float *w, bo
     key_init(k, s, w, false);
     k->bias = bias;
     k->add = epi && epi->add;
+    k->add_blocked = k->add && epi->add_blocked;
     k->relu = epi && epi->relu;
 }
 
@@ -1095,6 +1134,7 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
         return 0; /* bf16 converts a at every conv: nothing to keep */
     conv_key k;
     forward_key(&k, s, w, bias, epi);
+    k.add_blocked = k.add; /* the entry the forward runs when it keeps the operand blocked */
     const entry *e = entry_for(d, &k, pool);
     if (!e || !e->ok)
         return 0;

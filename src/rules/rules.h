@@ -192,22 +192,17 @@ typedef struct lrp_rule_ctx {
  * rest, R (stab(z) - z) / stab(z), stays with the stabilizer (all of R where
  * z = 0). Kernels add it to c->absorbed for output element i, so that the
  * report tells stabilizer leaks from bias leaks. lrp_kept is that rest
- * (times weight) for sz = stab(z), for kernels that add it up themselves;
- * lrp_kept_share its float part, for kernels that vectorize that part. */
+ * (times weight) for sz = stab(z), in double, for kernels that add it up
+ * element by element; lrp_kept_share its share of R, for kernels that
+ * vectorize it and add up blocks (block_sum.h). */
 static inline float lrp_kept_share(float z, float sz)
 {
     return (sz - z) / sz;
 }
 
-/* weight R times that share, in double. */
-static inline double lrp_kept_of(float weight, float r, float share)
-{
-    return (double)weight * r * share;
-}
-
 static inline double lrp_kept(float weight, float r, float z, float sz)
 {
-    return lrp_kept_of(weight, r, lrp_kept_share(z, sz));
+    return (double)weight * r * lrp_kept_share(z, sz);
 }
 
 static inline void lrp_absorb(const lrp_rule_ctx *c, size_t i, size_t per_image, float r,

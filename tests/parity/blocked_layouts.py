@@ -5,7 +5,8 @@
 # v0 and v1 are read by convs only (as X, or as the residual operand fused into the last conv),
 # so `forward` on oneDNN (DNNL_VERBOSE=2 logs each primitive it runs) may reorder activations
 # only where v2 leaves for the pooling: every activation reorder goes from blocked to (N,C,H,W),
-# one per task of the last conv (the one with the sum post-op). The logits match a float64
+# one per task of the last conv, which reads v0 where it is by a binary post-op (not copying it
+# into y first for a sum post-op). The logits match a float64
 # numpy forward pass and OpenBLAS's. Batch 2 and 9 (oneDNN runs up to 8 images per round).
 # The gradient methods keep v0, v1 and v2 for their Relus, which read y's sign in any layout:
 # `explain --preset gradient` and `guided-backprop` reorder no activation into the blocked
@@ -160,10 +161,14 @@ for n in (2, 9):
     reorders = [tags(f) for f in log if f[3] == "reorder"]
     activation = [t for t in reorders if any(tag in ACTIVATION_TAGS for tag in t)]
     to_blocked = [t for t in activation if len(t) == 2 and t[1] in ACTIVATION_TAGS]
-    last_conv = [f for f in log if f[3] == "convolution" and "sum" in ",".join(f)]
+    last_conv = [f for f in log if f[3] == "convolution" and
+                 ("sum" in ",".join(f) or "binary_add" in ",".join(f))]
     report("batch %d: no activation reorder into the blocked layout (v0, v1 stay)" % n,
            "%d of %d activation reorders go into it" % (len(to_blocked), len(activation))
            if to_blocked or not activation else None)
+    report("batch %d: the last conv adds v0 by a binary post-op, in the blocked layout" % n,
+           None if last_conv and all("binary_add" in ",".join(f) for f in last_conv) else
+           "post-ops: %s" % sorted(set(f[7] for f in last_conv)))
     report("batch %d: one reorder out per task of the last conv (%d), none elsewhere" %
            (n, len(last_conv)),
            None if len(activation) == len(last_conv) and last_conv else
