@@ -1,22 +1,7 @@
 // onnxruntime's side of bench/run: load a model, run it R times on a .npy
 // input with T intra-op threads, print {"load_ms", "forward_ms" (median)}.
 'use strict';
-const path = require('path');
-const fs = require('fs');
-const ortDir = process.env.ORT_DIR || path.join(__dirname, '..', 'tests', 'ort', 'node_modules');
-const ort = require(path.join(ortDir, 'onnxruntime-node'));
-
-function readNpy(file) {
-  const buf = fs.readFileSync(file);
-  const major = buf[6];
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  const header = buf.toString('latin1', start, start + headerLen);
-  const shape = header.match(/'shape':\s*\(([^)]*)\)/)[1].split(',').filter(s => s.trim()).map(Number);
-  const data = new Float32Array(buf.buffer.slice(buf.byteOffset + start + headerLen,
-                                                 buf.byteOffset + buf.length));
-  return { shape, data };
-}
+const { ort, readNpy } = require('./ort_common');
 
 async function main() {
   const [model, input, repeat, threads] = process.argv.slice(2);

@@ -3,22 +3,10 @@
 // nodes took, summed by shape: {"runs": R, "convs": [{"ic", "ih", "k", "s", "ms"}]}; the
 // first (untimed) run is left out.
 'use strict';
+const { ort, readNpy } = require('./ort_common');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const ortDir = process.env.ORT_DIR || path.join(__dirname, '..', 'tests', 'ort', 'node_modules');
-const ort = require(path.join(ortDir, 'onnxruntime-node'));
-
-function readNpy(file) {
-  const buf = fs.readFileSync(file);
-  const major = buf[6];
-  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  const header = buf.toString('latin1', start, start + headerLen);
-  const shape = header.match(/'shape':\s*\(([^)]*)\)/)[1].split(',').filter(s => s.trim()).map(Number);
-  return { shape, data: new Float32Array(buf.buffer.slice(buf.byteOffset + start + headerLen,
-                                                          buf.byteOffset + buf.length)) };
-}
 
 async function main() {
   const [model, input, repeat, threads] = process.argv.slice(2);

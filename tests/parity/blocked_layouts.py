@@ -17,102 +17,31 @@ import subprocess
 import sys
 import tempfile
 
-from parity_common import finish, skip
+from parity_common import Verdicts, skip, skip_without_dnnl
 
 try:
     import numpy as np
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from conv_chain import Chain
 except ImportError as e:
     skip("%s is not available" % e.name)
 
 ap = argparse.ArgumentParser(description=__doc__)
 ap.add_argument("--cli", required=True)
 args = ap.parse_args()
-version = subprocess.run([args.cli, "--version"], capture_output=True, text=True).stdout
-if "dnnl" not in version.split("backends:")[-1].splitlines()[0].split("(")[0]:
-    skip("this onnx-lrp has no oneDNN")
+skip_without_dnnl(args.cli)
 
 C_IN, C, HW, CLASSES = 3, 64, 16, 10
 ACTIVATION_TAGS = ("aBcd16b", "aBcd8b")  # nChw16c, nChw8c
-passed = failed = 0
-
-
-def report(label, problem):
-    global passed, failed
-    print("%-76s %s" % (label, "FAIL (%s)" % problem if problem else "PASS"))
-    passed += not problem
-    failed += bool(problem)
-
-
+verdicts = Verdicts()
+report = verdicts.report
 rng = np.random.default_rng(13)
-w = {"W0": rng.standard_normal((C, C_IN, 3, 3)) * 0.3, "B0": rng.standard_normal(C) * 0.1,
-     "W1": rng.standard_normal((C, C, 3, 3)) * 0.05, "B1": rng.standard_normal(C) * 0.1,
-     "W2": rng.standard_normal((C, C, 3, 3)) * 0.05, "B2": rng.standard_normal(C) * 0.1,
-     "Wf": rng.standard_normal((CLASSES, C)), "Bf": rng.standard_normal(CLASSES) * 0.1}
-w = {k: v.astype(np.float32) for k, v in w.items()}
-
-
-def save_model(path):
-    conv = dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1])
-    nodes = [helper.make_node("Conv", ["x", "W0", "B0"], ["c0"], name="stem", **conv),
-             helper.make_node("Relu", ["c0"], ["v0"], name="relu0"),
-             helper.make_node("Conv", ["v0", "W1", "B1"], ["c1"], name="conv1", **conv),
-             helper.make_node("Relu", ["c1"], ["v1"], name="relu1"),
-             helper.make_node("Conv", ["v1", "W2", "B2"], ["c2"], name="conv2", **conv),
-             helper.make_node("Add", ["c2", "v0"], ["s"], name="add"),
-             helper.make_node("Relu", ["s"], ["v2"], name="relu2"),
-             helper.make_node("GlobalAveragePool", ["v2"], ["g"], name="gap"),
-             helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
-             helper.make_node("Gemm", ["f", "Wf", "Bf"], ["y"], name="fc", transB=1)]
-    graph = helper.make_graph(
-        nodes, "blocked_chain",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", C_IN, HW, HW])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", CLASSES])],
-        [numpy_helper.from_array(v, k) for k, v in w.items()])
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
-
-
-def conv3x3(a, weight, bias):
-    """float64 'same' 3x3 convolution, (N,C,H,W) -> (N,M,H,W)."""
-    p = np.pad(a, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    out = np.zeros((a.shape[0], weight.shape[0]) + a.shape[2:])
-    for i in range(3):
-        for j in range(3):
-            out += np.einsum("nchw,mc->nmhw", p[:, :, i:i + HW, j:j + HW], weight[:, :, i, j])
-    return out + bias[None, :, None, None]
-
-
-def conv3x3_t(g, weight):
-    """The adjoint of conv3x3 in its input: (N,M,H,W) -> (N,C,H,W)."""
-    p = np.zeros((g.shape[0], weight.shape[1], HW + 2, HW + 2))
-    for i in range(3):
-        for j in range(3):
-            p[:, :, i:i + HW, j:j + HW] += np.einsum("nmhw,mc->nchw", g, weight[:, :, i, j])
-    return p[:, :, 1:-1, 1:-1]
-
-
-def reference(x, guided=None):
-    """The logits; with guided (False: the gradient, True: Guided Backprop) the input
-    gradient of each image's top logit instead."""
-    d = {k: v.astype(np.float64) for k, v in w.items()}
-    relu = lambda t: np.maximum(t, 0.0)
-    v0 = relu(conv3x3(x.astype(np.float64), d["W0"], d["B0"]))
-    v1 = relu(conv3x3(v0, d["W1"], d["B1"]))
-    v2 = relu(conv3x3(v1, d["W2"], d["B2"]) + v0)
-    y = v2.mean(axis=(2, 3)) @ d["Wf"].T + d["Bf"]
-    if guided is None:
-        return y
-    back = lambda g, v: g * (v > 0) * ((g > 0) if guided else 1)  # through a Relu of output v
-    g2 = back(np.broadcast_to(d["Wf"][y.argmax(axis=1)][:, :, None, None] / HW ** 2,
-                              v2.shape), v2)
-    g0 = g2 + conv3x3_t(back(conv3x3_t(g2, d["W2"]), v1), d["W1"])
-    return conv3x3_t(back(g0, v0), d["W0"])
+chain = Chain(rng, C_IN, C, HW, CLASSES, body_scale=0.05)
+reference = chain.reference
 
 
 work = tempfile.mkdtemp(prefix="blocked-layouts-")
 model = os.path.join(work, "chain.onnx")
-save_model(model)
+chain.save(model, "blocked_chain")
 
 
 def forward(backend, verbose, xin):
@@ -199,4 +128,4 @@ for n in (2, 9):
     err = np.abs(y - yb).max() / np.abs(yb).max()
     report("batch %d: oneDNN's logits against OpenBLAS's: %.1e (limit 1e-5)" % (n, err),
            None if err < 1e-5 else "they differ")
-finish(passed, failed)
+verdicts.finish()

@@ -91,6 +91,33 @@ class Bad(Exception):
     """A failed check; the message is the detail line."""
 
 
+def skip_without_dnnl(cli):
+    """The 'dnnl: ...' line of `cli --version` (oneDNN's version and instruction set); skips
+    when cli was built without oneDNN."""
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True).stdout
+    backends = version.split("backends:")[-1].splitlines()[0].split("(")[0].split()
+    line = [l for l in version.splitlines() if l.startswith("dnnl:")]
+    if "dnnl" not in backends or not line:
+        skip("this onnx-lrp has no oneDNN")
+    return line[0]
+
+
+class Verdicts:
+    """One line per check, its label padded to `width` and PASS, or FAIL (the problem);
+    counted; finish() prints the totals and exits."""
+
+    def __init__(self, width=76):
+        self.width, self.passed, self.failed = width, 0, 0
+
+    def report(self, label, problem):
+        print("%-*s %s" % (self.width, label, "FAIL (%s)" % problem if problem else "PASS"))
+        self.passed += not problem
+        self.failed += bool(problem)
+
+    def finish(self):
+        finish(self.passed, self.failed)
+
+
 class Checks:
     """Runs checks that return their detail line or raise Bad, prints one verdict line
     each (label padded to `width`), counts them; finish() prints the totals and exits."""
