@@ -42,7 +42,7 @@ enum {
     BLOCK = 16,             /* tasks cut channels at multiples of this */
     CHANNELS_LAST = -1,     /* an 'inner' that means nhwc */
     TILES_MAX = 8,          /* tasks per image, at most */
-    WINOGRAD_TILES_MAX = 4, /* and for a Winograd conv (wants_winograd) */
+    WINOGRAD_TILES_MAX = 4, /* and for a Winograd conv (winograd_fits) */
     WINOGRAD_MIN_CHANNELS = 128,
     WINOGRAD_MIN_SIDE = 14,
     TILE_BLOCKS = 2,      /* blocks per task, at least */
@@ -98,7 +98,7 @@ typedef struct entry {
        kernel ran at 600-1570 GFLOP/s on one core, and the backward is one
        too (of W^T), 1.5-4.5x faster than oneDNN's 1x1 backward-data */
     bool matmul;
-    bool winograd;                  /* see wants_winograd */
+    bool winograd;                  /* see winograd_fits */
     int64_t a_ch, a_hw, b_ch, b_hw; /* channels and pixels of one image */
     int n_parts, n_a;
     part parts[TILES_MAX];
@@ -850,19 +850,28 @@ static void make_task(void *ctx, int task)
 /* oneDNN's Winograd F(2x2, 3x3) kernel for an f32 3x3 stride-1 forward
  * conv between blocked tensors: it does 16 products per 2x2 output tile
  * and input channel where the direct kernel does 36, and its maps are as
- * near OpenBLAS's (docs/benchmarks.md, Winograd). Only where it measured
- * faster on one core: ResNet-50's 128 channels at 28x28 in 0.80x the
- * direct kernel's time, 256 at 14x14 in 0.75x; 64 at 56x56 took 1.01x
- * (the transforms cost what the products save) and 512 at 7x7 1.19x. Each
- * task transforms all of x again: such convs are cut into fewer tasks. */
-static bool wants_winograd(const lrp_dnnl *d, const entry *e)
+ * near OpenBLAS's (docs/benchmarks.md, Winograd). Each task transforms all
+ * of its image's x, so where an image is cut into several tasks it paid
+ * only for ResNet-50's 128 channels at 28x28 (0.80x the direct kernel's
+ * time on one core) and 256 at 14x14 (0.75x), not for 64 at 56x56 (1.01x)
+ * or 512 at 7x7 (1.19x); with one task per image (a batch of 4 or more)
+ * it paid for all four (64 at 56x56: 0.62x). Such convs are cut into
+ * fewer tasks. */
+static bool winograd_fits(const lrp_dnnl *d, const entry *e)
 {
     const conv_key *k = &e->key;
     const lrp_geom *g = &k->g;
     return !k->backward && !e->matmul && d->type == dnnl_f32 && e->inner == 16 && g->kh == 3 &&
            g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 &&
-           k->c_in >= WINOGRAD_MIN_CHANNELS && k->c_in % BLOCK == 0 && k->c_out % BLOCK == 0 &&
-           g->out_h >= WINOGRAD_MIN_SIDE && g->out_w >= WINOGRAD_MIN_SIDE;
+           k->c_in % BLOCK == 0 && k->c_out % BLOCK == 0;
+}
+
+static bool wants_winograd(const lrp_dnnl *d, const entry *e, int tasks_per_image)
+{
+    const conv_key *k = &e->key;
+    return winograd_fits(d, e) && (tasks_per_image == 1 || (k->c_in >= WINOGRAD_MIN_CHANNELS &&
+                                                            k->g.out_h >= WINOGRAD_MIN_SIDE &&
+                                                            k->g.out_w >= WINOGRAD_MIN_SIDE));
 }
 
 static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
@@ -881,9 +890,10 @@ static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
     e->inner = e->matmul ? 0 : d->inner; /* a matmul's a: a plain bf16 copy */
     e->a_blocked = e->a_ch % BLOCK == 0 || e->inner == CHANNELS_LAST || e->matmul;
     e->b_blocked = !e->matmul && (e->b_ch % BLOCK == 0 || e->inner == CHANNELS_LAST);
-    e->winograd = wants_winograd(d, e);
-    e->n_parts = tasks_per_image(e->b_ch, macs, k->images,
-                                 e->winograd ? WINOGRAD_TILES_MAX : TILES_MAX);
+    int winograd_parts = tasks_per_image(e->b_ch, macs, k->images, WINOGRAD_TILES_MAX);
+    e->winograd = wants_winograd(d, e, winograd_parts);
+    e->n_parts = e->winograd ? winograd_parts
+                             : tasks_per_image(e->b_ch, macs, k->images, TILES_MAX);
     for (int t = 0; t < e->n_parts; t++) {
         e->parts[t].c0 = task_start(e->b_ch, t, e->n_parts);
         e->parts[t].c1 = task_start(e->b_ch, t + 1, e->n_parts);

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 # oneDNN's Winograd kernel runs the f32 3x3 stride-1 convs of 128 or more input channels at
-# 14x14 or more (issue 13; ops/conv_dnnl.c, wants_winograd), and its numbers are the direct
-# kernel's to float32 precision. Model: stem Conv 3->128 + Relu (v0), Conv 128->128 + Relu,
-# Conv 128->128 + Add(v0) + Relu, GlobalAveragePool, Gemm; 16x16 input, batch 2. On oneDNN
-# (ONEDNN_VERBOSE=1 logs each primitive) the two body convs run on a "wino" kernel, forward
-# and as the z+ convs of an explanation; the logits match a float64 numpy forward pass, the
-# epsilon-plus-flat relevance matches OpenBLAS's (direct im2col + sgemm), and --threads 1
-# and 2 write the same relevance bytes.
+# 14x14 or more, and every such conv of a batch that gives each image one task (issue 13;
+# ops/conv_dnnl.c, wants_winograd); its numbers are the direct kernel's to float32 precision.
+# Model (conv_chain.py): stem Conv 3->128 + Relu (v0), Conv 128->128 + Relu, Conv 128->128 +
+# Add(v0) + Relu, GlobalAveragePool, Gemm; 16x16 input, batch 2. On oneDNN (ONEDNN_VERBOSE=1
+# logs each primitive) the two body convs run on a "wino" kernel, forward and as the z+ convs
+# of an explanation; the logits match a float64 numpy forward pass, the epsilon-plus-flat
+# relevance matches OpenBLAS's (direct im2col + sgemm), and --threads 1 and 2 write the same
+# relevance bytes. The same chain with 64 channels runs its body convs direct at batch 1 (two
+# tasks per image) and on Winograd at batch 8 (one), its logits against numpy there.
 import argparse
 import os
 import subprocess
@@ -72,6 +74,28 @@ else:
     err = np.abs(y - ref).max() / np.abs(ref).max()
     report("forward: logits against numpy float64: %.1e (limit 1e-5)" % err,
            None if err < 1e-5 else "they differ")
+
+narrow = Chain(np.random.default_rng(19), C_IN, 64, HW, CLASSES, body_scale=0.05)
+narrow_model = os.path.join(work, "narrow.onnx")
+narrow.save(narrow_model, "winograd_narrow")
+for n, wanted in ((1, False), (8, True)):
+    xn = rng.standard_normal((n, C_IN, HW, HW)).astype(np.float32)
+    xn_in, yn_out = os.path.join(work, "xn%d.npy" % n), os.path.join(work, "yn%d.npy" % n)
+    np.save(xn_in, xn)
+    yn, convs, problem = run(["--backend", "dnnl", "forward", narrow_model, "--input-tensor",
+                              xn_in, "--output-tensor", yn_out, "--threads", "2"], yn_out)
+    if problem:
+        report("64 channels, batch %d: forward on oneDNN" % n, problem)
+        continue
+    wino = wino_shapes(convs)
+    report("64 channels, batch %d: the body convs run %s" % (n, "on Winograd" if wanted else
+                                                             "direct"),
+           None if bool(wino) == wanted else "Winograd ran %s" % (sorted(set(wino)) or "nothing"))
+    if wanted:
+        ref = narrow.reference(xn)
+        err = np.abs(yn - ref).max() / np.abs(ref).max()
+        report("64 channels, batch %d: logits against numpy float64: %.1e (limit 1e-5)" %
+               (n, err), None if err < 1e-5 else "they differ")
 
 rel = {}
 for backend, threads in (("dnnl", "2"), ("dnnl", "1"), ("openblas", "2")):
