@@ -45,10 +45,11 @@ enum {
     WINOGRAD_TILES_MAX = 4, /* and for a Winograd conv (winograd_fits) */
     WINOGRAD_MIN_CHANNELS = 128,
     WINOGRAD_MIN_SIDE = 14,
-    TILE_BLOCKS = 2,      /* blocks per task, at least */
-    ROUND_MAX = 8,        /* images per round */
-    SPLIT_MACS = 1 << 21, /* smaller convs stay one task per image */
-    DESC_BUCKETS = 256,   /* of an lrp_dnnl's descriptors, by shape */
+    WINOGRAD_MIN_IMAGES = 4, /* per round, for the other 3x3 stride-1 convs */
+    TILE_BLOCKS = 2,         /* blocks per task, at least */
+    ROUND_MAX = 8,           /* images per round */
+    SPLIT_MACS = 1 << 21,    /* smaller convs stay one task per image */
+    DESC_BUCKETS = 256,      /* of an lrp_dnnl's descriptors, by shape */
 };
 
 /* What a cached entry was made for; zeroed before it is filled so that
@@ -854,9 +855,10 @@ static void make_task(void *ctx, int task)
  * of its image's x, so where an image is cut into several tasks it paid
  * only for ResNet-50's 128 channels at 28x28 (0.80x the direct kernel's
  * time on one core) and 256 at 14x14 (0.75x), not for 64 at 56x56 (1.01x)
- * or 512 at 7x7 (1.19x); with one task per image (a batch of 4 or more)
- * it paid for all four (64 at 56x56: 0.62x). Such convs are cut into
- * fewer tasks. */
+ * or 512 at 7x7 (1.19x); with one task per image of a round of 4 images
+ * or more it paid for all four (64 at 56x56 in a batch of 8: 0.62x). A
+ * lone image's convs too small to cut stay direct (unmeasured). Such
+ * convs are cut into fewer tasks. */
 static bool winograd_fits(const lrp_dnnl *d, const entry *e)
 {
     const conv_key *k = &e->key;
@@ -869,9 +871,10 @@ static bool winograd_fits(const lrp_dnnl *d, const entry *e)
 static bool wants_winograd(const lrp_dnnl *d, const entry *e, int tasks_per_image)
 {
     const conv_key *k = &e->key;
-    return winograd_fits(d, e) && (tasks_per_image == 1 || (k->c_in >= WINOGRAD_MIN_CHANNELS &&
-                                                            k->g.out_h >= WINOGRAD_MIN_SIDE &&
-                                                            k->g.out_w >= WINOGRAD_MIN_SIDE));
+    bool batched = tasks_per_image == 1 && k->images >= WINOGRAD_MIN_IMAGES;
+    return winograd_fits(d, e) &&
+           (batched || (k->c_in >= WINOGRAD_MIN_CHANNELS && k->g.out_h >= WINOGRAD_MIN_SIDE &&
+                        k->g.out_w >= WINOGRAD_MIN_SIDE));
 }
 
 static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
