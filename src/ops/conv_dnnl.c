@@ -919,14 +919,21 @@ static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
     return true;
 }
 
+/* The entry for key k made so far, or NULL; under d->lock. */
+static entry *entry_find(const lrp_dnnl *d, const conv_key *k)
+{
+    entry *e = d->entries;
+    while (e && (e->key.w != k->w || memcmp(&e->key, k, sizeof *k) != 0))
+        e = e->next;
+    return e;
+}
+
 /* The entry for key k, made on first use on 'pool' (under the lock: forks
  * of one explainer share it); NULL when out of memory. */
 static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool)
 {
     pthread_mutex_lock(&d->lock);
-    entry *e = d->entries;
-    while (e && (e->key.w != k->w || memcmp(&e->key, k, sizeof *k) != 0))
-        e = e->next;
+    entry *e = entry_find(d, k);
     if (!e && (e = calloc(1, sizeof *e))) {
         memcpy(&e->key, k, sizeof *k); /* padding included, for memcmp */
         int before = one_thread();
@@ -1189,9 +1196,7 @@ bool lrp_dnnl_conv_made(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bo
     else
         forward_key(&k, s, w, bias, epi);
     pthread_mutex_lock(&d->lock);
-    const entry *e = d->entries;
-    while (e && (e->key.w != k.w || memcmp(&e->key, &k, sizeof k) != 0))
-        e = e->next;
+    const entry *e = entry_find(d, &k);
     bool made = e && e->ok;
     pthread_mutex_unlock(&d->lock);
     return made;
