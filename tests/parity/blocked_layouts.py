@@ -13,15 +13,13 @@
 # layout either, and their input gradients match a float64 numpy backward pass.
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 
 from parity_common import Verdicts, skip, skip_without_dnnl
 
 try:
     import numpy as np
-    from conv_chain import Chain
+    from conv_chain import Chain, run_logged
 except ImportError as e:
     skip("%s is not available" % e.name)
 
@@ -45,30 +43,19 @@ chain.save(model, "blocked_chain")
 
 
 def forward(backend, verbose, xin):
+    """Logits and oneDNN's log (verbose) of `forward` on backend."""
     y = os.path.join(work, "y-%s.npy" % backend)
-    env = dict(os.environ, DNNL_VERBOSE="2", ONEDNN_VERBOSE="2") if verbose else None
-    p = subprocess.run([args.cli, "--backend", backend, "forward", model, "--input-tensor", xin,
-                        "--output-tensor", y, "--threads", "2"], capture_output=True, text=True,
-                       env=env, timeout=120)
-    if p.returncode != 0:
-        return None, None, "exit %d: %s" % (p.returncode, p.stderr.strip())
-    log = [l.split(",") for l in p.stdout.splitlines()
-           if l.startswith(("onednn_verbose,exec,", "dnnl_verbose,exec,"))]
-    return np.load(y).astype(np.float64), log, None
+    return run_logged(args.cli, ["--backend", backend, "forward", model, "--input-tensor", xin,
+                                 "--output-tensor", y, "--threads", "2"], y,
+                      "2" if verbose else None)
 
 
 def explain(preset, xin):
     """Input relevance and oneDNN's log of `explain --preset` on oneDNN."""
     r = os.path.join(work, "r-%s.npy" % preset)
-    env = dict(os.environ, DNNL_VERBOSE="2", ONEDNN_VERBOSE="2")
-    p = subprocess.run([args.cli, "--backend", "dnnl", "explain", model, "--input-tensor", xin,
-                        "--preset", preset, "--relevance-out", r, "--threads", "2"],
-                       capture_output=True, text=True, env=env, timeout=120)
-    if p.returncode != 0:
-        return None, None, "exit %d: %s" % (p.returncode, p.stderr.strip())
-    log = [l.split(",") for l in p.stdout.splitlines()
-           if l.startswith(("onednn_verbose,exec,", "dnnl_verbose,exec,"))]
-    return np.load(r).astype(np.float64), log, None
+    return run_logged(args.cli, ["--backend", "dnnl", "explain", model, "--input-tensor", xin,
+                                 "--preset", preset, "--relevance-out", r, "--threads", "2"],
+                      r, "2")
 
 
 def tags(fields):

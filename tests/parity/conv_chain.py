@@ -1,10 +1,27 @@
-# The residual chain that the oneDNN layout tests build (blocked_layouts.py, winograd.py):
-# stem Conv C_IN->C + Relu (v0), Conv C->C + Relu (v1), Conv C->C + Add(v0) + Relu (v2),
-# GlobalAveragePool, Flatten, Gemm; every conv 3x3 'same' on HW x HW, seeded weights; and
-# float64 numpy references of its logits and of the input gradient of each image's top logit.
+# What the oneDNN layout tests (blocked_layouts.py, winograd.py) share: the residual chain they
+# build, stem Conv C_IN->C + Relu (v0), Conv C->C + Relu (v1), Conv C->C + Add(v0) + Relu (v2),
+# GlobalAveragePool, Flatten, Gemm, every conv 3x3 'same' on HW x HW, seeded weights; float64
+# numpy references of its logits and of the input gradient of each image's top logit; and a
+# run of the CLI under oneDNN's verbose log.
+import os
+import subprocess
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+
+
+def run_logged(cli, cmd, out, verbose="1"):
+    """Runs `cli cmd` with oneDNN's verbose log at level 'verbose' (None: no log): (the .npy
+    it wrote to out, as float64; the log's exec lines, split at commas; None), or (None, None,
+    the problem) when it failed."""
+    env = dict(os.environ, ONEDNN_VERBOSE=verbose, DNNL_VERBOSE=verbose) if verbose else None
+    p = subprocess.run([cli] + cmd, capture_output=True, text=True, env=env, timeout=120)
+    if p.returncode != 0:
+        return None, None, "exit %d: %s" % (p.returncode, p.stderr.strip())
+    log = [l.split(",") for l in p.stdout.splitlines()
+           if l.startswith(("onednn_verbose,exec,", "dnnl_verbose,exec,"))]
+    return np.load(out).astype(np.float64), log, None
 
 
 class Chain:

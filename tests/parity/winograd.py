@@ -11,14 +11,13 @@
 # tasks per image) and on Winograd at batch 8 (one), its logits against numpy there.
 import argparse
 import os
-import subprocess
 import tempfile
 
 from parity_common import Verdicts, skip, skip_without_dnnl
 
 try:
     import numpy as np
-    from conv_chain import Chain
+    from conv_chain import Chain, run_logged
 except ImportError as e:
     skip("%s is not available" % e.name)
 
@@ -38,14 +37,8 @@ chain = Chain(rng, C_IN, C, HW, CLASSES, body_scale=0.03)
 
 def run(cmd, out):
     """(the .npy cmd wrote to out, the convolutions oneDNN logged, problem)."""
-    env = dict(os.environ, ONEDNN_VERBOSE="1", DNNL_VERBOSE="1")
-    p = subprocess.run([args.cli] + cmd, capture_output=True, text=True, env=env, timeout=120)
-    if p.returncode != 0:
-        return None, None, "exit %d: %s" % (p.returncode, p.stderr.strip())
-    convs = [l.split(",") for l in p.stdout.splitlines()
-             if l.startswith(("onednn_verbose,exec,cpu,convolution,",
-                              "dnnl_verbose,exec,cpu,convolution,"))]
-    return np.load(out).astype(np.float64), convs, None
+    y, log, problem = run_logged(args.cli, cmd, out)
+    return y, log and [f for f in log if f[3] == "convolution"], problem
 
 
 def wino_shapes(convs):
