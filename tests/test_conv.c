@@ -134,7 +134,7 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
     float *xd = random_buf(nx), *wd = random_buf(nw), *bd = random_buf((size_t)cc->m);
     float *y = calloc(ny, sizeof *y), *yref = calloc(ny, sizeof *y);
     float *scratch = malloc((lrp_conv_scratch_floats(&s) + 1) * sizeof(float));
-    lrp_conv_forward(&s, xd, wd, bd, y, NULL, scratch, NULL, dnnl);
+    lrp_conv_forward(&s, xd, wd, bd, y, NULL, scratch, NULL, dnnl, NULL);
     conv_direct(&s, xd, wd, bd, yref);
     double max_err = 0.0;
     for (size_t i = 0; i < ny; i++)
@@ -145,7 +145,7 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
     /* the fused epilogue: max(conv + b + add, 0) */
     float *add = random_buf(ny);
     lrp_epilogue epi = {.add = add, .relu = true};
-    lrp_conv_forward(&s, xd, wd, bd, y, &epi, scratch, NULL, dnnl);
+    lrp_conv_forward(&s, xd, wd, bd, y, &epi, scratch, NULL, dnnl, NULL);
     max_err = 0.0;
     for (size_t i = 0; i < ny; i++)
         max_err = fmax(max_err, fabs((double)y[i] - fmax(0.0, (double)yref[i] + add[i])));
@@ -155,16 +155,16 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
 
     /* adjoint: <conv(x) without bias, d> == <x, convT(d)> */
     float *d = random_buf(ny), *dx = calloc(nx, sizeof *dx);
-    lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL, dnnl);
-    lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL, dnnl);
+    lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL, dnnl, NULL);
+    lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL, dnnl, NULL);
     double lhs = dot(y, d, ny), rhs = dot(xd, dx, nx);
     CHECK(fabs(lhs - rhs) <= 1e-5 * fmax(1.0, abs_dot(y, d, ny)), "%s, %s: adjoint %g vs %g",
           backend, cc->what, lhs, rhs);
 
     /* the transpose adds into dx: twice from zero is twice once */
     float *dx2 = calloc(nx, sizeof *dx2);
-    lrp_conv_backward_add(&s, d, wd, dx2, scratch, NULL, dnnl);
-    lrp_conv_backward_add(&s, d, wd, dx2, scratch, NULL, dnnl);
+    lrp_conv_backward_add(&s, d, wd, dx2, scratch, NULL, dnnl, NULL);
+    lrp_conv_backward_add(&s, d, wd, dx2, scratch, NULL, dnnl, NULL);
     max_err = 0.0;
     for (size_t i = 0; i < nx; i++)
         max_err = fmax(max_err, fabs((double)dx2[i] - 2.0 * dx[i]));
@@ -175,14 +175,15 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
     /* oneDNN itself, not the fallback, did the blocked convs (its SSE4.1
        kernels have no direct backward-data) */
     if (dnnl && cc->group == 1 && cc->c % 16 == 0 && cc->m % 16 == 0) {
-        CHECK(lrp_dnnl_conv_forward(dnnl, &s, xd, wd, NULL, y, NULL, scratch, NULL) == s.n,
+        CHECK(lrp_dnnl_conv_forward(dnnl, &s, xd, wd, NULL, y, NULL, scratch, NULL, NULL) ==
+                  s.n,
               "%s: oneDNN declined the forward", cc->what);
-        CHECK(lrp_dnnl_conv_backward_add(dnnl, &s, d, wd, dx, scratch, NULL) == s.n ||
+        CHECK(lrp_dnnl_conv_backward_add(dnnl, &s, d, wd, dx, scratch, NULL, NULL) == s.n ||
                   strstr(lrp_dnnl_describe(), "sse41"),
               "%s: oneDNN declined the transpose", cc->what);
-        lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL, dnnl);
+        lrp_conv_forward(&s, xd, wd, NULL, y, NULL, scratch, NULL, dnnl, NULL);
         memset(dx, 0, nx * sizeof *dx);
-        lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL, dnnl);
+        lrp_conv_backward_add(&s, d, wd, dx, scratch, NULL, dnnl, NULL);
     }
 
     /* the same bits on 2 and 3 threads: tiles depend on the shape only;
@@ -193,8 +194,8 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
         CHECK(lrp_pool_new(threads, &pool, &err) == LRP_OK, "pool: %s", err.message);
         CHECK(!dnnl || lrp_dnnl_new(&fresh, &err) == LRP_OK, "oneDNN: %s", err.message);
         float *yt = calloc(ny, sizeof *yt), *dxt = calloc(nx, sizeof *dxt);
-        lrp_conv_forward(&s, xd, wd, NULL, yt, NULL, scratch, pool, fresh);
-        lrp_conv_backward_add(&s, d, wd, dxt, scratch, pool, fresh);
+        lrp_conv_forward(&s, xd, wd, NULL, yt, NULL, scratch, pool, fresh, NULL);
+        lrp_conv_backward_add(&s, d, wd, dxt, scratch, pool, fresh, NULL);
         CHECK(memcmp(yt, y, ny * sizeof *y) == 0, "%s, %s: forward on %d threads differs",
               backend, cc->what, threads);
         CHECK(memcmp(dxt, dx, nx * sizeof *dx) == 0, "%s, %s: transpose on %d threads differs",

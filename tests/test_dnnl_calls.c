@@ -128,8 +128,9 @@ static void run(conv_run *r, lrp_dnnl *d, lrp_pool *pool)
     lrp_epilogue epi = {.add = r->add, .relu = true};
     memset(r->dx, 0, r->nx * sizeof *r->dx);
     int64_t fwd = lrp_dnnl_conv_forward(d, &r->s, r->x, r->w, r->b, r->y, &epi, r->scratch,
-                                        pool);
-    int64_t bwd = lrp_dnnl_conv_backward_add(d, &r->s, r->dy, r->w, r->dx, r->scratch, pool);
+                                        pool, NULL);
+    int64_t bwd = lrp_dnnl_conv_backward_add(d, &r->s, r->dy, r->w, r->dx, r->scratch, pool,
+                                             NULL);
     CHECK(fwd == r->s.n && (bwd == r->s.n || strstr(lrp_dnnl_describe(), "sse41")),
           "oneDNN declined the conv of %lld -> %lld channels: %lld and %lld of %lld images",
           (long long)r->s.c_in, (long long)r->s.c_out, (long long)fwd, (long long)bwd,

@@ -92,7 +92,7 @@ static void conv_forward(const lrp_node *n, const lrp_tensor *const *in, lrp_ten
     lrp_conv_shape_of(n, in[0], in[1], &s, NULL);
     if (!lrp_conv_forward(&s, in[0]->data, in[1]->data, in[2] ? in[2]->data : NULL,
                           out[0]->data, &scratch->epi, scratch->data, scratch->pool,
-                          scratch->dnnl) &&
+                          scratch->dnnl, NULL) &&
         !scratch->failed)
         scratch->failed = n;
 }

@@ -19,6 +19,24 @@ typedef struct lrp_conv_shape {
 lrp_status lrp_conv_shape_of(const lrp_node *n, const lrp_tensor *x, const lrp_tensor *w,
                              lrp_conv_shape *s, lrp_error *err);
 
+/* How the kernels below make w readable just before they read w itself:
+ * w may be pages given back once oneDNN holds them packed (rules/weights.c,
+ * lazy). fn(ctx) runs on the calling thread before oneDNN packs w for a
+ * conv it has not made yet, and before OpenBLAS does the images oneDNN did
+ * not (all, without oneDNN); never when oneDNN did them all from its
+ * packed copy. Maybe twice in one call, and at once in forks that share w:
+ * it must allow both. NULL: w is readable. */
+typedef struct lrp_conv_refill {
+    void (*fn)(void *ctx);
+    void *ctx;
+} lrp_conv_refill;
+
+static inline void lrp_conv_refill_run(const lrp_conv_refill *r)
+{
+    if (r)
+        r->fn(r->ctx);
+}
+
 /* Floats of scratch the two kernels below need. They split each image's
  * work into tasks on 'pool' (NULL: the calling thread only); the result is
  * the same for any number of threads. With 'dnnl' (NULL: the OpenBLAS
@@ -31,11 +49,12 @@ size_t lrp_conv_scratch_floats(const lrp_conv_shape *s);
  * its blocked layout, which OpenBLAS cannot read: y is then NaN. */
 bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w, const float *b,
                       float *y, const lrp_epilogue *epi, float *scratch, lrp_pool *pool,
-                      lrp_dnnl *dnnl);
+                      lrp_dnnl *dnnl, const lrp_conv_refill *refill);
 
 /* dx (N,C,H,W) += conv_transpose(dy (N,M,OH,OW), w): the gradient of the
  * convolution with respect to its input, zero padding included. */
 void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w, float *dx,
-                           float *scratch, lrp_pool *pool, lrp_dnnl *dnnl);
+                           float *scratch, lrp_pool *pool, lrp_dnnl *dnnl,
+                           const lrp_conv_refill *refill);
 
 #endif

@@ -929,13 +929,16 @@ static entry *entry_find(const lrp_dnnl *d, const conv_key *k)
 }
 
 /* The entry for key k, made on first use on 'pool' (under the lock: forks
- * of one explainer share it); NULL when out of memory. */
-static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool)
+ * of one explainer share it), after 'refill' since making it packs k->w;
+ * NULL when out of memory. */
+static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool,
+                              const lrp_conv_refill *refill)
 {
     pthread_mutex_lock(&d->lock);
     entry *e = entry_find(d, k);
     if (!e && (e = calloc(1, sizeof *e))) {
         memcpy(&e->key, k, sizeof *k); /* padding included, for memcmp */
+        lrp_conv_refill_run(refill);
         int before = one_thread();
         e->ok = entry_make(d, e, pool);
         threads_back(before);
@@ -1099,11 +1102,11 @@ size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s)
  * part of y, which the caller's fallback writes again. Planning: all,
  * once the entry is made (the OpenBLAS fallback has nothing to pack). */
 static int64_t run(lrp_dnnl *d, const conv_key *k, const lrp_conv_shape *s, conv_call *c,
-                   float *scratch, lrp_pool *pool)
+                   float *scratch, lrp_pool *pool, const lrp_conv_refill *refill)
 {
     if (!d || s->group != 1 || s->n < 1)
         return planning ? s->n : 0;
-    const entry *e = entry_for(d, k, pool);
+    const entry *e = entry_for(d, k, pool, refill);
     if (planning)
         return s->n;
     if (!e || !e->ok)
@@ -1155,7 +1158,7 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
     conv_key k;
     forward_key(&k, s, w, bias, epi);
     k.add_blocked = k.add; /* the entry the forward runs when it keeps the operand blocked */
-    const entry *e = entry_for(d, &k, pool);
+    const entry *e = entry_for(d, &k, pool, NULL);
     if (!e || !e->ok)
         return 0;
     return (e->a_blocked ? LRP_DNNL_X : 0u) | (e->b_blocked ? LRP_DNNL_Y : 0u);
@@ -1163,7 +1166,7 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
 
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
                               const float *w, const float *b, float *y, const lrp_epilogue *epi,
-                              float *scratch, lrp_pool *pool)
+                              float *scratch, lrp_pool *pool, const lrp_conv_refill *refill)
 {
     conv_key k;
     forward_key(&k, s, w, b != NULL, epi);
@@ -1173,31 +1176,15 @@ int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float 
         c.b_kept_blocked = epi->y_blocked;
         c.add_kept_blocked = epi->add_blocked;
     }
-    return run(d, &k, s, &c, scratch, pool);
+    return run(d, &k, s, &c, scratch, pool, refill);
 }
 
 int64_t lrp_dnnl_conv_backward_add(lrp_dnnl *d, const lrp_conv_shape *s, const float *dy,
-                                   const float *w, float *dx, float *scratch, lrp_pool *pool)
+                                   const float *w, float *dx, float *scratch, lrp_pool *pool,
+                                   const lrp_conv_refill *refill)
 {
     conv_key k;
     key_init(&k, s, w, true);
     conv_call c = {.a = dy, .b = dx};
-    return run(d, &k, s, &c, scratch, pool);
-}
-
-bool lrp_dnnl_conv_made(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
-                        const lrp_epilogue *epi, bool backward)
-{
-    if (!d || s->group != 1 || s->n < 1)
-        return false;
-    conv_key k;
-    if (backward)
-        key_init(&k, s, w, true);
-    else
-        forward_key(&k, s, w, bias, epi);
-    pthread_mutex_lock(&d->lock);
-    const entry *e = entry_find(d, &k);
-    bool made = e && e->ok;
-    pthread_mutex_unlock(&d->lock);
-    return made;
+    return run(d, &k, s, &c, scratch, pool, refill);
 }

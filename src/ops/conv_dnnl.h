@@ -67,18 +67,13 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
  * s->n, or fewer when oneDNN has no primitive for the shape (grouped
  * convs) or ran out of memory. The caller does the rest; the images not
  * done have nothing added to dx, and their y is to be written again
- * (which OpenBLAS cannot do for blocked tensors). */
+ * (which OpenBLAS cannot do for blocked tensors). They read w only to pack
+ * it, on a conv's first call, after 'refill' (NULL: w is readable). */
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
                               const float *w, const float *b, float *y, const lrp_epilogue *epi,
-                              float *scratch, lrp_pool *pool);
+                              float *scratch, lrp_pool *pool, const lrp_conv_refill *refill);
 int64_t lrp_dnnl_conv_backward_add(lrp_dnnl *d, const lrp_conv_shape *s, const float *dy,
-                                   const float *w, float *dx, float *scratch, lrp_pool *pool);
-
-/* Whether d has made the conv of these arguments (forward: bias and epi
- * as lrp_dnnl_conv_forward's; backward: lrp_dnnl_conv_backward_add's, bias
- * false, epi NULL) with its primitive, so that a call reads w's packed
- * copy only, never w itself. Makes nothing; false without oneDNN. */
-bool lrp_dnnl_conv_made(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
-                        const lrp_epilogue *epi, bool backward);
+                                   const float *w, float *dx, float *scratch, lrp_pool *pool,
+                                   const lrp_conv_refill *refill);
 
 #endif

@@ -68,19 +68,14 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
 
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
                               const float *w, const float *b, float *y, const lrp_epilogue *epi,
-                              float *scratch, lrp_pool *pool)
+                              float *scratch, lrp_pool *pool, const lrp_conv_refill *refill)
 {
     return 0;
 }
 
 int64_t lrp_dnnl_conv_backward_add(lrp_dnnl *d, const lrp_conv_shape *s, const float *dy,
-                                   const float *w, float *dx, float *scratch, lrp_pool *pool)
+                                   const float *w, float *dx, float *scratch, lrp_pool *pool,
+                                   const lrp_conv_refill *refill)
 {
     return 0;
-}
-
-bool lrp_dnnl_conv_made(lrp_dnnl *d, const lrp_conv_shape *s, const float *w, bool bias,
-                        const lrp_epilogue *epi, bool backward)
-{
-    return false;
 }

@@ -410,12 +410,14 @@ static void blas_backward_add(const lrp_conv_shape *s, const float *dy, const fl
     }
 }
 
-/* The images oneDNN did not do (none without it) go to the kernels above. */
+/* The images oneDNN did not do (none without it) go to the kernels above,
+ * which read w: refilled first. */
 bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w, const float *b,
                       float *y, const lrp_epilogue *epi, float *scratch, lrp_pool *pool,
-                      lrp_dnnl *dnnl)
+                      lrp_dnnl *dnnl, const lrp_conv_refill *refill)
 {
-    int64_t done = dnnl ? lrp_dnnl_conv_forward(dnnl, s, x, w, b, y, epi, scratch, pool) : 0;
+    int64_t done = dnnl ? lrp_dnnl_conv_forward(dnnl, s, x, w, b, y, epi, scratch, pool, refill)
+                        : 0;
     if (done == s->n)
         return true;
     lrp_conv_shape rest = *s;
@@ -432,18 +434,22 @@ bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w, c
     }
     lrp_epilogue e = epi ? *epi : (lrp_epilogue){0};
     e.add = e.add ? e.add + out : NULL;
+    lrp_conv_refill_run(refill);
     blas_forward(&rest, x + in, w, b, y + out, &e, scratch, pool);
     return true;
 }
 
 void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float *w, float *dx,
-                           float *scratch, lrp_pool *pool, lrp_dnnl *dnnl)
+                           float *scratch, lrp_pool *pool, lrp_dnnl *dnnl,
+                           const lrp_conv_refill *refill)
 {
-    int64_t done = dnnl ? lrp_dnnl_conv_backward_add(dnnl, s, dy, w, dx, scratch, pool) : 0;
+    int64_t done = dnnl ? lrp_dnnl_conv_backward_add(dnnl, s, dy, w, dx, scratch, pool, refill)
+                        : 0;
     if (done == s->n)
         return;
     lrp_conv_shape rest = *s;
     rest.n -= done;
+    lrp_conv_refill_run(refill);
     blas_backward_add(&rest, dy + done * s->c_out * s->g.out_h * s->g.out_w, w,
                       dx + done * s->c_in * s->g.in_h * s->g.in_w, scratch, pool);
 }

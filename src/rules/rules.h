@@ -134,7 +134,7 @@ typedef struct lrp_weights {
     bool w_id_borrowed, b_id_borrowed;
     /* a conv's modified copies w[m] (m != W_ID), when W_ID stays at hand:
        pages mapped for each at build and filled on first use
-       (lrp_weights_resident), which lrp_weights_release gives back once
+       (lrp_weights_make_resident), which lrp_weights_release gives back once
        oneDNN holds them packed; NULL: every w[m] is made at build */
     struct lrp_lazy_weights *lazy;
     float gamma;

@@ -5,7 +5,6 @@
 
 #include "blas/gemm.h"
 #include "ops/conv.h"
-#include "ops/conv_dnnl.h"
 #include "rules/kernels.h"
 #include "util/block_sum.h"
 #include "util/simd.h"
@@ -43,25 +42,17 @@ static void linear_bias(const linear *l, const float *b, float *y)
                 y[(r * (size_t)l->w->out + (size_t)o) * inner + k] = b ? b[o] : 0.0f;
 }
 
-/* A conv whose weights 'mod' may not be resident (rules.h, lazy): oneDNN
- * reads only its packed copy when it has made the conv; otherwise, and for
- * the images it did not do, they are filled first, and the call is the
- * one lrp_conv_forward / lrp_conv_backward_add would make. Returns how
- * many images oneDNN did without them (0: none, the call is to be made). */
-static int64_t without_weights(const linear *l, lrp_w_mod mod, const float *x, const float *b,
-                               float *y, float *scratch, bool backward)
+/* A conv's copy w[mod], maybe given back (rules.h, lazy): the conv
+ * kernels fill it again just before they read it (lrp_conv_refill). */
+typedef struct lazy_copy {
+    const lrp_weights *w;
+    lrp_w_mod mod;
+} lazy_copy;
+
+static void fill_copy(void *ctx)
 {
-    const float *w = l->w->w[mod];
-    int64_t done = 0;
-    if (!lrp_weights_is_resident(l->w, mod) &&
-        lrp_dnnl_conv_made(l->dnnl, &l->conv, w, b != NULL, NULL, backward))
-        done = backward
-                   ? lrp_dnnl_conv_backward_add(l->dnnl, &l->conv, x, w, y, scratch, l->pool)
-                   : lrp_dnnl_conv_forward(l->dnnl, &l->conv, x, w, b, y, NULL, scratch,
-                                           l->pool);
-    if (done < l->conv.n)
-        lrp_weights_make_resident(l->w, mod);
-    return done;
+    const lazy_copy *c = ctx;
+    lrp_weights_make_resident(c->w, c->mod);
 }
 
 static void linear_forward(const linear *l, const float *x, lrp_w_mod mod, const float *b,
@@ -69,14 +60,9 @@ static void linear_forward(const linear *l, const float *x, lrp_w_mod mod, const
 {
     const float *w = l->w->w[mod];
     if (l->w->is_conv) {
-        const lrp_conv_shape *s = &l->conv;
-        int64_t done = without_weights(l, mod, x, b, y, scratch, false);
-        lrp_conv_shape rest = *s;
-        rest.n -= done; /* the rest on OpenBLAS, as lrp_conv_forward's fallback */
-        if (rest.n > 0)
-            lrp_conv_forward(&rest, x + done * s->c_in * s->g.in_h * s->g.in_w, w, b,
-                             y + done * s->c_out * s->g.out_h * s->g.out_w, NULL, scratch,
-                             l->pool, done ? NULL : l->dnnl);
+        lazy_copy copy = {l->w, mod};
+        lrp_conv_refill refill = {fill_copy, &copy};
+        lrp_conv_forward(&l->conv, x, w, b, y, NULL, scratch, l->pool, l->dnnl, &refill);
         return;
     }
     int64_t out = l->w->out, in = l->w->in;
@@ -91,14 +77,9 @@ static void linear_backward_add(const linear *l, const float *s, lrp_w_mod mod, 
 {
     const float *w = l->w->w[mod];
     if (l->w->is_conv) {
-        const lrp_conv_shape *c = &l->conv;
-        int64_t done = without_weights(l, mod, s, NULL, dx, scratch, true);
-        lrp_conv_shape rest = *c;
-        rest.n -= done;
-        if (rest.n > 0)
-            lrp_conv_backward_add(&rest, s + done * c->c_out * c->g.out_h * c->g.out_w, w,
-                                  dx + done * c->c_in * c->g.in_h * c->g.in_w, scratch, l->pool,
-                                  done ? NULL : l->dnnl);
+        lazy_copy copy = {l->w, mod};
+        lrp_conv_refill refill = {fill_copy, &copy};
+        lrp_conv_backward_add(&l->conv, s, w, dx, scratch, l->pool, l->dnnl, &refill);
         return;
     }
     int64_t out = l->w->out, in = l->w->in;
