@@ -1,11 +1,15 @@
 /* Conv, the GEMM seam and the pools against plain-C references: direct
  * 7-loop convolution, the adjoint identity <conv(x), d> = <x, convT(d)>,
  * lrp_sgemm vs lrp_sgemm_ref, and hand-computed pooling windows. The conv
- * checks run on both backends (OpenBLAS, and oneDNN when built in). */
+ * checks run on both backends (OpenBLAS, and oneDNN when built in), and
+ * so does the refill of weights given back (lrp_conv_refill). */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, madvise */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "blas/gemm.h"
 #include "ops/conv.h"
@@ -208,6 +212,95 @@ static void check_conv(const conv_case *cc, lrp_dnnl *dnnl, const char *backend)
     free_node(&node);
 }
 
+/* Weights in pages that fault while given back, as rules/weights.c's lazy
+ * copies once oneDNN holds them packed: refill_pages copies 'values' in. */
+typedef struct given_back {
+    float *w; /* 'bytes' of pages, PROT_NONE while given back */
+    const float *values;
+    size_t count, bytes;
+    bool resident;
+    int refills; /* refills that found the pages given back */
+} given_back;
+
+static void refill_pages(void *ctx)
+{
+    given_back *g = ctx;
+    if (g->resident)
+        return;
+    CHECK(mprotect(g->w, g->bytes, PROT_READ | PROT_WRITE) == 0, "mprotect");
+    memcpy(g->w, g->values, g->count * sizeof *g->w);
+    g->resident = true;
+    g->refills++;
+}
+
+static void give_back(given_back *g)
+{
+    madvise(g->w, g->bytes, MADV_DONTNEED);
+    CHECK(mprotect(g->w, g->bytes, PROT_NONE) == 0, "mprotect");
+    g->resident = false;
+    g->refills = 0;
+}
+
+/* The kernels refill w before they read it: before oneDNN first packs it,
+ * before OpenBLAS (all images without oneDNN; oneDNN has no grouped convs),
+ * and not at all once oneDNN does every image from its packed copy (a
+ * batch of more rounds than one included). A read of w given back faults.
+ * The bits are those of the same call on w as ordinary memory. */
+static void check_refill(const conv_case *cc, bool with_dnnl)
+{
+    lrp_dnnl *dnnl = NULL; /* a fresh one: an lrp_dnnl knows weights by address */
+    const char *backend = with_dnnl ? "dnnl" : "openblas";
+    attr_spec specs[] = {{"strides", 2, {cc->stride, cc->stride}},
+                         {"pads", 4, {cc->pad, cc->pad, cc->pad, cc->pad}}};
+    lrp_node node = make_node("Conv", specs, 2, cc->group);
+    lrp_error err = {0};
+    CHECK(node.op->parse(&node, &err) == LRP_OK, "%s: parse: %s", cc->what, err.message);
+    CHECK(!with_dnnl || lrp_dnnl_new(&dnnl, &err) == LRP_OK, "oneDNN: %s", err.message);
+    lrp_tensor xt = {LRP_FLOAT, 4, {cc->n, cc->c, cc->h, cc->w}, NULL};
+    lrp_tensor wt = {LRP_FLOAT, 4, {cc->m, cc->c / cc->group, cc->k, cc->k}, NULL};
+    lrp_conv_shape s;
+    CHECK(lrp_conv_shape_of(&node, &xt, &wt, &s, &err) == LRP_OK, "%s: %s", cc->what,
+          err.message);
+    size_t nx = lrp_tensor_count(&xt), nw = lrp_tensor_count(&wt);
+    size_t ny = (size_t)(s.n * s.c_out * s.g.out_h * s.g.out_w);
+    float *x = random_buf(nx), *values = random_buf(nw), *b = random_buf((size_t)cc->m);
+    float *dy = random_buf(ny), *y_want = calloc(ny, sizeof *y_want),
+          *y = calloc(ny, sizeof *y);
+    float *dx_want = calloc(nx, sizeof *dx_want), *dx = calloc(nx, sizeof *dx);
+    float *scratch = malloc((lrp_conv_scratch_floats(&s) + 1) * sizeof(float));
+    lrp_conv_forward(&s, x, values, b, y_want, NULL, scratch, NULL, dnnl, NULL);
+    lrp_conv_backward_add(&s, dy, values, dx_want, scratch, NULL, dnnl, NULL);
+    long page = sysconf(_SC_PAGESIZE);
+    given_back g = {.values = values, .count = nw};
+    g.bytes = (nw * sizeof(float) + (size_t)page - 1) / (size_t)page * (size_t)page;
+    g.w = mmap(NULL, g.bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(g.w != MAP_FAILED, "mmap");
+    lrp_conv_refill refill = {refill_pages, &g};
+    bool packed = dnnl && s.group == 1; /* after the first call */
+    bool packed_backward = packed && !strstr(lrp_dnnl_describe(), "sse41");
+    for (int call = 0; call < 2; call++) {
+        give_back(&g);
+        lrp_conv_forward(&s, x, g.w, b, y, NULL, scratch, NULL, dnnl, &refill);
+        CHECK(g.refills == (call && packed ? 0 : 1),
+              "%s, %s, call %d: forward refilled %d times", backend, cc->what, call, g.refills);
+        CHECK(memcmp(y, y_want, ny * sizeof *y) == 0, "%s, %s: forward differs", backend,
+              cc->what);
+        give_back(&g);
+        memset(dx, 0, nx * sizeof *dx);
+        lrp_conv_backward_add(&s, dy, g.w, dx, scratch, NULL, dnnl, &refill);
+        CHECK(g.refills == (call && packed_backward ? 0 : 1),
+              "%s, %s, call %d: transpose refilled %d times", backend, cc->what, call,
+              g.refills);
+        CHECK(memcmp(dx, dx_want, nx * sizeof *dx) == 0, "%s, %s: transpose differs", backend,
+              cc->what);
+    }
+    lrp_dnnl_free(dnnl);
+    munmap(g.w, g.bytes);
+    free(x), free(values), free(b), free(dy), free(scratch), free(y_want), free(dx_want);
+    free(y), free(dx);
+    free_node(&node);
+}
+
 /* m = 1 too (one image through a dense layer: lrp_sgemm takes sgemv
  * there), with leading dimensions wider than the matrices; beta = 0 never
  * reads C, which holds NaN then. */
@@ -351,6 +444,16 @@ int main(void)
         check_conv(&cases[i], NULL, "openblas");
         if (with_dnnl)
             check_conv(&cases[i], dnnl, "dnnl");
+    }
+    const conv_case given_back_cases[] = {
+        {"weights given back, blocked 3x3", 2, 32, 9, 9, 32, 3, 1, 1, 1, 1, 0},
+        {"weights given back, grouped 3x3", 2, 8, 6, 6, 8, 3, 1, 1, 1, 4, 0},
+        {"weights given back, batch of 10 (two rounds)", 10, 16, 5, 5, 16, 1, 1, 0, 1, 1, 0},
+    };
+    for (size_t i = 0; i < sizeof given_back_cases / sizeof *given_back_cases; i++) {
+        check_refill(&given_back_cases[i], false);
+        if (with_dnnl)
+            check_refill(&given_back_cases[i], true);
     }
     lrp_dnnl_free(dnnl);
     check_sgemm();
