@@ -250,11 +250,9 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
                              float gamma, lrp_error *err);
 void lrp_weights_free(lrp_weights *w);
 
-/* Whether w->w[mod] holds its values now (W_ID and copies made at build:
- * always). */
-bool lrp_weights_is_resident(const lrp_weights *w, lrp_w_mod mod);
-/* Fills w->w[mod] if it is not: any thread, at any time (forks share the
- * rules); the same values as at build. */
+/* Fills w->w[mod] if it does not hold its values (a lazy copy not filled
+ * yet or given back): any thread, at any time (forks share the rules); the
+ * same values as at build. */
 void lrp_weights_make_resident(const lrp_weights *w, lrp_w_mod mod);
 /* Gives back the pages of w's lazy copies: reading one without
  * lrp_weights_make_resident then faults rather than read zeros. Only

@@ -252,14 +252,16 @@ lrp_status lrp_weights_build(lrp_rule *r, const lrp_graph *g, const lrp_node *n,
     return st;
 }
 
-bool lrp_weights_is_resident(const lrp_weights *w, lrp_w_mod mod)
+/* Whether w->w[mod] holds its values now (W_ID and copies made at build:
+ * always). */
+static bool is_resident(const lrp_weights *w, lrp_w_mod mod)
 {
     return !w->lazy || mod == LRP_W_ID || atomic_load(&w->lazy->resident[mod]);
 }
 
 void lrp_weights_make_resident(const lrp_weights *w, lrp_w_mod mod)
 {
-    if (lrp_weights_is_resident(w, mod))
+    if (is_resident(w, mod))
         return;
     pthread_mutex_lock(&lazy_lock);
     if (!atomic_load(&w->lazy->resident[mod]) &&
