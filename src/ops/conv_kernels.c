@@ -410,6 +410,18 @@ static void blas_backward_add(const lrp_conv_shape *s, const float *dy, const fl
     }
 }
 
+/* Floats of the first 'images' images of x or dx (N,C,H,W), and of y or
+ * dy (N,M,OH,OW): where the fallback below starts. */
+static int64_t in_floats(const lrp_conv_shape *s, int64_t images)
+{
+    return images * s->c_in * s->g.in_h * s->g.in_w;
+}
+
+static int64_t out_floats(const lrp_conv_shape *s, int64_t images)
+{
+    return images * s->c_out * s->g.out_h * s->g.out_w;
+}
+
 /* The images oneDNN did not do (none without it) go to the kernels above,
  * which read w: refilled first. */
 bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w, const float *b,
@@ -422,13 +434,11 @@ bool lrp_conv_forward(const lrp_conv_shape *s, const float *x, const float *w, c
         return true;
     lrp_conv_shape rest = *s;
     rest.n -= done;
-    int64_t in = done * s->c_in * s->g.in_h * s->g.in_w;
-    int64_t out = done * s->c_out * s->g.out_h * s->g.out_w;
+    int64_t in = in_floats(s, done), out = out_floats(s, done);
     if (epi && (epi->x_blocked || epi->y_blocked || epi->add_blocked)) {
         /* oneDNN ran out of memory on tensors OpenBLAS cannot read: the
          * caller reports it; NaN, in case a value is read all the same */
-        int64_t total = s->n * s->c_out * s->g.out_h * s->g.out_w;
-        for (int64_t i = out; i < total; i++)
+        for (int64_t i = out, total = out_floats(s, s->n); i < total; i++)
             y[i] = NAN;
         return false;
     }
@@ -450,6 +460,6 @@ void lrp_conv_backward_add(const lrp_conv_shape *s, const float *dy, const float
     lrp_conv_shape rest = *s;
     rest.n -= done;
     lrp_conv_refill_run(refill);
-    blas_backward_add(&rest, dy + done * s->c_out * s->g.out_h * s->g.out_w, w,
-                      dx + done * s->c_in * s->g.in_h * s->g.in_w, scratch, pool);
+    blas_backward_add(&rest, dy + out_floats(s, done), w, dx + in_floats(s, done), scratch,
+                      pool);
 }
