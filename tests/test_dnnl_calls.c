@@ -3,8 +3,11 @@
  * threads it runs on, and gives the bits a fresh lrp_dnnl gives on the same
  * buffers; lrp_dnnl_free destroys every object made, also after the threads
  * that used them have exited (a resized pool; threads of their own, as
- * model forks run). Counted by wrapping oneDNN's create and destroy calls:
- * the test executable's definitions come before libdnnl's. */
+ * model forks run). Planning names the convs and makes no primitive;
+ * lrp_dnnl_make_planned makes them all, on a pool's threads, and their
+ * bits are those of convs made one by one on their first call. Counted by
+ * wrapping oneDNN's create and destroy calls: the test executable's
+ * definitions come before libdnnl's. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <dnnl.h>
@@ -20,12 +23,15 @@
 #include "check.h"
 
 static atomic_long made, destroyed; /* memory objects and streams */
+static atomic_long primitives, primitives_destroyed;
 
 static dnnl_status_t (*real_memory_create)(dnnl_memory_t *, const dnnl_memory_desc_t *,
                                            dnnl_engine_t, void *);
 static dnnl_status_t (*real_memory_destroy)(dnnl_memory_t);
 static dnnl_status_t (*real_stream_create)(dnnl_stream_t *, dnnl_engine_t, unsigned);
 static dnnl_status_t (*real_stream_destroy)(dnnl_stream_t);
+static dnnl_status_t (*real_primitive_create)(dnnl_primitive_t *, const_dnnl_primitive_desc_t);
+static dnnl_status_t (*real_primitive_destroy)(dnnl_primitive_t);
 
 dnnl_status_t dnnl_memory_create(dnnl_memory_t *m, const dnnl_memory_desc_t *md,
                                  dnnl_engine_t engine, void *handle)
@@ -54,6 +60,19 @@ dnnl_status_t dnnl_stream_destroy(dnnl_stream_t s)
     return real_stream_destroy(s);
 }
 
+dnnl_status_t dnnl_primitive_create(dnnl_primitive_t *p, const_dnnl_primitive_desc_t pd)
+{
+    dnnl_status_t st = real_primitive_create(p, pd);
+    primitives += st == dnnl_success;
+    return st;
+}
+
+dnnl_status_t dnnl_primitive_destroy(dnnl_primitive_t p)
+{
+    primitives_destroyed += p != NULL;
+    return real_primitive_destroy(p);
+}
+
 /* Set before any thread starts (no lazy lookup to race on). */
 static void find_real_functions(void)
 {
@@ -61,6 +80,8 @@ static void find_real_functions(void)
     *(void **)&real_memory_destroy = dlsym(RTLD_NEXT, "dnnl_memory_destroy");
     *(void **)&real_stream_create = dlsym(RTLD_NEXT, "dnnl_stream_create");
     *(void **)&real_stream_destroy = dlsym(RTLD_NEXT, "dnnl_stream_destroy");
+    *(void **)&real_primitive_create = dlsym(RTLD_NEXT, "dnnl_primitive_create");
+    *(void **)&real_primitive_destroy = dlsym(RTLD_NEXT, "dnnl_primitive_destroy");
 }
 
 static unsigned rng_state = 2024u;
@@ -249,14 +270,31 @@ static void check_calls(lrp_dnnl *d, bool twin, const char *precision)
 {
     convs cv;
     convs_alloc(&cv);
-    printf("checking (%s): on one thread, the calls after the first make no oneDNN object\n",
+    printf("checking (%s): planning makes no primitive, lrp_dnnl_make_planned on 2 threads "
+           "makes them all\n",
            precision);
+    lrp_error err = {0};
+    lrp_pool *pool = NULL;
+    CHECK(lrp_pool_new(2, &pool, &err) == LRP_OK, "pool: %s", err.message);
+    long named = primitives;
     lrp_dnnl_set_planning(true); /* the entries and their packed weights first */
     run_set(&cv, 0, d, NULL);
-    lrp_dnnl_set_planning(false);
+    CHECK(lrp_dnnl_set_planning(false), "set_planning(false) did not return the planning on");
+    CHECK(primitives == named,
+          "%s: planning made %ld primitives, want none before "
+          "lrp_dnnl_make_planned",
+          precision, primitives - named);
+    lrp_dnnl_make_planned(d, pool);
+    long planned = primitives;
+    CHECK(planned > named, "%s: lrp_dnnl_make_planned made no primitive", precision);
     long before = made;
     run_set(&cv, 0, d, NULL);
     long per_runner = made - before;
+    CHECK(primitives == planned,
+          "%s: the first calls made %ld primitives the planned ones had not", precision,
+          primitives - planned);
+    printf("checking (%s): on one thread, the calls after the first make no oneDNN object\n",
+           precision);
     float *y0[CONVS], *dx0[CONVS];
     keep(&cv, y0, dx0);
     before = made;
@@ -270,9 +308,6 @@ static void check_calls(lrp_dnnl *d, bool twin, const char *precision)
     printf("checking (%s): on 2 and 3 pool threads and 2 threads of their own, at most %ld "
            "objects per runner\n",
            precision, per_runner);
-    lrp_error err = {0};
-    lrp_pool *pool = NULL;
-    CHECK(lrp_pool_new(2, &pool, &err) == LRP_OK, "pool: %s", err.message);
     before = made;
     for (int k = 0; k < 6; k++)
         run_set(&cv, k % SETS, d, pool);
@@ -318,5 +353,8 @@ int main(void)
     printf("checking: lrp_dnnl_free destroyed the %ld oneDNN objects made\n", (long)made);
     CHECK(made == destroyed, "made %ld oneDNN memory objects and streams, destroyed %ld",
           (long)made, (long)destroyed);
+    printf("checking: and the %ld primitives made\n", (long)primitives);
+    CHECK(primitives == primitives_destroyed, "made %ld oneDNN primitives, destroyed %ld",
+          (long)primitives, (long)primitives_destroyed);
     return check_finish();
 }

@@ -248,4 +248,5 @@ void lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl)
     lrp_dnnl_set_planning(true);
     run_nodes(f, pool, dnnl, true);
     lrp_dnnl_set_planning(false);
+    lrp_dnnl_make_planned(dnnl, pool);
 }

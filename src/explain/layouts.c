@@ -89,7 +89,8 @@ static unsigned conv_blockable(const lrp_graph *g, const lrp_shapes *s, const lr
     return lrp_dnnl_conv_blockable(dnnl, &shape, w->data, bias, &epi, pool);
 }
 
-void lrp_layouts_plan(lrp_layouts *l, const lrp_graph *g, const lrp_shapes *s,
+/* blocked[v] for every candidate v, by what its convs take on dnnl. */
+static void plan_pass(lrp_layouts *l, const lrp_graph *g, const lrp_shapes *s,
                       const lrp_fusion *fu, const bool *packable, lrp_pool *pool,
                       lrp_dnnl *dnnl)
 {
@@ -106,5 +107,19 @@ void lrp_layouts_plan(lrp_layouts *l, const lrp_graph *g, const lrp_shapes *s,
         }
         l->blocked[v] = ok;
     }
+}
+
+void lrp_layouts_plan(lrp_layouts *l, const lrp_graph *g, const lrp_shapes *s,
+                      const lrp_fusion *fu, const bool *packable, lrp_pool *pool,
+                      lrp_dnnl *dnnl)
+{
+    /* a first pass only names the convs, so that their primitives are made
+       at once, on every thread; the second reads what they take */
+    bool was = lrp_dnnl_set_planning(true);
+    plan_pass(l, g, s, fu, packable, pool, dnnl);
+    lrp_dnnl_set_planning(false);
+    lrp_dnnl_make_planned(dnnl, pool);
+    plan_pass(l, g, s, fu, packable, pool, dnnl);
+    lrp_dnnl_set_planning(was);
     l->planned_for = dnnl;
 }

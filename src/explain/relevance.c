@@ -307,6 +307,7 @@ void lrp_relevance_warm_up(lrp_relevance *r, const lrp_forward *f, lrp_pool *poo
         step_io io;
         lrp_rule_ctx ctx = step_ctx(r, f, s, &io, true);
         lrp_rule_kernel(ctx.rule->kind)(&ctx);
+        lrp_dnnl_make_planned(dnnl, pool);
         if (release) /* packed now: one layer's copies in memory at a time */
             lrp_weights_release(&ctx.rule->weights);
     }

@@ -89,7 +89,9 @@ typedef struct part {
 
 typedef struct entry {
     conv_key key;
-    bool ok;   /* false: oneDNN has no primitive for it */
+    bool made;          /* false: named while planning, not made yet (lrp_dnnl_make_planned) */
+    bool ok;            /* made, and oneDNN has a primitive for it */
+    atomic_bool failed; /* while its parts are made: one could not be */
     int inner; /* channels per block of the blocked layout: 16, 8, CHANNELS_LAST or 0 (plain) */
     bool a_blocked,
         b_blocked;           /* through a reordered copy in the 'inner' layout, else in place */
@@ -168,9 +170,11 @@ bool lrp_dnnl_built(void)
     return true;
 }
 
-void lrp_dnnl_set_planning(bool on)
+bool lrp_dnnl_set_planning(bool on)
 {
+    bool was = planning;
     planning = on;
+    return was;
 }
 
 static const char *isa_name(dnnl_cpu_isa_t isa)
@@ -256,7 +260,8 @@ static void reorder_free(reorder *r)
         dnnl_primitive_destroy(r->p);
 }
 
-static void entry_free(entry *e)
+/* Destroys what entry e has made; its key and its place in the list stay. */
+static void entry_unmake(entry *e)
 {
     for (int t = 0; t < e->n_parts; t++) {
         part *p = &e->parts[t];
@@ -267,6 +272,17 @@ static void entry_free(entry *e)
     }
     for (int t = 0; t < e->n_a; t++)
         reorder_free(&e->a_in[t]);
+    conv_key key;
+    memcpy(&key, &e->key, sizeof key); /* padding included, for memcmp */
+    entry *next = e->next;
+    memset(e, 0, sizeof *e);
+    memcpy(&e->key, &key, sizeof key);
+    e->next = next;
+}
+
+static void entry_free(entry *e)
+{
+    entry_unmake(e);
     free(e);
 }
 
@@ -651,16 +667,14 @@ static dnnl_primitive_attr_t conv_attr(const conv_key *k, bool sum,
 }
 
 /* The copy of part p's weights packed for w_md that an earlier part made,
- * or NULL. */
-static const float *packed_find(lrp_dnnl *d, const entry *e, const part *p,
+ * or NULL; under d->packs_lock. */
+static const float *packed_find(const lrp_dnnl *d, const entry *e, const part *p,
                                 const dnnl_memory_desc_t *w_md)
 {
-    pthread_mutex_lock(&d->packs_lock);
     const packed *q = d->packs;
     while (q && !(q->from == e->key.w && q->backward == e->key.backward && q->c0 == p->c0 &&
                   q->c1 == p->c1 && dnnl_memory_desc_equal(&q->md, w_md)))
         q = q->next;
-    pthread_mutex_unlock(&d->packs_lock);
     return q ? q->data : NULL;
 }
 
@@ -672,7 +686,10 @@ static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory
     const conv_key *k = &e->key;
     if (!(p->w_md = desc_keep(d, w_md)))
         return false;
-    if ((p->w = packed_find(d, e, p, w_md)))
+    pthread_mutex_lock(&d->packs_lock);
+    p->w = packed_find(d, e, p, w_md);
+    pthread_mutex_unlock(&d->packs_lock);
+    if (p->w)
         return true;
     int64_t kk = k->g.kh * k->g.kw;
     int64_t m = k->backward ? k->c_out : p->c1 - p->c0,
@@ -710,11 +727,18 @@ static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory
                   .c1 = p->c1,
                   .md = *w_md,
                   .data = q->data};
+    /* parts of other entries are made at the same time (lrp_dnnl_make_planned):
+       one that packed the same weights meanwhile keeps its copy, ours goes */
     pthread_mutex_lock(&d->packs_lock);
-    q->next = d->packs;
-    d->packs = q;
+    if ((p->w = packed_find(d, e, p, w_md))) {
+        free(q->data);
+        free(q);
+    } else {
+        q->next = d->packs;
+        d->packs = q;
+        p->w = q->data;
+    }
     pthread_mutex_unlock(&d->packs_lock);
-    p->w = q->data;
     return true;
 }
 
@@ -831,20 +855,26 @@ static bool part_make(lrp_dnnl *d, entry *e, part *p)
     return ok;
 }
 
-/* Making the parts of one entry, one task each: packing the weights is
+/* Making parts, one task each, of one entry or of every entry planned
+ * (lrp_dnnl_make_planned): packing the weights, with its page faults, is
  * most of the first run's extra time. */
+typedef struct part_ref {
+    entry *e;
+    int part;
+} part_ref;
+
 typedef struct make_job {
     lrp_dnnl *d;
-    entry *e;
-    atomic_bool failed;
+    const part_ref *refs;
 } make_job;
 
 static void make_task(void *ctx, int task)
 {
-    make_job *j = ctx;
+    const make_job *j = ctx;
+    const part_ref *r = &j->refs[task];
     int before = one_thread();
-    if (!part_make(j->d, j->e, &j->e->parts[task]))
-        j->failed = true;
+    if (!part_make(j->d, r->e, &r->e->parts[r->part]))
+        r->e->failed = true;
     threads_back(before);
 }
 
@@ -877,7 +907,9 @@ static bool wants_winograd(const lrp_dnnl *d, const entry *e, int tasks_per_imag
                         k->g.out_w >= WINOGRAD_MIN_SIDE));
 }
 
-static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
+/* What entry e's key decides before oneDNN makes anything: its layouts,
+ * its kind of kernel and its parts' channel ranges. */
+static void entry_plan(const lrp_dnnl *d, entry *e)
 {
     const conv_key *k = &e->key;
     const lrp_geom *g = &k->g;
@@ -901,10 +933,13 @@ static bool entry_make(lrp_dnnl *d, entry *e, lrp_pool *pool)
         e->parts[t].c0 = task_start(e->b_ch, t, e->n_parts);
         e->parts[t].c1 = task_start(e->b_ch, t + 1, e->n_parts);
     }
-    make_job job = {.d = d, .e = e};
-    lrp_pool_run(pool, e->n_parts, make_task, &job);
-    if (job.failed)
-        return false;
+}
+
+/* The reorders of a into its blocked copy, once e's parts are made. */
+static bool entry_finish(lrp_dnnl *d, entry *e)
+{
+    const conv_key *k = &e->key;
+    const lrp_geom *g = &k->g;
     int n_a = e->a_blocked ? tasks_per_image(e->a_ch, SPLIT_MACS, k->images, TILES_MAX) : 0;
     int64_t h = k->backward ? g->out_h : g->in_h, w = k->backward ? g->out_w : g->in_w;
     for (e->n_a = 0; e->n_a < n_a; e->n_a++) {
@@ -928,9 +963,20 @@ static entry *entry_find(const lrp_dnnl *d, const conv_key *k)
     return e;
 }
 
-/* The entry for key k, made on first use on 'pool' (under the lock: forks
- * of one explainer share it), after 'refill' since making it packs k->w;
- * NULL when out of memory. */
+/* Marks e made: ok, or else emptied and remembered, so that the fallback
+ * is not retried. */
+static void entry_made(entry *e, bool ok)
+{
+    if (!ok)
+        entry_unmake(e);
+    e->made = true;
+    e->ok = ok;
+}
+
+/* The entry for key k, named in the list, and made on first use outside
+ * planning on 'pool' (under the lock: forks of one explainer share it).
+ * 'refill' runs while it is not made, since making it packs k->w (here or
+ * in lrp_dnnl_make_planned). NULL when out of memory. */
 static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool,
                               const lrp_conv_refill *refill)
 {
@@ -938,23 +984,68 @@ static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool,
     entry *e = entry_find(d, k);
     if (!e && (e = calloc(1, sizeof *e))) {
         memcpy(&e->key, k, sizeof *k); /* padding included, for memcmp */
+        e->next = d->entries;
+        d->entries = e;
+    }
+    if (e && !e->made)
         lrp_conv_refill_run(refill);
+    if (e && !e->made && !planning) {
+        entry_plan(d, e);
+        part_ref refs[TILES_MAX];
+        for (int t = 0; t < e->n_parts; t++)
+            refs[t] = (part_ref){e, t};
+        make_job job = {.d = d, .refs = refs};
         int before = one_thread();
-        e->ok = entry_make(d, e, pool);
+        lrp_pool_run(pool, e->n_parts, make_task, &job);
+        entry_made(e, !e->failed && entry_finish(d, e));
         threads_back(before);
-        if (!e->ok) { /* remembered, so that the fallback is not retried */
-            entry_free(e);
-            e = calloc(1, sizeof *e);
-            if (e)
-                memcpy(&e->key, k, sizeof *k);
-        }
-        if (e) {
-            e->next = d->entries;
-            d->entries = e;
-        }
     }
     pthread_mutex_unlock(&d->lock);
     return e;
+}
+
+/* Heavier parts first, so that the last ones to start are short: by the
+ * weights a part packs. */
+static int64_t part_weights(const part_ref *r)
+{
+    const conv_key *k = &r->e->key;
+    return k->c_in * k->c_out * k->g.kh * k->g.kw / r->e->n_parts;
+}
+
+static int heavier_first(const void *a, const void *b)
+{
+    int64_t wa = part_weights(a), wb = part_weights(b);
+    return (wa < wb) - (wa > wb);
+}
+
+void lrp_dnnl_make_planned(lrp_dnnl *d, lrp_pool *pool)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->lock);
+    size_t n = 0;
+    for (entry *e = d->entries; e; e = e->next)
+        if (!e->made) {
+            entry_plan(d, e);
+            n += (size_t)e->n_parts;
+        }
+    part_ref *refs = n ? malloc(n * sizeof *refs) : NULL;
+    if (refs) { /* else each is made on its first call, as without planning */
+        size_t t = 0;
+        for (entry *e = d->entries; e; e = e->next)
+            for (int p = 0; !e->made && p < e->n_parts; p++)
+                refs[t++] = (part_ref){e, p};
+        qsort(refs, n, sizeof *refs, heavier_first);
+        make_job job = {.d = d, .refs = refs};
+        int before = one_thread();
+        lrp_pool_run(pool, (int)n, make_task, &job);
+        for (entry *e = d->entries; e; e = e->next)
+            if (!e->made)
+                entry_made(e, !e->failed && entry_finish(d, e));
+        threads_back(before);
+        free(refs);
+    }
+    pthread_mutex_unlock(&d->lock);
 }
 
 /* One conv call: the tensors, the round's first image and its scratch. */
@@ -1159,6 +1250,8 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
     forward_key(&k, s, w, bias, epi);
     k.add_blocked = k.add; /* the entry the forward runs when it keeps the operand blocked */
     const entry *e = entry_for(d, &k, pool, NULL);
+    if (e && planning)
+        return LRP_DNNL_X | LRP_DNNL_Y; /* named only: what it takes is known once made */
     if (!e || !e->ok)
         return 0;
     return (e->a_blocked ? LRP_DNNL_X : 0u) | (e->b_blocked ? LRP_DNNL_Y : 0u);

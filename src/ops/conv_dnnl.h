@@ -40,12 +40,17 @@ lrp_dnnl *lrp_dnnl_bf16_twin(const lrp_dnnl *d);
 /* Floats of the scratch the two calls below need (0 without oneDNN). */
 size_t lrp_dnnl_scratch_floats(const lrp_conv_shape *s);
 
-/* While 'on' in the calling thread, the two calls below only make their
- * primitives and pack their weights: they compute nothing, leave y and dx
- * as they are and claim every image done. A pass over the graph in this
- * mode (lrp_model_warm_up, lrp_explainer_warm_up) packs all at once what
- * the first real pass would otherwise pack on the way. */
-void lrp_dnnl_set_planning(bool on);
+/* While 'on' in the calling thread, the two calls below only name their
+ * convs to d: they compute nothing, leave y and dx as they are and claim
+ * every image done (lrp_dnnl_conv_blockable claims x and y). Returns what
+ * it was. lrp_dnnl_make_planned then makes the primitives of every conv
+ * named and not made yet, packing their weights, all at once on pool's
+ * threads: made one by one, a batch of 8 (one part per image) packed on
+ * one thread. A pass over the graph in this mode (lrp_model_warm_up,
+ * lrp_explainer_warm_up) packs what the first real pass would otherwise
+ * pack on the way; a conv named and not made is made on its first call. */
+bool lrp_dnnl_set_planning(bool on);
+void lrp_dnnl_make_planned(lrp_dnnl *d, lrp_pool *pool);
 
 /* Channels per block of the blocked layout d keeps activations in
  * (lrp_dnnl_conv_blockable): 16, or 8 below AVX-512; 0 without oneDNN.

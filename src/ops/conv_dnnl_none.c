@@ -30,9 +30,16 @@ const char *lrp_dnnl_describe(void)
     return NULL;
 }
 
-void lrp_dnnl_set_planning(bool on)
+bool lrp_dnnl_set_planning(bool on)
 {
     (void)on;
+    return false;
+}
+
+void lrp_dnnl_make_planned(lrp_dnnl *d, lrp_pool *pool)
+{
+    (void)d;
+    (void)pool;
 }
 
 lrp_status lrp_dnnl_bf16_check(lrp_error *err)
