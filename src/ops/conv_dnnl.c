@@ -158,6 +158,13 @@ struct lrp_dnnl {
     pthread_mutex_t runners_lock; /* guards 'runners' (not 'lock': making an entry holds it) */
     runner *runners;              /* not in use */
     pthread_mutex_t packs_lock;   /* guards 'packs' and 'descs' (parts are made in parallel) */
+    /* held by make_task while a part makes its oneDNN objects, one part at a
+       time: with parts made in parallel, ThreadSanitizer saw threads read
+       primitive descriptors that another thread's making had written, in an
+       order it could not see inside oneDNN. pack_weights lets it go while
+       its reorder fills the pack: that (the page faults, the copy and
+       Winograd's transform) is what runs in parallel. */
+    pthread_mutex_t make_lock;
     packed *packs;
     desc *descs[DESC_BUCKETS];
 };
@@ -218,6 +225,7 @@ lrp_status lrp_dnnl_new(lrp_dnnl **out, lrp_error *err)
     pthread_mutex_init(&d->lock, NULL);
     pthread_mutex_init(&d->runners_lock, NULL);
     pthread_mutex_init(&d->packs_lock, NULL);
+    pthread_mutex_init(&d->make_lock, NULL);
     d->inner = dnnl_get_effective_cpu_isa() >= dnnl_cpu_isa_avx512_core ? 16 : 8;
     d->type = dnnl_f32;
     *out = d;
@@ -320,6 +328,7 @@ void lrp_dnnl_free(lrp_dnnl *d)
             next = x->next;
             free(x);
         }
+    pthread_mutex_destroy(&d->make_lock);
     pthread_mutex_destroy(&d->packs_lock);
     pthread_mutex_destroy(&d->runners_lock);
     pthread_mutex_destroy(&d->lock);
@@ -680,7 +689,8 @@ static const float *packed_find(const lrp_dnnl *d, const entry *e, const part *p
 
 /* Packs the weights of part p (w: (M, C, kH, kW) as stored) for its
  * primitive: rows c0..c1 forward, columns c0..c1 backward (a matmul's:
- * rows c0..c1 of W (M, C) or of W^T (C, M)); or finds them packed already. */
+ * rows c0..c1 of W (M, C) or of W^T (C, M)); or finds them packed already.
+ * Called with d->make_lock held (make_task), which it lets go while packing. */
 static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory_desc_t *w_md)
 {
     const conv_key *k = &e->key;
@@ -711,7 +721,9 @@ static bool pack_weights(lrp_dnnl *d, const entry *e, part *p, const dnnl_memory
               reorder_make(d, &r, &user, w_md, false);
     if (ok) {
         arg args[2] = {{DNNL_ARG_FROM, &user, from}, {DNNL_ARG_TO, w_md, q->data}};
+        pthread_mutex_unlock(&d->make_lock); /* see lrp_dnnl's make_lock */
         ok = execute_once(d, r, 2, args);
+        pthread_mutex_lock(&d->make_lock);
     }
     if (r)
         dnnl_primitive_destroy(r);
@@ -873,8 +885,10 @@ static void make_task(void *ctx, int task)
     const make_job *j = ctx;
     const part_ref *r = &j->refs[task];
     int before = one_thread();
+    pthread_mutex_lock(&j->d->make_lock);
     if (!part_make(j->d, r->e, &r->e->parts[r->part]))
         r->e->failed = true;
+    pthread_mutex_unlock(&j->d->make_lock);
     threads_back(before);
 }
 
