@@ -987,6 +987,21 @@ static void entry_made(entry *e, bool ok)
     e->ok = ok;
 }
 
+/* Makes the n parts refs names on 'pool', then their entries whole; under
+ * d->lock. */
+static void make_parts(lrp_dnnl *d, const part_ref *refs, size_t n, lrp_pool *pool)
+{
+    make_job job = {.d = d, .refs = refs};
+    int before = one_thread();
+    lrp_pool_run(pool, (int)n, make_task, &job);
+    for (size_t t = 0; t < n; t++) {
+        entry *e = refs[t].e;
+        if (!e->made)
+            entry_made(e, !e->failed && entry_finish(d, e));
+    }
+    threads_back(before);
+}
+
 /* The entry for key k, named in the list, and made on first use outside
  * planning on 'pool' (under the lock: forks of one explainer share it).
  * 'refill' runs while it is not made, since making it packs k->w (here or
@@ -1008,11 +1023,7 @@ static const entry *entry_for(lrp_dnnl *d, const conv_key *k, lrp_pool *pool,
         part_ref refs[TILES_MAX];
         for (int t = 0; t < e->n_parts; t++)
             refs[t] = (part_ref){e, t};
-        make_job job = {.d = d, .refs = refs};
-        int before = one_thread();
-        lrp_pool_run(pool, e->n_parts, make_task, &job);
-        entry_made(e, !e->failed && entry_finish(d, e));
-        threads_back(before);
+        make_parts(d, refs, (size_t)e->n_parts, pool);
     }
     pthread_mutex_unlock(&d->lock);
     return e;
@@ -1050,13 +1061,7 @@ void lrp_dnnl_make_planned(lrp_dnnl *d, lrp_pool *pool)
             for (int p = 0; !e->made && p < e->n_parts; p++)
                 refs[t++] = (part_ref){e, p};
         qsort(refs, n, sizeof *refs, heavier_first);
-        make_job job = {.d = d, .refs = refs};
-        int before = one_thread();
-        lrp_pool_run(pool, (int)n, make_task, &job);
-        for (entry *e = d->entries; e; e = e->next)
-            if (!e->made)
-                entry_made(e, !e->failed && entry_finish(d, e));
-        threads_back(before);
+        make_parts(d, refs, n, pool);
         free(refs);
     }
     pthread_mutex_unlock(&d->lock);

@@ -73,7 +73,8 @@ unsigned lrp_dnnl_conv_blockable(lrp_dnnl *d, const lrp_conv_shape *s, const flo
  * convs) or ran out of memory. The caller does the rest; the images not
  * done have nothing added to dx, and their y is to be written again
  * (which OpenBLAS cannot do for blocked tensors). They read w only to pack
- * it, on a conv's first call, after 'refill' (NULL: w is readable). */
+ * it: on a conv's first call, or in lrp_dnnl_make_planned when the call
+ * named it while planning; 'refill' runs first (NULL: w is readable). */
 int64_t lrp_dnnl_conv_forward(lrp_dnnl *d, const lrp_conv_shape *s, const float *x,
                               const float *w, const float *b, float *y, const lrp_epilogue *epi,
                               float *scratch, lrp_pool *pool, const lrp_conv_refill *refill);
