@@ -82,9 +82,10 @@ typedef struct part {
     int64_t c0, c1;
     dnnl_primitive_t conv;
     const dnnl_memory_desc_t *a_md, *w_md, *b_md, *bias_md, *pad_md; /* 'desc's */
-    const float *w; /* the weights packed for conv (a 'packed' of the lrp_dnnl) */
-    reorder add_in; /* forward with a residual add: add -> the blocked tile */
-    reorder b_out;  /* forward: the blocked tile -> y */
+    const float *w;   /* the weights packed for conv (a 'packed' of the lrp_dnnl) */
+    reorder add_in;   /* forward with a residual add: add -> the blocked tile */
+    bool add_in_tile; /* the add is put into the tile for a sum post-op (else: binary) */
+    reorder b_out;    /* forward: the blocked tile -> y */
 } part;
 
 typedef struct entry {
@@ -805,6 +806,7 @@ static bool matmul_part_make(lrp_dnnl *d, entry *e, part *p)
     dnnl_memory_desc_init_by_tag(&b_md, 2, b_dims, dnnl_f32, dnnl_ab);
     dnnl_primitive_attr_t attr = conv_attr(k, k->add || k->bias, NULL);
     dnnl_primitive_desc_t pd = NULL;
+    p->add_in_tile = k->add;
     bool ok = attr && dnnl_matmul_desc_init(&md, &w_md, &a_md, NULL, &b_md) == dnnl_success &&
               dnnl_primitive_desc_create(&pd, &md, attr, d->engine, NULL) == dnnl_success &&
               is_direct(pd);
@@ -830,14 +832,22 @@ static bool part_make(lrp_dnnl *d, entry *e, part *p)
         return matmul_part_make(d, e, p);
     if (!conv_descs(e, p, dnnl_convolution_direct, &fwd, &bwd, &src, &wei, &bia, &dst))
         return false;
+    /* the residual operand is read where it is, in the tile's layout, by a
+       binary post-op, else put into the tile for a sum post-op; oneDNN 2.6's
+       Winograd kernel takes only the sum, which pays: with the binary one,
+       half of ResNet-18's 3x3 convs of a batch of 8 ran direct, 1.4-1.7x
+       slower (docs/benchmarks.md, Winograd) */
     dnnl_primitive_attr_t attr = conv_attr(k, k->add && !k->add_blocked,
                                            k->add_blocked ? &dst : NULL);
+    bool sum_for_winograd = e->winograd && k->add_blocked;
+    dnnl_primitive_attr_t wino_attr = sum_for_winograd ? conv_attr(k, true, NULL) : attr;
     dnnl_primitive_desc_t hint = NULL, pd = NULL;
     dnnl_convolution_desc_t wino;
-    bool ok = attr != NULL; /* Winograd where the entry wants it and oneDNN has it */
+    bool ok = attr && wino_attr; /* Winograd where the entry wants it and oneDNN has it */
     if (ok && e->winograd &&
         conv_descs(e, p, dnnl_convolution_winograd, &wino, &bwd, &src, &wei, &bia, &dst))
-        pd = first_impl(d, &wino, attr, NULL);
+        pd = first_impl(d, &wino, wino_attr, NULL);
+    p->add_in_tile = k->add && (!k->add_blocked || (pd && sum_for_winograd));
     ok = ok && (k->backward ? dnnl_primitive_desc_create(&hint, &fwd, attr, d->engine, NULL) ==
                                   dnnl_success
                             : pd || (pd = first_impl(d, &fwd, attr, NULL)) != NULL);
@@ -862,6 +872,8 @@ static bool part_make(lrp_dnnl *d, entry *e, part *p)
         dnnl_primitive_desc_destroy(pd);
     if (hint)
         dnnl_primitive_desc_destroy(hint);
+    if (wino_attr && wino_attr != attr)
+        dnnl_primitive_attr_destroy(wino_attr);
     if (attr)
         dnnl_primitive_attr_destroy(attr);
     return ok;
@@ -1117,7 +1129,7 @@ static bool run_part(const conv_call *c, runner *r, const part *p, int64_t img)
     size_t count = (size_t)((p->c1 - p->c0) * e->b_hw);
     bool ok = true;
     const float *add = c->add ? c->add + image * e->b_ch * e->b_hw + off : NULL;
-    if (add && !k->add_blocked) { /* into the tile, which the sum post-op adds to */
+    if (add && p->add_in_tile) { /* into the tile, which the sum post-op adds to */
         arg args[2] = {{DNNL_ARG_FROM, p->add_in.plain, add},
                        {DNNL_ARG_TO, p->add_in.blocked, tile}};
         if (e->b_blocked && !c->add_kept_blocked)
@@ -1143,7 +1155,7 @@ static bool run_part(const conv_call *c, runner *r, const part *p, int64_t img)
     int n_args = 4;
     if (c->bias && !e->matmul)
         args[n_args++] = (arg){DNNL_ARG_BIAS, p->bias_md, c->bias + p->c0};
-    if (add && k->add_blocked) /* post-op 0, in the tile's layout */
+    if (add && !p->add_in_tile) /* post-op 0, in the tile's layout */
         args[n_args++] = (arg){DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, p->b_md,
                                add};
     ok = ok && (!pad_bytes || scratchpad) && execute(c->d, r, p->conv, n_args, args);

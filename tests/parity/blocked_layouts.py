@@ -5,8 +5,10 @@
 # v0 and v1 are read by convs only (as X, or as the residual operand fused into the last conv),
 # so `forward` on oneDNN (DNNL_VERBOSE=2 logs each primitive it runs) may reorder activations
 # only where v2 leaves for the pooling: every activation reorder goes from blocked to (N,C,H,W),
-# one per task of the last conv, which reads v0 where it is by a binary post-op (not copying it
-# into y first for a sum post-op). The logits match a float64
+# one per task of the last conv. On the direct kernel (batch 2) that conv reads v0 where it is
+# by a binary post-op (not copying it into y first for a sum post-op); on Winograd (batch 9:
+# a round of 8 images gives each image one task) it copies v0 into y for a sum post-op, the
+# only one oneDNN's Winograd kernel takes. The logits match a float64
 # numpy forward pass and OpenBLAS's. Batch 2 and 9 (oneDNN runs up to 8 images per round).
 # The gradient methods keep v0, v1 and v2 for their Relus, which read y's sign in any layout:
 # `explain --preset gradient` and `guided-backprop` reorder no activation into the blocked
@@ -82,9 +84,12 @@ for n in (2, 9):
     report("batch %d: no activation reorder into the blocked layout (v0, v1 stay)" % n,
            "%d of %d activation reorders go into it" % (len(to_blocked), len(activation))
            if to_blocked or not activation else None)
-    report("batch %d: the last conv adds v0 by a binary post-op, in the blocked layout" % n,
-           None if last_conv and all("binary_add" in ",".join(f) for f in last_conv) else
-           "post-ops: %s" % sorted(set(f[7] for f in last_conv)))
+    kernel, post_op = ("wino", "sum") if n >= 4 else ("jit:", "binary_add")
+    report("batch %d: the last conv runs on %s and adds v0 by a %s post-op" %
+           (n, "Winograd" if n >= 4 else "the direct kernel", post_op.split("_")[0]),
+           None if last_conv and all(kernel in f[4] and post_op in ",".join(f)
+                                     for f in last_conv) else
+           "kernels and post-ops: %s" % sorted(set((f[4], f[7]) for f in last_conv)))
     report("batch %d: one reorder out per task of the last conv (%d), none elsewhere" %
            (n, len(last_conv)),
            None if len(activation) == len(last_conv) and last_conv else

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # oneDNN's Winograd kernel runs the f32 3x3 stride-1 convs of 128 or more input channels at
 # 14x14 or more, and every such conv of a batch that gives each image one task (issue 13;
-# ops/conv_dnnl.c, wants_winograd); its numbers are the direct kernel's to float32 precision.
+# ops/conv_dnnl.c, wants_winograd), a residual Add fused into it too (as a sum post-op); its
+# numbers are the direct kernel's to float32 precision.
 # Model (conv_chain.py): stem Conv 3->128 + Relu (v0), Conv 128->128 + Relu, Conv 128->128 +
 # Add(v0) + Relu, GlobalAveragePool, Gemm; 16x16 input, batch 2. On oneDNN (ONEDNN_VERBOSE=1
 # logs each primitive) the two body convs run on a "wino" kernel, forward and as the z+ convs
@@ -60,9 +61,12 @@ if problem:
     report("forward on oneDNN", problem)
 else:
     wino = wino_shapes(convs)
-    report("forward: the body convs run on Winograd, the stem (3 channels) does not",
-           None if wino and all(s.startswith("ic128") for s in wino) else
-           "Winograd ran %s" % (sorted(set(wino)) or "nothing"))
+    direct = [f for f in convs if "wino" not in f[4] and f[-2].split("_")[1].startswith("ic128")]
+    report("forward: both body convs run on Winograd (the one with the Add too), the stem (3 "
+           "channels) does not",
+           None if wino and all(s.startswith("ic128") for s in wino) and not direct else
+           "Winograd ran %s, %d body tasks ran direct" % (sorted(set(wino)) or "nothing",
+                                                         len(direct)))
     ref = chain.reference(x)
     err = np.abs(y - ref).max() / np.abs(ref).max()
     report("forward: logits against numpy float64: %.1e (limit 1e-5)" % err,
