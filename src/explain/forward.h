@@ -37,8 +37,8 @@ lrp_status lrp_forward_run(lrp_forward *f, const float *input, lrp_pool *pool, l
                            lrp_error *err);
 
 /* The Convs of lrp_forward_run with oneDNN planning (see
- * lrp_dnnl_set_planning): each makes its primitives and packs its weights,
- * none computes. */
+ * lrp_dnnl_set_planning): each names its primitives, none computes, and
+ * then all are made and their weights packed at once on 'pool'. */
 void lrp_forward_warm_up(lrp_forward *f, lrp_pool *pool, lrp_dnnl *dnnl);
 
 /* The activation of value v after a run (valid for kept values only: the

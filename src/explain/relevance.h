@@ -45,7 +45,8 @@ void lrp_relevance_run(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool, l
 
 /* The conv layers' steps alone, with oneDNN planning (see
  * lrp_dnnl_set_planning), after lrp_forward_warm_up: packs the weights the
- * rules convolve with, computes nothing of use. 'release': then gives back
+ * rules convolve with, a layer's convs at once, computes nothing of use.
+ * 'release': then gives back
  * each layer's lazy modified weights (lrp_weights_release), which oneDNN
  * holds packed; only while no other thread uses the rules. */
 void lrp_relevance_warm_up(lrp_relevance *r, const lrp_forward *f, lrp_pool *pool,
