@@ -189,16 +189,37 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
     em->relevance = em->lrp && !lrp_multipass_find(ms.preset);
     if (st == LRP_OK)
         st = lrp_explainer_set_threads(em->e, threads, err);
-    /* ready before the first image, so that the images' seconds are the
-       method's cost per image; the one-time part is reported beside it */
-    int64_t dims[4];
-    double t0 = lrp_now_ms();
-    if (st == LRP_OK && cli_one_input_dims(m, dims))
-        st = lrp_explainer_warm_up(em->e, 4, dims, err);
-    em->setup_seconds = (lrp_now_ms() - t0) / 1e3;
     if (st)
         lrp_error_prefix(err, "method '%s'", spec);
     return st;
+}
+
+/* Each method ready before the first image, so that the images' seconds
+ * are its cost per image and the one-time part (setup_seconds) is reported
+ * beside it; none when every image's scores come from a record (a merge,
+ * a run resumed whole), which computes nothing. */
+static lrp_status warm_up_methods(eval_run *r, lrp_model *m, const eval_resume *rs,
+                                  const cli_inputs *in, lrp_error *err)
+{
+    bool computes = false;
+    for (int i = 0; i < in->count && !computes; i++)
+        computes = !eval_resume_has_record(rs, &in->items[i], r->n_methods);
+    int64_t dims[4];
+    if (!computes || !cli_one_input_dims(m, dims))
+        return LRP_OK;
+    for (int k = 0; k < r->n_methods; k++) {
+        eval_method *em = &r->methods[k];
+        if (!em->e)
+            continue; /* random */
+        double t0 = lrp_now_ms();
+        lrp_status st = lrp_explainer_warm_up(em->e, 4, dims, err);
+        em->setup_seconds = (lrp_now_ms() - t0) / 1e3;
+        if (st) {
+            lrp_error_prefix(err, "method '%s'", em->name);
+            return st;
+        }
+    }
+    return LRP_OK;
 }
 
 /* Each method's notes on stderr, once for methods that share them. */
@@ -627,7 +648,8 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
     int status = CLI_OK;
     if (!r.files || !r.label || !r.predicted ||
         make_methods(&r, o->methods, m, in->count,
-                     o->img.threads ? o->img.threads : cli_cores(), &err)) {
+                     o->img.threads ? o->img.threads : cli_cores(), &err) ||
+        warm_up_methods(&r, m, rs, in, &err)) {
         status = cli_fail(&err);
     } else {
         eval_ctx ec = {&r, o, m, rs, {NULL}, 0};

@@ -3,8 +3,11 @@
 # the shards merged give the single run's evaluate.json, curves.svg and table byte for
 # byte (failures included); a rerun reuses every record (same files) and prints the same;
 # --force and other options recompute; a half-written record is never read back as done;
-# merge refuses a shard of other options, a shard given twice, and names missing ones.
+# merge refuses a shard of other options, a shard given twice, and names missing ones; a merge
+# and a rerun that reads every image from its record warm no method up (timing.json's
+# setup_seconds 0, where a run that computes reports its warm-up).
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -36,6 +39,12 @@ def evaluate(out, *more):
     return run("evaluate", *base, "-o", out, *more)
 
 
+def setup_seconds(out):
+    """{method: timing.json's setup_seconds} of the run written to out ({} without it)."""
+    text = read(os.path.join(out, "timing.json"))
+    return {m["method"]: m["setup_seconds"] for m in json.loads(text)["methods"]} if text else {}
+
+
 def same_outputs(a, b):
     return all(read(os.path.join(a, n)) is not None and
                read(os.path.join(a, n)) == read(os.path.join(b, n))
@@ -58,6 +67,15 @@ report("merge: exit 1 (the broken image), same table as the single run",
        "exit %d: %s" % (code, err.strip()))
 report("merge: evaluate.json and curves.svg = the single run's, byte for byte",
        same_outputs(merged, single))
+first = setup_seconds(shards[0])
+report("shard 0 computed: epsilon-plus-flat reports its warm-up (setup_seconds > 0)",
+       first.get("epsilon-plus-flat", 0) > 0, str(first))
+report("merge computes nothing and warms no method up (setup_seconds 0)",
+       setup_seconds(merged) == {"epsilon-plus-flat": 0, "random": 0}, str(setup_seconds(merged)))
+code, _, _ = evaluate(shards[0], "--shard", "0/3")
+report("shard 0 rerun, every image from its record: no method warmed up",
+       code == 0 and setup_seconds(shards[0]) == {"epsilon-plus-flat": 0, "random": 0},
+       "exit %d, %s" % (code, setup_seconds(shards[0])))
 
 before = inodes(single)
 code, table2, _ = evaluate(single)
