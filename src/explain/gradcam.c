@@ -3,9 +3,9 @@
 #include "explain/gradcam.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "explain/bilinear.h"
+#include "explain/channel_map.h"
 
 bool lrp_gradcam(const float *a, const float *g, int n, int c, int h, int w, int in_c,
                  int out_h, int out_w, float *out)
@@ -37,10 +37,7 @@ bool lrp_gradcam(const float *a, const float *g, int n, int c, int h, int w, int
             cam[p] = cam[p] > 0.0f ? cam[p] : 0.0f;
         float *oi = out + (size_t)i * in_c * out_hw;
         lrp_bilinear_resize(cam, h, w, taps, out_h, taps + out_h, out_w, cam + hw, oi);
-        for (size_t p = 0; p < out_hw; p++)
-            oi[p] /= (float)in_c;
-        for (int ch = 1; ch < in_c; ch++)
-            memcpy(oi + (size_t)ch * out_hw, oi, out_hw * sizeof *oi);
+        lrp_channel_map_spread(oi, in_c, out_hw);
     }
     free(cam);
     free(taps);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "explain/bilinear.h"
+#include "explain/channel_map.h"
 #include "rules/presets.h"
 #include "util/error.h"
 
@@ -342,15 +343,15 @@ static lrp_status rise(const lrp_method_params *p, batch *b, const float *x, int
         }
         if ((st = batch_run(b, target, err)))
             break;
-        for (int r = 0; r < b->rows; r++) { /* into channel 0, copied to the others */
-            float score = (float)(softmax_of(b, r, target) / (p->rise_masks * p->rise_p * c));
+        for (int r = 0; r < b->rows; r++) { /* into channel 0, spread over the others */
+            float score = (float)(softmax_of(b, r, target) / (p->rise_masks * p->rise_p));
             const float *mask = masks + (size_t)r * hw;
             for (size_t j = 0; j < hw; j++)
                 out[j] += score * mask[j];
         }
     }
-    for (int ch = 1; ch < c && !st; ch++)
-        memcpy(out + (size_t)ch * hw, out, hw * sizeof *out);
+    if (!st)
+        lrp_channel_map_spread(out, c, hw);
     free(masks);
     free(taps);
     return st;
@@ -418,9 +419,11 @@ static lrp_status score_cam(batch *b, const lrp_multipass_image *im, float *out,
             low[i] = (float)sum[i];
         lrp_bilinear_resize(low, ah, aw, taps, h, taps + h, w, rows, u);
     }
-    for (int ch = 0; ch < c && !st; ch++)
+    if (!st) {
         for (size_t j = 0; j < hw; j++)
-            out[(size_t)ch * hw + j] = (u[j] > 0.0f ? u[j] : 0.0f) / (float)c;
+            out[j] = u[j] > 0.0f ? u[j] : 0.0f;
+        lrp_channel_map_spread(out, c, hw);
+    }
     free(u);
     free(taps);
     free(sum);
