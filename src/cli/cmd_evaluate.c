@@ -194,18 +194,14 @@ static lrp_status make_method(eval_method *em, const char *spec, lrp_model *m,
     return st;
 }
 
-/* Each method ready before the first image, so that the images' seconds
- * are its cost per image and the one-time part (setup_seconds) is reported
- * beside it; none when every image's scores come from a record (a merge,
- * a run resumed whole), which computes nothing. */
-static lrp_status warm_up_methods(eval_run *r, lrp_model *m, const eval_resume *rs,
-                                  const cli_inputs *in, lrp_error *err)
+/* Each method ready before the first image computed, so that the images'
+ * seconds are its cost per image and the one-time part (setup_seconds) is
+ * reported beside it (evaluate_image); a merge or a run resumed whole,
+ * which computes nothing, warms nothing up. */
+static lrp_status warm_up_methods(eval_run *r, lrp_model *m, lrp_error *err)
 {
-    bool computes = false;
-    for (int i = 0; i < in->count && !computes; i++)
-        computes = !eval_resume_has_record(rs, &in->items[i], r->n_methods);
     int64_t dims[4];
-    if (!computes || !cli_one_input_dims(m, dims))
+    if (!cli_one_input_dims(m, dims))
         return LRP_OK;
     for (int k = 0; k < r->n_methods; k++) {
         eval_method *em = &r->methods[k];
@@ -399,6 +395,7 @@ typedef struct eval_ctx {
     eval_resume *rs;
     lrp_model *forks[CLI_MAX_THREADS]; /* one per thread, one thread each: the curves' */
     int n_forks;
+    bool warmed; /* warm_up_methods has run */
 } eval_ctx;
 
 /* Pixels per step of the metric: --step pixels; with --patch P, --step
@@ -525,6 +522,10 @@ static lrp_status evaluate_image(eval_ctx *ec, const cli_input *it, bool *fatal,
     eval_scores s = {.index = it->index};
     bool resumed = false;
     lrp_status st = eval_resume_lookup(ec->rs, it, ec->r->n_methods, &s, &resumed, fatal, err);
+    if (st == LRP_OK && !resumed && !ec->warmed) {
+        ec->warmed = true;
+        *fatal = (st = warm_up_methods(ec->r, ec->m, err)) != LRP_OK;
+    }
     if (st == LRP_OK && !resumed && (st = compute_image(ec, it->path, &s, err)) == LRP_OK)
         *fatal = (st = eval_resume_record(ec->rs, it, &s, err)) != LRP_OK;
     if (st == LRP_OK)
@@ -648,11 +649,10 @@ static int evaluate(eval_opts *o, lrp_model *m, const image_setup *setup,
     int status = CLI_OK;
     if (!r.files || !r.label || !r.predicted ||
         make_methods(&r, o->methods, m, in->count,
-                     o->img.threads ? o->img.threads : cli_cores(), &err) ||
-        warm_up_methods(&r, m, rs, in, &err)) {
+                     o->img.threads ? o->img.threads : cli_cores(), &err)) {
         status = cli_fail(&err);
     } else {
-        eval_ctx ec = {&r, o, m, rs, {NULL}, 0};
+        eval_ctx ec = {&r, o, m, rs, {NULL}, 0, false};
         int threads = o->img.threads ? o->img.threads : cli_cores();
         for (; ec.n_forks < threads && status == CLI_OK; ec.n_forks++)
             if (lrp_model_fork(m, &ec.forks[ec.n_forks], &err))

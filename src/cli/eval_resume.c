@@ -143,21 +143,6 @@ lrp_status eval_resume_lookup(eval_resume *rs, const cli_input *it, int n_method
     return LRP_OK;
 }
 
-bool eval_resume_has_record(const eval_resume *rs, const cli_input *it, int n_methods)
-{
-    if (rs->merge)
-        return true; /* a missing one fails the image: nothing is computed */
-    if (!rs->out_dir || rs->force)
-        return false;
-    char why[512];
-    eval_scores found;
-    if (eval_record_read(rs->out_dir, it->stem, it->path, rs->record_options, it->index,
-                         n_methods, &found, why, sizeof why) != EVAL_RECORD_OK)
-        return false;
-    eval_scores_free(&found);
-    return true;
-}
-
 lrp_status eval_resume_record(const eval_resume *rs, const cli_input *it, const eval_scores *s,
                               lrp_error *err)
 {

@@ -50,10 +50,6 @@ void eval_resume_free(eval_resume *rs);
  * in missing) and a record of other options fails the run (*fatal). */
 lrp_status eval_resume_lookup(eval_resume *rs, const cli_input *it, int n_methods,
                               eval_scores *s, bool *resumed, bool *fatal, lrp_error *err);
-/* Whether the image's scores will be read, not computed: in merge always,
- * else when out_dir holds its record of these options (and not --force).
- * Reads the record; changes nothing. */
-bool eval_resume_has_record(const eval_resume *rs, const cli_input *it, int n_methods);
 /* Writes the record of a computed image (nothing without out_dir or in merge). */
 lrp_status eval_resume_record(const eval_resume *rs, const cli_input *it, const eval_scores *s,
                               lrp_error *err);
